@@ -1,0 +1,12 @@
+"""Where should batch normalisation sit: nowhere, before the activation, or after it?"""
+
+from ablations import Ablation
+from ablations._seed001 import BASE, SOURCE
+
+ABLATION = Ablation(
+    question=__doc__,
+    base=BASE,
+    factors=dict(bn=["none", "before", "after"]),
+    seeds=3,
+    source=SOURCE + ", stage 1",
+)

@@ -1,0 +1,45 @@
+"""Optuna study -> pandas DataFrame, the only input the reports and ``status`` need."""
+
+from __future__ import annotations
+
+import json
+
+import optuna
+import pandas as pd
+
+RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epochs_run", "wall_time",
+                  "images_per_second", "diverged", "history", "confusion_matrix", "per_class_accuracy",
+                  "class_names", "split_fingerprint", "error")
+
+
+def trials_frame(study: optuna.Study) -> pd.DataFrame:
+    """One row per cell trial: number, state, status, the cell's levels and seed, and its results."""
+    factors = list(study.user_attrs.get("ablation", {}).get("factors", {}))
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        if "cell" not in trial.user_attrs:
+            continue
+        cell = json.loads(trial.user_attrs["cell"])
+        row = {"number": trial.number, "state": trial.state.name, "status": _status(trial), "cell": trial.user_attrs["cell"]}
+        row.update({name: cell.get(name) for name in [*factors, "seed"]})
+        row.update({key: trial.user_attrs.get(key) for key in RESULT_COLUMNS})
+        rows.append(row)
+    columns = ["number", "state", "status", "cell", *factors, "seed", *RESULT_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _status(trial) -> str:
+    if trial.state == optuna.trial.TrialState.COMPLETE:
+        return "diverged" if trial.user_attrs.get("diverged") else "done"
+    return {"RUNNING": "running", "WAITING": "pending", "FAIL": "failed", "PRUNED": "pruned"}[trial.state.name]
+
+
+def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """Per cell: the latest trial's status (a finished trial wins over earlier failures), attempts, accuracy."""
+    if frame.empty:
+        return frame
+    rank = frame["status"].map({"done": 3, "diverged": 3, "running": 2, "pending": 1}).fillna(0)
+    latest = frame.assign(_rank=rank).sort_values(["_rank", "number"]).groupby("cell").tail(1)
+    attempts = frame.groupby("cell").size().rename("attempts")
+    table = latest.join(attempts, on="cell")[[*factors, "seed", "status", "attempts", "test_accuracy", "error"]]
+    return table.sort_values([*factors, "seed"], key=lambda s: s.astype(str)).reset_index(drop=True)

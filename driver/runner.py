@@ -1,0 +1,158 @@
+"""Run a named ablation as an Optuna study: one trial per (variant, seed) cell, resumable.
+
+The study is created with the ablation's spec and resolved base Config as user attributes. Each
+run enqueues the cells that have no finished, running or waiting trial, then takes waiting trials
+until none is left. A trial left RUNNING by a dead process on this host is marked FAIL first, so
+its cell is retried; a finished cell is never trained again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+import traceback
+
+import optuna
+from optuna.trial import TrialState
+
+from ablations import Ablation
+from driver.storage import StorageError, open_storage
+from training.config import Config
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+SEED_RANGE = (0, 1_000_000)  # Optuna distribution of the seed param (any --seeds fits)
+ACTIVE = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+
+
+def cell_key(cell: dict) -> str:
+    """Stable identity of a cell across runs and workers."""
+    return json.dumps(cell, sort_keys=True)
+
+
+def describe_cell(cell: dict) -> str:
+    return " ".join(f"{k}={v}" for k, v in cell.items())
+
+
+def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config, command: str) -> optuna.Study:
+    """The study for this ablation; resuming with a different base Config is refused."""
+    storage = open_storage(url)
+    study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True)
+    stored = study.user_attrs.get("base_config")
+    if stored is None:
+        study.set_user_attr("base_config", base.to_dict())
+        study.set_user_attr("ablation", ablation.spec())
+        study.set_user_attr("command", command)
+        study.set_user_attr("created", time.strftime("%Y-%m-%d %H:%M:%S"))
+    elif stored != base.to_dict() or study.user_attrs.get("ablation", {}).get("factors") != ablation.spec()["factors"]:
+        changed = {k: (stored.get(k), v) for k, v in base.to_dict().items() if stored.get(k) != v}
+        what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or "the factors' levels"
+        raise StorageError(
+            f"study {study_name!r} in {url} was created with a different set-up ({what}); "
+            f"resume it with the original options, or start a separate study with --study-name NEW_NAME"
+        )
+    return study
+
+
+def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:
+    """Refuse a mismatched resume before anything is written (the study may not exist yet)."""
+    from driver.storage import exists
+
+    if not exists(url):
+        return
+    summaries = optuna.get_all_study_summaries(open_storage(url))
+    if any(s.study_name == study_name for s in summaries):
+        create_or_resume(url, study_name, ablation, base, command="")
+
+
+def fail_dead_local_trials(study: optuna.Study, log=print) -> None:
+    """Mark FAIL the RUNNING trials whose worker process on this host no longer exists."""
+    host = socket.gethostname()
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = trial.user_attrs.get("worker", {})
+        if worker.get("host") == host and not _alive(worker.get("pid", -1)):
+            study.tell(trial.number, state=TrialState.FAIL)
+            log(f"trial #{trial.number} ({describe_cell(json.loads(trial.user_attrs['cell']))}) was interrupted "
+                f"(worker pid {worker.get('pid')} is gone); its cell will be re-run")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a trial of ours that is RUNNING while we start can only be a leftover
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def enqueue_missing(study: optuna.Study, cells: list[dict]) -> int:
+    """Enqueue every cell without a finished, running or waiting trial; returns how many."""
+    taken = {t.user_attrs.get("cell") for t in study.get_trials(deepcopy=False, states=ACTIVE)}
+    missing = [cell for cell in cells if cell_key(cell) not in taken]
+    for cell in missing:
+        study.enqueue_trial(cell, user_attrs={"cell": cell_key(cell)})
+    return len(missing)
+
+
+def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list[dict], log=print) -> dict:
+    """Train waiting cells until none is left; returns counts of what this process did."""
+    fail_dead_local_trials(study, log)
+    added = enqueue_missing(study, cells)
+    total = len(cells)
+    done = _count(study, cells, TrialState.COMPLETE)
+    log(f"study {study.study_name}: {total} cells, {done} already done, {added} to run")
+    counts = {"completed": 0, "failed": 0, "diverged": 0}
+    started = time.perf_counter()
+    while study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        trial = study.ask()
+        if "cell" not in trial.user_attrs:  # another worker took the last waiting cell
+            study.tell(trial, state=TrialState.FAIL)
+            break
+        cell = json.loads(trial.user_attrs["cell"])
+        done = _count(study, cells, TrialState.COMPLETE)
+        prefix = f"[{done + 1}/{total}] {describe_cell(cell)} | "
+        outcome = run_trial(study, trial, ablation, base, prefix, log)
+        counts[outcome] += 1
+        elapsed = time.perf_counter() - started
+        ran = sum(counts.values())
+        remaining = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+        log(f"{prefix}{outcome}; {ran} run in {elapsed:.0f} s, about {elapsed / ran * remaining:.0f} s to go")
+    return counts
+
+
+def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log) -> str:
+    """Train one cell inside its trial; record the result or the error. Returns the outcome."""
+    from training.trainer import train
+
+    trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid()})
+    params = {name: trial.suggest_categorical(name, list(levels)) for name, levels in ablation.factors.items()}
+    params["seed"] = trial.suggest_int("seed", *SEED_RANGE)
+    try:
+        result = train(base.replace(**params), prefix=prefix, log=log)
+    except KeyboardInterrupt:
+        study.tell(trial, state=TrialState.FAIL)
+        raise
+    except Exception as error:  # one bad cell must not stop the study; the error is kept on the trial
+        trial.set_user_attr("error", f"{type(error).__name__}: {error}")
+        trial.set_user_attr("traceback", traceback.format_exc()[-4000:])
+        study.tell(trial, state=TrialState.FAIL)
+        log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+        return "failed"
+    for key, value in result.to_dict().items():
+        trial.set_user_attr(key, value)
+    study.tell(trial, result.val_accuracy)
+    log(f"{prefix}test accuracy {result.test_accuracy:.4f}, val {result.val_accuracy:.4f}, "
+        f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
+        + (", DIVERGED" if result.diverged else ""))
+    return "diverged" if result.diverged else "completed"
+
+
+def _count(study, cells, state) -> int:
+    keys = {cell_key(c) for c in cells}
+    return sum(1 for t in study.get_trials(deepcopy=False, states=(state,)) if t.user_attrs.get("cell") in keys)

@@ -1,0 +1,235 @@
+"""Figure report: trials DataFrame in, figures and one offline HTML page out.
+
+``plot_*`` functions are pure (DataFrame -> Figure, one concern each); ``render`` alone writes
+files. Nothing here imports TensorFlow or Optuna: the report is made from the study's table.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display needed
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from scipy import stats  # noqa: E402
+
+sns.set_theme(style="whitegrid", context="notebook")
+
+
+@dataclass
+class Group:
+    """A set of levels compared in one figure: one factor (ofat) or the whole grid."""
+
+    title: str
+    rows: pd.DataFrame  # finished trials with a "level" column (str)
+    levels: list  # level labels in the ablation's order, base first
+    base: str
+
+
+def finished(frame: pd.DataFrame) -> pd.DataFrame:
+    """Trials that produced a result (diverged ones included: they are results)."""
+    return frame[frame["status"].isin(["done", "diverged"])].copy()
+
+
+def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
+    """Split finished trials into the comparisons the design makes."""
+    done = finished(frame)
+    factors = spec["factors"]
+    if spec["design"] == "grid":
+        combos = pd.MultiIndex.from_product(list(factors.values())).tolist()
+        labels = [_label(dict(zip(factors, combo))) for combo in combos]
+        rows = done.assign(level=[_label({f: r[f] for f in factors}) for _, r in done.iterrows()])
+        return [Group(" x ".join(factors), rows, labels, labels[0])]
+    result = []
+    base = {name: levels[0] for name, levels in factors.items()}
+    for name, levels in factors.items():
+        others = [f for f in factors if f != name]
+        mask = np.ones(len(done), dtype=bool)
+        for other in others:
+            mask &= done[other].map(lambda v, o=other: _same(v, base[o])).to_numpy()
+        rows = done[mask].assign(level=done[mask][name].map(str))
+        result.append(Group(name, rows, [str(v) for v in levels], str(levels[0])))
+    return result
+
+
+def _same(a, b) -> bool:
+    return a == b or str(a) == str(b)
+
+
+def _label(levels: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in levels.items())
+
+
+def mean_ci(values, confidence=0.95):
+    """Mean and Student-t confidence interval (the interval is the mean itself with one value)."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    if len(values) < 2 or np.allclose(values, mean):
+        return mean, mean, mean
+    low, high = stats.t.interval(confidence, len(values) - 1, loc=mean, scale=stats.sem(values))
+    return mean, float(low), float(high)
+
+
+def summary_table(group: Group) -> pd.DataFrame:
+    """Per level: seeds, mean test accuracy with 95% CI, difference from base, size and speed."""
+    rows = []
+    base_mean = None
+    for level in group.levels:
+        sub = group.rows[group.rows["level"] == level]
+        if sub.empty:
+            continue
+        mean, low, high = mean_ci(sub["test_accuracy"])
+        if level == group.base:
+            base_mean = mean
+        rows.append(dict(level=level, seeds=len(sub), test_accuracy=mean, ci_low=low, ci_high=high,
+                         train_accuracy=float(np.mean([_last(h, "accuracy") for h in sub["history"]])),
+                         diverged=int(sub["diverged"].astype(bool).sum()), params=int(sub["params"].iloc[0]),
+                         images_per_second=float(sub["images_per_second"].median()),
+                         wall_time=float(sub["wall_time"].median())))
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        table.insert(5, "delta_vs_base", table["test_accuracy"] - base_mean if base_mean is not None else np.nan)
+    return table
+
+
+def _last(history, key):
+    values = [v for v in (history or {}).get(key, []) if v is not None]
+    return values[-1] if values else np.nan
+
+
+def curves_frame(group: Group) -> pd.DataFrame:
+    """Long table of per-epoch history: level, seed, epoch, metric, value."""
+    records = []
+    for _, row in group.rows.iterrows():
+        for metric in ("accuracy", "val_accuracy", "loss", "val_loss"):
+            for epoch, value in enumerate((row["history"] or {}).get(metric, []), start=1):
+                records.append(dict(level=row["level"], seed=row["seed"], epoch=epoch, metric=metric, value=value))
+    return pd.DataFrame(records, columns=["level", "seed", "epoch", "metric", "value"])
+
+
+def plot_learning_curves(group: Group) -> plt.Figure:
+    """Validation and training accuracy per epoch for every level: mean over seeds with a 95% CI band."""
+    curves = curves_frame(group)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    for ax, metric, title in zip(axes, ("val_accuracy", "accuracy"), ("validation", "training")):
+        data = curves[curves["metric"] == metric].dropna(subset=["value"])
+        sns.lineplot(data=data, x="epoch", y="value", hue="level", hue_order=_present(group, data),
+                     errorbar=("ci", 95), ax=ax, marker="o", markersize=4)
+        ax.set(title=f"{title} accuracy by {group.title}", xlabel="epoch", ylabel="accuracy")
+    _single_legend(fig, axes)
+    fig.tight_layout()
+    return fig
+
+
+def plot_test_accuracy(group: Group) -> plt.Figure:
+    """Test accuracy per level: each seed as a dot, mean with its 95% t-interval as a bar."""
+    table = summary_table(group)
+    fig, ax = plt.subplots(figsize=(max(6, 0.9 * len(table) + 3), 4.5))
+    order = list(table["level"])
+    sns.stripplot(data=group.rows, x="level", y="test_accuracy", order=order, color="0.45", size=6, ax=ax,
+                  jitter=0.08, zorder=1)
+    positions = np.arange(len(table))
+    colors = ["tab:orange" if level == group.base else "tab:blue" for level in order]
+    ax.errorbar(positions, table["test_accuracy"], yerr=[table["test_accuracy"] - table["ci_low"],
+                table["ci_high"] - table["test_accuracy"]], fmt="none", ecolor=colors, elinewidth=2, capsize=6, zorder=2)
+    ax.scatter(positions, table["test_accuracy"], c=colors, s=70, marker="D", zorder=3)
+    ax.set(title=f"test accuracy by {group.title} (mean, 95% CI; base in orange)", xlabel=group.title,
+           ylabel="test accuracy")
+    ax.tick_params(axis="x", rotation=30 if len(order) > 4 else 0)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(group: Group, level: str) -> plt.Figure:
+    """Row-normalised test confusion matrix of one level, averaged over its seeds."""
+    sub = group.rows[group.rows["level"] == level]
+    matrices = [np.asarray(m, dtype=float) for m in sub["confusion_matrix"]]
+    normalised = np.mean([m / np.maximum(m.sum(axis=1, keepdims=True), 1) for m in matrices], axis=0)
+    names = list(sub["class_names"].iloc[0])
+    size = max(5, 0.45 * len(names) + 2)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    sns.heatmap(normalised, annot=len(names) <= 12, fmt=".2f", cmap="Blues", vmin=0, vmax=1, square=True,
+                xticklabels=names, yticklabels=names, cbar_kws={"label": "share of the true class"}, ax=ax)
+    ax.set(title=f"{group.title}: {level}\n(test set, mean over {len(matrices)} seed(s))", xlabel="predicted",
+           ylabel="true")
+    fig.tight_layout()
+    return fig
+
+
+def _present(group, data):
+    return [level for level in group.levels if level in set(data["level"])]
+
+
+def _single_legend(fig, axes):
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes:
+        if ax.get_legend():
+            ax.get_legend().remove()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), bbox_to_anchor=(0.5, -0.02))
+    fig.subplots_adjust(bottom=0.22)
+
+
+def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None) -> Path:
+    """Write every figure as PNG and an offline index.html linking them; returns the page's path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sections = []
+    for group in groups(frame, spec):
+        if group.rows.empty:
+            sections.append(f"<h2>{html.escape(group.title)}</h2><p>No finished cells yet.</p>")
+            continue
+        slug = re.sub(r"[^a-z0-9]+", "_", group.title.lower())
+        table = summary_table(group)
+        best = table.loc[table["test_accuracy"].idxmax(), "level"]
+        figures = [(f"{slug}_curves.png", plot_learning_curves(group), "learning curves"),
+                   (f"{slug}_test_accuracy.png", plot_test_accuracy(group), "test accuracy per level")]
+        for kind, level in (("base", group.base), ("best", best)):
+            if level in set(group.rows["level"]) and not (kind == "best" and level == group.base):
+                figures.append((f"{slug}_confusion_{kind}.png", plot_confusion_matrix(group, level),
+                                f"confusion matrix, {kind} level ({level})"))
+        images = []
+        for filename, fig, caption in figures:
+            fig.savefig(out / filename, dpi=110, bbox_inches="tight")
+            plt.close(fig)
+            images.append(f'<figure><img src="{filename}" alt="{html.escape(caption)}">'
+                          f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        sections.append(f"<h2>{html.escape(group.title)}</h2><p>Best level: <b>{html.escape(best)}</b></p>"
+                        + table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
+                        + "".join(images))
+    counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
+    page = PAGE.format(
+        title=html.escape(f"{study_name}: ablation report"),
+        question=html.escape(spec.get("question", "")), source=html.escape(spec.get("source", "")),
+        notes=html.escape(spec.get("notes", "")),
+        counts=html.escape(", ".join(f"{v} {k}" for k, v in counts.items()) or "no trials yet"),
+        sections="\n".join(sections),
+        provenance=pd.Series(provenance or {}, dtype=object).to_frame("value").to_html(border=0),
+    )
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
+th, td {{ padding: 0.25em 0.7em; border-bottom: 1px solid #ddd; text-align: right; }}
+img {{ max-width: 100%; }} figure {{ margin: 1em 0; }} figcaption {{ color: #666; font-size: 0.9em; }}
+</style></head><body>
+<h1>{title}</h1>
+<p><b>Question.</b> {question}</p><p><b>Source.</b> {source}</p><p>{notes}</p>
+<p><b>Trials.</b> {counts}</p>
+{sections}
+<h2>Provenance</h2>{provenance}
+</body></html>
+"""

@@ -1,0 +1,189 @@
+"""The one Config of a training run: a frozen, flat dataclass of primitives, validated on creation.
+
+This module must not import TensorFlow: ablation files and the CLI validate against it cheaply.
+The names allowed for each string knob live here; the objects they map to live in one table
+each (``training.optimizers.OPTIMIZERS``, ``baselines.blocks.INITIALIZERS``, ...), and a test
+checks the two agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+
+DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
+DATASET_PREFIXES = ("npz:", "idx:")
+OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adamax", "nadam", "adagrad", "adadelta", "ftrl", "lion")
+BN_PLACEMENTS = ("none", "before", "after")
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "swish", "sigmoid", "tanh")
+INITIALIZERS = (
+    "zeros", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal",
+    "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+)
+REGULARIZERS = ("none", "l1", "l2", "l1l2")
+MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+
+
+class ConfigError(ValueError):
+    """A knob got a value it cannot take; the message names the value and the allowed ones."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every knob of one training run. Each field is a primitive so Optuna can store it."""
+
+    # data
+    dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR"
+    val_fraction: float = 0.2  # stratified share of the training set held out for validation
+    train_size: int = 0  # stratified subsample of the training split for quick runs; 0 = all
+    input_scale: int = 1  # integer upsampling factor applied in the input pipeline
+    seed: int = 0  # split, weight initialisation and data order
+    # model
+    model: str = "baseline2"  # a registered baseline (see `study.py list`)
+    bn: str = "none"  # batch-norm placement relative to the activation
+    activation: str = "relu"
+    initializer: str = "glorot_uniform"  # kernel initialiser of every conv/dense layer
+    dropout: str = "none"  # "none", "0.3" (every block), "0.2,0.5,0.7" (per block), "linear:0.1:0.5"
+    regularizer: str = "none"  # kernel regulariser of every conv/dense layer
+    reg_strength: float = 1e-4  # its coefficient (both coefficients for l1l2)
+    # optimisation
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.0  # sgd and rmsprop only
+    nesterov: bool = False  # sgd only
+    batch_size: int = 32
+    epochs: int = 10
+    early_stopping_patience: int = 0  # epochs without improvement before stopping; 0 = off
+    early_stopping_monitor: str = "val_loss"
+    min_delta: float = 0.0  # smallest change of the monitored metric that counts as improvement
+    reduce_lr_patience: int = 0  # epochs on a plateau before the LR is cut; 0 = off
+    reduce_lr_factor: float = 0.5  # the LR is multiplied by this on a plateau
+    reduce_lr_monitor: str = "val_loss"
+
+    def __post_init__(self):
+        for field in fields(self):
+            _check_type(field.name, getattr(self, field.name), field.type)
+        _check_dataset(self.dataset)
+        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _check_choice("bn", self.bn, BN_PLACEMENTS)
+        _check_choice("activation", self.activation, ACTIVATIONS)
+        _check_choice("initializer", self.initializer, INITIALIZERS)
+        _check_choice("regularizer", self.regularizer, REGULARIZERS)
+        _check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
+        _check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
+        dropout_rates(self.dropout, blocks=1)  # validates the grammar
+        _check_range("val_fraction", self.val_fraction, 0.0, 1.0, inclusive=False)
+        _check_range("reduce_lr_factor", self.reduce_lr_factor, 0.0, 1.0, inclusive=False)
+        _check_range("momentum", self.momentum, 0.0, 1.0, inclusive=False, low_inclusive=True)
+        for name in ("batch_size", "epochs", "input_scale"):
+            _check_at_least(name, getattr(self, name), 1)
+        for name in ("train_size", "seed", "early_stopping_patience", "reduce_lr_patience"):
+            _check_at_least(name, getattr(self, name), 0)
+        for name in ("learning_rate",):
+            if not self.learning_rate > 0:
+                raise ConfigError(f"{name}={getattr(self, name)!r} must be > 0, for example 1e-3")
+        for name in ("reg_strength", "min_delta"):
+            _check_at_least(name, getattr(self, name), 0.0)
+
+    def replace(self, **changes) -> "Config":
+        """A copy with some fields changed; unknown keys fail with the list of valid ones."""
+        check_keys(changes)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+FIELD_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def check_keys(keys, where: str = "config") -> None:
+    """Fail on any key that is not a Config field, listing the valid ones."""
+    unknown = sorted(set(keys) - set(FIELD_TYPES))
+    if unknown:
+        raise ConfigError(
+            f"unknown {where} key(s) {', '.join(map(repr, unknown))}; valid keys are: {', '.join(FIELD_TYPES)}"
+        )
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """Parse one ``key=value`` of ``--set`` into the field's type."""
+    if "=" not in text:
+        raise ConfigError(f"--set expects key=value, got {text!r} (for example --set batch_size=64)")
+    key, raw = (part.strip() for part in text.split("=", 1))
+    check_keys([key], where="--set")
+    kind = FIELD_TYPES[key]
+    try:
+        if kind == "bool":
+            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError
+            value = raw.lower() in ("true", "1", "yes")
+        elif kind == "int":
+            value = int(raw)
+        elif kind == "float":
+            value = float(raw)
+        else:
+            value = raw
+    except ValueError:
+        raise ConfigError(f"--set {key}={raw!r}: {key} takes a {kind}, for example {key}={getattr(Config(), key)!r}") from None
+    return key, value
+
+
+def dropout_rates(schedule: str, blocks: int) -> list[float]:
+    """Dropout rate per block from the schedule grammar (see Config.dropout)."""
+    text = schedule.strip()
+    grammar = '"none", "0.3", "0.2,0.5,0.7" (one rate per block) or "linear:FIRST:LAST"'
+    try:
+        if text == "none":
+            rates = [0.0] * blocks
+        elif text.startswith("linear:"):
+            _, first, last = text.split(":")
+            first, last = float(first), float(last)
+            step = (last - first) / (blocks - 1) if blocks > 1 else 0.0
+            rates = [first + step * i for i in range(blocks)]
+        elif "," in text:
+            rates = [float(part) for part in text.split(",")]
+        else:
+            rates = [float(text)] * blocks
+    except ValueError:
+        raise ConfigError(f"dropout={schedule!r} is not a schedule; write {grammar}") from None
+    for rate in rates:
+        if not 0.0 <= rate < 1.0:
+            raise ConfigError(f"dropout={schedule!r}: every rate must be in [0, 1), got {rate}")
+    return rates
+
+
+def _check_type(name, value, kind):
+    expected = {"str": str, "int": int, "float": (int, float), "bool": bool}[kind]
+    if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
+        raise ConfigError(f"{name}={value!r} has type {type(value).__name__}; {name} takes a {kind}")
+
+
+def _check_choice(name, value, allowed):
+    if value not in allowed:
+        raise ConfigError(f"{name}={value!r} is not known; choose one of: {', '.join(allowed)}")
+
+
+def _check_dataset(value):
+    if value in DATASETS:
+        return
+    if value.startswith(DATASET_PREFIXES) and len(value.split(":", 1)[1]) > 0:
+        return
+    raise ConfigError(
+        f"dataset={value!r} is not known; choose one of: {', '.join(DATASETS)}, npz:PATH or idx:DIR"
+    )
+
+
+def _check_range(name, value, low, high, inclusive=True, low_inclusive=None):
+    low_ok = value >= low if (inclusive if low_inclusive is None else low_inclusive) else value > low
+    high_ok = value <= high if inclusive else value < high
+    if not (low_ok and high_ok):
+        brackets = ("[" if (inclusive if low_inclusive is None else low_inclusive) else "(") + f"{low}, {high}" + (
+            "]" if inclusive else ")"
+        )
+        raise ConfigError(f"{name}={value!r} is out of range; it must be in {brackets}")
+
+
+def _check_at_least(name, value, low):
+    if value < low:
+        raise ConfigError(f"{name}={value!r} must be >= {low}")

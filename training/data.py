@@ -1,0 +1,242 @@
+"""Datasets by name, validated, scaled to [0, 1], with a stratified train/validation split by seed.
+
+``load_data(config)`` is the entry point. Raw datasets are cached per process, so the cells of a
+study load each dataset once; splits are cheap and made per cell from the seed.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from training.config import Config
+
+
+class DataError(ValueError):
+    """The data cannot be used as it is; the message says what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Data:
+    """One cell's arrays: images NHWC float32 in [0, 1], labels int64 in 0..K-1."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    num_classes: int
+    class_names: tuple
+    split_fingerprint: str  # identifies the exact train/validation/test partition
+
+    @property
+    def input_shape(self) -> tuple:
+        return tuple(self.x_train.shape[1:])
+
+
+# Files Keras looks for in its cache, by dataset; named in the offline error message.
+KERAS_FILES = {
+    "mnist": ["mnist.npz"],
+    "fashion_mnist": ["fashion-mnist/train-labels-idx1-ubyte.gz", "fashion-mnist/train-images-idx3-ubyte.gz",
+                      "fashion-mnist/t10k-labels-idx1-ubyte.gz", "fashion-mnist/t10k-images-idx3-ubyte.gz"],
+    "cifar10": ["cifar-10-batches-py.tar.gz (unpacked to cifar-10-batches-py/)"],
+    "cifar100": ["cifar-100-python.tar.gz (unpacked to cifar-100-python/)"],
+}
+CLASS_NAMES = {
+    "fashion_mnist": ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"),
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+}
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
+}
+
+
+def load_data(config: Config) -> Data:
+    """The cell's data: the dataset, split into train/validation by ``config.seed``, subsampled."""
+    x_train, y_train, x_test, y_test, class_names = load_raw(config.dataset)
+    return split(x_train, y_train, x_test, y_test, class_names, config)
+
+
+@functools.lru_cache(maxsize=2)
+def load_raw(dataset: str):
+    """(x_train, y_train, x_test, y_test, class_names), validated and scaled; cached per process."""
+    if dataset == "digits":
+        arrays = _digits()
+    elif dataset.startswith("npz:"):
+        arrays = _npz(Path(dataset[4:]))
+    elif dataset.startswith("idx:"):
+        arrays = _idx_dir(Path(dataset[4:]))
+    else:
+        arrays = _keras_dataset(dataset)
+    x_train, y_train, x_test, y_test = (np.asarray(a) for a in arrays)
+    x_train, y_train, x_test, y_test, num_classes = validate(x_train, y_train, x_test, y_test, dataset)
+    names = CLASS_NAMES.get(dataset, tuple(str(k) for k in range(num_classes)))
+    return x_train, y_train, x_test, y_test, names
+
+
+def validate(x_train, y_train, x_test, y_test, source: str):
+    """Check shapes, labels and pixels; return NHWC float32 images in [0, 1] and int64 labels."""
+    images = []
+    for name, x, y in (("train", x_train, y_train), ("test", x_test, y_test)):
+        if x.ndim == 3:
+            x = x[..., np.newaxis]
+        if x.ndim != 4 or x.shape[0] == 0:
+            raise DataError(f"{source}: x_{name} has shape {x.shape}; expected (N, H, W) or (N, H, W, C) with N > 0")
+        y = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
+        if y.ndim != 1 or len(y) != len(x):
+            raise DataError(f"{source}: y_{name} has shape {y.shape} for {len(x)} images; expected ({len(x)},)")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{source}: y_{name} has dtype {y.dtype}; labels must be integers 0..K-1")
+        images.append((x, y.astype(np.int64)))
+    (x_train, y_train), (x_test, y_test) = images
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise DataError(f"{source}: train images are {x_train.shape[1:]} but test images are {x_test.shape[1:]}")
+    num_classes = int(y_train.max()) + 1
+    for name, y in (("y_train", y_train), ("y_test", y_test)):
+        if y.min() < 0 or y.max() >= num_classes:
+            raise DataError(f"{source}: {name} has labels {y.min()}..{y.max()}; expected 0..{num_classes - 1} "
+                            f"(the classes seen in y_train)")
+    missing = sorted(set(range(num_classes)) - set(np.unique(y_train).tolist()))
+    if missing:
+        raise DataError(f"{source}: classes {missing} have no training example; labels must be 0..K-1 with every class present")
+    return _scale(x_train, source, "x_train"), y_train, _scale(x_test, source, "x_test"), y_test, num_classes
+
+
+def _scale(x, source, name):
+    """Pixels to float32 in [0, 1]: integer images are divided by 255; float images must already fit."""
+    if np.issubdtype(x.dtype, np.integer):
+        if x.min() < 0 or x.max() > 255:
+            raise DataError(f"{source}: {name} has integer pixels {x.min()}..{x.max()}; expected 0..255")
+        return (x / 255.0).astype(np.float32)
+    x = x.astype(np.float32)
+    if not np.isfinite(x).all():
+        raise DataError(f"{source}: {name} contains NaN or infinite pixels")
+    if x.min() < 0 or x.max() > 1:
+        raise DataError(f"{source}: {name} has float pixels {x.min():.3g}..{x.max():.3g}; "
+                        "expected [0, 1] (store uint8 0..255 to have them scaled)")
+    return x
+
+
+def split(x_train, y_train, x_test, y_test, class_names, config: Config) -> Data:
+    """Stratified train/validation split by seed, then an optional stratified subsample."""
+    num_classes = len(class_names)
+    counts = np.bincount(y_train, minlength=num_classes)
+    n_val = int(round(config.val_fraction * len(y_train)))
+    if counts.min() < 2 or n_val < num_classes or len(y_train) - n_val < num_classes:
+        raise DataError(
+            f"{config.dataset}: cannot stratify {len(y_train)} training images into a validation share of "
+            f"{config.val_fraction} (smallest class has {counts.min()} example(s), {num_classes} classes); "
+            "every class needs >= 2 examples and each side >= one per class: add data or change val_fraction"
+        )
+    index = np.arange(len(y_train))
+    train_idx, val_idx = train_test_split(index, test_size=n_val, stratify=y_train, random_state=config.seed)
+    if config.train_size:
+        if config.train_size >= len(train_idx):
+            raise DataError(f"train_size={config.train_size} is not smaller than the {len(train_idx)} training "
+                            "images left after the validation split; use 0 for all or a smaller number")
+        if config.train_size < num_classes:
+            raise DataError(f"train_size={config.train_size} is smaller than the {num_classes} classes")
+        train_idx, _ = train_test_split(train_idx, train_size=config.train_size, stratify=y_train[train_idx],
+                                        random_state=config.seed)
+    train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
+    fingerprint = hashlib.sha256(
+        b"".join([train_idx.tobytes(), val_idx.tobytes(), y_test.tobytes(), str(x_train.shape).encode()])
+    ).hexdigest()[:16]
+    return Data(x_train[train_idx], y_train[train_idx], x_train[val_idx], y_train[val_idx], x_test, y_test,
+                num_classes, tuple(class_names), fingerprint)
+
+
+def _digits():
+    """scikit-learn's bundled 8x8 digits (pixels 0..16), with a fixed stratified 25% test set."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x = (digits.images * (255.0 / 16.0)).round().astype(np.uint8)
+    x_train, x_test, y_train, y_test = train_test_split(x, digits.target, test_size=0.25,
+                                                        stratify=digits.target, random_state=0)
+    return x_train, y_train, x_test, y_test
+
+
+def _npz(path: Path):
+    if not path.is_file():
+        raise DataError(f"npz:{path}: no such file; give the path of an .npz with x_train, y_train, x_test, y_test")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in ("x_train", "y_train", "x_test", "y_test") if key not in archive.files]
+            if missing:
+                raise DataError(f"npz:{path}: missing arrays {missing}; found {archive.files}; "
+                                "expected x_train, y_train, x_test, y_test")
+            return tuple(archive[key] for key in ("x_train", "y_train", "x_test", "y_test"))
+    except DataError:
+        raise
+    except Exception as error:  # zipfile.BadZipFile, OSError, ValueError: all mean a damaged file
+        raise DataError(f"npz:{path}: cannot be read ({error}); the file is corrupt or truncated") from None
+
+
+def _idx_dir(directory: Path):
+    """MNIST-format IDX files (gzipped or not) in a directory, under their usual names."""
+    if not directory.is_dir():
+        raise DataError(f"idx:{directory}: no such directory; it must hold {', '.join(IDX_FILES.values())} (optionally .gz)")
+    arrays = []
+    for stem in IDX_FILES.values():
+        candidates = [directory / stem, directory / (stem + ".gz")]
+        found = next((p for p in candidates if p.is_file()), None)
+        if found is None:
+            raise DataError(f"idx:{directory}: missing {stem} (or {stem}.gz); expected the four files "
+                            f"{', '.join(IDX_FILES.values())}")
+        arrays.append(read_idx(found))
+    x_train, y_train, x_test, y_test = arrays
+    return x_train, y_train, x_test, y_test
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """One IDX file (http://yann.lecun.com/exdb/mnist/): magic, dims, then big-endian data."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as error:
+        raise DataError(f"{path}: cannot be read ({error}); the file is corrupt or truncated") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES or raw[3] == 0:
+        raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()})")
+    ndim = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(IDX_TYPES[raw[2]]).newbyteorder(">")
+    expected = int(np.prod(dims)) * dtype.itemsize
+    body = raw[4 + 4 * ndim:]
+    if len(body) != expected:
+        raise DataError(f"{path}: header says shape {dims} ({expected} bytes) but {len(body)} bytes follow; "
+                        "the file is truncated or corrupt")
+    return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: "i2", 0x0C: "i4", 0x0D: "f4", 0x0E: "f8"}
+
+
+def keras_cache_dir() -> Path:
+    """Where keras.datasets looks for (and downloads) its files."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+
+
+def _keras_dataset(name: str):
+    import keras
+
+    loader = getattr(keras.datasets, name)
+    try:
+        (x_train, y_train), (x_test, y_test) = loader.load_data()
+    except Exception as error:  # keras raises a bare Exception on a failed download
+        raise DataError(
+            f"dataset {name!r} is not in the Keras cache and could not be downloaded ({error}). "
+            f"On a machine without internet place {' and '.join(KERAS_FILES[name])} in {keras_cache_dir()}, "
+            "or use npz:PATH / idx:DIR, or the bundled dataset 'digits'"
+        ) from None
+    return x_train, y_train, x_test, y_test
