@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display needed
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -123,7 +124,8 @@ def plot_learning_curves(group: Group) -> plt.Figure:
         data = curves[curves["metric"] == metric].dropna(subset=["value"])
         sns.lineplot(data=data, x="epoch", y="value", hue="level", hue_order=_present(group, data),
                      errorbar=("ci", 95), ax=ax, marker="o", markersize=4)
-        ax.set(title=f"{title} accuracy by {group.title}", xlabel="epoch", ylabel="accuracy")
+        ax.set(title=f"{title} accuracy by {group.title}", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _single_legend(fig, axes)
     fig.tight_layout()
     return fig
@@ -136,13 +138,13 @@ def plot_test_accuracy(group: Group) -> plt.Figure:
     order = list(table["level"])
     sns.stripplot(data=group.rows, x="level", y="test_accuracy", order=order, color="0.45", size=6, ax=ax,
                   jitter=0.08, zorder=1)
-    positions = np.arange(len(table))
-    colors = ["tab:orange" if level == group.base else "tab:blue" for level in order]
-    ax.errorbar(positions, table["test_accuracy"], yerr=[table["test_accuracy"] - table["ci_low"],
-                table["ci_high"] - table["test_accuracy"]], fmt="none", ecolor=colors, elinewidth=2, capsize=6, zorder=2)
-    ax.scatter(positions, table["test_accuracy"], c=colors, s=70, marker="D", zorder=3)
+    for position, (_, row) in enumerate(table.iterrows()):
+        color = "tab:orange" if row["level"] == group.base else "tab:blue"
+        ax.errorbar(position, row["test_accuracy"], yerr=[[row["test_accuracy"] - row["ci_low"]],
+                    [row["ci_high"] - row["test_accuracy"]]], fmt="D", color=color, markersize=8,
+                    elinewidth=2, capsize=6, zorder=3)
     ax.set(title=f"test accuracy by {group.title} (mean, 95% CI; base in orange)", xlabel=group.title,
-           ylabel="test accuracy")
+           ylabel="test accuracy", ylim=(0, 1.02))
     ax.tick_params(axis="x", rotation=30 if len(order) > 4 else 0)
     fig.tight_layout()
     return fig

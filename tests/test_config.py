@@ -1,0 +1,307 @@
+"""training/config.py: defaults, validation of every knob, the dropout grammar, --set parsing, replace,
+and agreement of the name tuples with the object tables they index."""
+
+import dataclasses
+import math
+
+import pytest
+
+from training import config as C
+from training.config import Config, ConfigError, dropout_rates, parse_override
+
+# (knob, names it accepts) for every string knob with a closed set of values.
+STRING_KNOBS = [
+    ("dataset", C.DATASETS),
+    ("optimizer", C.OPTIMIZERS),
+    ("bn", C.BN_PLACEMENTS),
+    ("activation", C.ACTIVATIONS),
+    ("initializer", C.INITIALIZERS),
+    ("regularizer", C.REGULARIZERS),
+    ("early_stopping_monitor", C.MONITORS),
+    ("reduce_lr_monitor", C.MONITORS),
+]
+
+
+# --- defaults -------------------------------------------------------------------------------------
+
+def test_defaults_construct_and_are_primitive():
+    config = Config()
+    assert config.dataset == "digits"
+    assert config.optimizer == "adam"
+    assert config.batch_size == 32 and config.epochs == 10
+    assert config.learning_rate == pytest.approx(1e-3)
+    values = config.to_dict()
+    assert set(values) == {f.name for f in dataclasses.fields(Config)}
+    assert all(isinstance(v, (str, int, float, bool)) for v in values.values())
+    assert Config(**values) == config  # to_dict round-trips
+
+
+def test_config_is_frozen():
+    config = Config()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.batch_size = 64  # type: ignore[misc]
+    assert config.batch_size == 32
+
+
+# --- string knobs ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("knob, allowed", STRING_KNOBS, ids=[k for k, _ in STRING_KNOBS])
+def test_string_knob_accepts_every_allowed_value(knob, allowed):
+    for value in allowed:
+        assert getattr(Config(**{knob: value}), knob) == value
+
+
+@pytest.mark.parametrize("knob, allowed", STRING_KNOBS, ids=[k for k, _ in STRING_KNOBS])
+def test_string_knob_rejects_unknown_value_naming_it_and_the_allowed_ones(knob, allowed):
+    with pytest.raises(ConfigError) as error:
+        Config(**{knob: "no_such_value"})
+    message = str(error.value)
+    assert f"{knob}='no_such_value'" in message
+    for name in allowed:
+        assert name in message, f"{name!r} missing from: {message}"
+
+
+@pytest.mark.parametrize("dataset", ["npz:/data/mine.npz", "idx:/data/mnist"])
+def test_dataset_accepts_file_prefixes(dataset):
+    assert Config(dataset=dataset).dataset == dataset
+
+
+@pytest.mark.parametrize("dataset", ["npz:", "idx:", "csv:/data/x.csv", "MNIST"])
+def test_dataset_rejects_empty_path_and_unknown_prefix(dataset):
+    with pytest.raises(ConfigError, match="npz:PATH or idx:DIR") as error:
+        Config(dataset=dataset)
+    assert repr(dataset) in str(error.value)
+
+
+# --- types ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "knob, value, type_name, kind",
+    [
+        ("batch_size", "32", "str", "int"),
+        ("batch_size", True, "bool", "int"),
+        ("batch_size", 32.0, "float", "int"),
+        ("learning_rate", "x", "str", "float"),
+        ("learning_rate", False, "bool", "float"),
+        ("nesterov", 1, "int", "bool"),
+        ("dataset", 5, "int", "str"),
+        ("dropout", 0.3, "float", "str"),
+    ],
+)
+def test_wrong_types_rejected(knob, value, type_name, kind):
+    with pytest.raises(ConfigError) as error:
+        Config(**{knob: value})
+    message = str(error.value)
+    assert f"{knob}={value!r}" in message
+    assert f"has type {type_name}" in message
+    assert f"takes a {kind}" in message
+
+
+def test_int_is_accepted_for_a_float_field():
+    config = Config(learning_rate=1, val_fraction=0.5)
+    assert config.learning_rate == 1 and config.val_fraction == 0.5
+
+
+# --- ranges ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "knob, value",
+    [
+        ("batch_size", 0),
+        ("batch_size", -8),
+        ("epochs", 0),
+        ("input_scale", 0),
+        ("train_size", -1),
+        ("seed", -1),
+        ("early_stopping_patience", -1),
+        ("dropout", "1.0"),
+        ("dropout", "-0.1"),
+        ("dropout", "abc"),
+        ("dropout", "0.2,1.5"),
+        ("dropout", "linear:0.1"),
+        ("dropout", "nan"),
+        ("val_fraction", 0.0),
+        ("val_fraction", 1.0),
+        ("val_fraction", -0.2),
+        ("learning_rate", 0.0),
+        ("learning_rate", -1e-3),
+        ("learning_rate", float("nan")),
+        ("momentum", 1.0),
+        ("momentum", -0.1),
+        ("reduce_lr_factor", 1.0),
+        ("reduce_lr_factor", 0.0),
+        ("reg_strength", -1e-4),
+        ("min_delta", -0.5),
+    ],
+)
+def test_out_of_range_values_rejected(knob, value):
+    with pytest.raises(ConfigError) as error:
+        Config(**{knob: value})
+    assert f"{knob}={value!r}" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "knob, value",
+    [("batch_size", 1), ("epochs", 1), ("train_size", 0), ("momentum", 0.0), ("momentum", 0.9),
+     ("val_fraction", 0.01), ("val_fraction", 0.99), ("dropout", "0.0"), ("dropout", "0.99"),
+     ("reg_strength", 0.0)],
+)
+def test_boundary_values_accepted(knob, value):
+    assert getattr(Config(**{knob: value}), knob) == value
+
+
+def test_range_message_shows_the_interval():
+    with pytest.raises(ConfigError, match=r"must be in \(0.0, 1.0\)"):
+        Config(val_fraction=1.0)
+    with pytest.raises(ConfigError, match=r"must be in \[0.0, 1.0\)"):
+        Config(momentum=1.0)
+    with pytest.raises(ConfigError, match="must be >= 1"):
+        Config(epochs=0)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG config.py:85-86: _check_at_least uses `value < low`, "
+                   "which is False for NaN, so reg_strength/min_delta=nan pass validation")
+@pytest.mark.parametrize("knob", ["reg_strength", "min_delta"])
+def test_nan_rejected_for_non_negative_floats(knob):
+    with pytest.raises(ConfigError):
+        Config(**{knob: float("nan")})
+
+
+@pytest.mark.xfail(strict=True, reason="BUG config.py:82-84: learning_rate only checks `> 0`, so inf passes")
+def test_infinite_learning_rate_rejected():
+    with pytest.raises(ConfigError):
+        Config(learning_rate=math.inf)
+
+
+# --- dropout grammar ------------------------------------------------------------------------------
+
+def test_dropout_none_gives_zeros():
+    assert dropout_rates("none", 3) == [0.0, 0.0, 0.0]
+
+
+def test_dropout_single_rate_for_every_block():
+    assert dropout_rates("0.3", 4) == [0.3, 0.3, 0.3, 0.3]
+    assert dropout_rates(" 0.3 ", 2) == [0.3, 0.3]  # surrounding spaces are ignored
+
+
+def test_dropout_per_block_list():
+    assert dropout_rates("0.2,0.5,0.7", 3) == [0.2, 0.5, 0.7]
+
+
+def test_dropout_linear_schedule():
+    assert dropout_rates("linear:0.1:0.5", 5) == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5])
+    assert dropout_rates("linear:0.5:0.1", 3) == pytest.approx([0.5, 0.3, 0.1])
+    assert dropout_rates("linear:0.1:0.5", 1) == pytest.approx([0.1])  # one block: the first rate
+
+
+@pytest.mark.parametrize("schedule", ["abc", "linear:0.1", "linear:a:b", "0.2,,0.5", ""])
+def test_dropout_bad_grammar_explains_it(schedule):
+    with pytest.raises(ConfigError, match="is not a schedule") as error:
+        dropout_rates(schedule, 3)
+    message = str(error.value)
+    assert repr(schedule) in message and "linear:FIRST:LAST" in message
+
+
+@pytest.mark.parametrize("schedule, bad", [("1.0", 1.0), ("0.2,1.2", 1.2), ("linear:-0.1:0.5", -0.1)])
+def test_dropout_rate_out_of_range_names_it(schedule, bad):
+    with pytest.raises(ConfigError, match=r"\[0, 1\)") as error:
+        dropout_rates(schedule, 3)
+    assert f"got {bad}" in str(error.value)
+
+
+# --- parse_override -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text, key, value, kind",
+    [
+        ("batch_size=64", "batch_size", 64, int),
+        (" epochs = 3 ", "epochs", 3, int),
+        ("learning_rate=1e-2", "learning_rate", 0.01, float),
+        ("val_fraction=0.25", "val_fraction", 0.25, float),
+        ("nesterov=true", "nesterov", True, bool),
+        ("nesterov=Yes", "nesterov", True, bool),
+        ("nesterov=1", "nesterov", True, bool),
+        ("nesterov=false", "nesterov", False, bool),
+        ("nesterov=0", "nesterov", False, bool),
+        ("nesterov=no", "nesterov", False, bool),
+        ("optimizer=sgd", "optimizer", "sgd", str),
+        ("dataset=npz:/tmp/a=b.npz", "dataset", "npz:/tmp/a=b.npz", str),  # splits on the first '='
+    ],
+)
+def test_parse_override_converts_to_the_field_type(text, key, value, kind):
+    parsed_key, parsed = parse_override(text)
+    assert parsed_key == key
+    assert type(parsed) is kind
+    assert parsed == value
+    assert getattr(Config().replace(**{parsed_key: parsed}), key) == value
+
+
+def test_parse_override_without_equals():
+    with pytest.raises(ConfigError, match="expects key=value") as error:
+        parse_override("batch_size64")
+    assert "'batch_size64'" in str(error.value)
+
+
+def test_parse_override_unknown_key_lists_valid_keys():
+    with pytest.raises(ConfigError) as error:
+        parse_override("batchsize=64")
+    message = str(error.value)
+    assert "'batchsize'" in message
+    for name in C.FIELD_TYPES:
+        assert name in message
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("batch_size=6.5", "batch_size takes a int, for example batch_size=32"),
+        ("batch_size=abc", "batch_size takes a int"),
+        ("learning_rate=fast", "learning_rate takes a float, for example learning_rate=0.001"),
+        ("nesterov=maybe", "nesterov takes a bool, for example nesterov=False"),
+    ],
+)
+def test_parse_override_bad_value(text, expected):
+    with pytest.raises(ConfigError) as error:
+        parse_override(text)
+    assert expected in str(error.value)
+
+
+# --- replace --------------------------------------------------------------------------------------
+
+def test_replace_returns_a_validated_copy():
+    base = Config()
+    changed = base.replace(batch_size=64, optimizer="sgd")
+    assert (changed.batch_size, changed.optimizer) == (64, "sgd")
+    assert (base.batch_size, base.optimizer) == (32, "adam")
+    with pytest.raises(ConfigError, match="batch_size=0"):
+        base.replace(batch_size=0)
+
+
+def test_replace_unknown_key_lists_valid_keys():
+    with pytest.raises(ConfigError) as error:
+        Config().replace(lr=0.1, batch_size=8)
+    message = str(error.value)
+    assert "'lr'" in message and "'batch_size'" not in message.split(";")[0]
+    for name in C.FIELD_TYPES:
+        assert name in message
+
+
+# --- name tuples vs object tables -----------------------------------------------------------------
+
+def _assert_same_names(names, table, label):
+    assert len(set(names)) == len(names), f"config.{label} has duplicates: {names}"
+    only_config = sorted(set(names) - set(table))
+    only_table = sorted(set(table) - set(names))
+    assert not only_config and not only_table, (
+        f"{label}: only in training/config.py {only_config}; only in the object table {only_table}"
+    )
+
+
+def test_name_tuples_match_object_tables():
+    from baselines import blocks
+    from training import optimizers
+
+    _assert_same_names(C.OPTIMIZERS, optimizers.OPTIMIZERS, "OPTIMIZERS")
+    _assert_same_names(C.INITIALIZERS, blocks.INITIALIZERS, "INITIALIZERS")
+    _assert_same_names(C.ACTIVATIONS, blocks.ACTIVATIONS, "ACTIVATIONS")
+    _assert_same_names(C.REGULARIZERS, blocks.REGULARIZERS, "REGULARIZERS")
