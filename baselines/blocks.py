@@ -40,9 +40,13 @@ REGULARIZERS = {
 
 
 def weights(config) -> dict:
-    """Initialiser and regulariser keyword arguments for a Conv2D or Dense layer."""
+    """Initialiser and regulariser keyword arguments for a Conv2D or Dense layer.
+
+    No per-layer seed: one fixed seed would give same-shaped layers identical weights; the trainer's
+    keras.utils.set_random_seed(config.seed) makes initialisation reproducible instead.
+    """
     return dict(
-        kernel_initializer=INITIALIZERS[config.initializer](seed=config.seed),
+        kernel_initializer=INITIALIZERS[config.initializer](),
         kernel_regularizer=REGULARIZERS[config.regularizer](config.reg_strength),
     )
 
@@ -50,10 +54,10 @@ def weights(config) -> dict:
 def activate(x, config, name):
     """The activation, with batch normalisation before or after it as ``config.bn`` says."""
     if config.bn == "before":
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(momentum=config.bn_momentum, name=f"{name}_bn")(x)
     x = ACTIVATIONS[config.activation](f"{name}_{config.activation}")(x)
     if config.bn == "after":
-        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = layers.BatchNormalization(momentum=config.bn_momentum, name=f"{name}_bn")(x)
     return x
 
 
@@ -90,8 +94,8 @@ def block_dropout(config, blocks: int, default: str | None = None) -> list[float
 
 
 def dropout(x, rate, config, name):
-    """Dropout with the cell's seed (no layer at rate 0, so "none" adds nothing to the graph)."""
-    return layers.Dropout(rate, seed=config.seed, name=name)(x) if rate > 0 else x
+    """Dropout, seeded through the global Keras seed (no layer at rate 0: "none" adds nothing)."""
+    return layers.Dropout(rate, name=name)(x) if rate > 0 else x
 
 
 def check_min_size(input_shape, minimum, model):

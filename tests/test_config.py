@@ -159,15 +159,12 @@ def test_range_message_shows_the_interval():
         Config(epochs=0)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG config.py:85-86: _check_at_least uses `value < low`, "
-                   "which is False for NaN, so reg_strength/min_delta=nan pass validation")
 @pytest.mark.parametrize("knob", ["reg_strength", "min_delta"])
 def test_nan_rejected_for_non_negative_floats(knob):
     with pytest.raises(ConfigError):
         Config(**{knob: float("nan")})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG config.py:82-84: learning_rate only checks `> 0`, so inf passes")
 def test_infinite_learning_rate_rejected():
     with pytest.raises(ConfigError):
         Config(learning_rate=math.inf)

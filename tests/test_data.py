@@ -386,7 +386,7 @@ def test_raw_cache_is_per_name(tmp_path):
 
 def test_keras_dataset_offline_names_the_cache_file(tmp_path, monkeypatch):
     # Keras 3 reads KERAS_HOME once, at import; point its already-read copy at tmp_path too, so the download
-    # really targets tmp_path whatever the test order (and nothing lands in ~/.keras). See the xfail below.
+    # really targets tmp_path whatever the test order (and nothing lands in ~/.keras).
     from keras.src.backend import config as keras_config
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
@@ -401,11 +401,8 @@ def test_keras_dataset_offline_names_the_cache_file(tmp_path, monkeypatch):
     assert (tmp_path / "datasets").is_dir() and not (tmp_path / "datasets" / "mnist.npz").exists()  # Keras looked here
 
 
-# --- known bugs (strict xfail: they start failing once fixed, then drop the marker) ---------------
+# --- edge cases found in review --------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, raises=Exception,
-                   reason="BUG data.py:207: read_idx catches OSError/EOFError but not zlib.error, raised by a "
-                          "gzip file whose deflate stream is corrupt")
 def test_corrupt_gzip_idx_is_a_data_error(tmp_path):
     path = tmp_path / "labels.gz"
     compressed = bytearray(gzip.compress(idx_bytes(np.random.default_rng(0).integers(0, 10, 1000, np.uint8))))
@@ -416,9 +413,6 @@ def test_corrupt_gzip_idx_is_a_data_error(tmp_path):
         read_idx(path)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="BUG data.py:143-148: train_size < len(train split) but leaving fewer than num_classes "
-                          "images out makes sklearn raise a plain ValueError instead of a DataError")
 def test_train_size_leaving_fewer_than_one_per_class_is_a_data_error(tmp_path):
     x_train, y_train, x_test, y_test = small_arrays(side=6)
     name = write_npz(tmp_path / "ts.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
@@ -426,9 +420,6 @@ def test_train_size_leaving_fewer_than_one_per_class_is_a_data_error(tmp_path):
         load_data(Config(dataset=name, train_size=18))  # 19 left after validation; 1 out < 3 classes
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="BUG data.py:148: stratified train_size subsample fails with sklearn's ValueError when a "
-                          "class has a single example left in the training split")
 def test_train_size_with_a_singleton_class_in_train_is_a_data_error(tmp_path):
     x_train, y_train, x_test, y_test = small_arrays(side=6)
     keep = np.r_[0:16, 16, 17]  # class 2 has two images: one goes to validation, one stays in train
@@ -437,8 +428,6 @@ def test_train_size_with_a_singleton_class_in_train_is_a_data_error(tmp_path):
         load_data(Config(dataset=name, val_fraction=0.5, train_size=5))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG data.py:212: read_idx does not check the file holds all ndim dims, "
-                                       "so a header cut short reads as an empty array instead of a DataError")
 def test_idx_with_truncated_header_is_a_data_error(tmp_path):
     path = tmp_path / "images"
     path.write_bytes(struct.pack(">I", 0x00000803) + b"\x00\x00")
@@ -446,9 +435,6 @@ def test_idx_with_truncated_header_is_a_data_error(tmp_path):
         read_idx(path)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG data.py:225-227: keras_cache_dir() re-reads KERAS_HOME on every call, "
-                                       "but Keras 3 reads it once at import (keras.src.backend.config.keras_home), "
-                                       "so the offline message can name a directory Keras never looked in")
 def test_keras_cache_dir_is_where_keras_looks(tmp_path, monkeypatch):
     from keras.src.backend import config as keras_config  # imported (and KERAS_HOME read) before the change
 

@@ -9,6 +9,7 @@ checks the two agree.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, fields
 
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
@@ -41,6 +42,7 @@ class Config:
     # model
     model: str = "baseline2"  # a registered baseline (see `study.py list`)
     bn: str = "none"  # batch-norm placement relative to the activation
+    bn_momentum: float = 0.99  # moving-statistics momentum (Keras default); ~0.9 for runs of a few hundred steps
     activation: str = "relu"
     initializer: str = "glorot_uniform"  # kernel initialiser of every conv/dense layer
     dropout: str = "none"  # "none", "0.3" (every block), "0.2,0.5,0.7" (per block), "linear:0.1:0.5"
@@ -75,13 +77,13 @@ class Config:
         _check_range("val_fraction", self.val_fraction, 0.0, 1.0, inclusive=False)
         _check_range("reduce_lr_factor", self.reduce_lr_factor, 0.0, 1.0, inclusive=False)
         _check_range("momentum", self.momentum, 0.0, 1.0, inclusive=False, low_inclusive=True)
+        _check_range("bn_momentum", self.bn_momentum, 0.0, 1.0, inclusive=False)
         for name in ("batch_size", "epochs", "input_scale"):
             _check_at_least(name, getattr(self, name), 1)
         for name in ("train_size", "seed", "early_stopping_patience", "reduce_lr_patience"):
             _check_at_least(name, getattr(self, name), 0)
-        for name in ("learning_rate",):
-            if not self.learning_rate > 0:
-                raise ConfigError(f"{name}={getattr(self, name)!r} must be > 0, for example 1e-3")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
         for name in ("reg_strength", "min_delta"):
             _check_at_least(name, getattr(self, name), 0.0)
 
@@ -185,5 +187,5 @@ def _check_range(name, value, low, high, inclusive=True, low_inclusive=None):
 
 
 def _check_at_least(name, value, low):
-    if value < low:
+    if not (math.isfinite(value) and value >= low):
         raise ConfigError(f"{name}={value!r} must be >= {low}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,8 +145,12 @@ def split(x_train, y_train, x_test, y_test, class_names, config: Config) -> Data
                             "images left after the validation split; use 0 for all or a smaller number")
         if config.train_size < num_classes:
             raise DataError(f"train_size={config.train_size} is smaller than the {num_classes} classes")
-        train_idx, _ = train_test_split(train_idx, train_size=config.train_size, stratify=y_train[train_idx],
-                                        random_state=config.seed)
+        try:
+            train_idx, _ = train_test_split(train_idx, train_size=config.train_size, stratify=y_train[train_idx],
+                                            random_state=config.seed)
+        except ValueError as error:  # scikit-learn's refusal to stratify, e.g. a class left with one image
+            raise DataError(f"train_size={config.train_size}: cannot subsample the training split stratified "
+                            f"({error}); choose a train_size that keeps every class on both sides, or 0") from None
     train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
     fingerprint = hashlib.sha256(
         b"".join([train_idx.tobytes(), val_idx.tobytes(), y_test.tobytes(), str(x_train.shape).encode()])
@@ -204,11 +208,13 @@ def read_idx(path: Path) -> np.ndarray:
     try:
         with opener(path, "rb") as handle:
             raw = handle.read()
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise DataError(f"{path}: cannot be read ({error}); the file is corrupt or truncated") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES or raw[3] == 0:
         raise DataError(f"{path}: not an IDX file (bad magic number {raw[:4].hex()})")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: the header announces {ndim} dimensions but the file ends first; it is truncated")
     dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(IDX_TYPES[raw[2]]).newbyteorder(">")
     expected = int(np.prod(dims)) * dtype.itemsize
@@ -223,8 +229,10 @@ IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: "i2", 0x0C: "i4", 0x0D: "f4", 0x0E: "
 
 
 def keras_cache_dir() -> Path:
-    """Where keras.datasets looks for (and downloads) its files."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+    """Where keras.datasets looks for (and downloads) its files: Keras reads KERAS_HOME once, at import."""
+    from keras.src.backend.config import keras_home  # the directory Keras itself resolved
+
+    return Path(keras_home()).expanduser() / "datasets"
 
 
 def _keras_dataset(name: str):

@@ -48,17 +48,20 @@ class TrialResult:
 
 
 class EpochLog(keras.callbacks.Callback):
-    """Records the learning rate per epoch and prints one progress line per epoch."""
+    """Records the learning rate each epoch trains with and prints one progress line per epoch."""
 
     def __init__(self, epochs, prefix="", log=print):
         super().__init__()
         self.epochs, self.prefix, self.log = epochs, prefix, log
         self.learning_rates = []
 
+    def on_epoch_begin(self, epoch, logs=None):
+        # Read at the start: plateau callbacks change the LR at an epoch's end, for the next epoch.
+        self.learning_rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        self.learning_rates.append(lr)
+        lr = self.learning_rates[-1]
         metrics = " ".join(f"{k}={logs[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in logs)
         self.log(f"{self.prefix}epoch {epoch + 1}/{self.epochs} {metrics} lr={lr:.3g}")
 
@@ -81,8 +84,8 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     ).history
     train_time = time.perf_counter() - fit_started
     history = {k: [_finite_or_none(v) for v in values] for k, values in history.items() if k != "learning_rate"}
-    history["learning_rate"] = epoch_log.learning_rates
-    epochs_run = len(epoch_log.learning_rates)
+    epochs_run = len(history.get("loss", []))
+    history["learning_rate"] = epoch_log.learning_rates[:epochs_run]
     diverged = any(v is None for v in history.get("loss", []))
 
     val_loss, val_accuracy, _ = evaluate(model, data.x_val, data.y_val, config)

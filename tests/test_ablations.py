@@ -1,0 +1,84 @@
+"""Every named ablation loads, uses only Config fields, and expands into valid cells."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+import ablations
+from ablations import Ablation, AblationError
+from training.config import Config, FIELD_TYPES
+
+SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
+           "optimizer", "weight_decay"]
+
+
+def test_the_issue_ablations_are_shipped():
+    assert set(SHIPPED) <= set(ablations.names())
+
+
+@pytest.mark.parametrize("name", ablations.names())
+def test_ablation_loads_and_every_cell_is_a_valid_config(name):
+    ablation = ablations.load(name)
+    assert ablation.name == name and ablation.question.strip()
+    assert set(ablation.base) <= set(FIELD_TYPES) and set(ablation.factors) <= set(FIELD_TYPES)
+    base = Config().replace(**ablation.base)
+    configs = ablation.configs(base)
+    assert len(configs) == len(ablation.variants()) * ablation.seeds
+    assert len({c for c in configs}) == len(configs)  # no cell twice
+
+
+def test_ofat_shares_the_base_cell():
+    ablation = Ablation(question="q", base={}, factors=dict(bn=["none", "before"], batch_size=[32, 64, 128]))
+    variants = ablation.variants()
+    assert variants[0] == {"bn": "none", "batch_size": 32}
+    assert len(variants) == 1 + 1 + 2  # base once, then every other level of each factor
+
+
+def test_grid_is_the_full_factorial():
+    ablation = Ablation(question="q", base={}, factors=dict(bn=["none", "before"], batch_size=[32, 64, 128]),
+                        design="grid", seeds=2)
+    assert len(ablation.variants()) == 6 and len(ablation.cells()) == 12
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(factors=dict(colour=["red", "blue"])), "unknown factor key(s) 'colour'"),
+    (dict(base=dict(epoch=3), factors=dict(bn=["none", "after"])), "unknown base key(s) 'epoch'"),
+    (dict(factors=dict(bn=["none"])), "at least two distinct levels"),
+    (dict(factors=dict(bn=["none", "after"]), design="random"), "design='random' is not known"),
+    (dict(factors=dict(bn=["none", "after"]), seeds=0), "seeds=0 must be an integer >= 1"),
+    (dict(factors=dict(seed=[0, 1])), "seeds are set with `seeds=N`"),
+])
+def test_bad_ablation_definitions_are_refused(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        Ablation(question="q", **{"base": {}, **kwargs})
+    assert message in str(error.value)
+
+
+def test_a_level_that_is_not_a_valid_config_names_the_cell():
+    ablation = Ablation(question="q", base={}, factors=dict(optimizer=["adam", "adamm"]), seeds=1)
+    with pytest.raises(AblationError, match="cell .*'adamm'.*optimizer='adamm' is not known"):
+        ablation.configs(Config())
+
+
+@pytest.mark.parametrize("source, message", [
+    ("ABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after'])\n", "syntax error at line"),
+    ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
+     "unknown factor key(s) 'bnn'"),
+    ("X = 1\n", "defines no ABLATION"),
+])
+def test_broken_ablation_files_give_clear_errors(source, message):
+    name = f"tmp_{uuid.uuid4().hex[:8]}"
+    path = Path(ablations.__file__).parent / f"{name}.py"
+    path.write_text(source)
+    try:
+        with pytest.raises(AblationError) as error:
+            ablations.load(name)
+        assert message in str(error.value) and name in str(error.value)
+    finally:
+        path.unlink()
+
+
+def test_unknown_ablation_lists_the_known_ones():
+    with pytest.raises(AblationError, match="choose one of: activation, batch_size"):
+        ablations.load("no_such")

@@ -1,0 +1,74 @@
+"""One trial for real on digits: results are consistent, divergence is an outcome, knobs take effect."""
+
+import numpy as np
+import pytest
+
+from training.config import Config
+from training.data import load_data
+from training.optimizers import OPTIMIZERS
+from training.trainer import train
+
+TINY = dict(dataset="digits", train_size=200, epochs=2, batch_size=32)
+
+
+def quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture(scope="module")
+def result():
+    return train(Config(**TINY), log=quiet)
+
+
+def test_result_is_consistent(result):
+    matrix = np.array(result.confusion_matrix)
+    assert matrix.shape == (10, 10) and matrix.sum() == 450
+    assert np.isclose(np.trace(matrix) / matrix.sum(), result.test_accuracy)
+    assert np.allclose(result.per_class_accuracy, np.diag(matrix) / matrix.sum(axis=1))
+    assert result.epochs_run == 2
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"):
+        assert len(result.history[key]) == 2
+    assert result.history["learning_rate"] == pytest.approx([1e-3, 1e-3])
+    assert result.params == 287_722 and result.images_per_second > 0 and not result.diverged
+    assert result.test_accuracy > 0.2  # two epochs on 200 digits beat chance (0.1) clearly
+
+
+def test_same_seed_same_result(result):
+    again = train(Config(**TINY), log=quiet)
+    assert again.test_accuracy == result.test_accuracy and again.history == result.history
+
+
+def test_divergence_is_recorded_not_raised():
+    diverged = train(Config(**TINY, optimizer="sgd", learning_rate=1e6), log=quiet)
+    assert diverged.diverged and diverged.test_loss is None
+    assert diverged.history["loss"][-1] is None and diverged.epochs_run >= 1
+    assert 0.0 <= diverged.test_accuracy <= 1.0
+
+
+def test_reduce_on_plateau_cuts_the_learning_rate():
+    # min_delta=10 makes every epoch after the first a plateau; the LR an epoch trains with is recorded.
+    result = train(Config(**{**TINY, "epochs": 3}, reduce_lr_patience=1, min_delta=10.0, reduce_lr_monitor="loss"),
+                   log=quiet)
+    assert result.history["learning_rate"] == pytest.approx([1e-3, 1e-3, 5e-4])
+
+
+def test_early_stopping_stops():
+    result = train(Config(**{**TINY, "epochs": 6}, early_stopping_patience=1, min_delta=10.0), log=quiet)
+    assert result.epochs_run == 2
+
+
+def test_input_scale_upsamples_in_the_pipeline():
+    lines = []
+    result = train(Config(**{**TINY, "epochs": 1}, model="conv", input_scale=3), log=lines.append)
+    # conv at 24x24 (8x8 upsampled x3): flatten is 2x2x64, so Dense(64) has 256*64+64 weights
+    assert result.params == 320 + 18_496 + 36_928 + (256 * 64 + 64) + 650
+    assert len(lines) == 1 and lines[0].startswith("epoch 1/1")
+    assert load_data(Config(**TINY)).input_shape == (8, 8, 1)  # the stored data stays 8x8
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_optimizer_trains(optimizer):
+    result = train(Config(**{**TINY, "epochs": 1}, optimizer=optimizer, momentum=0.9 if optimizer == "sgd" else 0.0,
+                          nesterov=optimizer == "sgd", learning_rate=1e-2 if optimizer != "adadelta" else 1.0),
+                   log=quiet)
+    assert np.isfinite(result.history["loss"][0]) and not result.diverged
