@@ -19,7 +19,7 @@ import optuna
 from optuna.trial import TrialState
 
 from ablations import Ablation
-from driver.storage import StorageError, open_storage
+from driver.storage import StorageError, exists, open_storage
 from training.config import Config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -59,8 +59,6 @@ def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config
 
 def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:
     """Refuse a mismatched resume before anything is written (the study may not exist yet)."""
-    from driver.storage import exists
-
     if not exists(url):
         return
     summaries = optuna.get_all_study_summaries(open_storage(url))

@@ -124,7 +124,7 @@ def plot_learning_curves(group: Group) -> plt.Figure:
         data = curves[curves["metric"] == metric].dropna(subset=["value"])
         sns.lineplot(data=data, x="epoch", y="value", hue="level", hue_order=_present(group, data),
                      errorbar=("ci", 95), ax=ax, marker="o", markersize=4)
-        ax.set(title=f"{title} accuracy by {group.title}", xlabel="epoch", ylabel="accuracy", ylim=(0, 1.02))
+        ax.set(title=f"{title} accuracy by {group.title}", xlabel="epoch", ylabel="accuracy")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _single_legend(fig, axes)
     fig.tight_layout()
@@ -144,7 +144,9 @@ def plot_test_accuracy(group: Group) -> plt.Figure:
                     [row["ci_high"] - row["test_accuracy"]]], fmt="D", color=color, markersize=8,
                     elinewidth=2, capsize=6, zorder=3)
     ax.set(title=f"test accuracy by {group.title} (mean, 95% CI; base in orange)", xlabel=group.title,
-           ylabel="test accuracy", ylim=(0, 1.02))
+           ylabel="test accuracy")
+    low, high = ax.get_ylim()  # zoom on the data, but an accuracy axis never leaves [0, 1]
+    ax.set_ylim(max(low, 0.0), min(high, 1.005))
     ax.tick_params(axis="x", rotation=30 if len(order) > 4 else 0)
     fig.tight_layout()
     return fig
