@@ -17,8 +17,8 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
     factors = list(study.user_attrs.get("ablation", {}).get("factors", {}))
     rows = []
     for trial in study.get_trials(deepcopy=False):
-        if "cell" not in trial.user_attrs:
-            continue
+        if "cell" not in trial.user_attrs or "duplicate_of" in trial.user_attrs:
+            continue  # not a cell, or a duplicate closed untrained (driver.runner._is_duplicate)
         cell = json.loads(trial.user_attrs["cell"])
         row = {"number": trial.number, "state": trial.state.name, "status": _status(trial), "cell": trial.user_attrs["cell"]}
         row.update({name: cell.get(name) for name in [*factors, "seed"]})

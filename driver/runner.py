@@ -113,6 +113,8 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
             study.tell(trial, state=TrialState.FAIL)
             break
         cell = json.loads(trial.user_attrs["cell"])
+        if _is_duplicate(study, trial):
+            continue
         done = _count(study, cells, TrialState.COMPLETE)
         prefix = f"[{done + 1}/{total}] {describe_cell(cell)} | "
         outcome = run_trial(study, trial, ablation, base, prefix, log)
@@ -122,6 +124,24 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
         remaining = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
         log(f"{prefix}{outcome}; {ran} run in {elapsed:.0f} s, about {elapsed / ran * remaining:.0f} s to go")
     return counts
+
+
+def _is_duplicate(study, trial) -> bool:
+    """Whether another trial already owns this trial's cell; if so this one is closed untrained.
+
+    Workers that start together may enqueue the same cell twice. Every trial is RUNNING before this
+    check, so "a finished trial, or the lowest-numbered running one, owns the cell" gives every worker
+    the same answer and no cell is trained twice.
+    """
+    owners = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+              if t.user_attrs.get("cell") == trial.user_attrs["cell"] and t.number != trial.number]
+    owner = next((t for t in owners if t.state == TrialState.COMPLETE), None) or next(
+        (t for t in sorted(owners, key=lambda t: t.number) if t.number < trial.number), None)
+    if owner is None:
+        return False
+    trial.set_user_attr("duplicate_of", owner.number)
+    study.tell(trial, state=TrialState.FAIL)
+    return True
 
 
 def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import optuna
@@ -60,12 +61,12 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         # A generous timeout lets several local workers share one SQLite file without "database is locked".
-        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+        return _rdb_with_retry(url, engine_kwargs={"connect_args": {"timeout": 60}})
     try:
-        return optuna.storages.RDBStorage(url)
+        return _rdb_with_retry(url)
     except ImportError as error:
         raise StorageError(f"--storage {url!r}: the database driver is not installed ({error}); "
-                           "pip install psycopg2-binary (PostgreSQL) or pymysql (MySQL)") from None
+                           "pip install -e '.[postgres]' (PostgreSQL) or pip install pymysql (MySQL)") from None
 
 
 def load_study(url: str, study_name: str) -> optuna.Study:
@@ -78,3 +79,17 @@ def load_study(url: str, study_name: str) -> optuna.Study:
     if study_name not in known:
         raise StorageError(f"no study {study_name!r} in {url}; studies there: {', '.join(known) or 'none'}")
     return optuna.load_study(study_name=study_name, storage=storage)
+
+
+def _rdb_with_retry(url: str, attempts: int = 5, **kwargs) -> optuna.storages.RDBStorage:
+    """RDBStorage, retried: workers starting together on an empty database race to create Optuna's
+    schema, and the losers fail with "already exists" although the schema is then fine."""
+    import sqlalchemy.exc
+
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, **kwargs)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))

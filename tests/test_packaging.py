@@ -9,7 +9,7 @@ from conftest import REPO
 def _pins(lines):
     pins = {}
     for line in lines:
-        match = re.match(r"^([A-Za-z0-9_.\-]+)\s*([<>=!~].*)$", line.strip())
+        match = re.match(r"^([A-Za-z0-9_.\-]+(?:\[[a-z,]+\])?)\s*([<>=!~].*)$", line.strip())
         if match:
             pins[match.group(1).lower()] = match.group(2).replace(" ", "")
     return pins

@@ -1,0 +1,66 @@
+"""Several workers, one storage: the same `run` command started three times shares the cells.
+
+The PostgreSQL server is real (pgserver ships the binaries and starts it on a Unix socket, no root);
+if it cannot start, the test fails rather than skips.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from conftest import REPO, TINY
+
+CELLS = sorted((bn, seed) for bn in ("none", "before", "after") for seed in (0, 1))
+
+
+@pytest.fixture
+def postgres_url(tmp_path):
+    import pgserver
+
+    server = pgserver.get_server(tmp_path / "pgdata", cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def start_workers(count, storage, cwd):
+    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--storage", storage]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
+    return [subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(count)]
+
+
+def assert_every_cell_trained_once(storage, workers):
+    outputs = [w.communicate(timeout=600)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0] * len(workers), outputs
+    trials = optuna.load_study(study_name="bn_placement", storage=storage).get_trials()
+    trained = [t for t in trials if "test_accuracy" in t.user_attrs]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    key = lambda t: (json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"])  # noqa: E731
+    assert sorted(map(key, complete)) == CELLS
+    assert Counter(map(key, trained)) == Counter(CELLS)  # no cell trained twice, even by a losing duplicate
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    assert sum("completed;" in out for out in outputs) >= 1
+    return outputs
+
+
+def test_three_workers_share_one_postgres_study(postgres_url, tmp_path):
+    outputs = assert_every_cell_trained_once(postgres_url, start_workers(3, postgres_url, tmp_path))
+    assert sum(out.count("completed;") for out in outputs) == len(CELLS)
+
+
+def test_two_workers_share_one_journal_file(tmp_path):
+    storage = f"journal:{tmp_path / 'study.log'}"
+    workers = start_workers(2, storage, tmp_path)
+    outputs = [w.communicate(timeout=600)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    journal = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "study.log")))
+    trials = optuna.load_study(study_name="bn_placement", storage=journal).get_trials()
+    trained = Counter((json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"])
+                      for t in trials if "test_accuracy" in t.user_attrs)
+    assert trained == Counter(CELLS)
