@@ -96,6 +96,20 @@ def test_list_and_show(capsys):
     assert "grid, 12 variants x 3 seeds = 36 cells" in out
 
 
+def test_same_cell_twice_gives_the_same_result(tmp_path):
+    """Repeatability: one cell run in two separate studies with op determinism on."""
+    accuracies = []
+    for name in ("first", "second"):
+        argv = ["run", "bn_placement", "--dataset", "digits", "--epochs", "1", "--seeds", "1", "--set",
+                "train_size=200", "--set", "deterministic=true", "--storage", f"sqlite:///{tmp_path / 'r.db'}",
+                "--study-name", name]
+        assert run_cli(*argv) == 0
+        trials = load(tmp_path / "r.db", name).get_trials(states=(TrialState.COMPLETE,))
+        accuracies.append(sorted((t.params["bn"], t.user_attrs["test_accuracy"], t.user_attrs["history"]["loss"][0])
+                                 for t in trials))
+    assert accuracies[0] == accuracies[1] and len(accuracies[0]) == 3
+
+
 BAD_INPUTS = [
     (["run", "no_such_ablation"], "unknown ablation 'no_such_ablation'"),
     (["run", "bn_placement", "--set", "optimizer=adamm"], "optimizer='adamm' is not known"),
@@ -116,13 +130,98 @@ BAD_INPUTS = [
 ]
 
 
+BAD_DATA = [  # (file name, what is wrong, expected message)
+    ("truncated.npz", "truncated", "corrupt or truncated"),
+    ("no_y_test.npz", "missing_key", "missing arrays ['y_test']"),
+    ("label_out_of_range.npz", "label_out_of_range", "expected 0..2"),
+    ("shape_mismatch.npz", "shape_mismatch", "train images are (8, 8, 1) but test images are (9, 9, 1)"),
+    ("singleton_class.npz", "singleton_class", "cannot stratify"),
+    ("nan_pixels.npz", "nan_pixels", "NaN or infinite pixels"),
+    ("idx_truncated", "idx_truncated", "truncated or corrupt"),
+    ("idx_bad_magic", "idx_bad_magic", "not an IDX file"),
+]
+BAD_INPUTS += [
+    (["run", "bn_placement", "--epochs", "0"], "epochs=0 must be >= 1"),
+    (["run", "bn_placement", "--set", "learning_rate=-1"], "learning_rate=-1.0 must be a finite number > 0"),
+    (["run", "bn_placement", "--set", "nesterov=maybe"], "nesterov takes a bool"),
+    (["run", "bn_placement", "--set", "input_scale=0"], "input_scale=0 must be >= 1"),
+    (["run", "bn_placement", "--dataset", "digits", "--set", "train_size=100000"], "train_size=100000 is not smaller"),
+    (["run", "bn_placement", "--storage", "sqlite:///no/such/dir/s.db"], "directory no/such/dir does not exist"),
+    (["show", "bn_placement", "--set", "batch_size=-8"], "batch_size=-8 must be >= 1"),
+] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
+
+
+@pytest.fixture(scope="module")
+def bad_data(tmp_path_factory):
+    """Broken datasets, written for real: npz archives and IDX directories."""
+    import gzip
+
+    import numpy as np
+
+    folder = tmp_path_factory.mktemp("bad_data")
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (60, 8, 8), dtype=np.uint8), np.arange(60) % 3
+    good = dict(x_train=x, y_train=y, x_test=x[:12], y_test=y[:12])
+    variants = {
+        "missing_key": {k: v for k, v in good.items() if k != "y_test"},
+        "label_out_of_range": {**good, "y_test": np.r_[y[:11], 3]},
+        "shape_mismatch": {**good, "x_test": rng.integers(0, 256, (12, 9, 9), dtype=np.uint8)},
+        "singleton_class": {**good, "y_train": np.r_[np.arange(59) % 2, 2]},
+        "nan_pixels": {**good, "x_train": np.where(x > 250, np.nan, x / 255.0)},
+    }
+    for name, kind, _ in BAD_DATA:
+        path = folder / name
+        if kind == "truncated":
+            np.savez(path, **good)
+            path.write_bytes(path.read_bytes()[:500])
+        elif kind.startswith("idx"):
+            path.mkdir()
+            for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                         "t10k-labels-idx1-ubyte"):
+                images = "images" in stem
+                magic = bytes([0, 0, 8, 3 if images else 1])
+                dims = (60, 8, 8) if images else (60,)
+                body = (x if images else y.astype(np.uint8)).tobytes()
+                raw = magic + b"".join(d.to_bytes(4, "big") for d in dims) + body
+                if kind == "idx_truncated":
+                    raw = raw[:-10]
+                elif images:
+                    raw = b"\x12\x34" + raw[2:]
+                (path / (stem + ".gz")).write_bytes(gzip.compress(raw))
+        else:
+            np.savez(path, **variants[kind])
+    return folder
+
+
 @pytest.mark.parametrize("argv, message", BAD_INPUTS, ids=[" ".join(a) for a, _ in BAD_INPUTS])
-def test_bad_input_exits_2_and_writes_nothing(argv, message, tmp_path, monkeypatch, capsys):
+def test_bad_input_exits_2_and_writes_nothing(argv, message, bad_data, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    argv = [a.replace("DATA/", f"npz:{bad_data}/" if a.endswith(".npz") else f"idx:{bad_data}/") for a in argv]
     storage = [] if "--storage" in argv else ["--storage", f"sqlite:///{tmp_path / 's.db'}"]
     assert run_cli(*argv, *storage) == 2
     assert message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("source, message", [
+    ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after']\n",
+     "syntax error at line"),
+    ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
+     "unknown factor key(s) 'bnn'"),
+])
+def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_path, monkeypatch, capsys):
+    import ablations
+
+    name = f"broken_{tmp_path.name[-8:].replace('-', '_')}"
+    path = REPO / "ablations" / f"{name}.py"
+    path.write_text(source)
+    monkeypatch.chdir(tmp_path)
+    try:
+        assert run_cli("run", name, "--storage", f"sqlite:///{tmp_path / 's.db'}") == 2
+    finally:
+        path.unlink()
+    assert message in capsys.readouterr().err and list(tmp_path.iterdir()) == []
+    assert name not in ablations.names()
 
 
 def test_killed_run_resumes_with_every_cell_done_exactly_once(tmp_path):

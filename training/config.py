@@ -39,6 +39,7 @@ class Config:
     train_size: int = 0  # stratified subsample of the training split for quick runs; 0 = all
     input_scale: int = 1  # integer upsampling factor applied in the input pipeline
     seed: int = 0  # split, weight initialisation and data order
+    deterministic: bool = False  # TensorFlow op determinism: bit-identical reruns, slower on GPU
     # model
     model: str = "baseline2"  # a registered baseline (see `study.py list`)
     bn: str = "none"  # batch-norm placement relative to the activation

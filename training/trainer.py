@@ -72,6 +72,8 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     data = data if data is not None else load_data(config)
     keras.utils.clear_session(free_memory=True)
     keras.utils.set_random_seed(config.seed)
+    if config.deterministic:
+        tf.config.experimental.enable_op_determinism()  # process-wide; cannot be switched off again
     model = build_model(config, data)
     model.compile(optimizer=create_optimizer(config),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
