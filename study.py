@@ -5,6 +5,7 @@
     python study.py show bn_placement         resolved cells and budget
     python study.py run bn_placement          run it (re-running resumes)
     python study.py status bn_placement       done / running / failed per cell
+    python study.py recover bn_placement      re-queue cells whose worker died
     python study.py report bn_placement       figure report from the database alone
 
 Bad input exits with status 2 before anything is written.
@@ -64,6 +65,11 @@ def parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="show done / running / failed cells")
     _study_arguments(status)
     status.set_defaults(handler=cmd_status)
+    recover = commands.add_parser("recover", help="list running trials; re-queue those whose worker is gone")
+    _study_arguments(recover)
+    recover.add_argument("--grace", type=float, default=None,
+                         help="seconds without heartbeat after which a running trial is stale (default 120)")
+    recover.set_defaults(handler=cmd_recover)
     report = commands.add_parser("report", help="render the figure report from the study database")
     _study_arguments(report)
     report.add_argument("--out", help="output directory (default runs/reports/STUDY_NAME)")
@@ -180,6 +186,31 @@ def cmd_status(args):
     print("cells:", ", ".join(f"{n} {s}" for s, n in table["status"].value_counts().items()))
     for _, row in table[table["error"].notna() & (table["status"] == "failed")].iterrows():
         print(f"error of seed {row['seed']} cell: {row['error']}")
+
+
+def cmd_recover(args):
+    import json
+    import time
+
+    from driver import runner
+
+    study = load_study(storage_url(args), args.study_name or args.name)
+    grace = runner.GRACE_SECONDS if args.grace is None else args.grace
+    if grace < 0:
+        raise UsageError(f"--grace {grace}: must be >= 0 seconds")
+    running = study.get_trials(deepcopy=False, states=(runner.TrialState.RUNNING,))
+    stale = {trial.number: reason for trial, reason in runner.stale_trials(study, grace)}
+    print(f"study {study.study_name}: {len(running)} running trial(s), {len(stale)} stale")
+    for trial in running:
+        worker = trial.user_attrs.get("worker", {})
+        age = time.time() - trial.user_attrs.get("heartbeat", worker.get("started", time.time()))
+        verdict = f"STALE: {stale[trial.number]}" if trial.number in stale else "alive"
+        print(f"  #{trial.number} {runner.describe_cell(json.loads(trial.user_attrs.get('cell', '{}')))} "
+              f"worker {worker.get('host')}:{worker.get('pid')} heartbeat {age:.0f} s ago -> {verdict}")
+    cells = [json.loads(t.user_attrs["cell"]) for t in running if t.number in stale and "cell" in t.user_attrs]
+    runner.fail_stale_trials(study, grace, log=lambda *a, **k: None)
+    queued = runner.enqueue_missing(study, cells)
+    print(f"re-queued {queued} cell(s); run `python study.py run {args.name}` (any worker) to train them")
 
 
 def cmd_report(args):

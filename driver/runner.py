@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import traceback
 
@@ -66,15 +67,59 @@ def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config)
         create_or_resume(url, study_name, ablation, base, command="")
 
 
-def fail_dead_local_trials(study: optuna.Study, log=print) -> None:
-    """Mark FAIL the RUNNING trials whose worker process on this host no longer exists."""
-    host = socket.gethostname()
+HEARTBEAT_SECONDS = 20  # how often a running trial records that its worker is alive
+GRACE_SECONDS = 120  # a RUNNING trial silent for longer belongs to a dead worker (any host)
+
+
+def stale_trials(study: optuna.Study, grace: float = GRACE_SECONDS) -> list[tuple[object, str]]:
+    """RUNNING cell trials whose worker is gone, with the reason: a dead local pid or a stale heartbeat.
+
+    The heartbeat is a trial user attribute, so it works the same on SQLite, journal files and
+    PostgreSQL (Optuna's own heartbeat exists for RDB storages only).
+    """
+    host, now, stale = socket.gethostname(), time.time(), []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker", {})
+        silent = now - trial.user_attrs.get("heartbeat", worker.get("started", now))
         if worker.get("host") == host and not _alive(worker.get("pid", -1)):
-            study.tell(trial.number, state=TrialState.FAIL)
-            log(f"trial #{trial.number} ({describe_cell(json.loads(trial.user_attrs['cell']))}) was interrupted "
-                f"(worker pid {worker.get('pid')} is gone); its cell will be re-run")
+            stale.append((trial, f"worker pid {worker.get('pid')} on this host is gone"))
+        elif silent > grace:
+            stale.append((trial, f"no heartbeat from {worker.get('host')}:{worker.get('pid')} for {silent:.0f} s"))
+    return stale
+
+
+def fail_stale_trials(study: optuna.Study, grace: float = GRACE_SECONDS, log=print) -> int:
+    """Mark FAIL every stale RUNNING trial so its cell is run again; returns how many."""
+    stale = stale_trials(study, grace)
+    for trial, reason in stale:
+        study.tell(trial.number, state=TrialState.FAIL)
+        cell = describe_cell(json.loads(trial.user_attrs.get("cell", "{}")))
+        log(f"trial #{trial.number} ({cell}) was interrupted ({reason}); its cell will be re-run")
+    return len(stale)
+
+
+class Heartbeat:
+    """Context manager: a daemon thread that stamps the trial's heartbeat while the cell trains."""
+
+    def __init__(self, trial, interval: float = HEARTBEAT_SECONDS):
+        self.trial, self.interval, self.stop = trial, interval, threading.Event()
+
+    def __enter__(self):
+        self.trial.set_user_attr("heartbeat", time.time())
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+        self.thread.start()
+        return self
+
+    def _beat(self):
+        while not self.stop.wait(self.interval):
+            try:
+                self.trial.set_user_attr("heartbeat", time.time())
+            except Exception:  # the trial may have just finished; a missed beat is harmless
+                return
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
 
 
 def _alive(pid: int) -> bool:
@@ -100,7 +145,7 @@ def enqueue_missing(study: optuna.Study, cells: list[dict]) -> int:
 
 def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list[dict], log=print) -> dict:
     """Train waiting cells until none is left; returns counts of what this process did."""
-    fail_dead_local_trials(study, log)
+    fail_stale_trials(study, log=log)
     added = enqueue_missing(study, cells)
     total = len(cells)
     done = _count(study, cells, TrialState.COMPLETE)
@@ -148,11 +193,12 @@ def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log) 
     """Train one cell inside its trial; record the result or the error. Returns the outcome."""
     from training.trainer import train
 
-    trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid()})
+    trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid(), "started": time.time()})
     params = {name: trial.suggest_categorical(name, list(levels)) for name, levels in ablation.factors.items()}
     params["seed"] = trial.suggest_int("seed", *SEED_RANGE)
     try:
-        result = train(base.replace(**params), prefix=prefix, log=log)
+        with Heartbeat(trial):
+            result = train(base.replace(**params), prefix=prefix, log=log)
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise

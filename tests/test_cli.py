@@ -261,3 +261,28 @@ def test_killed_run_resumes_with_every_cell_done_exactly_once(tmp_path):
     assert [t.state for t in trials if t.state not in (TrialState.COMPLETE,)] == [TrialState.FAIL]
     for number, (value, accuracy) in before_kill.items():
         assert (trials[number].value, trials[number].user_attrs["test_accuracy"]) == (value, accuracy)
+
+
+def test_recover_requeues_a_trial_whose_worker_vanished(finished_study, tmp_path, capsys):
+    """A RUNNING trial from another host with an old heartbeat is stale: recover fails it and re-queues."""
+    db = tmp_path / "r.db"
+    db.write_bytes(finished_study.read_bytes())
+    study_ = load(db)
+    orphan = study_.ask()
+    cell = json.dumps({"bn": "after", "seed": 7}, sort_keys=True)
+    orphan.set_user_attr("cell", cell)
+    orphan.set_user_attr("worker", {"host": "gone-machine", "pid": 1, "started": time.time() - 1000})
+    orphan.set_user_attr("heartbeat", time.time() - 900)
+    alive = study_.ask()
+    alive.set_user_attr("cell", json.dumps({"bn": "none", "seed": 8}, sort_keys=True))
+    alive.set_user_attr("worker", {"host": "busy-machine", "pid": 1, "started": time.time()})
+    alive.set_user_attr("heartbeat", time.time())
+
+    assert run_cli("recover", "bn_placement", "--storage", f"sqlite:///{db}") == 0
+    out = capsys.readouterr().out
+    assert "2 running trial(s), 1 stale" in out and "no heartbeat from gone-machine:1" in out
+    trials = load(db).get_trials()
+    assert trials[orphan.number].state == TrialState.FAIL
+    assert trials[alive.number].state == TrialState.RUNNING
+    waiting = [t for t in trials if t.state == TrialState.WAITING]
+    assert [t.user_attrs["cell"] for t in waiting] == [cell]
