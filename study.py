@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 import ablations  # noqa: E402
 from ablations import AblationError  # noqa: E402
-from driver.storage import StorageError, check_url, default_url, load_study  # noqa: E402
+from driver.storage import StorageError, backup_root, check_url, default_url, load_study  # noqa: E402
 from training.config import Config, ConfigError, parse_override  # noqa: E402
 from training.data import DataError  # noqa: E402
 
@@ -145,7 +145,7 @@ def cmd_run(args):
     preflight(ablation, base, seeds)
     command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
     study = runner.create_or_resume(url, study_name, ablation, base, command)
-    counts = runner.run_cells(study, ablation, base, ablation.cells(seeds))
+    counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url))
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed "
           f"in this run. Report: python study.py report {ablation.name}"
           + (f" --study-name {study_name}" if study_name != ablation.name else "")

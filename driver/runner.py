@@ -8,6 +8,7 @@ its cell is retried; a finished cell is never trained again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 
 import optuna
 from optuna.trial import TrialState
@@ -143,7 +145,8 @@ def enqueue_missing(study: optuna.Study, cells: list[dict]) -> int:
     return len(missing)
 
 
-def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list[dict], log=print) -> dict:
+def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list[dict], log=print,
+              backups: Path | None = None) -> dict:
     """Train waiting cells until none is left; returns counts of what this process did."""
     fail_stale_trials(study, log=log)
     added = enqueue_missing(study, cells)
@@ -162,7 +165,9 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
             continue
         done = _count(study, cells, TrialState.COMPLETE)
         prefix = f"[{done + 1}/{total}] {describe_cell(cell)} | "
-        outcome = run_trial(study, trial, ablation, base, prefix, log)
+        backup_dir = backups / study.study_name / hashlib.sha1(trial.user_attrs["cell"].encode()).hexdigest()[:16] \
+            if backups else None
+        outcome = run_trial(study, trial, ablation, base, prefix, log, backup_dir)
         counts[outcome] += 1
         elapsed = time.perf_counter() - started
         ran = sum(counts.values())
@@ -189,7 +194,7 @@ def _is_duplicate(study, trial) -> bool:
     return True
 
 
-def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log) -> str:
+def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log, backup_dir=None) -> str:
     """Train one cell inside its trial; record the result or the error. Returns the outcome."""
     from training.trainer import train
 
@@ -198,7 +203,9 @@ def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log) 
     params["seed"] = trial.suggest_int("seed", *SEED_RANGE)
     try:
         with Heartbeat(trial):
-            result = train(base.replace(**params), prefix=prefix, log=log)
+            if backup_dir is not None and backup_dir.exists():
+                log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
+            result = train(base.replace(**params), prefix=prefix, log=log, backup_dir=backup_dir)
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise

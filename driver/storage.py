@@ -52,6 +52,14 @@ def exists(url: str) -> bool:
     return True
 
 
+def backup_root(url: str) -> Path:
+    """Where mid-trial checkpoints live: beside a file storage, else under runs/ of this machine."""
+    for prefix in (JOURNAL_SCHEME, "sqlite:///"):
+        if url.startswith(prefix):
+            return Path(url[len(prefix):]).parent / "backups"
+    return DEFAULT_RUNS_DIR / "backups"
+
+
 def open_storage(url: str) -> optuna.storages.BaseStorage:
     """The Optuna storage for a checked URL, creating the default runs/ directory if needed."""
     if url.startswith(JOURNAL_SCHEME):

@@ -225,7 +225,8 @@ def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_pa
 
 
 def test_killed_run_resumes_with_every_cell_done_exactly_once(tmp_path):
-    """SIGKILL mid-trial, resume: every cell is complete once and finished results are untouched."""
+    """SIGKILL mid-trial, resume: the killed cell continues from its checkpoint, every cell is complete
+    once and finished results are untouched."""
     db = tmp_path / "k.db"
     argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", "--dataset", "digits", "--epochs", "3",
             "--seeds", "2", "--set", "train_size=300", "--storage", f"sqlite:///{db}"]
@@ -239,8 +240,9 @@ def test_killed_run_resumes_with_every_cell_done_exactly_once(tmp_path):
         except KeyError:  # the study is not created yet
             continue
         done = [t for t in trials if t.state == TrialState.COMPLETE]
-        if len(done) >= 2 and any(t.state == TrialState.RUNNING for t in trials):
-            break
+        mid_trial = list((tmp_path / "backups" / "bn_placement").glob("*/history.json"))
+        if len(done) >= 2 and any(t.state == TrialState.RUNNING for t in trials) and mid_trial:
+            break  # killed mid-trial, after at least one epoch of the running cell was checkpointed
     worker.send_signal(signal.SIGKILL)
     worker.wait()
     before_kill = {t.number: (t.value, t.user_attrs["test_accuracy"]) for t in load(db).get_trials()
@@ -251,6 +253,7 @@ def test_killed_run_resumes_with_every_cell_done_exactly_once(tmp_path):
     resumed = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "was interrupted" in resumed.stdout
+    assert "resuming from the checkpoint" in resumed.stdout  # at its epoch, not at epoch 0
 
     trials = load(db).get_trials()
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
@@ -259,6 +262,7 @@ def test_killed_run_resumes_with_every_cell_done_exactly_once(tmp_path):
         (bn, seed) for bn in ("none", "before", "after") for seed in (0, 1))
     assert not [t for t in trials if t.state == TrialState.RUNNING]
     assert [t.state for t in trials if t.state not in (TrialState.COMPLETE,)] == [TrialState.FAIL]
+    assert all(t.user_attrs["epochs_run"] == 3 and len(t.user_attrs["history"]["loss"]) == 3 for t in complete)
     for number, (value, accuracy) in before_kill.items():
         assert (trials[number].value, trials[number].user_attrs["test_accuracy"]) == (value, accuracy)
 

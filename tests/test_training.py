@@ -72,3 +72,47 @@ def test_every_optimizer_trains(optimizer):
                           nesterov=optimizer == "sgd", learning_rate=1e-2 if optimizer != "adadelta" else 1.0),
                    log=quiet)
     assert np.isfinite(result.history["loss"][0]) and not result.diverged
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashAfter(__import__("keras").callbacks.Callback):
+    """Dies at the end of an epoch, after the checkpoint of that epoch is written (like a kill)."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise Crash
+
+
+def test_interrupted_trial_resumes_at_its_epoch_with_a_continuous_history(tmp_path):
+    config = Config(**{**TINY, "epochs": 4})
+    first_lines, second_lines = [], []
+    with pytest.raises(Crash):
+        train(config, log=first_lines.append, callbacks=[CrashAfter(1)], backup_dir=tmp_path / "cell")
+    assert (tmp_path / "cell" / "history.json").is_file()
+    result = train(config, log=second_lines.append, backup_dir=tmp_path / "cell")
+    assert [line.split()[1] for line in first_lines] == ["1/4", "2/4"]
+    assert [line.split()[1] for line in second_lines] == ["3/4", "4/4"]  # epochs 1-2 were not trained again
+    assert result.epochs_run == 4 and all(len(v) == 4 for v in result.history.values())
+    assert result.history["loss"][:2] == [pytest.approx(float(line.split("loss=")[1].split()[0]), abs=1e-4)
+                                          for line in first_lines]
+    assert not (tmp_path / "cell").exists()  # removed once the trial finished
+
+
+def test_an_unreadable_checkpoint_restarts_the_cell_instead_of_failing_it(tmp_path):
+    config = Config(**{**TINY, "epochs": 3})
+    with pytest.raises(Crash):
+        train(config, log=quiet, callbacks=[CrashAfter(0)], backup_dir=tmp_path / "cell")
+    for path in (tmp_path / "cell").glob("*.h5*"):
+        path.write_bytes(b"killed while writing")
+    lines = []
+    result = train(config, log=lines.append, backup_dir=tmp_path / "cell")
+    assert "checkpoint unreadable" in lines[0]
+    assert [line.split()[1] for line in lines[1:]] == ["1/3", "2/3", "3/3"]
+    assert result.epochs_run == 3 and len(result.history["loss"]) == 3

@@ -7,9 +7,12 @@ as "diverged" with its history kept; that is a result, not an error.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -47,27 +50,76 @@ class TrialResult:
         return asdict(self)
 
 
-class EpochLog(keras.callbacks.Callback):
-    """Records the learning rate each epoch trains with and prints one progress line per epoch."""
+class Checkpoint(keras.callbacks.BackupAndRestore):
+    """BackupAndRestore that keeps the previous checkpoint too and, if a kill left both unreadable,
+    starts the cell over instead of failing it."""
 
-    def __init__(self, epochs, prefix="", log=print):
+    def __init__(self, backup_dir: Path, epoch_log: "EpochLog", log):
+        super().__init__(str(backup_dir), double_checkpoint=True)
+        self.epoch_log, self.log = epoch_log, log
+
+    def on_train_begin(self, logs=None):
+        try:
+            super().on_train_begin(logs)
+        except (OSError, ValueError, KeyError) as error:
+            self.log(f"{self.epoch_log.prefix}checkpoint unreadable ({error}); training this cell from epoch 1")
+            for path in Path(self.backup_dir).glob("*.h5*"):
+                path.unlink()
+            for path in Path(self.backup_dir).glob("training_metadata.json*"):
+                path.unlink()
+            self.model._initial_epoch = 0
+            self.epoch_log.forget()
+
+
+class EpochLog(keras.callbacks.Callback):
+    """The per-epoch history (metrics and the LR each epoch trained with), printed as it grows.
+
+    With ``path`` the history is also saved after every epoch and reloaded on start, so a trial
+    resumed by BackupAndRestore ends with one continuous history. Records are keyed by epoch: an
+    epoch re-run after a kill replaces its record.
+    """
+
+    def __init__(self, epochs, prefix="", log=print, path=None):
         super().__init__()
-        self.epochs, self.prefix, self.log = epochs, prefix, log
-        self.learning_rates = []
+        self.epochs, self.prefix, self.log, self.path = epochs, prefix, log, path
+        self.records = {}
+        if path is not None and path.is_file():
+            self.records = {int(k): v for k, v in json.loads(path.read_text()).items()}
 
     def on_epoch_begin(self, epoch, logs=None):
         # Read at the start: plateau callbacks change the LR at an epoch's end, for the next epoch.
-        self.learning_rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+        self.learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        lr = self.learning_rates[-1]
-        metrics = " ".join(f"{k}={logs[k]:.4f}" for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in logs)
-        self.log(f"{self.prefix}epoch {epoch + 1}/{self.epochs} {metrics} lr={lr:.3g}")
+        record = {k: _finite_or_none(v) for k, v in (logs or {}).items() if k != "learning_rate"}
+        self.records[epoch] = {**record, "learning_rate": self.learning_rate}
+        if self.path is not None:  # written whole, then renamed: a kill never leaves half a file
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_suffix(".partial")
+            partial.write_text(json.dumps(self.records))
+            os.replace(partial, self.path)
+        metrics = " ".join(f"{k}={record[k]:.4f}" if record[k] is not None else f"{k}=nan"
+                           for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in record)
+        self.log(f"{self.prefix}epoch {epoch + 1}/{self.epochs} {metrics} lr={self.learning_rate:.3g}")
+
+    def forget(self):
+        """Drop the reloaded history (its checkpoint was unusable, so training starts over)."""
+        self.records = {}
+
+    def history(self) -> dict:
+        epochs = sorted(self.records)
+        keys = dict.fromkeys(k for e in epochs for k in self.records[e])
+        return {k: [self.records[e].get(k) for e in epochs] for k in keys}
 
 
-def train(config: Config, data: Data | None = None, prefix: str = "", log=print, callbacks=()) -> TrialResult:
-    """Build, train and evaluate the cell described by ``config``."""
+def train(config: Config, data: Data | None = None, prefix: str = "", log=print, callbacks=(),
+          backup_dir: Path | None = None) -> TrialResult:
+    """Build, train and evaluate the cell described by ``config``.
+
+    With ``backup_dir`` the weights, optimiser state, epoch and history are saved after every epoch
+    (Keras BackupAndRestore), so a trial killed at epoch k resumes at epoch k; the directory is
+    removed when training ends.
+    """
     started = time.perf_counter()
     data = data if data is not None else load_data(config)
     keras.utils.clear_session(free_memory=True)
@@ -77,18 +129,20 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     model = build_model(config, data)
     model.compile(optimizer=create_optimizer(config),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
-    epoch_log = EpochLog(config.epochs, prefix, log)
+    epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
+    # The history is written before the weights: a kill between the two re-runs that epoch.
+    backup = [Checkpoint(backup_dir, epoch_log, log)] if backup_dir else []
     fit_started = time.perf_counter()
-    history = model.fit(
+    fitted = model.fit(
         pipeline(data.x_train, data.y_train, config, training=True), epochs=config.epochs,
         validation_data=pipeline(data.x_val, data.y_val, config, training=False),
-        callbacks=[*training_callbacks(config), epoch_log, *callbacks], shuffle=False, verbose=0,  # shuffled by tf.data
-    ).history
+        callbacks=[*training_callbacks(config), epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
+    ).history  # shuffled by tf.data
     train_time = time.perf_counter() - fit_started
-    history = {k: [_finite_or_none(v) for v in values] for k, values in history.items() if k != "learning_rate"}
+    history = epoch_log.history()
     epochs_run = len(history.get("loss", []))
-    history["learning_rate"] = epoch_log.learning_rates[:epochs_run]
     diverged = any(v is None for v in history.get("loss", []))
+    epochs_here = len(fitted.get("loss", []))  # epochs trained by this process (after a resume, fewer)
 
     val_loss, val_accuracy, _ = evaluate(model, data.x_val, data.y_val, config)
     test_loss, test_accuracy, predictions = evaluate(model, data.x_test, data.y_test, config)
@@ -99,7 +153,7 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
         history=history, val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=test_loss,
         confusion_matrix=matrix.tolist(), per_class_accuracy=per_class, class_names=list(data.class_names),
         params=int(model.count_params()), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
-        train_time=train_time, images_per_second=len(data.y_train) * epochs_run / max(train_time, 1e-9),
+        train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged, split_fingerprint=data.split_fingerprint,
     )
 
