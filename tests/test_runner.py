@@ -35,3 +35,24 @@ def test_a_dead_local_worker_is_stale_at_once_a_live_one_is_not():
     assert [t.number for t, _ in stale] == [dead.number] and "is gone" in stale[0][1]
     assert runner.fail_stale_trials(study, log=lambda *a, **k: None) == 1
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.RUNNING]
+
+
+def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch, capsys):
+    """train_size=5 cannot hold 10 classes: that cell fails with its message; the other cell completes."""
+    import study as cli
+    from ablations import Ablation
+    from training.config import Config
+
+    monkeypatch.chdir(tmp_path)
+    ablation = Ablation(question="Does a tiny training set fail cleanly?", base={}, seeds=1, name="tiny",
+                        factors=dict(train_size=[200, 5]))
+    base = Config(dataset="digits", epochs=1)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = runner.create_or_resume(url, "tiny", ablation, base, command="test")
+    counts = runner.run_cells(study, ablation, base, ablation.cells(), log=lambda *a, **k: None)
+    assert counts == {"completed": 1, "failed": 1, "diverged": 0}
+    failed = [t for t in study.trials if t.state == TrialState.FAIL]
+    assert len(failed) == 1 and "train_size=5 is smaller than the 10 classes" in failed[0].user_attrs["error"]
+    assert cli.main(["status", "tiny", "--storage", url]) == 0
+    out = capsys.readouterr().out
+    assert "1 done" in out and "1 failed" in out and "train_size=5 is smaller" in out
