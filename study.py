@@ -154,14 +154,14 @@ def cmd_run(args):
 
 
 def preflight(ablation, base, seeds):
-    """Load the data and build every distinct model once, so impossible cells fail before any write."""
+    """Load every cell's data and build every distinct model once, so impossible cells fail before any write."""
     import keras
 
     import baselines
     from training.data import load_data
 
-    data = load_data(base)
     for config in {c.replace(seed=0) for c in ablation.configs(base, seeds)}:
+        data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
         height, width, channels = data.input_shape
         shape = (height * config.input_scale, width * config.input_scale, channels)
         try:
@@ -196,8 +196,9 @@ def cmd_recover(args):
 
     study = load_study(storage_url(args), args.study_name or args.name)
     grace = runner.GRACE_SECONDS if args.grace is None else args.grace
-    if grace < 0:
-        raise UsageError(f"--grace {grace}: must be >= 0 seconds")
+    if grace < 2 * runner.HEARTBEAT_SECONDS:
+        raise UsageError(f"--grace {grace}: must be at least {2 * runner.HEARTBEAT_SECONDS} s (two heartbeats), "
+                         "or live trials would be declared stale")
     running = study.get_trials(deepcopy=False, states=(runner.TrialState.RUNNING,))
     stale = {trial.number: reason for trial, reason in runner.stale_trials(study, grace)}
     print(f"study {study.study_name}: {len(running)} running trial(s), {len(stale)} stale")

@@ -42,31 +42,39 @@ def describe_cell(cell: dict) -> str:
 
 def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config, command: str) -> optuna.Study:
     """The study for this ablation; resuming with a different base Config is refused."""
-    storage = open_storage(url)
-    study = optuna.create_study(storage=storage, study_name=study_name, direction="maximize", load_if_exists=True)
-    stored = study.user_attrs.get("base_config")
-    if stored is None:
-        study.set_user_attr("base_config", base.to_dict())
+    study = optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize",
+                                load_if_exists=True)
+    if "base_config" in study.user_attrs:
+        check_same_setup(study, url, ablation, base)
+    else:  # base_config last: its presence means the study is fully initialised
         study.set_user_attr("ablation", ablation.spec())
         study.set_user_attr("command", command)
         study.set_user_attr("created", time.strftime("%Y-%m-%d %H:%M:%S"))
-    elif stored != base.to_dict() or study.user_attrs.get("ablation", {}).get("factors") != ablation.spec()["factors"]:
-        changed = {k: (stored.get(k), v) for k, v in base.to_dict().items() if stored.get(k) != v}
-        what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or "the factors' levels"
-        raise StorageError(
-            f"study {study_name!r} in {url} was created with a different set-up ({what}); "
-            f"resume it with the original options, or start a separate study with --study-name NEW_NAME"
-        )
+        study.set_user_attr("base_config", base.to_dict())
     return study
 
 
+def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Config) -> None:
+    """Refuse to resume a study created with another base Config or other factor levels."""
+    stored = study.user_attrs.get("base_config")
+    if stored is None:
+        return  # not initialised yet (another worker is creating it, or a kill interrupted that)
+    if stored != base.to_dict() or study.user_attrs.get("ablation", {}).get("factors") != ablation.spec()["factors"]:
+        changed = {k: (stored.get(k), v) for k, v in base.to_dict().items() if stored.get(k) != v}
+        what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or "the factors' levels"
+        raise StorageError(
+            f"study {study.study_name!r} in {url} was created with a different set-up ({what}); "
+            f"resume it with the original options, or start a separate study with --study-name NEW_NAME"
+        )
+
+
 def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:
-    """Refuse a mismatched resume before anything is written (the study may not exist yet)."""
+    """Refuse a mismatched resume before anything is written (reads only; the study may not exist)."""
     if not exists(url):
         return
-    summaries = optuna.get_all_study_summaries(open_storage(url))
-    if any(s.study_name == study_name for s in summaries):
-        create_or_resume(url, study_name, ablation, base, command="")
+    storage = open_storage(url)
+    if any(s.study_name == study_name for s in optuna.get_all_study_summaries(storage)):
+        check_same_setup(optuna.load_study(study_name=study_name, storage=storage), url, ablation, base)
 
 
 HEARTBEAT_SECONDS = 20  # how often a running trial records that its worker is alive
@@ -82,7 +90,8 @@ def stale_trials(study: optuna.Study, grace: float = GRACE_SECONDS) -> list[tupl
     host, now, stale = socket.gethostname(), time.time(), []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get("worker", {})
-        silent = now - trial.user_attrs.get("heartbeat", worker.get("started", now))
+        started = trial.datetime_start.timestamp() if trial.datetime_start else now
+        silent = now - trial.user_attrs.get("heartbeat", worker.get("started", started))
         if worker.get("host") == host and not _alive(worker.get("pid", -1)):
             stale.append((trial, f"worker pid {worker.get('pid')} on this host is gone"))
         elif silent > grace:
@@ -116,8 +125,10 @@ class Heartbeat:
         while not self.stop.wait(self.interval):
             try:
                 self.trial.set_user_attr("heartbeat", time.time())
-            except Exception:  # the trial may have just finished; a missed beat is harmless
-                return
+            except optuna.exceptions.UpdateFinishedTrialError:
+                return  # declared stale by another worker: nothing left to keep alive
+            except Exception:  # a locked database or a dropped connection: try again next beat
+                continue
 
     def __exit__(self, *exc):
         self.stop.set()
@@ -215,9 +226,14 @@ def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log, 
         study.tell(trial, state=TrialState.FAIL)
         log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         return "failed"
-    for key, value in result.to_dict().items():
-        trial.set_user_attr(key, value)
-    study.tell(trial, result.val_accuracy)
+    try:
+        for key, value in result.to_dict().items():
+            trial.set_user_attr(key, value)
+        study.tell(trial, result.val_accuracy)
+    except optuna.exceptions.UpdateFinishedTrialError:  # declared stale meanwhile; its cell was re-queued
+        log(f"{prefix}trial #{trial.number} was marked stale while training; its result is dropped "
+            "and the re-queued cell will be trained again", file=sys.stderr)
+        return "failed"
     log(f"{prefix}test accuracy {result.test_accuracy:.4f}, val {result.val_accuracy:.4f}, "
         f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
         + (", DIVERGED" if result.diverged else ""))

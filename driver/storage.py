@@ -97,7 +97,9 @@ def _rdb_with_retry(url: str, attempts: int = 5, **kwargs) -> optuna.storages.RD
     for attempt in range(attempts):
         try:
             return optuna.storages.RDBStorage(url, **kwargs)
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError, sqlalchemy.exc.OperationalError):
+        except sqlalchemy.exc.DatabaseError as error:
             if attempt == attempts - 1:
-                raise
+                raise StorageError(f"--storage {url}: cannot open the database ({str(error).splitlines()[0]}); "
+                                   "check the URL, the server and the credentials, or that the file is an "
+                                   "Optuna SQLite database") from None
             time.sleep(0.5 * (attempt + 1))

@@ -56,17 +56,24 @@ def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
         mask = np.ones(len(done), dtype=bool)
         for other in others:
             mask &= done[other].map(lambda v, o=other: _same(v, base[o])).to_numpy()
-        rows = done[mask].assign(level=done[mask][name].map(str))
-        result.append(Group(name, rows, [str(v) for v in levels], str(levels[0])))
+        rows = done[mask].assign(level=done[mask][name].map(level_label))
+        result.append(Group(name, rows, [level_label(v) for v in levels], level_label(levels[0])))
     return result
 
 
+def level_label(value) -> str:
+    """One label per level, whatever type the table gave it back as (0, 0.0 and 0.0 -> "0")."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        return f"{float(value):g}"
+    return str(value)
+
+
 def _same(a, b) -> bool:
-    return a == b or str(a) == str(b)
+    return level_label(a) == level_label(b)
 
 
 def _label(levels: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in levels.items())
+    return ", ".join(f"{k}={level_label(v)}" for k, v in levels.items())
 
 
 def mean_ci(values, confidence=0.95):

@@ -440,3 +440,11 @@ def test_keras_cache_dir_is_where_keras_looks(tmp_path, monkeypatch):
 
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert data.keras_cache_dir() == Path(keras_config.keras_home()).expanduser() / "datasets"
+
+
+def test_non_numeric_images_are_refused(tmp_path):
+    path = tmp_path / "strings.npz"
+    np.savez(path, x_train=np.full((20, 8, 8), "a"), y_train=np.arange(20) % 2,
+             x_test=np.full((4, 8, 8), "a"), y_test=np.arange(4) % 2)
+    with pytest.raises(DataError, match="has dtype <U1; images must be integer"):
+        load_raw(f"npz:{path}")

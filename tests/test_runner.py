@@ -37,6 +37,20 @@ def test_a_dead_local_worker_is_stale_at_once_a_live_one_is_not():
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.RUNNING]
 
 
+def test_an_impossible_data_level_is_refused_before_training():
+    """preflight loads every distinct data set-up, not only the base's."""
+    import pytest
+
+    import study as cli
+    from ablations import Ablation
+    from training.config import Config
+    from training.data import DataError
+
+    ablation = Ablation(question="q", base={}, seeds=1, name="tiny", factors=dict(train_size=[200, 5]))
+    with pytest.raises(DataError, match="train_size=5 is smaller than the 10 classes"):
+        cli.preflight(ablation, Config(dataset="digits", epochs=1), 1)
+
+
 def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch, capsys):
     """train_size=5 cannot hold 10 classes: that cell fails with its message; the other cell completes."""
     import study as cli
@@ -56,3 +70,25 @@ def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, mo
     assert cli.main(["status", "tiny", "--storage", url]) == 0
     out = capsys.readouterr().out
     assert "1 done" in out and "1 failed" in out and "train_size=5 is smaller" in out
+
+
+def test_a_file_that_is_not_a_database_exits_2(tmp_path, capsys):
+    import study as cli
+
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("these are my notes, not an Optuna database\n" * 100)
+    assert cli.main(["status", "bn_placement", "--storage", f"sqlite:///{not_a_db}"]) == 2
+    assert "cannot open the database" in capsys.readouterr().err
+
+
+def test_report_levels_match_whatever_type_the_table_returns():
+    import pandas as pd
+
+    import reports
+
+    spec = {"design": "ofat", "factors": {"reg_strength": [0, 1e-4, 1e-3], "batch_size": [32, 256]}}
+    frame = pd.DataFrame({"status": ["done"] * 4, "reg_strength": [0.0, 1e-4, 1e-3, 0.0],
+                          "batch_size": [32, 32, 32, 256]})
+    by_title = {g.title: g for g in reports.groups(frame, spec)}
+    assert by_title["reg_strength"].base == "0" and sorted(by_title["reg_strength"].rows["level"]) == ["0", "0.0001", "0.001"]
+    assert list(by_title["batch_size"].rows["level"]) == ["32", "256"]

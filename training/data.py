@@ -113,6 +113,8 @@ def validate(x_train, y_train, x_test, y_test, source: str):
 
 def _scale(x, source, name):
     """Pixels to float32 in [0, 1]: integer images are divided by 255; float images must already fit."""
+    if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
+        raise DataError(f"{source}: {name} has dtype {x.dtype}; images must be integer (0..255) or float ([0, 1])")
     if np.issubdtype(x.dtype, np.integer):
         if x.min() < 0 or x.max() > 255:
             raise DataError(f"{source}: {name} has integer pixels {x.min()}..{x.max()}; expected 0..255")
