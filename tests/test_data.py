@@ -274,7 +274,7 @@ def test_idx_dir_missing(tmp_path):
         load_raw(f"idx:{tmp_path / 'nope'}")
 
 
-def _refused(tmp_path, match, **overrides):
+def check_refused(tmp_path, match, **overrides):
     x_train, y_train, x_test, y_test = small_arrays(side=6)
     arrays = dict(x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test) | overrides
     name = write_npz(tmp_path / "bad.npz", **arrays)
@@ -289,51 +289,51 @@ def _refused(tmp_path, match, **overrides):
 
 def test_test_label_beyond_training_classes(tmp_path):
     y_test = np.array([0, 1, 2, 0, 1, 2, 0, 1, 3])
-    _refused(tmp_path, ["y_test has labels 0..3", "expected 0..2"], y_test=y_test)
+    check_refused(tmp_path, ["y_test has labels 0..3", "expected 0..2"], y_test=y_test)
 
 
 def test_negative_label(tmp_path):
     y_train = np.repeat(np.arange(CLASSES), PER_CLASS_TRAIN)
     y_train[0] = -1
-    _refused(tmp_path, ["y_train has labels -1..2"], y_train=y_train)
+    check_refused(tmp_path, ["y_train has labels -1..2"], y_train=y_train)
 
 
 def test_class_missing_from_training_labels(tmp_path):
     y_train = np.repeat([0, 2, 2], PER_CLASS_TRAIN)
-    _refused(tmp_path, ["classes [1] have no training example"], y_train=y_train,
+    check_refused(tmp_path, ["classes [1] have no training example"], y_train=y_train,
              y_test=np.array([0, 2] * 4 + [0]))
 
 
 def test_float_labels(tmp_path):
     y_train = np.repeat(np.arange(CLASSES), PER_CLASS_TRAIN).astype(np.float32)
-    _refused(tmp_path, ["y_train has dtype float32", "integers"], y_train=y_train)
+    check_refused(tmp_path, ["y_train has dtype float32", "integers"], y_train=y_train)
 
 
 def test_label_count_mismatch(tmp_path):
-    _refused(tmp_path, ["y_train has shape (23,) for 24 images"],
+    check_refused(tmp_path, ["y_train has shape (23,) for 24 images"],
              y_train=np.repeat(np.arange(CLASSES), PER_CLASS_TRAIN)[:-1])
 
 
 def test_mismatched_train_test_image_shapes(tmp_path):
     x_test = np.zeros((9, 5, 5), np.uint8)
-    _refused(tmp_path, ["train images are (6, 6, 1) but test images are (5, 5, 1)"], x_test=x_test)
+    check_refused(tmp_path, ["train images are (6, 6, 1) but test images are (5, 5, 1)"], x_test=x_test)
 
 
 def test_nan_pixels(tmp_path):
     x_train = np.full((24, 6, 6), 0.5, np.float32)
     x_train[3, 2, 2] = np.nan
-    _refused(tmp_path, ["x_train contains NaN"], x_train=x_train)
+    check_refused(tmp_path, ["x_train contains NaN"], x_train=x_train)
 
 
 def test_float_pixels_above_one(tmp_path):
     x_test = np.linspace(0, 255, 9 * 36, dtype=np.float32).reshape(9, 6, 6)
-    _refused(tmp_path, ["x_test has float pixels 0..255", "expected [0, 1]", "uint8"], x_test=x_test)
+    check_refused(tmp_path, ["x_test has float pixels 0..255", "expected [0, 1]", "uint8"], x_test=x_test)
 
 
 def test_integer_pixels_above_255(tmp_path):
     x_train = np.zeros((24, 6, 6), np.int16)
     x_train[0, 0, 0] = 300
-    _refused(tmp_path, ["x_train has integer pixels 0..300", "expected 0..255"], x_train=x_train)
+    check_refused(tmp_path, ["x_train has integer pixels 0..300", "expected 0..255"], x_train=x_train)
 
 
 def test_float_pixels_in_unit_range_kept_as_is(tmp_path):
