@@ -4,9 +4,12 @@
     python study.py list                      ablations and baselines
     python study.py show bn_placement         resolved cells and budget
     python study.py run bn_placement          run it (re-running resumes)
+    python study.py search optimizer_lr       run or resume a search design, with its budget
     python study.py status bn_placement       done / running / failed per cell
     python study.py recover bn_placement      re-queue cells whose worker died
     python study.py report bn_placement       figure report from the database alone
+    python study.py best optimizer_lr         best configuration as --set overrides
+    python study.py export bn_placement       one row per trial as CSV or Parquet
 
 Bad input exits with status 2 before anything is written.
 """
@@ -22,12 +25,13 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of progress output
 
 import ablations  # noqa: E402
-from ablations import AblationError  # noqa: E402
+from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: E402
+from driver.space import SearchError  # noqa: E402
 from driver.storage import StorageError, backup_root, check_url, default_url, load_study  # noqa: E402
 from training.config import Config, ConfigError, parse_override  # noqa: E402
 from training.data import DataError  # noqa: E402
 
-USER_ERRORS = (AblationError, ConfigError, DataError, StorageError)
+USER_ERRORS = (AblationError, ConfigError, DataError, SearchError, StorageError)
 
 
 class UsageError(ValueError):
@@ -53,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
     for name, handler, help_text in (
         ("show", cmd_show, "print an ablation's resolved cells and budget"),
         ("run", cmd_run, "run a named ablation, resuming it if its study exists"),
+        ("search", cmd_run, "run or resume an ablation with a search design (search budget options)"),
     ):
         sub = commands.add_parser(name, help=help_text)
         _study_arguments(sub)
@@ -61,10 +66,24 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--seeds", type=int, help="seeds per variant (default: the ablation's)")
         sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                          help="override a base Config field, e.g. --set batch_size=64 (repeatable)")
+        if name in ("show", "search"):
+            sub.add_argument("--n-trials", type=int, help="search budget, per level in a nested design, counted "
+                             "across restarts (default: the ablation's)")
+            sub.add_argument("--sampler", choices=SAMPLERS, help="Optuna sampler (default: the ablation's)")
+            sub.add_argument("--pruner", choices=PRUNERS, help="pruner of search trials (default: the ablation's)")
         sub.set_defaults(handler=handler)
-    status = commands.add_parser("status", help="show done / running / failed cells")
+    status = commands.add_parser("status", help="show cells, statistics against the base and warnings")
     _study_arguments(status)
+    status.add_argument("--test", choices=("t", "wilcoxon"), default="t", help="paired test against the base level")
     status.set_defaults(handler=cmd_status)
+    best = commands.add_parser("best", help="print the best configuration as --set overrides")
+    _study_arguments(best)
+    best.set_defaults(handler=cmd_best)
+    export = commands.add_parser("export", help="write one row per trial (params, metrics, attributes)")
+    _study_arguments(export)
+    export.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    export.add_argument("--out", help="output file (default runs/exports/STUDY_NAME.csv|parquet)")
+    export.set_defaults(handler=cmd_export)
     recover = commands.add_parser("recover", help="list running trials; re-queue those whose worker is gone")
     _study_arguments(recover)
     recover.add_argument("--grace", type=float, default=None,
@@ -96,8 +115,19 @@ def cmd_list(args):
 
 
 def resolve(args):
-    """The ablation, its resolved base Config and the number of seeds, all validated."""
+    """The ablation (with any search options applied), its resolved base Config and seeds, all validated."""
+    import dataclasses
+
     ablation = ablations.load(args.name)
+    options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
+    options = {key: value for key, value in options.items() if value is not None}
+    if args.command == "search" and ablation.design not in SEARCH_DESIGNS:
+        raise UsageError(f"ablation {args.name!r} has design {ablation.design!r}, not a search; "
+                         f"run it with: python study.py run {args.name}")
+    if options and ablation.design not in SEARCH_DESIGNS:
+        raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in options)} only apply to search designs; "
+                         f"ablation {args.name!r} has design {ablation.design!r}")
+    ablation = dataclasses.replace(ablation, **options)  # validated again, e.g. --sampler grid with ranges
     overrides = dict(parse_override(text) for text in args.set)
     for key, value in (("dataset", args.dataset), ("epochs", args.epochs)):
         if value is not None:
@@ -126,8 +156,13 @@ def cmd_show(args):
     print(f"{ablation.name}: {ablation.question.strip()}")
     if ablation.source:
         print(f"source: {ablation.source}")
-    print(f"design: {ablation.design}, {len(variants)} variants x {seeds} seeds = {len(variants) * seeds} cells, "
-          f"up to {len(variants) * seeds * base.epochs} epochs")
+    searches = len(variants) * ablation.n_trials if ablation.design in SEARCH_DESIGNS else 0
+    print(f"design: {ablation.design}, {len(variants)} variants x {seeds} seeds = {len(variants) * seeds} cells"
+          + (f" + {searches} search trials" if searches else "")
+          + f", up to {(len(variants) * seeds + searches) * base.epochs} epochs")
+    if searches:
+        print(f"search: {ablation.n_trials} trials per variant, sampler {ablation.sampler}, pruner {ablation.pruner}; "
+              "space: " + ", ".join(f"{k}={v}" for k, v in ablation.search_space.items()))
     defaults = Config().to_dict()
     changed = {k: v for k, v in base.to_dict().items() if defaults[k] != v and k != "seed"}
     print("base (fields differing from Config defaults):", ", ".join(f"{k}={v}" for k, v in changed.items()) or "none")
@@ -136,18 +171,25 @@ def cmd_show(args):
 
 
 def cmd_run(args):
-    from driver import runner
+    from driver import runner, search
+    from driver.space import make_sampler
 
     ablation, base, seeds = resolve(args)
     url = storage_url(args)
     study_name = args.study_name or ablation.name
     runner.check_resumable(url, study_name, ablation, base)
     preflight(ablation, base, seeds)
+    if ablation.design in SEARCH_DESIGNS:
+        make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
     command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
     study = runner.create_or_resume(url, study_name, ablation, base, command)
-    counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url))
-    print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed "
-          f"in this run. Report: python study.py report {ablation.name}"
+    if ablation.design in SEARCH_DESIGNS:
+        counts = search.run_search_design(url, study, ablation, base, seeds, ablation.n_trials, ablation.sampler,
+                                          ablation.pruner, backups=backup_root(url))
+    else:
+        counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url))
+    print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
+          f"{counts['failed']} failed in this run. Report: python study.py report {ablation.name}"
           + (f" --study-name {study_name}" if study_name != ablation.name else "")
           + (f" --storage {args.storage}" if args.storage else ""))
     return 1 if counts["failed"] else 0
@@ -160,7 +202,8 @@ def preflight(ablation, base, seeds):
     import baselines
     from training.data import load_data
 
-    for config in {c.replace(seed=0) for c in ablation.configs(base, seeds)}:
+    # Seeds and learning rates never change data or model: one build per remaining difference.
+    for config in {c.replace(seed=0, learning_rate=base.learning_rate) for c in ablation.configs(base, seeds)}:
         data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
         height, width, channels = data.input_shape
         shape = (height * config.input_scale, width * config.input_scale, channels)
@@ -172,13 +215,17 @@ def preflight(ablation, base, seeds):
 
 
 def cmd_status(args):
+    import reports
     from driver.frame import status_table, trials_frame
+    from reports.stats import methodology_warnings
 
     study = load_study(storage_url(args), args.study_name or args.name)
     spec = study.user_attrs.get("ablation", {})
     frame = trials_frame(study)
-    table = status_table(frame, list(spec.get("factors", {})))
     print(f"study {study.study_name}: {spec.get('question', '').strip()}")
+    if spec.get("design") in SEARCH_DESIGNS:
+        print_search_progress(storage_url(args), study, spec)
+    table = status_table(frame, [*spec.get("factors", {}), *spec.get("search_space", {})])
     if table.empty:
         print("no cells yet")
         return
@@ -186,6 +233,44 @@ def cmd_status(args):
     print("cells:", ", ".join(f"{n} {s}" for s, n in table["status"].value_counts().items()))
     for _, row in table[table["error"].notna() & (table["status"] == "failed")].iterrows():
         print(f"error of seed {row['seed']} cell: {row['error']}")
+    comparisons = []
+    for group in reports.groups(frame, spec):
+        if group.rows.empty:
+            continue
+        summary = reports.summary_table(group, test=args.test)
+        comparisons.append((group.title, summary))
+        columns = ["level", "seeds", "test_accuracy", "ci_low", "ci_high", "delta_vs_base", "p_value", "p_holm",
+                   "effect_size"]
+        print(f"\n{group.title} (test accuracy, 95% CI, paired {args.test} test vs base {group.base}, Holm):")
+        print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    warnings = methodology_warnings(frame, spec, comparisons)
+    print("\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings")
+
+
+def print_search_progress(url, study, spec):
+    """Per level: search trials finished of the budget, best validation accuracy and values so far."""
+    import optuna
+
+    from driver import search
+    from driver.runner import cell_key, describe_cell
+    from driver.storage import open_storage
+
+    tuned = search.tuned_values(study)
+    names = {s.study_name for s in optuna.get_all_study_summaries(open_storage(url))}
+    for variant in ablations.grid_levels(spec["factors"]):
+        name = search.search_study_name(study.study_name, variant)
+        label = describe_cell(variant) or "search"
+        if name not in names:
+            print(f"  search {label}: not started")
+            continue
+        sub = load_study(url, name)
+        done = [t for t in search.counted(sub) if t.state.name in ("COMPLETE", "PRUNED")]
+        budget = sub.user_attrs.get("n_trials", spec.get("n_trials"))
+        pruned = sum(t.state.name == "PRUNED" for t in done)
+        best = f", best val {sub.best_value:.4f} at {describe_cell(sub.best_params)}" if any(
+            t.state.name == "COMPLETE" for t in done) else ""
+        tuned_note = " -> tuned, seeds re-run in the main study" if cell_key(variant) in tuned else ""
+        print(f"  search {label}: {len(done)}/{budget} trials ({pruned} pruned){best}{tuned_note}")
 
 
 def cmd_recover(args):
@@ -230,6 +315,60 @@ def cmd_report(args):
                   **{f"base.{k}": v for k, v in study.user_attrs.get("base_config", {}).items()}}
     path = reports.render(frame, spec, out, study.study_name, provenance)
     print(f"report written: {path.resolve()}")
+
+
+def cmd_best(args):
+    """The best level (by mean validation accuracy over seeds) as --set overrides, and every tuned level."""
+    import reports
+    from driver.frame import trials_frame
+
+    study = load_study(storage_url(args), args.study_name or args.name)
+    spec = study.user_attrs.get("ablation", {})
+    done = reports.finished(trials_frame(study))
+    if done.empty:
+        raise UsageError(f"study {study.study_name!r} has no finished cells yet; run it first")
+    fields = [*spec.get("factors", {}), *spec.get("search_space", {})]
+    if not fields:
+        raise UsageError(f"study {study.study_name!r} varies nothing")
+    means = done.assign(key=done[fields].astype(str).agg(" ".join, axis=1)).groupby("key").agg(
+        val_accuracy=("val_accuracy", "mean"), test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size"),
+        first=("number", "min")).sort_values("val_accuracy", ascending=False)
+    for rank, (key, row) in enumerate(means.iterrows()):
+        values = done.loc[done["number"] == row["first"], fields].iloc[0].to_dict()
+        overrides = " ".join(f"--set {k}={_plain(v)}" for k, v in values.items())
+        tag = "best" if rank == 0 else f"#{rank + 1}"
+        print(f"{tag:5s} {overrides}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
+              f"{int(row['seeds'])} seed(s)")
+
+
+def _plain(value):
+    """A value as --set parses it back (numbers from the table may come back as numpy types)."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
+def cmd_export(args):
+    """Every trial of the study and of its searches, one row each, via Optuna's trials_dataframe."""
+    import json
+
+    import optuna
+    import pandas as pd
+
+    from driver.storage import open_storage
+
+    url = storage_url(args)
+    name = args.study_name or args.name
+    study = load_study(url, name)
+    names = [s.study_name for s in optuna.get_all_study_summaries(open_storage(url))
+             if s.study_name == name or s.study_name.startswith(name + "/search")]
+    frames = [load_study(url, n).trials_dataframe(multi_index=False).assign(study=n) for n in sorted(names)]
+    table = pd.concat(frames, ignore_index=True)
+    for column in table.columns[table.dtypes == object]:  # nested attributes (history, matrices) as JSON text
+        if table[column].map(lambda v: isinstance(v, (dict, list))).any():
+            table[column] = table[column].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    out = Path(args.out) if args.out else Path("runs") / "exports" / f"{study.study_name}.{args.format}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False) if args.format == "csv" else table.to_parquet(out, index=False)
+    print(f"exported {len(table)} trials of {len(names)} study(ies) to {out.resolve()}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,15 @@ An ablation file is data (it never imports TensorFlow): ``ablations/NAME.py`` de
 Designs:
 - ``ofat``: each factor varied alone around the base; the all-base cell is shared by all factors.
 - ``grid``: the full factorial of the factors.
+- ``search``: no scientific factor; one Optuna search over ``search_space``, then its best trial is
+  re-run with every seed.
+- ``nested``: for each level of the factors (their grid), its own search over the nuisance
+  ``search_space``; then each level's best trial is re-run with every seed, so levels are compared
+  at their best (the Deep Learning Tuning Playbook's recipe).
+
+A search space maps Config fields to Optuna distributions written as primitives:
+``("log", 1e-4, 1e-1)``, ``("float", 0.0, 0.5)``, ``("int", 1, 8)``, ``("logint", 16, 512)`` or a
+list of choices.
 """
 
 from __future__ import annotations
@@ -13,11 +22,15 @@ from __future__ import annotations
 import importlib
 import itertools
 import pkgutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from training.config import Config, ConfigError, check_keys
+from training.config import FIELD_TYPES, Config, ConfigError, check_keys
 
-DESIGNS = ("ofat", "grid")
+DESIGNS = ("ofat", "grid", "search", "nested")
+SEARCH_DESIGNS = ("search", "nested")
+SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
+PRUNERS = ("none", "median", "successive_halving", "hyperband")
+RANGE_KINDS = {"log": "float", "float": "float", "int": "int", "logint": "int"}  # kind -> Config type
 
 
 class AblationError(ValueError):
@@ -36,30 +49,57 @@ class Ablation:
     name: str = ""  # set by load(): the file name
     source: str = ""  # which seed report (and figure) this reproduces
     notes: str = ""  # how levels were chosen where the source is silent
+    # searches (designs "search" and "nested")
+    search_space: dict = field(default_factory=dict)  # nuisance Config field -> distribution primitive
+    sampler: str = "tpe"
+    n_trials: int = 20  # search budget (per level in the nested design), counted across restarts
+    pruner: str = "none"
 
     def __post_init__(self):
         if self.design not in DESIGNS:
             raise AblationError(f"design={self.design!r} is not known; choose one of: {', '.join(DESIGNS)}")
-        if not isinstance(self.seeds, int) or isinstance(self.seeds, bool) or self.seeds < 1:
-            raise AblationError(f"seeds={self.seeds!r} must be an integer >= 1")
-        if not self.factors:
+        _check_count("seeds", self.seeds)
+        _check_count("n_trials", self.n_trials)
+        _check_choice("sampler", self.sampler, SAMPLERS)
+        _check_choice("pruner", self.pruner, PRUNERS)
+        if self.design == "search" and self.factors:
+            raise AblationError("design='search' has no factors (it searches `search_space` only); "
+                                "use design='nested' to search per level of factors")
+        if self.design != "search" and not self.factors:
             raise AblationError("an ablation needs at least one factor in `factors`")
+        if (self.design in SEARCH_DESIGNS) != bool(self.search_space):
+            raise AblationError(f"design={self.design!r} " + ("needs a `search_space`" if self.design in SEARCH_DESIGNS
+                                else "takes no `search_space`; use design='nested' or 'search'"))
         check_keys(self.base, where="base")
         check_keys(self.factors, where="factor")
-        if "seed" in self.factors or "seed" in self.base:
-            raise AblationError("`seed` is not a factor or base key: seeds are set with `seeds=N`")
+        check_keys(self.search_space, where="search_space")
+        if "seed" in {*self.factors, *self.base, *self.search_space}:
+            raise AblationError("`seed` is not a factor, base or search key: seeds are set with `seeds=N`")
+        both = sorted(set(self.factors) & set(self.search_space))
+        if both:
+            raise AblationError(f"{', '.join(both)} is both a factor and searched; a field is one or the other")
         for name, levels in self.factors.items():
             if not isinstance(levels, (list, tuple)) or len(levels) < 2 or len(set(levels)) != len(levels):
                 raise AblationError(f"factor {name!r} needs a list of at least two distinct levels, got {levels!r}")
+        for name, spec in self.search_space.items():
+            _check_distribution(name, spec)
+        if self.sampler == "grid":
+            ranges = [name for name, spec in self.search_space.items() if is_range(spec)]
+            if ranges:
+                raise AblationError(f"sampler='grid' needs a list of values for every searched field; "
+                                    f"{', '.join(ranges)} is a range")
 
     def base_levels(self) -> dict:
         return {name: levels[0] for name, levels in self.factors.items()}
 
     def variants(self) -> list[dict]:
-        """Every distinct combination of factor levels the design trains, base first."""
+        """Every distinct combination of factor levels the design trains, base first.
+
+        A search design has one empty variant; a nested design searches at every grid combination.
+        """
         names = list(self.factors)
-        if self.design == "grid":
-            return [dict(zip(names, combo)) for combo in itertools.product(*self.factors.values())]
+        if self.design in ("grid", "nested", "search"):
+            return grid_levels(self.factors)
         base = self.base_levels()
         variants = [base]
         for name, levels in self.factors.items():
@@ -67,24 +107,39 @@ class Ablation:
         return variants
 
     def cells(self, seeds: int | None = None) -> list[dict]:
-        """Every (variant, seed) cell as the Config overrides it trains with."""
+        """Every (variant, seed) cell as the Config overrides it trains with.
+
+        In a search design a cell also carries its variant's tuned values, known only after the search.
+        """
         return [{**variant, "seed": seed} for seed in range(seeds or self.seeds) for variant in self.variants()]
 
     def configs(self, base: Config, seeds: int | None = None) -> list[Config]:
-        """The validated Config of every cell, ``base`` being the resolved base Config."""
+        """The validated Config of every cell, ``base`` being the resolved base Config.
+
+        For a search design: every variant at every searched choice and at both ends of every range.
+        """
         configs = []
-        for cell in self.cells(seeds):
+        for cell in self.cells(seeds) + self._search_corners():
             try:
                 configs.append(base.replace(**cell))
             except ConfigError as error:
                 raise AblationError(f"ablation {self.name!r}, cell {cell}: {error}") from None
         return configs
 
+    def _search_corners(self) -> list[dict]:
+        corners = []
+        for name, spec in self.search_space.items():
+            values = spec[1:] if is_range(spec) else spec
+            corners += [{**variant, name: value, "seed": 0} for variant in self.variants() for value in values]
+        return corners
+
     def spec(self) -> dict:
         """JSON-safe description stored with the study, so reports need no ablation file."""
         return dict(name=self.name, question=self.question.strip(), base=self.base, design=self.design,
                     factors={k: list(v) for k, v in self.factors.items()}, seeds=self.seeds,
-                    source=self.source, notes=self.notes)
+                    source=self.source, notes=self.notes,
+                    search_space={k: list(v) for k, v in self.search_space.items()},
+                    sampler=self.sampler, n_trials=self.n_trials, pruner=self.pruner)
 
 
 def names() -> list[str]:
@@ -109,3 +164,43 @@ def load(name: str) -> Ablation:
     if not isinstance(ablation, Ablation):
         raise AblationError(f"ablations/{name}.py: ABLATION must be an Ablation, got {type(ablation).__name__}")
     return replace(ablation, name=name)
+
+
+def _check_count(name, value):
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise AblationError(f"{name}={value!r} must be an integer >= 1")
+
+
+def _check_choice(name, value, allowed):
+    if value not in allowed:
+        raise AblationError(f"{name}={value!r} is not known; choose one of: {', '.join(allowed)}")
+
+
+def is_range(spec) -> bool:
+    """Whether a search-space primitive is a (kind, low, high) range (stored studies hold it as a list)."""
+    return isinstance(spec, (list, tuple)) and len(spec) == 3 and spec[0] in RANGE_KINDS
+
+
+def grid_levels(factors: dict) -> list[dict]:
+    """Every combination of factor levels, base first (one empty combination without factors)."""
+    return [dict(zip(factors, combo)) for combo in itertools.product(*factors.values())]
+
+
+def _check_distribution(name: str, spec) -> None:
+    """A search-space entry: a list of choices, or (kind, low, high) of a kind fitting the field."""
+    example = 'for example ("log", 1e-4, 1e-1), ("int", 1, 8) or ["adam", "sgd"]'
+    if isinstance(spec, list):
+        if len(spec) < 2 or len(set(spec)) != len(spec):
+            raise AblationError(f"search_space[{name!r}]={spec!r} needs at least two distinct choices")
+        return
+    if not (isinstance(spec, tuple) and len(spec) == 3 and spec[0] in RANGE_KINDS):
+        raise AblationError(f"search_space[{name!r}]={spec!r} is not a distribution; write (kind, low, high) "
+                            f"with kind in {', '.join(RANGE_KINDS)}, or a list of choices; {example}")
+    kind, low, high = spec
+    if FIELD_TYPES[name] != RANGE_KINDS[kind]:
+        raise AblationError(f"search_space[{name!r}]: {name} takes a {FIELD_TYPES[name]}, so ({kind!r}, ...) "
+                            f"cannot sample it; use {[k for k, t in RANGE_KINDS.items() if t == FIELD_TYPES[name]]} "
+                            "or a list of choices")
+    if not low < high or (kind in ("log", "logint") and low <= 0):
+        raise AblationError(f"search_space[{name!r}]={spec!r} needs low < high" +
+                            (" and low > 0 on a log scale" if kind in ("log", "logint") else ""))

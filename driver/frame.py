@@ -7,24 +7,35 @@ import json
 import optuna
 import pandas as pd
 
+from driver.runner import cell_key
+from driver.search import tuned_values
+
 RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epochs_run", "wall_time",
                   "images_per_second", "diverged", "history", "confusion_matrix", "per_class_accuracy",
                   "class_names", "split_fingerprint", "error")
 
 
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
-    """One row per cell trial: number, state, status, the cell's levels and seed, and its results."""
-    factors = list(study.user_attrs.get("ablation", {}).get("factors", {}))
+    """One row per cell trial: number, state, status, the cell's levels, tuned values and seed, and results.
+
+    In a search design only the cells of each level's current tuned values count (a search resumed
+    with a larger budget may have found better values since older cells ran).
+    """
+    spec = study.user_attrs.get("ablation", {})
+    factors, searched = list(spec.get("factors", {})), list(spec.get("search_space", {}))
+    tuned = {key: {**json.loads(key), **values} for key, values in tuned_values(study).items()}
     rows = []
     for trial in study.get_trials(deepcopy=False):
         if "cell" not in trial.user_attrs or "duplicate_of" in trial.user_attrs:
             continue  # not a cell, or a duplicate closed untrained (driver.runner._is_duplicate)
         cell = json.loads(trial.user_attrs["cell"])
+        if searched and tuned.get(cell_key({f: cell[f] for f in factors})) != {k: cell[k] for k in [*factors, *searched]}:
+            continue
         row = {"number": trial.number, "state": trial.state.name, "status": _status(trial), "cell": trial.user_attrs["cell"]}
-        row.update({name: cell.get(name) for name in [*factors, "seed"]})
+        row.update({name: cell.get(name) for name in [*factors, *searched, "seed"]})
         row.update({key: trial.user_attrs.get(key) for key in RESULT_COLUMNS})
         rows.append(row)
-    columns = ["number", "state", "status", "cell", *factors, "seed", *RESULT_COLUMNS]
+    columns = ["number", "state", "status", "cell", *factors, *searched, "seed", *RESULT_COLUMNS]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -22,12 +22,12 @@ import optuna
 from optuna.trial import TrialState
 
 from ablations import Ablation
+from driver.space import cell_distributions, suggest
 from driver.storage import StorageError, exists, open_storage
 from training.config import Config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-SEED_RANGE = (0, 1_000_000)  # Optuna distribution of the seed param (any --seeds fits)
 ACTIVE = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
 
 
@@ -59,9 +59,12 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
     stored = study.user_attrs.get("base_config")
     if stored is None:
         return  # not initialised yet (another worker is creating it, or a kill interrupted that)
-    if stored != base.to_dict() or study.user_attrs.get("ablation", {}).get("factors") != ablation.spec()["factors"]:
+    spec, stored_spec = ablation.spec(), study.user_attrs.get("ablation", {})
+    same_design = all(stored_spec.get(key, spec[key]) == spec[key] for key in ("factors", "search_space"))
+    if stored != base.to_dict() or not same_design:
         changed = {k: (stored.get(k), v) for k, v in base.to_dict().items() if stored.get(k) != v}
-        what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or "the factors' levels"
+        what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \
+            "the factors' levels or the search space"
         raise StorageError(
             f"study {study.study_name!r} in {url} was created with a different set-up ({what}); "
             f"resume it with the original options, or start a separate study with --study-name NEW_NAME"
@@ -159,12 +162,13 @@ def enqueue_missing(study: optuna.Study, cells: list[dict]) -> int:
 def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list[dict], log=print,
               backups: Path | None = None) -> dict:
     """Train waiting cells until none is left; returns counts of what this process did."""
+    distributions = cell_distributions(ablation.spec())
     fail_stale_trials(study, log=log)
     added = enqueue_missing(study, cells)
     total = len(cells)
     done = _count(study, cells, TrialState.COMPLETE)
     log(f"study {study.study_name}: {total} cells, {done} already done, {added} to run")
-    counts = {"completed": 0, "failed": 0, "diverged": 0}
+    counts = new_counts()
     started = time.perf_counter()
     while study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
         trial = study.ask()
@@ -178,7 +182,7 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
         prefix = f"[{done + 1}/{total}] {describe_cell(cell)} | "
         backup_dir = backups / study.study_name / hashlib.sha1(trial.user_attrs["cell"].encode()).hexdigest()[:16] \
             if backups else None
-        outcome = run_trial(study, trial, ablation, base, prefix, log, backup_dir)
+        outcome = run_trial(study, trial, base, distributions, prefix, log, backup_dir)
         counts[outcome] += 1
         elapsed = time.perf_counter() - started
         ran = sum(counts.values())
@@ -205,18 +209,30 @@ def _is_duplicate(study, trial) -> bool:
     return True
 
 
-def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log, backup_dir=None) -> str:
-    """Train one cell inside its trial; record the result or the error. Returns the outcome."""
+def new_counts() -> dict:
+    return {"completed": 0, "diverged": 0, "pruned": 0, "failed": 0}
+
+
+def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log, backup_dir=None,
+              fixed: dict | None = None, prune: bool = False) -> str:
+    """Train one trial: params drawn from ``distributions`` (enqueued cells get theirs back), the rest
+    from ``base`` and ``fixed``. Records the result, the pruning or the error; returns the outcome.
+    """
     from training.trainer import train
 
     trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid(), "started": time.time()})
-    params = {name: trial.suggest_categorical(name, list(levels)) for name, levels in ablation.factors.items()}
-    params["seed"] = trial.suggest_int("seed", *SEED_RANGE)
+    params = {name: suggest(trial, name, dist) for name, dist in distributions.items()}
+    pruning = []
+    if prune:
+        from driver.pruning import StopWhenPruned
+
+        pruning = [StopWhenPruned(trial)]
     try:
         with Heartbeat(trial):
             if backup_dir is not None and backup_dir.exists():
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
-            result = train(base.replace(**params), prefix=prefix, log=log, backup_dir=backup_dir)
+            result = train(base.replace(**(fixed or {}), **params), prefix=prefix, log=log, backup_dir=backup_dir,
+                           callbacks=pruning)
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise
@@ -226,9 +242,15 @@ def run_trial(study, trial, ablation: Ablation, base: Config, prefix: str, log, 
         study.tell(trial, state=TrialState.FAIL)
         log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         return "failed"
+    pruned_at = pruning[0].pruned_at if pruning else None
     try:
         for key, value in result.to_dict().items():
             trial.set_user_attr(key, value)
+        if pruned_at is not None:  # its partial history is kept; Optuna takes the last reported value
+            trial.set_user_attr("pruned_at_epoch", pruned_at + 1)
+            study.tell(trial, state=TrialState.PRUNED)
+            log(f"{prefix}pruned after epoch {pruned_at + 1} (val accuracy {result.val_accuracy:.4f})")
+            return "pruned"
         study.tell(trial, result.val_accuracy)
     except optuna.exceptions.UpdateFinishedTrialError:  # declared stale meanwhile; its cell was re-queued
         log(f"{prefix}trial #{trial.number} was marked stale while training; its result is dropped "

@@ -20,7 +20,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from scipy import stats  # noqa: E402
+from reports.stats import compare_levels, methodology_warnings  # noqa: E402
 
 sns.set_theme(style="whitegrid", context="notebook")
 
@@ -44,7 +44,9 @@ def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
     """Split finished trials into the comparisons the design makes."""
     done = finished(frame)
     factors = spec["factors"]
-    if spec["design"] == "grid":
+    if not factors:  # a plain search: its best configuration re-run with every seed
+        return [Group("best configuration", done.assign(level="best"), ["best"], "best")]
+    if spec["design"] in ("grid", "nested"):
         combos = pd.MultiIndex.from_product(list(factors.values())).tolist()
         labels = [_label(dict(zip(factors, combo))) for combo in combos]
         rows = done.assign(level=[_label({f: r[f] for f in factors}) for _, r in done.iterrows()])
@@ -76,35 +78,16 @@ def _label(levels: dict) -> str:
     return ", ".join(f"{k}={level_label(v)}" for k, v in levels.items())
 
 
-def mean_ci(values, confidence=0.95):
-    """Mean and Student-t confidence interval (the interval is the mean itself with one value)."""
-    values = np.asarray(values, dtype=float)
-    mean = float(values.mean())
-    if len(values) < 2 or np.allclose(values, mean):
-        return mean, mean, mean
-    low, high = stats.t.interval(confidence, len(values) - 1, loc=mean, scale=stats.sem(values))
-    return mean, float(low), float(high)
-
-
-def summary_table(group: Group) -> pd.DataFrame:
-    """Per level: seeds, mean test accuracy with 95% CI, difference from base, size and speed."""
-    rows = []
-    base_mean = None
-    for level in group.levels:
-        sub = group.rows[group.rows["level"] == level]
-        if sub.empty:
-            continue
-        mean, low, high = mean_ci(sub["test_accuracy"])
-        if level == group.base:
-            base_mean = mean
-        rows.append(dict(level=level, seeds=len(sub), test_accuracy=mean, ci_low=low, ci_high=high,
-                         train_accuracy=float(np.mean([_last(h, "accuracy") for h in sub["history"]])),
-                         diverged=int(sub["diverged"].astype(bool).sum()), params=int(sub["params"].iloc[0]),
-                         images_per_second=float(sub["images_per_second"].median()),
-                         wall_time=float(sub["wall_time"].median())))
-    table = pd.DataFrame(rows)
-    if not table.empty:
-        table.insert(5, "delta_vs_base", table["test_accuracy"] - base_mean if base_mean is not None else np.nan)
+def summary_table(group: Group, test: str = "t") -> pd.DataFrame:
+    """Per level: seeds, mean test accuracy with 95% CI, delta and paired test vs base, size and speed."""
+    table = compare_levels(group.rows, group.levels, group.base, test=test).rename(columns={"mean": "test_accuracy"})
+    by_level = group.rows.groupby("level")
+    table["train_accuracy"] = table["level"].map(
+        lambda level: float(np.mean([_last(h, "accuracy") for h in by_level.get_group(level)["history"]])))
+    table["diverged"] = table["level"].map(lambda level: int(by_level.get_group(level)["diverged"].astype(bool).sum()))
+    table["params"] = table["level"].map(lambda level: int(by_level.get_group(level)["params"].iloc[0]))
+    for column in ("images_per_second", "wall_time"):
+        table[column] = table["level"].map(lambda level, c=column: float(by_level.get_group(level)[c].median()))
     return table
 
 
@@ -192,13 +175,14 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     """Write every figure as PNG and an offline index.html linking them; returns the page's path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    sections = []
+    sections, comparisons = [], []
     for group in groups(frame, spec):
         if group.rows.empty:
             sections.append(f"<h2>{html.escape(group.title)}</h2><p>No finished cells yet.</p>")
             continue
         slug = re.sub(r"[^a-z0-9]+", "_", group.title.lower())
         table = summary_table(group)
+        comparisons.append((group.title, table))
         best = table.loc[table["test_accuracy"].idxmax(), "level"]
         figures = [(f"{slug}_curves.png", plot_learning_curves(group), "learning curves"),
                    (f"{slug}_test_accuracy.png", plot_test_accuracy(group), "test accuracy per level")]
@@ -216,7 +200,9 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
                         + table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
                         + "".join(images))
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
+    warnings = methodology_warnings(frame, spec, comparisons) if not frame.empty else []
     page = PAGE.format(
+        warnings="".join(f"<li>{html.escape(w)}</li>" for w in warnings) or "<li>none</li>",
         title=html.escape(f"{study_name}: ablation report"),
         question=html.escape(spec.get("question", "")), source=html.escape(spec.get("source", "")),
         notes=html.escape(spec.get("notes", "")),
@@ -240,6 +226,7 @@ img {{ max-width: 100%; }} figure {{ margin: 1em 0; }} figcaption {{ color: #666
 <h1>{title}</h1>
 <p><b>Question.</b> {question}</p><p><b>Source.</b> {source}</p><p>{notes}</p>
 <p><b>Trials.</b> {counts}</p>
+<h2>Methodology warnings</h2><ul>{warnings}</ul>
 {sections}
 <h2>Provenance</h2>{provenance}
 </body></html>
