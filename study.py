@@ -163,6 +163,9 @@ def cmd_show(args):
     if searches:
         print(f"search: {ablation.n_trials} trials per variant, sampler {ablation.sampler}, pruner {ablation.pruner}; "
               "space: " + ", ".join(f"{k}={v}" for k, v in ablation.search_space.items()))
+    for index, stage in enumerate(ablation.stages):
+        print(f"stage {index + 1}: " + " x ".join(f"{k} {v}" for k, v in stage.items())
+              + (" (from the winners of the stages before)" if index else ""))
     defaults = Config().to_dict()
     changed = {k: v for k, v in base.to_dict().items() if defaults[k] != v and k != "seed"}
     print("base (fields differing from Config defaults):", ", ".join(f"{k}={v}" for k, v in changed.items()) or "none")
@@ -171,7 +174,7 @@ def cmd_show(args):
 
 
 def cmd_run(args):
-    from driver import runner, search
+    from driver import chain, runner, search
     from driver.space import make_sampler
 
     ablation, base, seeds = resolve(args)
@@ -186,6 +189,8 @@ def cmd_run(args):
     if ablation.design in SEARCH_DESIGNS:
         counts = search.run_search_design(url, study, ablation, base, seeds, ablation.n_trials, ablation.sampler,
                                           ablation.pruner, backups=backup_root(url))
+    elif ablation.design == "chained":
+        counts = chain.run_chained(study, ablation, base, seeds, backups=backup_root(url))
     else:
         counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url))
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
@@ -216,11 +221,11 @@ def preflight(ablation, base, seeds):
 
 def cmd_status(args):
     import reports
-    from driver.frame import status_table, trials_frame
+    from driver.frame import status_table, study_spec, trials_frame
     from reports.stats import methodology_warnings
 
     study = load_study(storage_url(args), args.study_name or args.name)
-    spec = study.user_attrs.get("ablation", {})
+    spec = study_spec(study)
     frame = trials_frame(study)
     print(f"study {study.study_name}: {spec.get('question', '').strip()}")
     if spec.get("design") in SEARCH_DESIGNS:
@@ -239,7 +244,7 @@ def cmd_status(args):
             continue
         summary = reports.summary_table(group, test=args.test)
         comparisons.append((group.title, summary))
-        columns = ["level", "seeds", "test_accuracy", "ci_low", "ci_high", "delta_vs_base", "p_value", "p_holm",
+        columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high", "delta_vs_base", "p_value", "p_holm",
                    "effect_size"]
         print(f"\n{group.title} (test accuracy, 95% CI, paired {args.test} test vs base {group.base}, Holm):")
         print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -301,11 +306,11 @@ def cmd_recover(args):
 
 def cmd_report(args):
     import reports
-    from driver.frame import trials_frame
+    from driver.frame import study_spec, trials_frame
 
     study = load_study(storage_url(args), args.study_name or args.name)
     frame = trials_frame(study)
-    spec = study.user_attrs.get("ablation", {})
+    spec = study_spec(study)
     if not spec:
         raise UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
     out = Path(args.out) if args.out else Path("runs") / "reports" / study.study_name
@@ -320,10 +325,10 @@ def cmd_report(args):
 def cmd_best(args):
     """The best level (by mean validation accuracy over seeds) as --set overrides, and every tuned level."""
     import reports
-    from driver.frame import trials_frame
+    from driver.frame import study_spec, trials_frame
 
     study = load_study(storage_url(args), args.study_name or args.name)
-    spec = study.user_attrs.get("ablation", {})
+    spec = study_spec(study)
     done = reports.finished(trials_frame(study))
     if done.empty:
         raise UsageError(f"study {study.study_name!r} has no finished cells yet; run it first")

@@ -11,6 +11,9 @@ Designs:
 - ``nested``: for each level of the factors (their grid), its own search over the nuisance
   ``search_space``; then each level's best trial is re-run with every seed, so levels are compared
   at their best (the Deep Learning Tuning Playbook's recipe).
+- ``chained``: ``stages`` run in order, each a grid of its own factors; each stage starts from the
+  winners (best mean validation accuracy) of the stages before it, as seed report 001 did. Its
+  ``factors`` are derived: every staged field with all its levels, the base value first.
 
 A search space maps Config fields to Optuna distributions written as primitives:
 ``("log", 1e-4, 1e-1)``, ``("float", 0.0, 0.5)``, ``("int", 1, 8)``, ``("logint", 16, 512)`` or a
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 from training.config import FIELD_TYPES, Config, ConfigError, check_keys
 
-DESIGNS = ("ofat", "grid", "search", "nested")
+DESIGNS = ("ofat", "grid", "search", "nested", "chained")
 SEARCH_DESIGNS = ("search", "nested")
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
 PRUNERS = ("none", "median", "successive_halving", "hyperband")
@@ -43,7 +46,7 @@ class Ablation:
 
     question: str  # the file's docstring: what the ablation asks, and its source
     base: dict  # fixed Config fields
-    factors: dict  # scientific factors: Config field -> levels, the first level being the base
+    factors: dict = field(default_factory=dict)  # scientific factors: Config field -> levels, first = base
     design: str = "ofat"
     seeds: int = 3
     name: str = ""  # set by load(): the file name
@@ -54,10 +57,19 @@ class Ablation:
     sampler: str = "tpe"
     n_trials: int = 20  # search budget (per level in the nested design), counted across restarts
     pruner: str = "none"
+    # the chained design: a list of stages, each a dict of factors (field -> levels)
+    stages: list = field(default_factory=list)
 
     def __post_init__(self):
         if self.design not in DESIGNS:
             raise AblationError(f"design={self.design!r} is not known; choose one of: {', '.join(DESIGNS)}")
+        if (self.design == "chained") != bool(self.stages):
+            raise AblationError("design='chained' needs `stages` (a list of factor dicts)" if self.design == "chained"
+                                else f"design={self.design!r} takes no `stages`; use design='chained'")
+        if self.stages:
+            if self.factors:
+                raise AblationError("a chained ablation lists its factors in `stages`, not in `factors`")
+            object.__setattr__(self, "factors", self._staged_factors())
         _check_count("seeds", self.seeds)
         _check_count("n_trials", self.n_trials)
         _check_choice("sampler", self.sampler, SAMPLERS)
@@ -89,6 +101,31 @@ class Ablation:
                 raise AblationError(f"sampler='grid' needs a list of values for every searched field; "
                                     f"{', '.join(ranges)} is a range")
 
+    def _staged_factors(self) -> dict:
+        """Every staged field with the union of its levels, the base Config's value first."""
+        if not isinstance(self.stages, (list, tuple)) or not all(isinstance(s, dict) and s for s in self.stages):
+            raise AblationError(f"stages={self.stages!r} must be a list of non-empty dicts of factors")
+        check_keys([name for stage in self.stages for name in stage], where="stage factor")
+        start = Config().replace(**{k: v for k, v in self.base.items() if k in FIELD_TYPES})
+        factors = {}
+        for stage in self.stages:
+            for name, levels in stage.items():
+                if not isinstance(levels, (list, tuple)) or len(levels) < 2 or len(set(levels)) != len(levels):
+                    raise AblationError(f"stage factor {name!r} needs a list of at least two distinct levels, "
+                                        f"got {levels!r}")
+                known = factors.setdefault(name, [getattr(start, name)])
+                known += [level for level in levels if level not in known]
+        return factors
+
+    def start(self) -> dict:
+        """A chained ablation's values before any stage: the base value of every staged field."""
+        return self.base_levels()
+
+    def stage_variants(self, index: int, carried: dict) -> list[dict]:
+        """Full factor values of every variant of stage ``index``, starting from ``carried`` winners."""
+        current = {**self.start(), **carried}
+        return [{**current, **combo} for combo in grid_levels(self.stages[index])]
+
     def base_levels(self) -> dict:
         return {name: levels[0] for name, levels in self.factors.items()}
 
@@ -97,9 +134,11 @@ class Ablation:
 
         A search design has one empty variant; a nested design searches at every grid combination.
         """
-        names = list(self.factors)
         if self.design in ("grid", "nested", "search"):
             return grid_levels(self.factors)
+        if self.design == "chained":  # every stage's levels from the start (winners are known only later)
+            variants = [v for index in range(len(self.stages)) for v in self.stage_variants(index, {})]
+            return [dict(v) for v in dict.fromkeys(tuple(v.items()) for v in variants)]
         base = self.base_levels()
         variants = [base]
         for name, levels in self.factors.items():
@@ -139,7 +178,8 @@ class Ablation:
                     factors={k: list(v) for k, v in self.factors.items()}, seeds=self.seeds,
                     source=self.source, notes=self.notes,
                     search_space={k: list(v) for k, v in self.search_space.items()},
-                    sampler=self.sampler, n_trials=self.n_trials, pruner=self.pruner)
+                    sampler=self.sampler, n_trials=self.n_trials, pruner=self.pruner,
+                    stages=[{k: list(v) for k, v in stage.items()} for stage in self.stages])
 
 
 def names() -> list[str]:

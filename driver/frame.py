@@ -15,6 +15,16 @@ RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epoch
                   "class_names", "split_fingerprint", "error")
 
 
+def study_spec(study: optuna.Study) -> dict:
+    """The ablation spec stored with the study, plus what the run decided (a chain's stage winners)."""
+    from driver.chain import winners
+
+    spec = dict(study.user_attrs.get("ablation", {}))
+    if spec.get("stages"):
+        spec["winners"] = winners(study)
+    return spec
+
+
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
     """One row per cell trial: number, state, status, the cell's levels, tuned values and seed, and results.
 

@@ -60,7 +60,7 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
     if stored is None:
         return  # not initialised yet (another worker is creating it, or a kill interrupted that)
     spec, stored_spec = ablation.spec(), study.user_attrs.get("ablation", {})
-    same_design = all(stored_spec.get(key, spec[key]) == spec[key] for key in ("factors", "search_space"))
+    same_design = all(stored_spec.get(key, spec[key]) == spec[key] for key in ("factors", "search_space", "stages"))
     if stored != base.to_dict() or not same_design:
         changed = {k: (stored.get(k), v) for k, v in base.to_dict().items() if stored.get(k) != v}
         what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \

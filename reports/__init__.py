@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from ablations import grid_levels  # noqa: E402
 from reports.stats import compare_levels, methodology_warnings  # noqa: E402
 
 sns.set_theme(style="whitegrid", context="notebook")
@@ -33,6 +34,8 @@ class Group:
     rows: pd.DataFrame  # finished trials with a "level" column (str)
     levels: list  # level labels in the ablation's order, base first
     base: str
+    tuned: tuple = ()  # searched fields whose per-level tuned values the summary shows
+    note: str = ""  # e.g. a chained stage's winner and its margin
 
 
 def finished(frame: pd.DataFrame) -> pd.DataFrame:
@@ -42,8 +45,15 @@ def finished(frame: pd.DataFrame) -> pd.DataFrame:
 
 def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
     """Split finished trials into the comparisons the design makes."""
+    tuned = tuple(spec.get("search_space", {}))
+    return [replace(group, tuned=tuned) for group in _groups(frame, spec)]
+
+
+def _groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
     done = finished(frame)
     factors = spec["factors"]
+    if spec.get("stages"):
+        return _stage_groups(done, spec)
     if not factors:  # a plain search: its best configuration re-run with every seed
         return [Group("best configuration", done.assign(level="best"), ["best"], "best")]
     if spec["design"] in ("grid", "nested"):
@@ -61,6 +71,43 @@ def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
         rows = done[mask].assign(level=done[mask][name].map(level_label))
         result.append(Group(name, rows, [level_label(v) for v in levels], level_label(levels[0])))
     return result
+
+
+def _stage_groups(done: pd.DataFrame, spec: dict) -> list[Group]:
+    """One comparison per stage of a chained design, at the winners of the stages before it.
+
+    ``spec["winners"]`` holds the recorded stage winners (driver.chain.winners).
+    """
+    factors, winners = spec["factors"], spec.get("winners", [])
+    current = {name: levels[0] for name, levels in factors.items()}
+    result = []
+    for index, stage in enumerate(spec["stages"]):
+        mask = np.ones(len(done), dtype=bool)
+        for name in factors:
+            allowed = stage[name] if name in stage else [current[name]]
+            mask &= done[name].map(lambda v, a=allowed: any(_same(v, x) for x in a)).to_numpy()
+        label = _stage_label(stage)
+        rows = done[mask].assign(level=[label({n: r[n] for n in stage}) for _, r in done[mask].iterrows()])
+        labels = [label(combo) for combo in grid_levels(stage)]
+        start = label({n: current[n] for n in stage})
+        note = ""
+        if index < len(winners):
+            won = winners[index]
+            note = (f"Winner (best mean validation accuracy): {label(won['levels'])}, {won['margin']:+.4f} over "
+                    f"{label(won['runner_up'])}; carried into the next stages.")
+            current = {**current, **won["levels"]}
+        result.append(Group(f"stage {index + 1}: {' x '.join(stage)}", rows, labels,
+                            start if start in labels else labels[0], note=note))
+        if not note:
+            break  # later stages start from a winner not known yet
+    return result
+
+
+def _stage_label(stage: dict):
+    """A stage's level labels: the bare value for a one-factor stage, "a=x, b=y" otherwise."""
+    if len(stage) == 1:
+        return lambda values: level_label(values[next(iter(stage))])
+    return _label
 
 
 def level_label(value) -> str:
@@ -88,6 +135,8 @@ def summary_table(group: Group, test: str = "t") -> pd.DataFrame:
     table["params"] = table["level"].map(lambda level: int(by_level.get_group(level)["params"].iloc[0]))
     for column in ("images_per_second", "wall_time"):
         table[column] = table["level"].map(lambda level, c=column: float(by_level.get_group(level)[c].median()))
+    for name in group.tuned:  # a nested design's levels each ran at their own tuned values
+        table.insert(1, f"tuned_{name}", table["level"].map(lambda level, n=name: by_level.get_group(level)[n].iloc[0]))
     return table
 
 
@@ -197,6 +246,7 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
             images.append(f'<figure><img src="{filename}" alt="{html.escape(caption)}">'
                           f"<figcaption>{html.escape(caption)}</figcaption></figure>")
         sections.append(f"<h2>{html.escape(group.title)}</h2><p>Best level: <b>{html.escape(best)}</b></p>"
+                        + (f"<p>{html.escape(group.note)}</p>" if group.note else "")
                         + table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
                         + "".join(images))
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}

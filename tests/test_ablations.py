@@ -9,7 +9,8 @@ import ablations
 from ablations import Ablation, AblationError
 from training.config import Config, FIELD_TYPES
 
-SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
+SHIPPED = ["activation", "batch_size", "batch_size_lr", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
+           "optimizer_lr",
            "optimizer", "weight_decay"]
 
 
@@ -23,9 +24,10 @@ def test_ablation_loads_and_every_cell_is_a_valid_config(name):
     assert ablation.name == name and ablation.question.strip()
     assert set(ablation.base) <= set(FIELD_TYPES) and set(ablation.factors) <= set(FIELD_TYPES)
     base = Config().replace(**ablation.base)
-    configs = ablation.configs(base)
-    assert len(configs) == len(ablation.variants()) * ablation.seeds
-    assert len({c for c in configs}) == len(configs)  # no cell twice
+    ablation.configs(base)  # every cell (and every end of a search range) is a valid Config
+    cells = [base.replace(**cell) for cell in ablation.cells()]
+    assert len(cells) == len(ablation.variants()) * ablation.seeds
+    assert len(set(cells)) == len(cells)  # no cell twice
 
 
 def test_ofat_shares_the_base_cell():

@@ -64,7 +64,7 @@ def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, mo
     url = f"sqlite:///{tmp_path / 's.db'}"
     study = runner.create_or_resume(url, "tiny", ablation, base, command="test")
     counts = runner.run_cells(study, ablation, base, ablation.cells(), log=lambda *a, **k: None)
-    assert counts == {"completed": 1, "failed": 1, "diverged": 0}
+    assert counts == {"completed": 1, "failed": 1, "diverged": 0, "pruned": 0}
     failed = [t for t in study.trials if t.state == TrialState.FAIL]
     assert len(failed) == 1 and "train_size=5 is smaller than the 10 classes" in failed[0].user_attrs["error"]
     assert cli.main(["status", "tiny", "--storage", url]) == 0

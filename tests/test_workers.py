@@ -64,3 +64,26 @@ def test_two_workers_share_one_journal_file(tmp_path):
     trained = Counter((json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"])
                       for t in trials if "test_accuracy" in t.user_attrs)
     assert trained == Counter(CELLS)
+
+
+def test_two_workers_share_one_nested_search(tmp_path):
+    """Both workers run the same `search` command: each level's budget is spent exactly once between
+    them and each level's tuned cell is trained once."""
+    from test_search import NESTED
+
+    storage = f"journal:{tmp_path / 'search.log'}"
+    argv = [sys.executable, str(REPO / "study.py"), *NESTED, "--storage", storage]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
+    workers = [subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True) for _ in range(2)]
+    outputs = [w.communicate(timeout=600)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert all("trial 1/2]" in out or "trial 2/2]" in out for out in outputs), "a worker did no search work"
+    journal = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "search.log")))
+    for level in ("adam", "rmsprop", "sgd", "adamax"):
+        trials = optuna.load_study(study_name=f"optimizer_lr/search/optimizer={level}", storage=journal).get_trials()
+        trained = [t for t in trials if "test_accuracy" in t.user_attrs]
+        assert len(trained) == 2 and all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trained)
+    cells = optuna.load_study(study_name="optimizer_lr", storage=journal).get_trials()
+    trained = Counter(t.params["optimizer"] for t in cells if "test_accuracy" in t.user_attrs)
+    assert trained == Counter(["adam", "rmsprop", "sgd", "adamax"])
