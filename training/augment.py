@@ -14,7 +14,6 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from training.config import AUGMENTATIONS as NAMES
 from training.config import Config, augmentation_steps
 
 # Width/height shifts, zoom and rotation as ImageDataGenerator set-ups of the seed reports' era did
@@ -88,4 +87,4 @@ def batch_augmenter(config: Config):
 
 def _seed(config: Config, name: str) -> int:
     """A distinct seed per (cell seed, augmentation): one step's draws never repeat another's."""
-    return config.seed * len(NAMES) + NAMES.index(name)
+    return config.seed * len(AUGMENTATIONS) + list(AUGMENTATIONS).index(name)

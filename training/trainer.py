@@ -2,8 +2,8 @@
 
 Every trial starts clean (cleared Keras session, seeded RNGs), trains with ``model.fit`` on a
 ``tf.data`` pipeline (one-hot labels, so mixup/cutmix can make them soft; label noise and
-augmentation on the training split only) and is evaluated on the untouched test set. A NaN/inf loss stops the trial
-as "diverged" with its history kept; that is a result, not an error.
+augmentation on the training split only) and is evaluated on the untouched test set. A NaN/inf
+loss stops the trial as "diverged" with its history kept; that is a result, not an error.
 """
 
 from __future__ import annotations
