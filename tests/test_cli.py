@@ -148,6 +148,15 @@ BAD_INPUTS += [
     (["run", "bn_placement", "--dataset", "digits", "--set", "train_size=100000"], "train_size=100000 is not smaller"),
     (["run", "bn_placement", "--storage", "sqlite:///no/such/dir/s.db"], "directory no/such/dir does not exist"),
     (["show", "bn_placement", "--set", "batch_size=-8"], "batch_size=-8 must be >= 1"),
+    (["run", "bn_placement", "--set", "augmentation=shift+flip"], "write 'flip+shift'"),
+    (["run", "bn_placement", "--set", "augmentation=blur"], "'blur' not known"),
+    (["run", "bn_placement", "--set", "lr_schedule=linear"], "lr_schedule='linear' is not known"),
+    (["run", "bn_placement", "--epochs", "3", "--set", "lr_schedule=one_cycle"],
+     "warmup_epochs=5 with lr_schedule='one_cycle' and epochs=3"),
+    (["run", "bn_placement", "--set", "label_noise=1.5"], "label_noise=1.5 is out of range"),
+    (["run", "bn_placement", "--set", "label_noise_kind=pairs"], "label_noise_kind='pairs' is not known"),
+    (["run", "bn_placement", "--set", "reduce_lr_patience=0"], "switched on by lr_schedule='plateau'"),
+    (["run", "bn_placement", "--set", "restore_best_weights=maybe"], "restore_best_weights takes a bool"),
 ] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
 
 

@@ -19,6 +19,8 @@ STRING_KNOBS = [
     ("regularizer", C.REGULARIZERS),
     ("early_stopping_monitor", C.MONITORS),
     ("reduce_lr_monitor", C.MONITORS),
+    ("lr_schedule", C.LR_SCHEDULES),
+    ("label_noise_kind", C.LABEL_NOISE_KINDS),
 ]
 
 
@@ -86,6 +88,9 @@ def test_dataset_rejects_empty_path_and_unknown_prefix(dataset):
         ("nesterov", 1, "int", "bool"),
         ("dataset", 5, "int", "str"),
         ("dropout", 0.3, "float", "str"),
+        ("augmentation", 1, "int", "str"),
+        ("restore_best_weights", 1, "int", "bool"),
+        ("warmup_epochs", 2.0, "float", "int"),
     ],
 )
 def test_wrong_types_rejected(knob, value, type_name, kind):
@@ -132,6 +137,11 @@ def test_int_is_accepted_for_a_float_field():
         ("reduce_lr_factor", 0.0),
         ("reg_strength", -1e-4),
         ("min_delta", -0.5),
+        ("label_noise", 1.0),
+        ("label_noise", -0.1),
+        ("label_noise", float("nan")),
+        ("warmup_epochs", -1),
+        ("reduce_lr_patience", 0),
     ],
 )
 def test_out_of_range_values_rejected(knob, value):
@@ -144,7 +154,7 @@ def test_out_of_range_values_rejected(knob, value):
     "knob, value",
     [("batch_size", 1), ("epochs", 1), ("train_size", 0), ("momentum", 0.0), ("momentum", 0.9),
      ("val_fraction", 0.01), ("val_fraction", 0.99), ("dropout", "0.0"), ("dropout", "0.99"),
-     ("reg_strength", 0.0)],
+     ("reg_strength", 0.0), ("label_noise", 0.0), ("label_noise", 0.99), ("reduce_lr_patience", 1)],
 )
 def test_boundary_values_accepted(knob, value):
     assert getattr(Config(**{knob: value}), knob) == value
@@ -168,6 +178,51 @@ def test_nan_rejected_for_non_negative_floats(knob):
 def test_infinite_learning_rate_rejected():
     with pytest.raises(ConfigError):
         Config(learning_rate=math.inf)
+
+
+# --- augmentation grammar ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["none", *C.AUGMENTATIONS, "flip+shift+zoom", "cutout+mixup", "+".join(C.AUGMENTATIONS)])
+def test_augmentation_accepts_names_joined_in_the_order_they_are_applied(text):
+    assert C.augmentation_steps(text) == (() if text == "none" else tuple(text.split("+")))
+    assert Config(augmentation=text).augmentation == text
+
+
+@pytest.mark.parametrize("text, message", [
+    ("blur", "'blur' not known"),
+    ("flip+blur", "'blur' not known"),
+    ("", "'' not known"),
+    ("flip+", "'' not known"),
+    ("none+flip", "'none' not known"),
+    ("Flip", "'Flip' not known"),
+    ("shift+flip", "write 'flip+shift'"),
+    ("flip+flip", "write 'flip'"),
+    ("mixup+cutout+flip", "write 'flip+cutout+mixup'"),
+])
+def test_augmentation_bad_grammar_names_the_value_and_the_fix(text, message):
+    with pytest.raises(ConfigError) as error:
+        Config(augmentation=text)
+    assert f"augmentation={text!r}" in str(error.value) and message in str(error.value)
+
+
+# --- schedules and label noise --------------------------------------------------------------------
+
+@pytest.mark.parametrize("schedule", C.WARMUP_SCHEDULES)
+@pytest.mark.parametrize("epochs, warmup", [(5, 5), (5, 0), (1, 1), (3, 7)])
+def test_a_warmup_must_fit_in_the_run(schedule, epochs, warmup):
+    with pytest.raises(ConfigError) as error:
+        Config(lr_schedule=schedule, epochs=epochs, warmup_epochs=warmup)
+    assert f"warmup_epochs={warmup} with lr_schedule={schedule!r} and epochs={epochs}" in str(error.value)
+
+
+def test_warmup_epochs_only_bind_warmup_schedules():
+    assert Config(lr_schedule="warmup_cosine", epochs=2, warmup_epochs=1).warmup_epochs == 1
+    assert Config(lr_schedule="cosine", epochs=2, warmup_epochs=5).epochs == 2  # ignored there
+
+
+def test_reduce_lr_patience_zero_explains_that_the_schedule_switches_plateau_cuts():
+    with pytest.raises(ConfigError, match="switched on by lr_schedule='plateau'"):
+        Config(reduce_lr_patience=0)
 
 
 # --- dropout grammar ------------------------------------------------------------------------------
@@ -222,6 +277,8 @@ def test_dropout_rate_out_of_range_names_it(schedule, bad):
         ("nesterov=0", "nesterov", False, bool),
         ("nesterov=no", "nesterov", False, bool),
         ("optimizer=sgd", "optimizer", "sgd", str),
+        ("augmentation=flip+cutout", "augmentation", "flip+cutout", str),
+        ("restore_best_weights=false", "restore_best_weights", False, bool),
         ("dataset=npz:/tmp/a=b.npz", "dataset", "npz:/tmp/a=b.npz", str),  # splits on the first '='
     ],
 )
@@ -296,9 +353,12 @@ def _assert_same_names(names, table, label):
 
 def test_name_tuples_match_object_tables():
     from baselines import blocks
-    from training import optimizers
+    from training import augment, data, optimizers, schedules
 
     _assert_same_names(C.OPTIMIZERS, optimizers.OPTIMIZERS, "OPTIMIZERS")
     _assert_same_names(C.INITIALIZERS, blocks.INITIALIZERS, "INITIALIZERS")
     _assert_same_names(C.ACTIVATIONS, blocks.ACTIVATIONS, "ACTIVATIONS")
     _assert_same_names(C.REGULARIZERS, blocks.REGULARIZERS, "REGULARIZERS")
+    _assert_same_names(C.AUGMENTATIONS, augment.AUGMENTATIONS, "AUGMENTATIONS")
+    _assert_same_names(C.LR_SCHEDULES, schedules.LR_SCHEDULES, "LR_SCHEDULES")
+    _assert_same_names(C.LABEL_NOISE_KINDS, data.LABEL_FLIPS, "LABEL_NOISE_KINDS")

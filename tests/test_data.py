@@ -9,7 +9,7 @@ import pytest
 
 from training import data
 from training.config import Config
-from training.data import DataError, load_data, load_raw, read_idx
+from training.data import DataError, load_data, load_raw, noisy_labels, read_idx
 
 CLASSES = 3
 PER_CLASS_TRAIN = 8
@@ -448,3 +448,39 @@ def test_non_numeric_images_are_refused(tmp_path):
              x_test=np.full((4, 8, 8), "a"), y_test=np.arange(4) % 2)
     with pytest.raises(DataError, match="has dtype <U1; images must be integer"):
         load_raw(f"npz:{path}")
+
+
+# --- label noise ----------------------------------------------------------------------------------
+
+LABELS = np.repeat(np.arange(10), 101)  # 1010 training labels, 101 per class
+
+
+@pytest.mark.parametrize("kind", ["symmetric", "class_dependent"])
+@pytest.mark.parametrize("fraction", [0.0, 0.1, 0.25, 0.4, 0.999])
+def test_label_noise_flips_exactly_the_requested_share_to_another_class(fraction, kind):
+    noisy = noisy_labels(LABELS, 10, Config(label_noise=fraction, label_noise_kind=kind, seed=3))
+    flipped = noisy != LABELS
+    assert flipped.sum() == round(fraction * len(LABELS))
+    assert noisy.dtype == LABELS.dtype and noisy.min() >= 0 and noisy.max() <= 9
+    if kind == "class_dependent":  # pair flip: k -> k+1 mod K
+        assert np.array_equal(noisy[flipped], (LABELS[flipped] + 1) % 10)
+
+
+def test_symmetric_noise_reaches_every_other_class():
+    labels = np.repeat(np.arange(10), 1000)
+    noisy = noisy_labels(labels, 10, Config(label_noise=0.4))
+    counts = np.bincount(noisy[(labels == 0) & (noisy != 0)], minlength=10)  # ~400 flips of class 0
+    assert counts[0] == 0 and counts[1:].min() > 20  # about 44 each
+
+
+def test_label_noise_is_reproducible_by_seed_and_differs_between_seeds():
+    config = Config(label_noise=0.2, seed=5)
+    first = noisy_labels(LABELS, 10, config)
+    assert np.array_equal(first, noisy_labels(LABELS, 10, config))
+    assert not np.array_equal(first, noisy_labels(LABELS, 10, config.replace(seed=6)))
+    assert LABELS.sum() == 101 * 45  # the input labels are left unchanged
+
+
+def test_label_noise_on_a_single_class_dataset_is_refused():
+    with pytest.raises(DataError, match="no other class"):
+        noisy_labels(np.zeros(10, dtype=np.int64), 1, Config(label_noise=0.5))

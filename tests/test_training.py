@@ -31,6 +31,7 @@ def test_result_is_consistent(result):
     assert result.history["learning_rate"] == pytest.approx([1e-3, 1e-3])
     assert result.params == 287_722 and result.images_per_second > 0 and not result.diverged
     assert result.test_accuracy > 0.2  # two epochs on 200 digits beat chance (0.1) clearly
+    assert result.extra == {"label_noise_flipped": 0.0}
 
 
 def test_same_seed_same_result(result):
@@ -47,14 +48,41 @@ def test_divergence_is_recorded_not_raised():
 
 def test_reduce_on_plateau_cuts_the_learning_rate():
     # min_delta=10 makes every epoch after the first a plateau; the LR an epoch trains with is recorded.
-    result = train(Config(**{**TINY, "epochs": 3}, reduce_lr_patience=1, min_delta=10.0, reduce_lr_monitor="loss"),
-                   log=quiet)
+    result = train(Config(**{**TINY, "epochs": 3}, lr_schedule="plateau", reduce_lr_patience=1, min_delta=10.0,
+                          reduce_lr_monitor="loss"), log=quiet)
     assert result.history["learning_rate"] == pytest.approx([1e-3, 1e-3, 5e-4])
 
 
-def test_early_stopping_stops():
-    result = train(Config(**{**TINY, "epochs": 6}, early_stopping_patience=1, min_delta=10.0), log=quiet)
+@pytest.mark.parametrize("restore", [True, False])
+def test_early_stopping_stops_and_restores_the_best_weights_if_asked(restore):
+    # min_delta=10: only the first epoch counts as an improvement, so patience 1 stops after the second.
+    result = train(Config(**{**TINY, "epochs": 6}, early_stopping_patience=1, min_delta=10.0,
+                          restore_best_weights=restore), log=quiet)
     assert result.epochs_run == 2
+    first, last = result.history["val_accuracy"]
+    assert first != last  # else this test could not tell the two weights apart
+    assert result.val_accuracy == pytest.approx(first if restore else last)  # evaluated after training
+
+
+def test_a_schedule_sets_the_learning_rate_recorded_per_epoch():
+    # one_cycle rising over 2 of 4 epochs: 1e-3/25 at the start, half-way (cosine) after one epoch, the
+    # peak after two, half-way down to 1e-3/25/1e4 after three. The history holds each epoch's first LR.
+    result = train(Config(**{**TINY, "epochs": 4}, lr_schedule="one_cycle", warmup_epochs=2), log=quiet)
+    start, peak, end = 1e-3 / 25, 1e-3, 1e-3 / 25 / 1e4
+    assert result.history["learning_rate"] == pytest.approx([start, (start + peak) / 2, peak, (peak + end) / 2],
+                                                            rel=1e-5)
+
+
+def test_label_noise_and_mixup_train_on_noisy_soft_labels_while_validation_stays_clean():
+    config = Config(**TINY, label_noise=0.2, augmentation="mixup")
+    data = load_data(config)
+    clean = data.y_train.copy()
+    result = train(config, data=data, log=quiet)
+    assert result.extra == {"label_noise_flipped": 0.2}  # 40 of the 200 training labels
+    assert np.array_equal(data.y_train, clean)  # the noise lives in the training pipeline only
+    # Keras's val_accuracy (one-hot pipeline labels) equals the one computed from the clean integer labels.
+    assert result.history["val_accuracy"][-1] == pytest.approx(result.val_accuracy)
+    assert all(0.0 <= a <= 1.0 for a in result.history["accuracy"]) and not result.diverged
 
 
 def test_input_scale_upsamples_in_the_pipeline():

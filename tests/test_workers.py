@@ -35,9 +35,16 @@ def start_workers(count, storage, cwd):
             for _ in range(count)]
 
 
+def tails(workers, outputs):
+    """What a failing worker printed last (pytest would otherwise cut the middle of long outputs)."""
+    return "\n".join(f"--- worker {i} exited {w.returncode}:\n" + "\n".join(
+        line for line in out.splitlines() if " epoch " not in line)[-3000:]
+        for i, (w, out) in enumerate(zip(workers, outputs)) if w.returncode != 0)
+
+
 def assert_every_cell_trained_once(storage, workers):
     outputs = [w.communicate(timeout=600)[0] for w in workers]
-    assert [w.returncode for w in workers] == [0] * len(workers), outputs
+    assert [w.returncode for w in workers] == [0] * len(workers), tails(workers, outputs)
     trials = optuna.load_study(study_name="bn_placement", storage=storage).get_trials()
     trained = [t for t in trials if "test_accuracy" in t.user_attrs]
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
@@ -58,7 +65,7 @@ def test_two_workers_share_one_journal_file(tmp_path):
     storage = f"journal:{tmp_path / 'study.log'}"
     workers = start_workers(2, storage, tmp_path)
     outputs = [w.communicate(timeout=600)[0] for w in workers]
-    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert [w.returncode for w in workers] == [0, 0], tails(workers, outputs)
     journal = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "study.log")))
     trials = optuna.load_study(study_name="bn_placement", storage=journal).get_trials()
     trained = Counter((json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"])
@@ -77,7 +84,7 @@ def test_two_workers_share_one_nested_search(tmp_path):
     workers = [subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True) for _ in range(2)]
     outputs = [w.communicate(timeout=600)[0] for w in workers]
-    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert [w.returncode for w in workers] == [0, 0], tails(workers, outputs)
     assert all("trial 1/2]" in out or "trial 2/2]" in out for out in outputs), "a worker did no search work"
     journal = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "search.log")))
     for level in ("adam", "rmsprop", "sgd", "adamax"):

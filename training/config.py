@@ -23,6 +23,11 @@ INITIALIZERS = (
 )
 REGULARIZERS = ("none", "l1", "l2", "l1l2")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+# In the order they are applied to a batch; see Config.augmentation.
+AUGMENTATIONS = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix")
+LABEL_NOISE_KINDS = ("symmetric", "class_dependent")
+LR_SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle", "plateau")
+WARMUP_SCHEDULES = ("warmup_cosine", "one_cycle")  # the schedules whose LR rises for warmup_epochs
 
 
 class ConfigError(ValueError):
@@ -40,6 +45,11 @@ class Config:
     input_scale: int = 1  # integer upsampling factor applied in the input pipeline
     seed: int = 0  # split, weight initialisation and data order
     deterministic: bool = False  # TensorFlow op determinism: bit-identical reruns, slower on GPU
+    # Training batches only, e.g. "none", "flip+shift+zoom", "cutout+mixup": names from AUGMENTATIONS
+    # joined by "+" in that order (the order they are applied); strengths in training/augment.py.
+    augmentation: str = "none"
+    label_noise: float = 0.0  # share of training labels flipped to another class, in [0, 1)
+    label_noise_kind: str = "symmetric"  # symmetric: any other class; class_dependent: class k -> k+1 mod K
     # model
     model: str = "baseline2"  # a registered baseline (see `study.py list`)
     bn: str = "none"  # batch-norm placement relative to the activation
@@ -56,11 +66,16 @@ class Config:
     nesterov: bool = False  # sgd only
     batch_size: int = 32
     epochs: int = 10
+    lr_schedule: str = "constant"  # a name in LR_SCHEDULES, from learning_rate (training/schedules.py)
+    warmup_epochs: int = 5  # epochs of rising LR in warmup_cosine and one_cycle (Goyal et al. 2017: 5)
     early_stopping_patience: int = 0  # epochs without improvement before stopping; 0 = off
     early_stopping_monitor: str = "val_loss"
     min_delta: float = 0.0  # smallest change of the monitored metric that counts as improvement
-    reduce_lr_patience: int = 0  # epochs on a plateau before the LR is cut; 0 = off
-    reduce_lr_factor: float = 0.5  # the LR is multiplied by this on a plateau
+    restore_best_weights: bool = True  # with early stopping: end on the best epoch's weights, not the last
+    # lr_schedule="plateau" only: cut the LR by reduce_lr_factor after reduce_lr_patience epochs without
+    # improvement of reduce_lr_monitor (Keras ReduceLROnPlateau; seed report 000 used 3, 0.5, "loss").
+    reduce_lr_patience: int = 3
+    reduce_lr_factor: float = 0.5
     reduce_lr_monitor: str = "val_loss"
 
     def __post_init__(self):
@@ -74,15 +89,27 @@ class Config:
         _check_choice("regularizer", self.regularizer, REGULARIZERS)
         _check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
         _check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
+        _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        _check_choice("label_noise_kind", self.label_noise_kind, LABEL_NOISE_KINDS)
         dropout_rates(self.dropout, blocks=1)  # validates the grammar
+        augmentation_steps(self.augmentation)  # validates the grammar
+        _check_range("label_noise", self.label_noise, 0.0, 1.0, inclusive=False, low_inclusive=True)
         _check_range("val_fraction", self.val_fraction, 0.0, 1.0, inclusive=False)
         _check_range("reduce_lr_factor", self.reduce_lr_factor, 0.0, 1.0, inclusive=False)
         _check_range("momentum", self.momentum, 0.0, 1.0, inclusive=False, low_inclusive=True)
         _check_range("bn_momentum", self.bn_momentum, 0.0, 1.0, inclusive=False)
         for name in ("batch_size", "epochs", "input_scale"):
             _check_at_least(name, getattr(self, name), 1)
-        for name in ("train_size", "seed", "early_stopping_patience", "reduce_lr_patience"):
+        for name in ("train_size", "seed", "early_stopping_patience", "warmup_epochs"):
             _check_at_least(name, getattr(self, name), 0)
+        if self.reduce_lr_patience < 1:  # 0 once meant "off"; refusing it catches configs written for that
+            raise ConfigError(f"reduce_lr_patience={self.reduce_lr_patience!r} must be >= 1; LR cuts on a plateau are "
+                              "switched on by lr_schedule='plateau' and off by any other lr_schedule")
+        if self.lr_schedule in WARMUP_SCHEDULES and not 1 <= self.warmup_epochs < self.epochs:
+            raise ConfigError(
+                f"warmup_epochs={self.warmup_epochs!r} with lr_schedule={self.lr_schedule!r} and epochs={self.epochs}: "
+                f"the warm-up needs at least 1 epoch and must end before the last epoch; set warmup_epochs "
+                f"between 1 and {self.epochs - 1}" + (" (or train for more epochs)" if self.epochs < 2 else ""))
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
         for name in ("reg_strength", "min_delta"):
@@ -154,6 +181,22 @@ def dropout_rates(schedule: str, blocks: int) -> list[float]:
         if not 0.0 <= rate < 1.0:
             raise ConfigError(f"dropout={schedule!r}: every rate must be in [0, 1), got {rate}")
     return rates
+
+
+def augmentation_steps(text: str) -> tuple[str, ...]:
+    """The augmentation names of the Config.augmentation grammar, in the order they are applied."""
+    if text == "none":
+        return ()
+    steps = tuple(text.split("+"))
+    unknown = [step for step in steps if step not in AUGMENTATIONS]
+    if unknown:
+        raise ConfigError(f"augmentation={text!r}: {', '.join(map(repr, unknown))} not known; write \"none\" or "
+                          f"names from {', '.join(AUGMENTATIONS)} joined by '+', e.g. \"flip+shift+cutout\"")
+    canonical = "+".join(sorted(set(steps), key=AUGMENTATIONS.index))
+    if text != canonical:  # one spelling per pipeline, so a study never stores one level under two names
+        raise ConfigError(f"augmentation={text!r}: name each augmentation once, in the order they are applied "
+                          f"({', '.join(AUGMENTATIONS)}); write {canonical!r}")
+    return steps
 
 
 def _check_type(name, value, kind):

@@ -161,6 +161,31 @@ def split(x_train, y_train, x_test, y_test, class_names, config: Config) -> Data
                 num_classes, tuple(class_names), fingerprint)
 
 
+# label_noise_kind -> the class offset (mod K, never 0) each flipped label gets. Symmetric: one of the
+# other K-1 classes, uniformly; class_dependent: the "pair flip" k -> k+1 mod K of Han et al. 2018
+# (Co-teaching). Both as in Song et al. 2022, the label-noise survey seed report 004 cites.
+LABEL_FLIPS = {
+    "symmetric": lambda rng, count, num_classes: rng.integers(1, num_classes, size=count),
+    "class_dependent": lambda rng, count, num_classes: 1,
+}
+
+
+def noisy_labels(y: np.ndarray, num_classes: int, config: Config) -> np.ndarray:
+    """A copy of training labels ``y`` with exactly round(label_noise * len(y)) of them, chosen by
+    ``config.seed``, flipped to another class as ``label_noise_kind`` says."""
+    noisy = y.copy()
+    count = round(config.label_noise * len(y))
+    if count == 0:
+        return noisy
+    if num_classes < 2:
+        raise DataError(f"label_noise={config.label_noise}: a dataset with one class has no other class to flip to")
+    rng = np.random.default_rng(config.seed)
+    flipped = rng.choice(len(y), size=count, replace=False)
+    offset = LABEL_FLIPS[config.label_noise_kind](rng, count, num_classes)
+    noisy[flipped] = (y[flipped] + offset) % num_classes
+    return noisy
+
+
 def _digits():
     """scikit-learn's bundled 8x8 digits (pixels 0..16), with a fixed stratified 25% test set."""
     from sklearn.datasets import load_digits

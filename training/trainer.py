@@ -1,8 +1,9 @@
 """Train one cell: ``train(config) -> TrialResult``.
 
 Every trial starts clean (cleared Keras session, seeded RNGs), trains with ``model.fit`` on a
-``tf.data`` pipeline and is evaluated on the untouched test set. A NaN/inf loss stops the trial
-as "diverged" with its history kept; that is a result, not an error.
+``tf.data`` pipeline (one-hot labels, so mixup/cutmix can make them soft; label noise and
+augmentation on the training split only) and is evaluated on the untouched test set. A NaN/inf
+loss stops the trial as "diverged" with its history kept; that is a result, not an error.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from scipy.special import log_softmax
 from sklearn.metrics import confusion_matrix
 
 import baselines
+from training.augment import batch_augmenter
 from training.config import Config
-from training.data import Data, load_data
+from training.data import Data, load_data, noisy_labels
 from training.optimizers import create_optimizer
+from training.schedules import learning_rate
 
 
 @dataclass
@@ -44,7 +47,7 @@ class TrialResult:
     images_per_second: float  # training images processed per second of model.fit
     diverged: bool
     split_fingerprint: str
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # label_noise_flipped: share of training labels flipped
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,7 +90,8 @@ class EpochLog(keras.callbacks.Callback):
             self.records = {int(k): v for k, v in json.loads(path.read_text()).items()}
 
     def on_epoch_begin(self, epoch, logs=None):
-        # Read at the start: plateau callbacks change the LR at an epoch's end, for the next epoch.
+        # Read at the start: plateau callbacks change the LR at an epoch's end, for the next epoch. With a
+        # schedule this is its value at the epoch's first step (Keras evaluates it at optimizer.iterations).
         self.learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     def on_epoch_end(self, epoch, logs=None):
@@ -127,15 +131,18 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()  # process-wide; cannot be switched off again
     model = build_model(config, data)
-    model.compile(optimizer=create_optimizer(config),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    y_train = noisy_labels(data.y_train, data.num_classes, config)
+    steps_per_epoch = math.ceil(len(y_train) / config.batch_size)
+    model.compile(optimizer=create_optimizer(config, learning_rate(config, steps_per_epoch)),
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])  # argmax of soft labels too
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     # The history is written before the weights: a kill between the two re-runs that epoch.
     backup = [Checkpoint(backup_dir, epoch_log, log)] if backup_dir else []
     fit_started = time.perf_counter()
     fitted = model.fit(
-        pipeline(data.x_train, data.y_train, config, training=True), epochs=config.epochs,
-        validation_data=pipeline(data.x_val, data.y_val, config, training=False),
+        pipeline(data.x_train, y_train, config, data.num_classes, training=True), epochs=config.epochs,
+        validation_data=pipeline(data.x_val, data.y_val, config, data.num_classes, training=False),
         callbacks=[*training_callbacks(config), epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
     ).history  # shuffled by tf.data
     train_time = time.perf_counter() - fit_started
@@ -144,8 +151,8 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     diverged = any(v is None for v in history.get("loss", []))
     epochs_here = len(fitted.get("loss", []))  # epochs trained by this process (after a resume, fewer)
 
-    val_loss, val_accuracy, _ = evaluate(model, data.x_val, data.y_val, config)
-    test_loss, test_accuracy, predictions = evaluate(model, data.x_test, data.y_test, config)
+    val_loss, val_accuracy, _ = evaluate(model, data.x_val, data.y_val, config, data.num_classes)
+    test_loss, test_accuracy, predictions = evaluate(model, data.x_test, data.y_test, config, data.num_classes)
     labels = list(range(data.num_classes))
     matrix = confusion_matrix(data.y_test, predictions, labels=labels)
     per_class = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
@@ -155,6 +162,7 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
         params=int(model.count_params()), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged, split_fingerprint=data.split_fingerprint,
+        extra={"label_noise_flipped": float(np.mean(y_train != data.y_train))},
     )
 
 
@@ -165,16 +173,23 @@ def build_model(config: Config, data: Data) -> keras.Model:
     return baselines.create(config.model, shape, data.num_classes, config)
 
 
-def pipeline(x, y, config: Config, training: bool) -> tf.data.Dataset:
-    """Batches from memory; shuffled by the seed when training; upsampled per batch if input_scale > 1."""
+def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.Dataset:
+    """Batches of (images, one-hot labels) from memory, upsampled per batch if input_scale > 1; when
+    training, shuffled by the seed and augmented. Validation and test batches are never augmented."""
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if training:
         dataset = dataset.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(config.batch_size)
-    if config.input_scale > 1:
-        size = (x.shape[1] * config.input_scale, x.shape[2] * config.input_scale)
-        dataset = dataset.map(lambda images, labels: (tf.image.resize(images, size, method="nearest"), labels),
-                              num_parallel_calls=tf.data.AUTOTUNE)
+    size = (x.shape[1] * config.input_scale, x.shape[2] * config.input_scale)
+
+    def prepare(images, labels):
+        if config.input_scale > 1:
+            images = tf.image.resize(images, size, method="nearest")
+        return images, tf.one_hot(labels, num_classes)
+
+    dataset = dataset.batch(config.batch_size).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    augment = batch_augmenter(config) if training else None
+    if augment is not None:  # one batch at a time: the seed generators then advance in batch order
+        dataset = dataset.map(augment)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -184,17 +199,17 @@ def training_callbacks(config: Config) -> list:
     if config.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=config.early_stopping_monitor, patience=config.early_stopping_patience,
-            min_delta=config.min_delta, restore_best_weights=True))
-    if config.reduce_lr_patience:
+            min_delta=config.min_delta, restore_best_weights=config.restore_best_weights))
+    if config.lr_schedule == "plateau":
         callbacks.append(keras.callbacks.ReduceLROnPlateau(
             monitor=config.reduce_lr_monitor, patience=config.reduce_lr_patience,
             factor=config.reduce_lr_factor, min_delta=config.min_delta))
     return callbacks
 
 
-def evaluate(model, x, y, config: Config):
+def evaluate(model, x, y, config: Config, num_classes: int):
     """(cross-entropy or None if not finite, accuracy, predicted classes) from one pass of logits."""
-    logits = model.predict(pipeline(x, y, config, training=False), verbose=0).astype(np.float64)
+    logits = model.predict(pipeline(x, y, config, num_classes, training=False), verbose=0).astype(np.float64)
     predictions = np.argmax(np.nan_to_num(logits, nan=-np.inf), axis=1)
     loss = float(-log_softmax(logits, axis=1)[np.arange(len(y)), y].mean())
     return _finite_or_none(loss), float((predictions == y).mean()), predictions
