@@ -157,9 +157,12 @@ def cmd_show(args):
     if ablation.source:
         print(f"source: {ablation.source}")
     searches = len(variants) * ablation.n_trials if ablation.design in SEARCH_DESIGNS else 0
-    print(f"design: {ablation.design}, {len(variants)} variants x {seeds} seeds = {len(variants) * seeds} cells"
+    trained = len(variants)
+    if ablation.stages:  # a stage's starting cell is the previous stage's winner, trained once
+        trained = sum(len(ablations.grid_levels(stage)) for stage in ablation.stages) - len(ablation.stages) + 1
+    print(f"design: {ablation.design}, {trained} variants x {seeds} seeds = {trained * seeds} cells"
           + (f" + {searches} search trials" if searches else "")
-          + f", up to {(len(variants) * seeds + searches) * base.epochs} epochs")
+          + f", up to {(trained * seeds + searches) * base.epochs} epochs")
     if searches:
         print(f"search: {ablation.n_trials} trials per variant, sampler {ablation.sampler}, pruner {ablation.pruner}; "
               "space: " + ", ".join(f"{k}={v}" for k, v in ablation.search_space.items()))
@@ -169,7 +172,7 @@ def cmd_show(args):
     defaults = Config().to_dict()
     changed = {k: v for k, v in base.to_dict().items() if defaults[k] != v and k != "seed"}
     print("base (fields differing from Config defaults):", ", ".join(f"{k}={v}" for k, v in changed.items()) or "none")
-    for i, variant in enumerate(variants):
+    for i, variant in enumerate([] if ablation.stages else variants):  # a chain's variants depend on its winners
         print(f"  {i:3d}  " + " ".join(f"{k}={v}" for k, v in variant.items()) + ("   (base)" if i == 0 else ""))
 
 
@@ -347,8 +350,10 @@ def cmd_best(args):
 
 
 def _plain(value):
-    """A value as --set parses it back (numbers from the table may come back as numpy types)."""
-    return f"{value:g}" if isinstance(value, float) else value
+    """A value as --set parses it back exactly (numbers from the table may come back as numpy types)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return repr(value) if isinstance(value, float) else value
 
 
 def cmd_export(args):

@@ -67,9 +67,10 @@ class Ablation:
             raise AblationError("design='chained' needs `stages` (a list of factor dicts)" if self.design == "chained"
                                 else f"design={self.design!r} takes no `stages`; use design='chained'")
         if self.stages:
-            if self.factors:
+            staged = self._staged_factors()
+            if self.factors and self.factors != staged:  # (a copy made by dataclasses.replace repeats them)
                 raise AblationError("a chained ablation lists its factors in `stages`, not in `factors`")
-            object.__setattr__(self, "factors", self._staged_factors())
+            object.__setattr__(self, "factors", staged)
         _check_count("seeds", self.seeds)
         _check_count("n_trials", self.n_trials)
         _check_choice("sampler", self.sampler, SAMPLERS)
