@@ -12,7 +12,7 @@ from driver.search import tuned_values
 
 RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epochs_run", "wall_time",
                   "images_per_second", "diverged", "history", "confusion_matrix", "per_class_accuracy",
-                  "class_names", "split_fingerprint", "error")
+                  "class_names", "split_fingerprint", "extra", "error")
 
 
 def study_spec(study: optuna.Study) -> dict:

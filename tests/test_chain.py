@@ -56,7 +56,7 @@ def test_bad_chains_are_refused():
         Ablation(question="q", base={}, design="chained")
     with pytest.raises(AblationError, match="lists its factors in `stages`"):
         Ablation(question="q", base={}, design="chained", stages=[dict(bn=["none", "after"])],
-                 factors=dict(bn=["none", "after"]))
+                 factors=dict(activation=["relu", "tanh"]))
     with pytest.raises(AblationError, match="stage factor 'bn' needs a list of at least two"):
         Ablation(question="q", base={}, design="chained", stages=[dict(bn=["none"])])
     with pytest.raises(ValueError, match="unknown stage factor key"):
