@@ -10,7 +10,8 @@ from ablations import Ablation, AblationError
 from training.config import Config, FIELD_TYPES
 
 SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
-           "optimizer", "weight_decay"]
+           "optimizer", "weight_decay",  # seed report 001
+           "architectures", "input_scale", "depth_vs_lr", "wide_resnet", "cifar100_zoo", "normalization"]  # the zoo
 
 
 def test_the_issue_ablations_are_shipped():
@@ -80,5 +81,5 @@ def test_broken_ablation_files_give_clear_errors(source, message):
 
 
 def test_unknown_ablation_lists_the_known_ones():
-    with pytest.raises(AblationError, match="choose one of: activation, batch_size"):
+    with pytest.raises(AblationError, match="choose one of: activation, architectures, batch_size"):
         ablations.load("no_such")
