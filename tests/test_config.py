@@ -14,6 +14,7 @@ STRING_KNOBS = [
     ("dataset", C.DATASETS),
     ("optimizer", C.OPTIMIZERS),
     ("bn", C.BN_PLACEMENTS),
+    ("normalization", C.NORMALIZATIONS),
     ("activation", C.ACTIVATIONS),
     ("initializer", C.INITIALIZERS),
     ("regularizer", C.REGULARIZERS),
@@ -302,3 +303,4 @@ def test_name_tuples_match_object_tables():
     _assert_same_names(C.INITIALIZERS, blocks.INITIALIZERS, "INITIALIZERS")
     _assert_same_names(C.ACTIVATIONS, blocks.ACTIVATIONS, "ACTIVATIONS")
     _assert_same_names(C.REGULARIZERS, blocks.REGULARIZERS, "REGULARIZERS")
+    _assert_same_names(C.NORMALIZATIONS, blocks.NORMALIZATIONS, "NORMALIZATIONS")
