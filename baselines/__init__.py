@@ -30,6 +30,18 @@ def register(builder=None, *, bn: str = "none"):
     return add(builder) if builder is not None else add
 
 
+def register_variant(name: str, doc: str, build, bn: str = "none"):
+    """Register ``build(input_shape, num_classes, config, name)`` as the network ``name``: for the
+    depth and width variants of a family, which differ only in the numbers their builder gets."""
+    def builder(input_shape, num_classes, config):
+        return build(input_shape, num_classes, config, name)
+
+    builder.__name__ = builder.__qualname__ = name
+    builder.__doc__ = doc
+    builder.__module__ = getattr(build, "func", build).__module__  # the family's module, as with @register
+    return register(builder, bn=bn)
+
+
 def _load_families():
     for module in pkgutil.iter_modules(__path__):
         if module.name not in _NOT_FAMILIES:
@@ -58,7 +70,8 @@ def create(name, input_shape, num_classes, config):
 
 
 def build(config, image_shape, num_classes):
-    """``config.model`` for images of ``image_shape`` upsampled by ``config.input_scale``, as the input pipeline feeds them."""
+    """``config.model`` for images of ``image_shape`` upsampled by ``config.input_scale``, as the input
+    pipeline feeds them."""
     height, width, channels = image_shape
     return create(config.model, (height * config.input_scale, width * config.input_scale, channels), num_classes,
                   config)

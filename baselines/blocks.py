@@ -165,6 +165,15 @@ def logits(x, num_classes, config, name="logits"):
     return layers.Dense(num_classes, name=name, **weights(config))(x)
 
 
+def dense_head(x, hidden, rates, num_classes, config):
+    """Flatten, then per hidden layer a dense block followed by dropout at its rate, then the logits."""
+    x = layers.Flatten(name="flatten")(x)
+    for d, (units, rate) in enumerate(zip(hidden, rates), start=1):
+        x = dense_block(x, units, config, name=f"fc{d}")
+        x = dropout(x, rate, config, name=f"fc{d}_dropout")
+    return logits(x, num_classes, config)
+
+
 def block_dropout(config, blocks: int, default: str | None = None) -> list[float]:
     """Per-block dropout rates from ``config.dropout``; ``default`` is the network's own schedule.
 

@@ -1,10 +1,11 @@
 """What a built network costs: its parameters and its multiply-adds per image.
 
 Parameters are the trainable weights, as the papers count them (a batch-norm layer's moving
-statistics are state, not parameters). The multiply-add count is the papers' "FLOPs" (He et al. 2016, Xie et al. 2017 and Li et al. 2017 count one
-multiply-add as one FLOP): the multiply-accumulates of every convolution and dense layer, which
-dominate; normalisation, activation, pooling and additions are left out, as the papers do.
-TensorFlow's profiler is not used because it counts grouped convolutions (ResNeXt, Res2Net) as zero.
+statistics are state, not parameters). The multiply-add count is the papers' "FLOPs" (He et al.
+2016, Xie et al. 2017 and Li et al. 2017 count one multiply-add as one FLOP): the multiply-accumulates
+of every convolution and dense layer, which dominate; normalisation, activation, pooling and
+additions are left out, as the papers do. TensorFlow's profiler is not used: it counts grouped
+convolutions (ResNeXt, Res2Net) as zero.
 """
 
 from __future__ import annotations

@@ -12,10 +12,12 @@ normalisation where Config.bn places it (published: before the activation).
 
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
-from baselines import register
+from baselines import register, register_variant
 from baselines.blocks import (activate, block_dropout, check_halvings, conv, conv_block, dropout, logits, normalize,
                               shortcut)
 
@@ -49,37 +51,12 @@ def _cifar_resnet(input_shape, num_classes, config, name, depth):
     return _resnet(input_shape, num_classes, config, name, [(16, n), (32, n), (64, n)], zero_pad=True)
 
 
-@register(bn="before")
-def resnet20(input_shape, num_classes, config):
-    """ResNet-20 for 32x32 inputs (He et al. 2016, sec. 4.2): 0.27M parameters (paper, table 6), CIFAR-10."""
-    return _cifar_resnet(input_shape, num_classes, config, "resnet20", 20)
-
-
-@register(bn="before")
-def resnet32(input_shape, num_classes, config):
-    """ResNet-32 for 32x32 inputs (He et al. 2016, sec. 4.2): 0.46M parameters (paper, table 6), CIFAR-10."""
-    return _cifar_resnet(input_shape, num_classes, config, "resnet32", 32)
-
-
-@register(bn="before")
-def resnet44(input_shape, num_classes, config):
-    """ResNet-44 for 32x32 inputs (He et al. 2016, sec. 4.2): 0.66M parameters (paper, table 6), CIFAR-10."""
-    return _cifar_resnet(input_shape, num_classes, config, "resnet44", 44)
-
-
-@register(bn="before")
-def resnet56(input_shape, num_classes, config):
-    """ResNet-56 for 32x32 inputs (He et al. 2016, sec. 4.2): 0.85M parameters (paper, table 6), CIFAR-10.
-
-    FLOPs: 1.25e8 (Li et al. 2017, table 1).
-    """
-    return _cifar_resnet(input_shape, num_classes, config, "resnet56", 56)
-
-
-@register(bn="before")
-def resnet110(input_shape, num_classes, config):
-    """ResNet-110 for 32x32 inputs (He et al. 2016, sec. 4.2): 1.7M parameters (paper, table 6), CIFAR-10."""
-    return _cifar_resnet(input_shape, num_classes, config, "resnet110", 110)
+# depth -> parameters with 10 classes, as published (He et al. 2016, table 6, CIFAR-10)
+CIFAR_DEPTHS = {20: "0.27M", 32: "0.46M", 44: "0.66M", 56: "0.85M", 110: "1.7M"}
+for _depth, _size in CIFAR_DEPTHS.items():
+    register_variant(f"resnet{_depth}", f"ResNet-{_depth} for 32x32 inputs (He et al. 2016, sec. 4.2): {_size} "
+                     f"parameters with 10 classes (paper, table 6).",
+                     functools.partial(_cifar_resnet, depth=_depth), bn="before")
 
 
 @register(bn="before")
@@ -89,7 +66,8 @@ def resnet18(input_shape, num_classes, config):
     Published: 11.7M for ImageNet (He et al. 2016, table 1 layout; torchvision's count 11,689,512);
     the 3x3 stem saves 7,680 and a 10-class head 507,870 parameters, giving 11,173,962.
     """
-    return _resnet(input_shape, num_classes, config, "resnet18", [(64, 2), (128, 2), (256, 2), (512, 2)], zero_pad=False)
+    return _resnet(input_shape, num_classes, config, "resnet18", [(64, 2), (128, 2), (256, 2), (512, 2)],
+                   zero_pad=False)
 
 
 @register(bn="before")
@@ -99,7 +77,8 @@ def resnet34(input_shape, num_classes, config):
     Published: 21.8M for ImageNet (He et al. 2016, table 1 layout; torchvision's count 21,797,672);
     with 1000 classes this network has 7,680 fewer (the 3x3 stem).
     """
-    return _resnet(input_shape, num_classes, config, "resnet34", [(64, 3), (128, 4), (256, 6), (512, 3)], zero_pad=False)
+    return _resnet(input_shape, num_classes, config, "resnet34", [(64, 3), (128, 4), (256, 6), (512, 3)],
+                   zero_pad=False)
 
 
 @register(bn="after")

@@ -3,7 +3,8 @@
 Seed reports 000 (VGG-A = `vgg11`, with the 4096-4096 head and dropout 0.5) and 002 (VGG-16 =
 `vgg16`), without normalisation as published; `vgg11_cifar`/`vgg16_cifar` are the CIFAR form
 (Zagoruyko 2015's cifar.torch, used by Li et al. 2017): batch norm before every ReLU and a
-small-input head of one dense layer of 512. Poolings round up (Caffe's ceil mode), so 28x28 MNIST passes all five, as in 000.
+small-input head of one dense layer of 512. Poolings round up (Caffe's ceil mode), so 28x28 MNIST
+passes all five, as in 000.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import keras
 from keras import layers
 
 from baselines import register
-from baselines.blocks import block_dropout, check_halvings, conv_block, dense_block, dropout, logits
+from baselines.blocks import block_dropout, check_halvings, conv_block, dense_head
 
 # Convolutions per block; the filters are 64, 128, 256, 512, 512.
 CONFIGURATIONS = {"A": (1, 1, 2, 2, 2), "D": (2, 2, 3, 3, 3)}
@@ -23,18 +24,14 @@ def _vgg(input_shape, num_classes, config, name, configuration, head):
     """Five blocks of 3x3 convolutions, each closed by a 2x2 max-pooling, then ``head`` dense layers
     with dropout (0.5 by default, as the paper) after each."""
     check_halvings(input_shape, len(FILTERS), name)
-    rates = iter(block_dropout(config, len(head), default="0.5"))
+    rates = block_dropout(config, len(head), default="0.5")
     inputs = keras.Input(input_shape, name="image")
     x = inputs
     for b, (convs, filters) in enumerate(zip(CONFIGURATIONS[configuration], FILTERS), start=1):
         for c in range(1, convs + 1):
             x = conv_block(x, filters, config, name=f"block{b}_{c}")
         x = layers.MaxPooling2D(2, padding="same", name=f"block{b}_pool")(x)
-    x = layers.Flatten(name="flatten")(x)
-    for d, units in enumerate(head, start=1):
-        x = dense_block(x, units, config, name=f"fc{d}")
-        x = dropout(x, next(rates), config, name=f"fc{d}_dropout")
-    return keras.Model(inputs, logits(x, num_classes, config), name=name)
+    return keras.Model(inputs, dense_head(x, head, rates, num_classes, config), name=name)
 
 
 @register

@@ -8,10 +8,12 @@ setting), a final norm -> act, global average pooling and dense logits. `wide_re
 
 from __future__ import annotations
 
+import functools
+
 import keras
 from keras import layers
 
-from baselines import register
+from baselines import register, register_variant
 from baselines.blocks import activate, block_dropout, check_halvings, conv, dropout, logits
 
 GRID = [(depth, width) for depth in (16, 28) for width in (2, 4, 8, 16)]
@@ -48,18 +50,10 @@ def _wide_resnet(input_shape, num_classes, config, name, depth, width):
 @register(bn="before")
 def wide_resnet(input_shape, num_classes, config):
     """WRN-28-10: 36.5M parameters with 10 classes (Zagoruyko & Komodakis 2016, table 4)."""
-    return _wide_resnet(input_shape, num_classes, config, "wide_resnet", 28, 10)
-
-
-def _register_grid_member(depth, width):
-    def builder(input_shape, num_classes, config):
-        return _wide_resnet(input_shape, num_classes, config, builder.__name__, depth, width)
-
-    builder.__name__ = builder.__qualname__ = f"wrn_{depth}_{width}"
-    builder.__doc__ = (f"WRN-{depth}-{width}: {(depth - 4) // 6} blocks per stage, widening factor {width} "
-                       "(seed report 003's grid).")
-    register(bn="before")(builder)
+    return _wide_resnet(input_shape, num_classes, config, "wide_resnet", depth=28, width=10)
 
 
 for _depth, _width in GRID:
-    _register_grid_member(_depth, _width)
+    register_variant(f"wrn_{_depth}_{_width}", f"WRN-{_depth}-{_width}: {(_depth - 4) // 6} blocks per stage, "
+                     f"widening factor {_width} (seed report 003's grid).",
+                     functools.partial(_wide_resnet, depth=_depth, width=_width), bn="before")

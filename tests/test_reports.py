@@ -66,7 +66,8 @@ def test_other_factors_name_the_network_and_without_a_dataset_factor_there_is_on
 def test_train_vs_test_plots_both_accuracies_of_every_network_per_dataset(frame):
     table = reports.networks_table(frame, SPEC)
     fig = reports.plot_train_vs_test(table)
-    assert [ax.get_title() for ax in fig.axes] == ["train vs test accuracy on mnist", "train vs test accuracy on cifar10"]
+    assert [ax.get_title() for ax in fig.axes] == ["train vs test accuracy on mnist",
+                                                   "train vs test accuracy on cifar10"]
     for ax, rows in zip(fig.axes, (table.iloc[:3], table.iloc[3:])):
         train, test = (collection.get_offsets()[:, 1] for collection in ax.collections[1:])
         np.testing.assert_allclose(train, rows["train_accuracy"])
