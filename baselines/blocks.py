@@ -160,6 +160,19 @@ class ZeroChannels(layers.Layer):
         return {**super().get_config(), "count": self.count}
 
 
+def global_average_pool(x, config, name="pool"):
+    """GlobalAveragePooling2D of the last activated map; refuses a per-channel normalisation placed
+    after that activation, whose output has its shift as every channel's spatial mean: the pooled
+    features would be constants and the network could not learn."""
+    per_channel = config.normalization == "instance" or config.normalization == "group" and x.shape[-1] <= GROUPS
+    if normalizes(config, "after") and per_channel:
+        raise ValueError(f"normalization={config.normalization!r} after the last activation of model="
+                         f"{config.model!r} feeds global average pooling, which would then output constants "
+                         "(each channel's spatial mean is the normalisation's shift); place it with bn='before', "
+                         "or use 'batch' or 'layer'")
+    return layers.GlobalAveragePooling2D(name=name)(x)
+
+
 def logits(x, num_classes, config, name="logits"):
     """The output layer: a plain Dense producing logits (softmax lives in the loss)."""
     return layers.Dense(num_classes, name=name, **weights(config))(x)

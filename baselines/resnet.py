@@ -15,11 +15,10 @@ from __future__ import annotations
 import functools
 
 import keras
-from keras import layers
 
 from baselines import register, register_variant
-from baselines.blocks import (activate, block_dropout, check_halvings, conv, conv_block, dropout, logits, normalize,
-                              shortcut)
+from baselines.blocks import (activate, block_dropout, check_halvings, conv, conv_block, dropout, global_average_pool,
+                              logits, normalize, shortcut)
 
 
 def _basic_block(x, filters, strides, rate, config, name, zero_pad):
@@ -42,7 +41,7 @@ def _resnet(input_shape, num_classes, config, name, stages, zero_pad):
         for b in range(1, blocks + 1):
             strides = 2 if s > 1 and b == 1 else 1
             x = _basic_block(x, filters, strides, next(rates), config, f"stage{s}_block{b}", zero_pad)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = global_average_pool(x, config)
     return keras.Model(inputs, logits(x, num_classes, config), name=name)
 
 
@@ -104,5 +103,5 @@ def kth_resnet(input_shape, num_classes, config):
             branch = dropout(conv(branch, filters, config, f"{name}_2"), next(rates), config, f"{name}_dropout")
             bypass = shortcut(x, filters, strides, config, f"{name}_shortcut")
             x = activate(branch, config, f"{name}_2", shortcut=bypass)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = global_average_pool(x, config)
     return keras.Model(inputs, logits(x, num_classes, config), name="kth_resnet")

@@ -20,7 +20,8 @@ import keras
 from keras import layers
 
 from baselines import register
-from baselines.blocks import activate, block_dropout, check_halvings, conv, conv_block, dropout, logits, shortcut
+from baselines.blocks import (activate, block_dropout, check_halvings, conv, conv_block, dropout, global_average_pool,
+                              logits, shortcut)
 
 OUTPUTS = (256, 512, 1024)
 BLOCKS_PER_STAGE = 3
@@ -65,7 +66,7 @@ def _bottleneck_net(input_shape, num_classes, config, name, transform):
             branch = conv(branch, filters, config, f"{block}_expand", kernel_size=1)
             bypass = shortcut(x, filters, strides, config, f"{block}_shortcut")
             x = activate(branch, config, f"{block}_expand", shortcut=bypass)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = global_average_pool(x, config)
     return keras.Model(inputs, logits(x, num_classes, config), name=name)
 
 

@@ -14,7 +14,7 @@ import keras
 from keras import layers
 
 from baselines import register, register_variant
-from baselines.blocks import activate, block_dropout, check_halvings, conv, dropout, logits
+from baselines.blocks import activate, block_dropout, check_halvings, conv, dropout, global_average_pool, logits
 
 GRID = [(depth, width) for depth in (16, 28) for width in (2, 4, 8, 16)]
 
@@ -43,7 +43,7 @@ def _wide_resnet(input_shape, num_classes, config, name, depth, width):
         for b in range(1, blocks + 1):
             strides = 2 if s > 1 and b == 1 else 1
             x = _wide_block(x, filters, strides, next(rates), config, f"stage{s}_block{b}")
-    x = layers.GlobalAveragePooling2D(name="pool")(activate(x, config, "final"))
+    x = global_average_pool(activate(x, config, "final"), config)
     return keras.Model(inputs, logits(x, num_classes, config), name=name)
 
 

@@ -312,3 +312,10 @@ def test_build_upsamples_the_input_as_the_pipeline_does():
 def test_unknown_name_lists_the_registered_ones():
     with pytest.raises(ValueError, match="choose one of: baseline1, baseline2, conv, drop, kth_resnet"):
         baselines.create("resnet9000", (32, 32, 3), 10, Config())
+
+
+def test_per_channel_normalisation_before_global_average_pooling_is_refused():
+    """After the last activation, instance norm sets every channel's spatial mean to its shift: constant features."""
+    with pytest.raises(ValueError, match="normalization='instance' after the last activation .* output constants"):
+        build("kth_resnet", normalization="instance")  # kth_resnet normalises after the activation
+    assert parameters(build("kth_resnet", normalization="instance", bn="before")) > 0
