@@ -137,6 +137,9 @@ BAD_INPUTS = [
     (["run", "bn_placement", "--storage", "redis://x"], "unknown scheme"),
     (["run", "bn_placement", "--dataset", "digits", "--set", "model=conv"], "needs inputs of at least 18x18"),
     (["run", "bn_placement", "--dataset", "digits", "--set", "model=resnet9000"], "not a registered baseline"),
+    (["show", "input_scale", "--dataset", "digits"],
+     "model='vgg11' needs inputs of at least 17x17 pixels but gets 8x8; set input_scale=3"),
+    (["run", "bn_placement", "--set", "normalization=batchnorm"], "normalization='batchnorm' is not known"),
     (["status", "bn_placement"], "does not exist yet"),
     (["report", "bn_placement"], "does not exist yet"),
 ]

@@ -43,7 +43,7 @@ class Config:
     deterministic: bool = False  # TensorFlow op determinism: bit-identical reruns, slower on GPU
     # model
     model: str = "baseline2"  # a registered baseline (see `study.py list`)
-    bn: str = "default"  # where the normalisation layer sits relative to the activation; "none" = no layer
+    bn: str = "default"  # normalisation before/after the activation, "none", or the network's published placement
     bn_momentum: float = 0.99  # moving-statistics momentum (Keras default); ~0.9 for runs of a few hundred steps
     normalization: str = "batch"  # the kind of layer placed by `bn` (Wu & He 2018); "none" = no layer
     activation: str = "relu"
