@@ -27,7 +27,7 @@ LAST = (256, 3)  # the 13th layer, after the fifth pooling
 
 @register(bn="before")
 def simplenet(input_shape, num_classes, config):
-    """SimpleNet v1, 13 layers: 5.48M parameters with 10 classes (Hasanpour et al. 2016, table 5, CIFAR-10)."""
+    """SimpleNet v1, 13 layers: 5.48M parameters with 10 classes (Hasanpour et al. 2016, CIFAR-10)."""
     check_halvings(input_shape, len(GROUPS), "simplenet")
     rates = iter(block_dropout(config, len(GROUPS), default="0.1"))
     inputs = keras.Input(input_shape, name="image")

@@ -54,7 +54,7 @@ def vgg16(input_shape, num_classes, config):
 
 @register(bn="before")
 def vgg11_cifar(input_shape, num_classes, config):
-    """VGG-A with the small-input head (one dense layer of 512 and dropout): 9.75M parameters at 32x32x3."""
+    """VGG-A with the small-input head (one dense layer of 512 and dropout): 9.49M parameters at 32x32x3, 10 classes."""
     return _vgg(input_shape, num_classes, config, "vgg11_cifar", "A", head=(512,))
 
 
