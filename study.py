@@ -172,8 +172,37 @@ def cmd_show(args):
     defaults = Config().to_dict()
     changed = {k: v for k, v in base.to_dict().items() if defaults[k] != v and k != "seed"}
     print("base (fields differing from Config defaults):", ", ".join(f"{k}={v}" for k, v in changed.items()) or "none")
-    for i, variant in enumerate([] if ablation.stages else variants):  # a chain's variants depend on its winners
-        print(f"  {i:3d}  " + " ".join(f"{k}={v}" for k, v in variant.items()) + ("   (base)" if i == 0 else ""))
+    print("variants, with the size of their network (FLOPs = multiply-adds per image, the papers' count):")
+    texts = [" ".join(f"{k}={v}" for k, v in variant.items()) + ("   (base)" if i == 0 else "")
+             for i, variant in enumerate(variants)]
+    for i, (variant, text) in enumerate(zip(variants, texts)):
+        params, flops = _model_size(base.replace(**variant))
+        print(f"  {i:3d}  {text:{max(map(len, texts))}}   {params:>12,} params {_si(flops):>7} FLOPs")
+
+
+def _model_size(config):
+    """(parameters, multiply-adds per image) of the network a cell trains, built without its data."""
+    import keras
+
+    import baselines
+    from baselines.cost import multiply_adds, parameters
+    from training.data import image_shape_and_classes
+
+    try:
+        model = baselines.build(config, *image_shape_and_classes(config.dataset))
+    except ValueError as error:
+        raise UsageError(f"cell {config.model} on {config.dataset}: {error}") from None
+    size = parameters(model), multiply_adds(model)
+    keras.utils.clear_session()
+    return size
+
+
+def _si(number) -> str:
+    """1234567 -> '1.23M'."""
+    for factor, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if number >= factor:
+            return f"{number / factor:.3g}{unit}"
+    return str(number)
 
 
 def cmd_run(args):

@@ -1,7 +1,9 @@
 """Knob-aware building blocks shared by every family: the one place each knob becomes layers.
 
-Each block reads BN placement, activation, initialiser, regulariser and dropout from the Config, so a
-network written with these blocks honours every ablation factor.
+Each block reads normalisation (placement ``bn`` and kind ``normalization``), activation,
+initialiser, regulariser and dropout from the Config, so a network written with these blocks
+honours every ablation factor. Builders receive a Config whose ``bn`` is already resolved to
+none/before/after (``baselines.create`` replaces "default" by the network's published placement).
 """
 
 from __future__ import annotations
@@ -37,6 +39,19 @@ REGULARIZERS = {
     "l2": lambda strength: keras.regularizers.L2(strength),
     "l1l2": lambda strength: keras.regularizers.L1L2(l1=strength, l2=strength),
 }
+GROUPS = 32  # group normalisation's group count (Wu & He 2018, the paper's default)
+# Normalisation kinds as Wu & He (2018, fig. 2) define them for an (N, H, W, C) map: batch over
+# (N, H, W), layer over (H, W, C), instance over (H, W) per channel, group over (H, W) and a group of
+# channels. Layer, group and instance are one Keras layer, GroupNormalization, with 1, 32 or C
+# groups; every kind has a per-channel scale and shift. (suffix of the layer name, factory)
+NORMALIZATIONS = {
+    "batch": ("bn", lambda channels, config, name: layers.BatchNormalization(momentum=config.bn_momentum, name=name)),
+    "layer": ("ln", lambda channels, config, name: layers.GroupNormalization(groups=1, name=name)),
+    "group": ("gn", lambda channels, config, name: layers.GroupNormalization(groups=group_count(channels, name),
+                                                                              name=name)),
+    "instance": ("in", lambda channels, config, name: layers.GroupNormalization(groups=channels, name=name)),
+    "none": None,  # no layer
+}
 
 
 def weights(config) -> dict:
@@ -51,27 +66,111 @@ def weights(config) -> dict:
     )
 
 
-def activate(x, config, name):
-    """The activation, with batch normalisation before or after it as ``config.bn`` says."""
-    if config.bn == "before":
-        x = layers.BatchNormalization(momentum=config.bn_momentum, name=f"{name}_bn")(x)
+def normalizes(config, placement: str) -> bool:
+    """Whether the network puts a normalisation layer at ``placement`` ("before"/"after" the activation)."""
+    return config.bn == placement and config.normalization != "none"
+
+
+def group_count(channels: int, name: str) -> int:
+    """32 groups, or one channel per group below 32 channels; refuses a count that does not divide."""
+    groups = min(GROUPS, channels)
+    if channels % groups:
+        raise ValueError(f"normalization='group' splits channels into {GROUPS} groups (Wu & He 2018), but layer "
+                         f"{name!r} has {channels} channels, not a multiple of {GROUPS}; choose normalization="
+                         "'batch', 'layer' or 'instance' for this model")
+    return groups
+
+
+def normalize(x, config, name):
+    """The normalisation layer ``config.normalization`` names (x unchanged for "none")."""
+    if config.normalization == "none":
+        return x
+    if config.normalization == "instance" and len(x.shape) == 2:
+        raise ValueError(f"normalization='instance' normalises each channel over its spatial positions, but "
+                         f"{name!r} is a dense layer with none (every output would be the constant shift); "
+                         f"model={config.model!r} has dense hidden layers: use 'batch', 'layer' or 'group'")
+    suffix, factory = NORMALIZATIONS[config.normalization]
+    return factory(x.shape[-1], config, f"{name}_{suffix}")(x)
+
+
+def activate(x, config, name, shortcut=None):
+    """[norm] -> [+ shortcut] -> activation -> [norm]: the normalisation sits where ``config.bn`` puts it.
+
+    With a ``shortcut`` this is the merge of a post-activation residual block (He et al. 2016): the
+    branch is normalised before the sum when the placement is "before", as in the paper.
+    """
+    if normalizes(config, "before"):
+        x = normalize(x, config, name)
+    if shortcut is not None:
+        x = layers.Add(name=f"{name}_add")([x, shortcut])
     x = ACTIVATIONS[config.activation](f"{name}_{config.activation}")(x)
-    if config.bn == "after":
-        x = layers.BatchNormalization(momentum=config.bn_momentum, name=f"{name}_bn")(x)
+    if normalizes(config, "after"):
+        x = normalize(x, config, name)
     return x
 
 
-def conv_block(x, filters, config, name, kernel_size=3, padding="same"):
-    """Conv2D -> [BN] -> activation -> [BN]; the conv drops its bias when BN follows it directly."""
-    x = layers.Conv2D(filters, kernel_size, padding=padding, use_bias=config.bn != "before",
-                      name=f"{name}_conv", **weights(config))(x)
-    return activate(x, config, name)
+def conv(x, filters, config, name, kernel_size=3, strides=1, padding="same", groups=1):
+    """A Conv2D named ``{name}_conv``; without bias when a normalisation layer follows it (its shift replaces it)."""
+    return layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, groups=groups,
+                         use_bias=not normalizes(config, "before"), name=f"{name}_conv", **weights(config))(x)
+
+
+def conv_block(x, filters, config, name, **conv_args):
+    """Conv2D -> [norm] -> activation -> [norm]."""
+    return activate(conv(x, filters, config, name, **conv_args), config, name)
 
 
 def dense_block(x, units, config, name):
-    """Dense -> [BN] -> activation -> [BN]."""
-    x = layers.Dense(units, use_bias=config.bn != "before", name=f"{name}_dense", **weights(config))(x)
+    """Dense -> [norm] -> activation -> [norm]."""
+    x = layers.Dense(units, use_bias=not normalizes(config, "before"), name=f"{name}_dense", **weights(config))(x)
     return activate(x, config, name)
+
+
+def shortcut(x, filters, strides, config, name, zero_pad=False):
+    """A residual block's shortcut: the input where the block keeps the shape, else a 1x1 projection
+    with the stride, normalised like a branch before its sum (He et al.'s option B), or with
+    ``zero_pad`` the input subsampled by the stride with zero channels appended (option A, no
+    parameters)."""
+    if strides == 1 and x.shape[-1] == filters:
+        return x
+    if zero_pad:
+        if strides > 1:
+            x = layers.MaxPooling2D(1, strides=strides, name=f"{name}_subsample")(x)  # every strides-th pixel
+        return ZeroChannels(filters - x.shape[-1], name=f"{name}_pad")(x)
+    x = conv(x, filters, config, name, kernel_size=1, strides=strides)
+    return normalize(x, config, name) if normalizes(config, "before") else x
+
+
+@keras.saving.register_keras_serializable(package="baselines")
+class ZeroChannels(layers.Layer):
+    """Appends ``count`` all-zero channels (half in front, half behind, as the reference code pads)."""
+
+    def __init__(self, count, **kwargs):
+        super().__init__(**kwargs)
+        self.count = count
+
+    def call(self, x):
+        front = self.count // 2
+        return keras.ops.pad(x, [[0, 0], [0, 0], [0, 0], [front, self.count - front]])
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], input_shape[-1] + self.count)
+
+    def get_config(self):
+        return {**super().get_config(), "count": self.count}
+
+
+def global_average_pool(x, config, name="pool"):
+    """GlobalAveragePooling2D of the last activated map; refuses a per-channel normalisation placed
+    after that activation, whose output has its shift as every channel's spatial mean: the pooled
+    features would be constants and the network could not learn."""
+    per_channel = config.normalization == "instance" or config.normalization == "group" and x.shape[-1] <= GROUPS
+    if normalizes(config, "after") and per_channel:
+        raise ValueError(f"normalization={config.normalization!r} after the last activation of model="
+                         f"{config.model!r} feeds global average pooling, which would then output constants "
+                         "(each channel's spatial mean is the normalisation's shift); place it with bn='before', "
+                         "or use 'batch' or 'layer'")
+    return layers.GlobalAveragePooling2D(name=name)(x)
 
 
 def logits(x, num_classes, config, name="logits"):
@@ -79,11 +178,20 @@ def logits(x, num_classes, config, name="logits"):
     return layers.Dense(num_classes, name=name, **weights(config))(x)
 
 
+def dense_head(x, hidden, rates, num_classes, config):
+    """Flatten, then per hidden layer a dense block followed by dropout at its rate, then the logits."""
+    x = layers.Flatten(name="flatten")(x)
+    for d, (units, rate) in enumerate(zip(hidden, rates), start=1):
+        x = dense_block(x, units, config, name=f"fc{d}")
+        x = dropout(x, rate, config, name=f"fc{d}_dropout")
+    return logits(x, num_classes, config)
+
+
 def block_dropout(config, blocks: int, default: str | None = None) -> list[float]:
     """Per-block dropout rates from ``config.dropout``; ``default`` is the network's own schedule.
 
     A network whose design includes dropout (e.g. `drop`) passes it as ``default``, used while the
-    knob is "none"; a per-block list must have one rate per block.
+    knob is "none" (write "0" to switch it off); a per-block list must have one rate per block.
     """
     schedule = default if config.dropout == "none" and default else config.dropout
     rates = dropout_rates(schedule, blocks)
@@ -105,3 +213,12 @@ def check_min_size(input_shape, minimum, model):
         factor = -(-minimum // min(height, width))
         raise ValueError(f"model={model!r} needs inputs of at least {minimum}x{minimum} pixels but gets "
                          f"{height}x{width}; set input_scale={factor} (or larger) to upsample the images")
+
+
+def check_halvings(input_shape, halvings, model):
+    """Refuse an input too small for ``halvings`` stride-2 stages: each must halve a map of >= 2 pixels.
+
+    Stride-2 stages here round up (Keras "same" padding, Caffe's ceil mode), so 28 px MNIST passes
+    five poolings (28-14-7-4-2-1) while 8 px digits do not.
+    """
+    check_min_size(input_shape, 2 ** (halvings - 1) + 1, model)

@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from baselines import register
-from baselines.blocks import block_dropout, check_min_size, conv_block, dense_block, dropout, logits
+from baselines.blocks import block_dropout, check_min_size, conv_block, dense_head, dropout
 
 
 def _plain_cnn(input_shape, num_classes, config, name, stages, padding, dense_units=(), default_dropout=None):
@@ -28,11 +28,7 @@ def _plain_cnn(input_shape, num_classes, config, name, stages, padding, dense_un
             x = layers.MaxPooling2D(2, name=f"stage{s}_pool")(x)
             if not dense_units:
                 x = dropout(x, next(rates), config, name=f"stage{s}_dropout")
-    x = layers.Flatten(name="flatten")(x)
-    for d, units in enumerate(dense_units, start=1):
-        x = dense_block(x, units, config, name=f"fc{d}")
-        x = dropout(x, next(rates), config, name=f"fc{d}_dropout")
-    return keras.Model(inputs, logits(x, num_classes, config), name=name)
+    return keras.Model(inputs, dense_head(x, dense_units, rates, num_classes, config), name=name)
 
 
 @register

@@ -184,8 +184,7 @@ def plot_test_accuracy(group: Group) -> plt.Figure:
                     elinewidth=2, capsize=6, zorder=3)
     ax.set(title=f"test accuracy by {group.title} (mean, 95% CI; base in orange)", xlabel=group.title,
            ylabel="test accuracy")
-    low, high = ax.get_ylim()  # zoom on the data, but an accuracy axis never leaves [0, 1]
-    ax.set_ylim(max(low, 0.0), min(high, 1.005))
+    _zoom_accuracy(ax)
     ax.tick_params(axis="x", rotation=30 if len(order) > 4 else 0)
     fig.tight_layout()
     return fig
@@ -220,6 +219,115 @@ def _single_legend(fig, axes):
     fig.subplots_adjust(bottom=0.22)
 
 
+def networks_table(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """One row per network (and dataset, when the dataset is a factor), averaged over seeds: the unit of
+    seed report 000's comparison charts. A network is a model level together with the levels of any
+    other factor (e.g. "vgg11 input_scale=3"); rows follow the ablation's level order."""
+    done = finished(frame)
+    factors = spec["factors"]
+    others = [f for f in factors if f not in ("model", "dataset")]
+    columns = ["dataset", "network", "model", "seeds", "train_accuracy", "test_accuracy", "params",
+               "per_class_accuracy", "class_names"]
+    if done.empty:
+        return pd.DataFrame(columns=columns)
+    order = {f: [level_label(v) for v in levels] for f, levels in factors.items()}
+    done["dataset_label"] = done["dataset"].map(level_label) if "dataset" in factors else ""
+    done["network"] = [" ".join([level_label(r["model"])] + [f"{f}={level_label(r[f])}" for f in others])
+                       for _, r in done.iterrows()]
+    ranked = sorted(factors, key=lambda f: f != "dataset")  # the dataset first, then the ablation's factor order
+    done["rank"] = [tuple(order[f].index(level_label(r[f])) for f in ranked) for _, r in done.iterrows()]
+    rows = []
+    for (dataset, network), sub in done.sort_values("rank").groupby(["dataset_label", "network"], sort=False):
+        rows.append(dict(dataset=dataset, network=network, model=level_label(sub["model"].iloc[0]), seeds=len(sub),
+                         train_accuracy=float(np.mean([_last(h, "accuracy") for h in sub["history"]])),
+                         test_accuracy=float(sub["test_accuracy"].mean()), params=int(sub["params"].iloc[0]),
+                         per_class_accuracy=np.mean([np.asarray(a, dtype=float) for a in sub["per_class_accuracy"]],
+                                                    axis=0).tolist(),
+                         class_names=list(sub["class_names"].iloc[0])))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _dataset_panels(table: pd.DataFrame, height: float, width: float = 7.0, sharey: bool = False):
+    """One axes per dataset of ``table`` (side by side), with the dataset and its rows."""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(width * len(datasets), height), squeeze=False, sharey=sharey)
+    return fig, [(ax, dataset, table[table["dataset"] == dataset]) for ax, dataset in zip(axes[0], datasets)]
+
+
+def _zoom_accuracy(ax):
+    low, high = ax.get_ylim()  # zoom on the data, but an accuracy axis never leaves [0, 1]
+    ax.set_ylim(max(low, 0.0), min(high, 1.005))
+
+
+def plot_train_vs_test(table: pd.DataFrame) -> plt.Figure:
+    """Final training accuracy and test accuracy of every network (mean over seeds): the gap is overfitting."""
+    fig, panels = _dataset_panels(table, height=4.5, width=max(6.0, 0.8 * table["network"].nunique() + 3))
+    for ax, dataset, rows in panels:
+        positions = np.arange(len(rows))
+        ax.vlines(positions, rows["test_accuracy"], rows["train_accuracy"], color="0.75", zorder=1)
+        ax.scatter(positions, rows["train_accuracy"], marker="o", s=50, color="tab:blue", label="train", zorder=2)
+        ax.scatter(positions, rows["test_accuracy"], marker="D", s=50, color="tab:orange", label="test", zorder=2)
+        ax.set_xticks(positions, rows["network"], rotation=30 if len(rows) > 4 else 0, ha="right" if len(rows) > 4
+                      else "center")
+        ax.set(title=f"train vs test accuracy{' on ' + dataset if dataset else ''}", xlabel="network",
+               ylabel="accuracy")
+        _zoom_accuracy(ax)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_vs_parameters(table: pd.DataFrame) -> plt.Figure:
+    """Test accuracy against log10 of the parameter count, one labelled point per network."""
+    fig, panels = _dataset_panels(table, height=4.5)
+    for ax, dataset, rows in panels:
+        x = np.log10(rows["params"].astype(float))
+        ax.scatter(x, rows["test_accuracy"], s=50, color="tab:blue")
+        for xi, yi, label in zip(x, rows["test_accuracy"], rows["network"]):
+            ax.annotate(label, (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=9)
+        ax.set(title=f"test accuracy vs size{' on ' + dataset if dataset else ''}",
+               xlabel="log10(trainable parameters)", ylabel="test accuracy")
+        ax.margins(x=0.15, y=0.15)
+        _zoom_accuracy(ax)
+    fig.tight_layout()
+    return fig
+
+
+def plot_per_class_accuracy(table: pd.DataFrame) -> plt.Figure:
+    """Test accuracy of every class (columns) for every network (rows), one heatmap per dataset."""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    classes = max(len(names) for names in table["class_names"])
+    width = max(7.0, 0.6 * min(classes, 40) + 3)  # 100 classes get narrow unlabelled cells
+    height = sum(0.45 * (table["dataset"] == dataset).sum() + 2 for dataset in datasets)
+    fig, axes = plt.subplots(len(datasets), 1, squeeze=False, figsize=(width, height))
+    for ax, dataset in zip(axes[:, 0], datasets):
+        rows = table[table["dataset"] == dataset]
+        matrix = pd.DataFrame(list(rows["per_class_accuracy"]), index=list(rows["network"]),
+                              columns=list(rows["class_names"].iloc[0]))
+        sns.heatmap(matrix, annot=classes <= 12, fmt=".3f", cmap="viridis", ax=ax,
+                    cbar_kws={"label": "test accuracy of the class"})
+        ax.set(title=f"per-class test accuracy{' on ' + dataset if dataset else ''}", xlabel="class",
+               ylabel="network")
+        ax.tick_params(axis="y", rotation=0)
+    fig.tight_layout()
+    return fig
+
+
+def _section(title: str, body_html: str, figures: list, out: Path) -> str:
+    """An HTML section: heading, body and every (filename, figure, caption), each saved as PNG."""
+    images = []
+    for filename, fig, caption in figures:
+        fig.savefig(out / filename, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        images.append(f'<figure><img src="{filename}" alt="{html.escape(caption)}">'
+                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return f"<h2>{html.escape(title)}</h2>" + body_html + "".join(images)
+
+
+def _table_html(table: pd.DataFrame) -> str:
+    return table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
+
+
 def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None) -> Path:
     """Write every figure as PNG and an offline index.html linking them; returns the page's path."""
     out = Path(out_dir)
@@ -239,16 +347,17 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
             if level in set(group.rows["level"]) and not (kind == "best" and level == group.base):
                 figures.append((f"{slug}_confusion_{kind}.png", plot_confusion_matrix(group, level),
                                 f"confusion matrix, {kind} level ({level})"))
-        images = []
-        for filename, fig, caption in figures:
-            fig.savefig(out / filename, dpi=110, bbox_inches="tight")
-            plt.close(fig)
-            images.append(f'<figure><img src="{filename}" alt="{html.escape(caption)}">'
-                          f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-        sections.append(f"<h2>{html.escape(group.title)}</h2><p>Best level: <b>{html.escape(best)}</b></p>"
-                        + (f"<p>{html.escape(group.note)}</p>" if group.note else "")
-                        + table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
-                        + "".join(images))
+        note = f"<p>{html.escape(group.note)}</p>" if group.note else ""
+        sections.append(_section(group.title, f"<p>Best level: <b>{html.escape(best)}</b></p>" + note
+                                 + _table_html(table), figures, out))
+    networks = networks_table(frame, spec) if "model" in spec["factors"] else pd.DataFrame()
+    if not networks.empty:
+        figures = [("networks_train_vs_test.png", plot_train_vs_test(networks), "train vs test accuracy per network"),
+                   ("networks_accuracy_vs_parameters.png", plot_accuracy_vs_parameters(networks),
+                    "test accuracy vs log10 parameters"),
+                   ("networks_per_class.png", plot_per_class_accuracy(networks), "per-class test accuracy")]
+        summary = networks.drop(columns=["per_class_accuracy", "class_names"])
+        sections.append(_section("networks", _table_html(summary), figures, out))
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
     warnings = methodology_warnings(frame, spec, comparisons) if not frame.empty else []
     page = PAGE.format(

@@ -11,7 +11,8 @@ from training.config import Config, FIELD_TYPES
 
 SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
            "optimizer", "weight_decay", "augmentation", "lr_schedule", "label_noise", "early_stopping",
-           "optimizer_lr", "batch_size_lr", "joint", "seed1_study"]
+           "optimizer_lr", "batch_size_lr", "joint", "seed1_study",
+           "architectures", "input_scale", "depth_vs_lr", "wide_resnet", "cifar100_zoo", "normalization"]
 
 
 def test_the_issue_ablations_are_shipped():

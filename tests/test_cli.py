@@ -96,6 +96,18 @@ def test_list_and_show(capsys):
     assert "grid, 12 variants x 3 seeds = 36 cells" in out
 
 
+def test_show_prints_the_size_of_every_variant_network(capsys):
+    """baseline2 on 8x8 digits, counted by hand: convs 3x3 1-32-32 at 8x8, 32-64-64 at 4x4, 64-128-128
+    at 2x2, logits 128-10. Parameters 320 + 9,248 + 18,496 + 36,928 + 73,856 + 147,584 + 1,290;
+    multiply-adds 64*288 + 64*9,216 + 16*18,432 + 16*36,864 + 4*73,728 + 4*147,456 + 1,280."""
+    assert run_cli("show", "bn_placement", "--dataset", "digits") == 0
+    lines = capsys.readouterr().out.splitlines()
+    base = next(line for line in lines if "bn=none" in line)
+    assert "287,722 params" in base and "2.38M FLOPs" in base
+    before = next(line for line in lines if "bn=before" in line)  # BN's scale and shift replace the conv bias
+    assert f"{287_722 - (32 + 32 + 64 + 64 + 128 + 128) + 2 * (32 + 32 + 64 + 64 + 128 + 128):,} params" in before
+
+
 def test_same_cell_twice_gives_the_same_result(tmp_path):
     """Repeatability: one cell run in two separate studies with op determinism on."""
     accuracies = []
@@ -125,6 +137,9 @@ BAD_INPUTS = [
     (["run", "bn_placement", "--storage", "redis://x"], "unknown scheme"),
     (["run", "bn_placement", "--dataset", "digits", "--set", "model=conv"], "needs inputs of at least 18x18"),
     (["run", "bn_placement", "--dataset", "digits", "--set", "model=resnet9000"], "not a registered baseline"),
+    (["show", "input_scale", "--dataset", "digits"],
+     "model='vgg11' needs inputs of at least 17x17 pixels but gets 8x8; set input_scale=3"),
+    (["run", "bn_placement", "--set", "normalization=batchnorm"], "normalization='batchnorm' is not known"),
     (["status", "bn_placement"], "does not exist yet"),
     (["report", "bn_placement"], "does not exist yet"),
 ]

@@ -14,6 +14,7 @@ STRING_KNOBS = [
     ("dataset", C.DATASETS),
     ("optimizer", C.OPTIMIZERS),
     ("bn", C.BN_PLACEMENTS),
+    ("normalization", C.NORMALIZATIONS),
     ("activation", C.ACTIVATIONS),
     ("initializer", C.INITIALIZERS),
     ("regularizer", C.REGULARIZERS),
@@ -362,3 +363,4 @@ def test_name_tuples_match_object_tables():
     _assert_same_names(C.AUGMENTATIONS, augment.AUGMENTATIONS, "AUGMENTATIONS")
     _assert_same_names(C.LR_SCHEDULES, schedules.LR_SCHEDULES, "LR_SCHEDULES")
     _assert_same_names(C.LABEL_NOISE_KINDS, data.LABEL_FLIPS, "LABEL_NOISE_KINDS")
+    _assert_same_names(C.NORMALIZATIONS, blocks.NORMALIZATIONS, "NORMALIZATIONS")

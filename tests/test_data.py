@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training import data
-from training.config import Config
+from training.config import DATASETS, Config
 from training.data import DataError, load_data, load_raw, noisy_labels, read_idx
 
 CLASSES = 3
@@ -161,6 +161,15 @@ def test_npz_loads(tmp_path):
     d = load_data(Config(dataset=name, val_fraction=0.25))
     assert d.num_classes == 3 and d.input_shape == (28, 28, 1)
     assert len(d.y_val) == 6 and np.bincount(d.y_val).tolist() == [2, 2, 2]
+
+
+def test_image_shape_and_classes_without_loading_named_datasets_and_from_files_otherwise(tmp_path):
+    x_train, y_train, x_test, y_test = small_arrays()
+    name = write_npz(tmp_path / "mine.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    assert data.image_shape_and_classes(name) == ((28, 28, 1), 3)
+    x_digits, _, _, _, digit_names = load_raw("digits")
+    assert data.image_shape_and_classes("digits") == (x_digits.shape[1:], len(digit_names))
+    assert set(data.SHAPES) == set(DATASETS)  # every named dataset can be sized without downloading it
 
 
 def test_npz_accepts_column_labels_and_channels(tmp_path):

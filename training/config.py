@@ -15,7 +15,8 @@ from dataclasses import dataclass, fields
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
 DATASET_PREFIXES = ("npz:", "idx:")
 OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adamax", "nadam", "adagrad", "adadelta", "ftrl", "lion")
-BN_PLACEMENTS = ("none", "before", "after")
+BN_PLACEMENTS = ("default", "none", "before", "after")  # "default": the network's published placement
+NORMALIZATIONS = ("batch", "layer", "group", "instance", "none")
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "swish", "sigmoid", "tanh")
 INITIALIZERS = (
     "zeros", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal",
@@ -52,8 +53,9 @@ class Config:
     label_noise_kind: str = "symmetric"  # symmetric: any other class; class_dependent: class k -> k+1 mod K
     # model
     model: str = "baseline2"  # a registered baseline (see `study.py list`)
-    bn: str = "none"  # batch-norm placement relative to the activation
+    bn: str = "default"  # normalisation before/after the activation, "none", or the network's published placement
     bn_momentum: float = 0.99  # moving-statistics momentum (Keras default); ~0.9 for runs of a few hundred steps
+    normalization: str = "batch"  # the kind of layer placed by `bn` (Wu & He 2018); "none" = no layer
     activation: str = "relu"
     initializer: str = "glorot_uniform"  # kernel initialiser of every conv/dense layer
     dropout: str = "none"  # "none", "0.3" (every block), "0.2,0.5,0.7" (per block), "linear:0.1:0.5"
@@ -84,6 +86,7 @@ class Config:
         _check_dataset(self.dataset)
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("bn", self.bn, BN_PLACEMENTS)
+        _check_choice("normalization", self.normalization, NORMALIZATIONS)
         _check_choice("activation", self.activation, ACTIVATIONS)
         _check_choice("initializer", self.initializer, INITIALIZERS)
         _check_choice("regularizer", self.regularizer, REGULARIZERS)

@@ -54,6 +54,12 @@ CLASS_NAMES = {
     "fashion_mnist": ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"),
     "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
 }
+# Image shape and class count of each named dataset, so a model can be sized (study.py show)
+# without downloading the data.
+SHAPES = {
+    "digits": ((8, 8, 1), 10), "mnist": ((28, 28, 1), 10), "fashion_mnist": ((28, 28, 1), 10),
+    "cifar10": ((32, 32, 3), 10), "cifar100": ((32, 32, 3), 100),
+}
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
     "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
@@ -64,6 +70,14 @@ def load_data(config: Config) -> Data:
     """The cell's data: the dataset, split into train/validation by ``config.seed``, subsampled."""
     x_train, y_train, x_test, y_test, class_names = load_raw(config.dataset)
     return split(x_train, y_train, x_test, y_test, class_names, config)
+
+
+def image_shape_and_classes(dataset: str) -> tuple[tuple, int]:
+    """(image shape, number of classes) of a dataset: from SHAPES for named ones, else from its files."""
+    if dataset in SHAPES:
+        return SHAPES[dataset]
+    x_train, _, _, _, class_names = load_raw(dataset)
+    return tuple(x_train.shape[1:]), len(class_names)
 
 
 @functools.lru_cache(maxsize=2)

@@ -23,6 +23,7 @@ from sklearn.metrics import confusion_matrix
 
 import baselines
 from training.augment import batch_augmenter
+from baselines.cost import parameters
 from training.config import Config
 from training.data import Data, load_data, noisy_labels
 from training.optimizers import create_optimizer
@@ -40,7 +41,7 @@ class TrialResult:
     confusion_matrix: list  # rows = true class, columns = predicted class (test set)
     per_class_accuracy: list
     class_names: list
-    params: int
+    params: int  # trainable parameters (baselines.cost.parameters)
     epochs_run: int
     wall_time: float  # seconds, build to evaluation
     train_time: float  # seconds inside model.fit
@@ -159,7 +160,7 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     return TrialResult(
         history=history, val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=test_loss,
         confusion_matrix=matrix.tolist(), per_class_accuracy=per_class, class_names=list(data.class_names),
-        params=int(model.count_params()), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
+        params=parameters(model), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged, split_fingerprint=data.split_fingerprint,
         extra={"label_noise_flipped": float(np.mean(y_train != data.y_train))},
@@ -168,9 +169,7 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
 
 def build_model(config: Config, data: Data) -> keras.Model:
     """The registered baseline at the (upsampled) input shape of the data."""
-    height, width, channels = data.input_shape
-    shape = (height * config.input_scale, width * config.input_scale, channels)
-    return baselines.create(config.model, shape, data.num_classes, config)
+    return baselines.build(config, data.input_shape, data.num_classes)
 
 
 def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.Dataset:

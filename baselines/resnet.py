@@ -1,0 +1,107 @@
+"""Residual networks with basic blocks (two 3x3 convolutions and a shortcut, He et al. 2016).
+
+- `resnet20` ... `resnet110`: the CIFAR ResNets of section 4.2 (seed reports 000, 004): 16-32-64
+  filters in three stages of n blocks (depth 6n + 2), zero-padded identity shortcuts (option A).
+- `resnet18`, `resnet34`: the ImageNet stages 64-128-256-512 with projection shortcuts (option B),
+  on a 3x3 stride-1 stem without max-pooling that suits 28-32 px inputs (seed report 002).
+- `kth_resnet`: the residual CNN of seed report 004 (KTH DD2424 project, BestResNet.py).
+
+Every block is post-activation: conv -> [norm] -> act -> conv -> [norm] -> + shortcut -> act, the
+normalisation where Config.bn places it (published: before the activation).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import keras
+
+from baselines import register, register_variant
+from baselines.blocks import (activate, block_dropout, check_halvings, conv, conv_block, dropout, global_average_pool,
+                              logits, normalize, shortcut)
+
+
+def _basic_block(x, filters, strides, rate, config, name, zero_pad):
+    """Two 3x3 convolutions (the first with ``strides``), dropout between them at ``rate``, and the sum."""
+    branch = conv_block(x, filters, config, f"{name}_1", strides=strides)
+    branch = dropout(branch, rate, config, f"{name}_dropout")
+    branch = conv(branch, filters, config, f"{name}_2")
+    bypass = shortcut(x, filters, strides, config, f"{name}_shortcut", zero_pad=zero_pad)
+    return activate(branch, config, f"{name}_2", shortcut=bypass)
+
+
+def _resnet(input_shape, num_classes, config, name, stages, zero_pad):
+    """Stem conv, stages of (filters, blocks) with stride 2 entering every stage but the first, global
+    average pooling and dense logits. Dropout (none by default) sits between each block's convolutions."""
+    check_halvings(input_shape, len(stages) - 1, name)
+    rates = iter(block_dropout(config, sum(blocks for _, blocks in stages)))
+    inputs = keras.Input(input_shape, name="image")
+    x = conv_block(inputs, stages[0][0], config, name="stem")
+    for s, (filters, blocks) in enumerate(stages, start=1):
+        for b in range(1, blocks + 1):
+            strides = 2 if s > 1 and b == 1 else 1
+            x = _basic_block(x, filters, strides, next(rates), config, f"stage{s}_block{b}", zero_pad)
+    x = global_average_pool(x, config)
+    return keras.Model(inputs, logits(x, num_classes, config), name=name)
+
+
+def _cifar_resnet(input_shape, num_classes, config, name, depth):
+    n = (depth - 2) // 6
+    return _resnet(input_shape, num_classes, config, name, [(16, n), (32, n), (64, n)], zero_pad=True)
+
+
+# depth -> parameters with 10 classes, as published (He et al. 2016, table 6, CIFAR-10)
+CIFAR_DEPTHS = {20: "0.27M", 32: "0.46M", 44: "0.66M", 56: "0.85M", 110: "1.7M"}
+for _depth, _size in CIFAR_DEPTHS.items():
+    register_variant(f"resnet{_depth}", f"ResNet-{_depth} for 32x32 inputs (He et al. 2016, sec. 4.2): {_size} "
+                     f"parameters with 10 classes (paper, table 6).",
+                     functools.partial(_cifar_resnet, depth=_depth), bn="before")
+
+
+@register(bn="before")
+def resnet18(input_shape, num_classes, config):
+    """ResNet-18 with a 3x3 stem for 28-32 px inputs: 11.2M parameters with 10 classes.
+
+    Published: 11.7M for ImageNet (He et al. 2016, table 1 layout; torchvision's count 11,689,512);
+    the 3x3 stem saves 7,680 and a 10-class head 507,870 parameters, giving 11,173,962.
+    """
+    return _resnet(input_shape, num_classes, config, "resnet18", [(64, 2), (128, 2), (256, 2), (512, 2)],
+                   zero_pad=False)
+
+
+@register(bn="before")
+def resnet34(input_shape, num_classes, config):
+    """ResNet-34 with a 3x3 stem for 28-32 px inputs: 21.3M parameters with 10 classes.
+
+    Published: 21.8M for ImageNet (He et al. 2016, table 1 layout; torchvision's count 21,797,672);
+    with 1000 classes this network has 7,680 fewer (the 3x3 stem).
+    """
+    return _resnet(input_shape, num_classes, config, "resnet34", [(64, 3), (128, 4), (256, 6), (512, 3)],
+                   zero_pad=False)
+
+
+@register(bn="after")
+def kth_resnet(input_shape, num_classes, config):
+    """The residual CNN of seed report 004 (93.8% on CIFAR-10): 64-128 filters, 3+3 blocks, dropout 0.2.
+
+    As the authors' BestResNet.py: the input is normalised, a 3x3 conv of 64, then per block
+    act -> norm, conv -> act -> norm -> conv -> dropout, + shortcut (1x1 conv with stride 2 entering
+    stage 2) -> act -> norm; global average pooling, dense logits. Normalisation after the
+    activation is the published placement; the report's L2 1e-4 and He-uniform initialiser are the
+    Config's regularizer/initializer knobs.
+    """
+    check_halvings(input_shape, 1, "kth_resnet")
+    rates = iter(block_dropout(config, 6, default="0.2"))
+    inputs = keras.Input(input_shape, name="image")
+    x = normalize(inputs, config, "input") if config.bn != "none" else inputs
+    x = conv(x, 64, config, "stem")
+    for s, filters in enumerate((64, 128), start=1):
+        for b in range(1, 4):
+            name, strides = f"stage{s}_block{b}", 2 if s > 1 and b == 1 else 1
+            x = activate(x, config, f"{name}_pre")
+            branch = conv_block(x, filters, config, f"{name}_1", strides=strides)
+            branch = dropout(conv(branch, filters, config, f"{name}_2"), next(rates), config, f"{name}_dropout")
+            bypass = shortcut(x, filters, strides, config, f"{name}_shortcut")
+            x = activate(branch, config, f"{name}_2", shortcut=bypass)
+    x = global_average_pool(x, config)
+    return keras.Model(inputs, logits(x, num_classes, config), name="kth_resnet")
