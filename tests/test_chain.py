@@ -9,7 +9,7 @@ from driver import chain, runner
 from driver.frame import study_spec, trials_frame
 from training.config import Config
 
-BASE = dict(dataset="digits", model="baseline1", epochs=1, train_size=200, dropout="none", batch_size=32)
+BASE = dict(dataset="digits", model="baseline1", epochs=1, train_size=200, dropout="none", batch_size=32, bn="none")
 
 
 @pytest.fixture(scope="module")
