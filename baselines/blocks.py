@@ -8,13 +8,15 @@ none/before/after (``baselines.create`` replaces "default" by the network's publ
 
 from __future__ import annotations
 
+import zlib
+
 import keras
 from keras import layers
 
 from training.config import dropout_rates
 
-INITIALIZERS = {
-    "zeros": keras.initializers.Zeros,
+INITIALIZERS = {  # each takes the layer's seed
+    "zeros": lambda seed: keras.initializers.Zeros(),
     "random_normal": keras.initializers.RandomNormal,
     "random_uniform": keras.initializers.RandomUniform,
     "glorot_uniform": keras.initializers.GlorotUniform,
@@ -54,14 +56,19 @@ NORMALIZATIONS = {
 }
 
 
-def weights(config) -> dict:
-    """Initialiser and regulariser keyword arguments for a Conv2D or Dense layer.
+def layer_seed(config, name: str) -> int:
+    """The seed of one layer's random draws: the cell's seed and the layer's name.
 
-    No per-layer seed: one fixed seed would give same-shaped layers identical weights; the trainer's
-    keras.utils.set_random_seed(config.seed) makes initialisation reproducible instead.
+    Seeds are a paired axis: a layer keeps its initial weights (and dropout masks) at every level
+    that has it, whatever layers other levels add or remove before it; two layers never share a seed.
     """
+    return zlib.crc32(f"{config.seed}:{name}".encode()) & 0x7FFFFFFF
+
+
+def weights(config, name: str) -> dict:
+    """Initialiser (seeded per layer) and regulariser keyword arguments for the Conv2D or Dense ``name``."""
     return dict(
-        kernel_initializer=INITIALIZERS[config.initializer](),
+        kernel_initializer=INITIALIZERS[config.initializer](layer_seed(config, name)),
         kernel_regularizer=REGULARIZERS[config.regularizer](config.reg_strength),
     )
 
@@ -112,7 +119,8 @@ def activate(x, config, name, shortcut=None):
 def conv(x, filters, config, name, kernel_size=3, strides=1, padding="same", groups=1):
     """A Conv2D named ``{name}_conv``; without bias when a normalisation layer follows it (its shift replaces it)."""
     return layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, groups=groups,
-                         use_bias=not normalizes(config, "before"), name=f"{name}_conv", **weights(config))(x)
+                         use_bias=not normalizes(config, "before"), name=f"{name}_conv",
+                         **weights(config, f"{name}_conv"))(x)
 
 
 def conv_block(x, filters, config, name, **conv_args):
@@ -122,7 +130,8 @@ def conv_block(x, filters, config, name, **conv_args):
 
 def dense_block(x, units, config, name):
     """Dense -> [norm] -> activation -> [norm]."""
-    x = layers.Dense(units, use_bias=not normalizes(config, "before"), name=f"{name}_dense", **weights(config))(x)
+    x = layers.Dense(units, use_bias=not normalizes(config, "before"), name=f"{name}_dense",
+                     **weights(config, f"{name}_dense"))(x)
     return activate(x, config, name)
 
 
@@ -175,7 +184,7 @@ def global_average_pool(x, config, name="pool"):
 
 def logits(x, num_classes, config, name="logits"):
     """The output layer: a plain Dense producing logits (softmax lives in the loss)."""
-    return layers.Dense(num_classes, name=name, **weights(config))(x)
+    return layers.Dense(num_classes, name=name, **weights(config, name))(x)
 
 
 def dense_head(x, hidden, rates, num_classes, config):
@@ -202,8 +211,8 @@ def block_dropout(config, blocks: int, default: str | None = None) -> list[float
 
 
 def dropout(x, rate, config, name):
-    """Dropout, seeded through the global Keras seed (no layer at rate 0: "none" adds nothing)."""
-    return layers.Dropout(rate, name=name)(x) if rate > 0 else x
+    """Dropout with its own seed, so masks are paired across levels (no layer at rate 0: "none" adds nothing)."""
+    return layers.Dropout(rate, seed=layer_seed(config, name), name=name)(x) if rate > 0 else x
 
 
 def check_min_size(input_shape, minimum, model):

@@ -37,7 +37,8 @@ def nin(input_shape, num_classes, config):
         x = conv_block(x, widths[0], config, name=f"mlpconv{b}_spatial", kernel_size=kernel)
         x = conv_block(x, widths[1], config, name=f"mlpconv{b}_mlp1", kernel_size=1)
         if widths[2] is None:  # one map per class, averaged into the logits: no normalisation or activation
-            x = layers.Conv2D(num_classes, 1, name=f"mlpconv{b}_classes_conv", **weights(config))(x)
+            x = layers.Conv2D(num_classes, 1, name=f"mlpconv{b}_classes_conv",
+                              **weights(config, f"mlpconv{b}_classes_conv"))(x)
             break
         x = conv_block(x, widths[2], config, name=f"mlpconv{b}_mlp2", kernel_size=1)
         x = POOLS[pool](3, strides=2, padding="same", name=f"mlpconv{b}_pool")(x)

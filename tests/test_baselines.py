@@ -7,6 +7,7 @@ import pytest
 from keras import layers
 
 import baselines
+from baselines.blocks import layer_seed
 from baselines.cost import multiply_adds, parameters
 from training.config import Config
 
@@ -319,3 +320,23 @@ def test_per_channel_normalisation_before_global_average_pooling_is_refused():
     with pytest.raises(ValueError, match="normalization='instance' after the last activation .* output constants"):
         build("kth_resnet", normalization="instance")  # kth_resnet normalises after the activation
     assert parameters(build("kth_resnet", normalization="instance", bn="before")) > 0
+
+
+def _kernels(config):
+    keras.utils.clear_session()
+    model = baselines.create(config.model, (8, 8, 1), 10, config)
+    return {w.path: w.numpy() for w in model.weights if w.path.endswith("kernel")}
+
+
+@pytest.mark.parametrize("level", [dict(bn="before"), dict(dropout="0.3"), dict(activation="tanh"),
+                                   dict(regularizer="l2")])
+def test_seed_k_starts_every_level_from_the_same_weights(level):
+    """Seeds are paired: a layer present at two levels starts with the same kernel for the same seed,
+    whatever the level adds before it; other seeds and other layers get other weights."""
+    base, other = _kernels(Config(seed=3, bn="none")), _kernels(Config(seed=3, bn="none").replace(**level))
+    assert base.keys() == other.keys()
+    assert all(np.array_equal(base[k], other[k]) for k in base)
+    reseeded = _kernels(Config(seed=4, bn="none"))
+    assert not any(np.array_equal(base[k], reseeded[k]) for k in base)
+    seeds = {layer_seed(Config(seed=3), name) for name in base}
+    assert len(seeds) == len(base)  # same-shaped layers never share initial weights
