@@ -242,10 +242,8 @@ def preflight(ablation, base, seeds):
     # Seeds and learning rates never change data or model: one build per remaining difference.
     for config in {c.replace(seed=0, learning_rate=base.learning_rate) for c in ablation.configs(base, seeds)}:
         data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
-        height, width, channels = data.input_shape
-        shape = (height * config.input_scale, width * config.input_scale, channels)
         try:
-            baselines.create(config.model, shape, data.num_classes, config)
+            baselines.build(config, data.input_shape, data.num_classes)
         except ValueError as error:
             raise UsageError(f"cell {config.model} on {config.dataset}: {error}") from None
     keras.utils.clear_session()
