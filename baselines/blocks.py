@@ -75,8 +75,9 @@ def dense_block(x, units, config, name):
 
 
 def logits(x, num_classes, config, name="logits"):
-    """The output layer: a plain Dense producing logits (softmax lives in the loss)."""
-    return layers.Dense(num_classes, name=name, **weights(config))(x)
+    """The output layer: a plain Dense producing logits (softmax lives in the loss), always in float32
+    so a mixed-precision network's loss and softmax stay numerically stable."""
+    return layers.Dense(num_classes, name=name, dtype="float32", **weights(config))(x)
 
 
 def block_dropout(config, blocks: int, default: str | None = None) -> list[float]:

@@ -23,6 +23,7 @@ INITIALIZERS = (
 )
 REGULARIZERS = ("none", "l1", "l2", "l1l2")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policy names
 
 
 class ConfigError(ValueError):
@@ -62,6 +63,10 @@ class Config:
     reduce_lr_patience: int = 0  # epochs on a plateau before the LR is cut; 0 = off
     reduce_lr_factor: float = 0.5  # the LR is multiplied by this on a plateau
     reduce_lr_monitor: str = "val_loss"
+    # performance
+    precision: str = "float32"  # Keras dtype policy; mixed_* compute in 16 bits (GPU/TPU), logits stay float32
+    jit_compile: bool = False  # XLA-compile the train step: faster on GPU, slower on CPU (see benchmarks/)
+    steps_per_execution: int = 1  # batches per call into the compiled graph: fewer Python round trips
 
     def __post_init__(self):
         for field in fields(self):
@@ -87,6 +92,9 @@ class Config:
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
         for name in ("reg_strength", "min_delta"):
             _check_at_least(name, getattr(self, name), 0.0)
+        # performance
+        _check_choice("precision", self.precision, PRECISIONS)
+        _check_at_least("steps_per_execution", self.steps_per_execution, 1)
 
     def replace(self, **changes) -> "Config":
         """A copy with some fields changed; unknown keys fail with the list of valid ones."""

@@ -127,8 +127,8 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()  # process-wide; cannot be switched off again
     model = build_model(config, data)
-    model.compile(optimizer=create_optimizer(config),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    compile_model(model, config)
+    setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     # The history is written before the weights: a kill between the two re-runs that epoch.
     backup = [Checkpoint(backup_dir, epoch_log, log)] if backup_dir else []
@@ -144,25 +144,43 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     diverged = any(v is None for v in history.get("loss", []))
     epochs_here = len(fitted.get("loss", []))  # epochs trained by this process (after a resume, fewer)
 
+    evaluate_started = time.perf_counter()
     val_loss, val_accuracy, _ = evaluate(model, data.x_val, data.y_val, config)
     test_loss, test_accuracy, predictions = evaluate(model, data.x_test, data.y_test, config)
     labels = list(range(data.num_classes))
     matrix = confusion_matrix(data.y_test, predictions, labels=labels)
     per_class = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
+    timings = dict(setup_seconds=setup_seconds, evaluate_seconds=time.perf_counter() - evaluate_started)
     return TrialResult(
         history=history, val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=test_loss,
         confusion_matrix=matrix.tolist(), per_class_accuracy=per_class, class_names=list(data.class_names),
         params=int(model.count_params()), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
-        diverged=diverged, split_fingerprint=data.split_fingerprint,
+        diverged=diverged, split_fingerprint=data.split_fingerprint, extra=timings,
     )
 
 
 def build_model(config: Config, data: Data) -> keras.Model:
-    """The registered baseline at the (upsampled) input shape of the data."""
+    """The registered baseline at the (upsampled) input shape of the data, in the Config's precision."""
     height, width, channels = data.input_shape
     shape = (height * config.input_scale, width * config.input_scale, channels)
-    return baselines.create(config.model, shape, data.num_classes, config)
+    # Layers take the global dtype policy when built, so it is set for the build only and every later
+    # model (and trial) starts from float32 again.
+    keras.mixed_precision.set_dtype_policy(config.precision)
+    try:
+        return baselines.create(config.model, shape, data.num_classes, config)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+
+
+def compile_model(model: keras.Model, config: Config) -> None:
+    """Optimiser, loss on logits and accuracy, with the Config's XLA and steps-per-execution knobs.
+
+    Under mixed_float16 Keras wraps the optimiser in a LossScaleOptimizer itself.
+    """
+    model.compile(optimizer=create_optimizer(config),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+                  jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
 
 
 def pipeline(x, y, config: Config, training: bool) -> tf.data.Dataset:
