@@ -191,13 +191,18 @@ def cmd_run(args):
     plans = workers.plan(args.workers, args.gpus, workers.available_cores())
     if len(plans) > 1 or args.gpus:
         workers.become(plans[0])  # before preflight initialises TensorFlow with this worker's threads
-    preflight(ablation, base, seeds)
-    if ablation.design in SEARCH_DESIGNS:
-        make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
-    command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
-    study = runner.create_or_resume(url, study_name, ablation, base, command)
+    # Started now so their TensorFlow start-up overlaps ours; each validates the command again itself.
     extra = workers.start([sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)],
                           plans[1:])
+    try:
+        preflight(ablation, base, seeds)
+        if ablation.design in SEARCH_DESIGNS:
+            make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
+    except BaseException:
+        workers.stop(extra)  # they would fail the same way; one error message is enough
+        raise
+    command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
+    study = runner.create_or_resume(url, study_name, ablation, base, command)
     try:
         counts = run_design(url, study, ablation, base, seeds)
     finally:

@@ -77,6 +77,14 @@ def start(command: list[str], workers: list[dict]) -> list[subprocess.Popen]:
                              preexec_fn=_pinning(worker["cores"])) for worker in workers]
 
 
+def stop(workers: list[subprocess.Popen]) -> None:
+    """End extra workers started by ``start`` (used when this worker's own validation fails)."""
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.wait()
+
+
 def _pinning(cores):
     return (lambda: os.sched_setaffinity(0, cores)) if hasattr(os, "sched_setaffinity") else None
 
