@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import time
 
 import keras
 import numpy as np
-import psutil
 import tensorflow as tf
 
 
@@ -18,7 +18,7 @@ def describe() -> dict:
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
-        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "ram_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "gpus": gpus or "no GPU",
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
@@ -38,6 +38,18 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux /proc; elsewhere the peak so far, from getrusage)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB elsewhere
 
 
 def matmul_peak(size: int = 2048, repeats: int = 5) -> float:

@@ -17,12 +17,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import optuna
-import psutil
 import tensorflow as tf
 
 import baselines
 from ablations import Ablation
-from benchmarks.machine import training_flops
+from benchmarks.machine import resident_mb, training_flops
 from driver import runner, search
 from driver.space import make_pruner, make_sampler
 from training.config import Config
@@ -197,12 +196,11 @@ def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
 
 def memory(config: Config, trials: int) -> dict:
     """Resident memory after each of ``trials`` consecutive trials in this process."""
-    process = psutil.Process()
     resident = []
     for seed in range(trials):
         train(config.replace(seed=seed % 3), log=quiet)
         gc.collect()
-        resident.append(process.memory_info().rss / 2**20)
+        resident.append(resident_mb())
     growth = resident[-1] - resident[0]
     half = len(resident) // 2
     return {"trials": trials, "model": config.model, "train_images": config.train_size,
