@@ -48,8 +48,8 @@ class Scale:
 
 FULL = Scale(repeats=3, train_size=3072, epochs=3, precision_train_size=512, worker_train_size=1024,
              worker_seeds=2, memory_trials=50, search_trials=8, search_epochs=5)
-QUICK = Scale(repeats=1, train_size=256, epochs=2, precision_train_size=128, worker_train_size=128,
-              worker_seeds=1, memory_trials=3, search_trials=2, search_epochs=2)
+QUICK = Scale(repeats=1, train_size=128, epochs=2, precision_train_size=64, worker_train_size=64,
+              worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2)
 BATCH_SIZE = 64
 MNIST_TRIAL_IMAGES = 51_000 * 10  # training images x epochs of a conv trial on MNIST (see fixed_cost)
 PRECISIONS = (("float32", False), ("mixed_bfloat16", False), ("mixed_float16", False), ("float32", True))
