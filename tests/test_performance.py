@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import keras
 import numpy as np
@@ -19,10 +20,9 @@ from training.trainer import build_model, compile_model
 TINY = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16)
 
 
-@pytest.mark.parametrize("precision, jit_compile, compute_dtype", [
-    ("mixed_float16", False, "float16"), ("mixed_bfloat16", False, "bfloat16"), ("float32", True, "float32")])
-def test_precision_and_xla_knobs_train_a_step(precision, jit_compile, compute_dtype):
-    config = TINY.replace(precision=precision, jit_compile=jit_compile)
+@pytest.mark.parametrize("precision, compute_dtype", [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
+def test_precision_knob_trains_a_step(precision, compute_dtype):
+    config = TINY.replace(precision=precision)
     data = load_data(config)
     model = build_model(config, data)
     compile_model(model, config)
@@ -30,14 +30,37 @@ def test_precision_and_xla_knobs_train_a_step(precision, jit_compile, compute_dt
     assert np.isfinite(metrics["loss"])
     assert model.get_layer("stage1_1_conv").compute_dtype == compute_dtype
     assert model.output.dtype == "float32"  # logits stay float32 for a stable loss
-    assert model.jit_compile is jit_compile
     assert keras.mixed_precision.global_policy().name == "float32"  # the next model starts from float32
     if precision == "mixed_float16":  # Keras scales the loss itself so float16 gradients do not underflow
         assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
 
 
+def test_xla_knob_trains_a_step_with_xla():
+    """In a fresh process: op determinism, switched on for good by an earlier deterministic trial in this
+    test process, makes Keras drop XLA."""
+    probe = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(REPO)!r})
+        from training.config import Config
+        from training.data import load_data
+        from training.trainer import build_model, compile_model
+        config = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16, jit_compile=True)
+        data = load_data(config)
+        model = build_model(config, data)
+        compile_model(model, config)
+        loss = model.train_on_batch(data.x_train[:16], data.y_train[:16], return_dict=True)["loss"]
+        print(model.jit_compile, float(loss))
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    jit, loss = done.stdout.split()[-2:]
+    assert jit == "True" and np.isfinite(float(loss))
+
+
 @pytest.mark.parametrize("changes, named", [(dict(precision="float16"), "mixed_bfloat16"),
-                                            (dict(steps_per_execution=0), "steps_per_execution=0")])
+                                            (dict(steps_per_execution=0), "steps_per_execution=0"),
+                                            (dict(jit_compile=True, deterministic=True), "set one of them")])
 def test_bad_performance_knobs_are_refused(changes, named):
     with pytest.raises(ConfigError, match=named):
         TINY.replace(**changes)

@@ -96,6 +96,9 @@ class Config:
         # performance
         _check_choice("precision", self.precision, PRECISIONS)
         _check_at_least("steps_per_execution", self.steps_per_execution, 1)
+        if self.jit_compile and self.deterministic:  # Keras would silently train without XLA
+            raise ConfigError("jit_compile=True cannot be combined with deterministic=True (XLA is off under "
+                              "TensorFlow op determinism); set one of them to false")
 
     def replace(self, **changes) -> "Config":
         """A copy with some fields changed; unknown keys fail with the list of valid ones."""
