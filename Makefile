@@ -1,4 +1,4 @@
-# Two commands on a fresh machine: `make demo` (the main job) and `make test`.
+# Two commands on a fresh machine: `make demo` (the main job) and `make test`; `make bench` measures speed.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # digits gives ~35 steps per epoch: BN's moving statistics need momentum 0.9 to settle in 8 epochs.
 DEMO := bn_placement --dataset digits --epochs 8 --seeds 2 --set bn_momentum=0.9 --study-name demo
 
-.PHONY: demo test venv clean
+.PHONY: demo test bench venv clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+bench: $(STAMP)  # about 10 minutes on 2 cores; writes benchmarks/results/latest.json and latest.md
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf runs/reports

@@ -28,6 +28,7 @@ import ablations  # noqa: E402
 from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: E402
 from driver.space import SearchError  # noqa: E402
 from driver.storage import StorageError, backup_root, check_url, default_url, load_study  # noqa: E402
+from driver.workers import gpu_list, worker_count  # noqa: E402
 from training.config import Config, ConfigError, parse_override  # noqa: E402
 from training.data import DataError  # noqa: E402
 
@@ -66,6 +67,12 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--seeds", type=int, help="seeds per variant (default: the ablation's)")
         sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                          help="override a base Config field, e.g. --set batch_size=64 (repeatable)")
+        if name in ("run", "search"):
+            sub.add_argument("--workers", type=worker_count, default=1,
+                             help="worker processes on this machine sharing the storage, each with its share of "
+                                  "the CPU cores (per GPU with --gpus; default 1)")
+            sub.add_argument("--gpus", type=gpu_list, metavar="LIST",
+                             help="GPU indices, e.g. 0,1: one worker (or --workers per GPU) on each")
         if name in ("show", "search"):
             sub.add_argument("--n-trials", type=int, help="search budget, per level in a nested design, counted "
                              "across restarts (default: the ablation's)")
@@ -206,18 +213,45 @@ def _si(number) -> str:
 
 
 def cmd_run(args):
-    from driver import chain, runner, search
+    from driver import runner, workers
     from driver.space import make_sampler
 
     ablation, base, seeds = resolve(args)
     url = storage_url(args)
     study_name = args.study_name or ablation.name
     runner.check_resumable(url, study_name, ablation, base)
-    preflight(ablation, base, seeds)
-    if ablation.design in SEARCH_DESIGNS:
-        make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
+    plans = workers.plan(args.workers, args.gpus, workers.available_cores())
+    if len(plans) > 1 or args.gpus:
+        workers.become(plans[0])  # before preflight initialises TensorFlow with this worker's threads
+    # Started now so their TensorFlow start-up overlaps ours; each validates the command again itself.
+    extra = workers.start([sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)],
+                          plans[1:])
+    try:
+        preflight(ablation, base, seeds)
+        if ablation.design in SEARCH_DESIGNS:
+            make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
+    except BaseException:
+        workers.stop(extra)  # they would fail the same way; one error message is enough
+        raise
     command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
     study = runner.create_or_resume(url, study_name, ablation, base, command)
+    try:
+        counts = run_design(url, study, ablation, base, seeds)
+    finally:
+        codes = [worker.wait() for worker in extra]
+    print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
+          f"{counts['failed']} failed in this run"
+          + (f" by this worker ({len(extra)} more worker(s) exited with {codes})" if extra else "")
+          + f". Report: python study.py report {ablation.name}"
+          + (f" --study-name {study_name}" if study_name != ablation.name else "")
+          + (f" --storage {args.storage}" if args.storage else ""))
+    return 1 if counts["failed"] or any(codes) else 0
+
+
+def run_design(url, study, ablation, base, seeds) -> dict:
+    """Train this worker's share of the study's trials; returns the counts of outcomes."""
+    from driver import chain, runner, search
+
     if ablation.design in SEARCH_DESIGNS:
         counts = search.run_search_design(url, study, ablation, base, seeds, ablation.n_trials, ablation.sampler,
                                           ablation.pruner, backups=backup_root(url))
@@ -225,11 +259,7 @@ def cmd_run(args):
         counts = chain.run_chained(study, ablation, base, seeds, backups=backup_root(url))
     else:
         counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url))
-    print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
-          f"{counts['failed']} failed in this run. Report: python study.py report {ablation.name}"
-          + (f" --study-name {study_name}" if study_name != ablation.name else "")
-          + (f" --storage {args.storage}" if args.storage else ""))
-    return 1 if counts["failed"] else 0
+    return counts
 
 
 def preflight(ablation, base, seeds):

@@ -183,8 +183,9 @@ def global_average_pool(x, config, name="pool"):
 
 
 def logits(x, num_classes, config, name="logits"):
-    """The output layer: a plain Dense producing logits (softmax lives in the loss)."""
-    return layers.Dense(num_classes, name=name, **weights(config, name))(x)
+    """The output layer: a plain Dense producing logits (softmax lives in the loss), always in float32
+    so a mixed-precision network's loss and softmax stay numerically stable."""
+    return layers.Dense(num_classes, name=name, dtype="float32", **weights(config, name))(x)
 
 
 def dense_head(x, hidden, rates, num_classes, config):

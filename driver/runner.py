@@ -214,9 +214,10 @@ def new_counts() -> dict:
 
 
 def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log, backup_dir=None,
-              fixed: dict | None = None, prune: bool = False) -> str:
+              fixed: dict | None = None, prune: bool = False, callbacks=()) -> str:
     """Train one trial: params drawn from ``distributions`` (enqueued cells get theirs back), the rest
     from ``base`` and ``fixed``. Records the result, the pruning or the error; returns the outcome.
+    ``callbacks`` are extra Keras callbacks (the benchmark times epochs with one).
     """
     from training.trainer import train
 
@@ -232,7 +233,7 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
             if backup_dir is not None and backup_dir.exists():
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
             result = train(base.replace(**(fixed or {}), **params), prefix=prefix, log=log, backup_dir=backup_dir,
-                           callbacks=pruning)
+                           callbacks=[*pruning, *callbacks])
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise

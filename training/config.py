@@ -29,6 +29,7 @@ AUGMENTATIONS = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix
 LABEL_NOISE_KINDS = ("symmetric", "class_dependent")
 LR_SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle", "plateau")
 WARMUP_SCHEDULES = ("warmup_cosine", "one_cycle")  # the schedules whose LR rises for warmup_epochs
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policy names
 
 
 class ConfigError(ValueError):
@@ -79,6 +80,11 @@ class Config:
     reduce_lr_patience: int = 3
     reduce_lr_factor: float = 0.5
     reduce_lr_monitor: str = "val_loss"
+    # performance
+    precision: str = "float32"  # Keras dtype policy; mixed_* compute in 16 bits (GPU/TPU), logits stay float32
+    jit_compile: bool = False  # XLA-compile the train step: faster on GPU, slower on CPU (see benchmarks/)
+    steps_per_execution: int = 16  # batches per call into the compiled graph: per-batch Python work (callbacks,
+    # the NaN check) runs once per 16 batches instead of every batch (benchmarks/ measures the gain)
 
     def __post_init__(self):
         for field in fields(self):
@@ -117,6 +123,12 @@ class Config:
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
         for name in ("reg_strength", "min_delta"):
             _check_at_least(name, getattr(self, name), 0.0)
+        # performance
+        _check_choice("precision", self.precision, PRECISIONS)
+        _check_at_least("steps_per_execution", self.steps_per_execution, 1)
+        if self.jit_compile and self.deterministic:  # Keras would silently train without XLA
+            raise ConfigError("jit_compile=True cannot be combined with deterministic=True (XLA is off under "
+                              "TensorFlow op determinism); set one of them to false")
 
     def replace(self, **changes) -> "Config":
         """A copy with some fields changed; unknown keys fail with the list of valid ones."""

@@ -133,10 +133,8 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
         tf.config.experimental.enable_op_determinism()  # process-wide; cannot be switched off again
     model = build_model(config, data)
     y_train = noisy_labels(data.y_train, data.num_classes, config)
-    steps_per_epoch = math.ceil(len(y_train) / config.batch_size)
-    model.compile(optimizer=create_optimizer(config, learning_rate(config, steps_per_epoch)),
-                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")])  # argmax of soft labels too
+    compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
+    setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     # The history is written before the weights: a kill between the two re-runs that epoch.
     backup = [Checkpoint(backup_dir, epoch_log, log)] if backup_dir else []
@@ -152,24 +150,43 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     diverged = any(v is None for v in history.get("loss", []))
     epochs_here = len(fitted.get("loss", []))  # epochs trained by this process (after a resume, fewer)
 
+    evaluate_started = time.perf_counter()
     val_loss, val_accuracy, _ = evaluate(model, data.x_val, data.y_val, config, data.num_classes)
     test_loss, test_accuracy, predictions = evaluate(model, data.x_test, data.y_test, config, data.num_classes)
     labels = list(range(data.num_classes))
     matrix = confusion_matrix(data.y_test, predictions, labels=labels)
     per_class = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
+    timings = dict(setup_seconds=setup_seconds, evaluate_seconds=time.perf_counter() - evaluate_started)
     return TrialResult(
         history=history, val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=test_loss,
         confusion_matrix=matrix.tolist(), per_class_accuracy=per_class, class_names=list(data.class_names),
         params=parameters(model), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged, split_fingerprint=data.split_fingerprint,
-        extra={"label_noise_flipped": float(np.mean(y_train != data.y_train))},
+        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train))},
     )
 
 
 def build_model(config: Config, data: Data) -> keras.Model:
-    """The registered baseline at the (upsampled) input shape of the data."""
-    return baselines.build(config, data.input_shape, data.num_classes)
+    """The registered baseline at the (upsampled) input shape of the data, in the Config's precision."""
+    # Layers take the global dtype policy when built, so it is set for the build only and every later
+    # model (and trial) starts from float32 again.
+    keras.mixed_precision.set_dtype_policy(config.precision)
+    try:
+        return baselines.build(config, data.input_shape, data.num_classes)
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+
+
+def compile_model(model: keras.Model, config: Config, steps_per_epoch: int) -> None:
+    """Optimiser with its LR schedule, loss on (possibly soft) one-hot labels and accuracy, with the
+    Config's XLA and steps-per-execution knobs. Under mixed_float16 Keras wraps the optimiser in a
+    LossScaleOptimizer itself.
+    """
+    model.compile(optimizer=create_optimizer(config, learning_rate(config, steps_per_epoch)),
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],  # argmax of soft labels too
+                  jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
 
 
 def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.Dataset:

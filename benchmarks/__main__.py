@@ -1,0 +1,79 @@
+"""``python -m benchmarks [--quick] [--out DIR]``: run every measurement, write latest.json and latest.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, when run from elsewhere
+
+from benchmarks import measure  # noqa: E402
+from benchmarks.machine import describe, matmul_peak  # noqa: E402
+from benchmarks.report import table  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    scale = measure.QUICK if args.quick else measure.FULL
+    results = run(scale, "quick" if args.quick else "full")
+    out = Path(args.out) if args.out else RESULTS
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    text = table(results)
+    (out / "latest.md").write_text(text)
+    print(text)
+    print(f"written: {out / 'latest.json'} and {out / 'latest.md'}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    top.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test, not a measurement")
+    top.add_argument("--out", help=f"directory for latest.json and latest.md (default {RESULTS})")
+    return top
+
+
+def run(scale: measure.Scale, name: str) -> dict:
+    """Every measurement at the given scale, with the machine description and timings of each step."""
+    started = time.perf_counter()
+    results = {"scale": name, "repeats": scale.repeats, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+               "machine": describe(), "seconds": {}}
+    peak = matmul_peak()
+    results["machine"]["matmul_peak_gflops"] = peak / 1e9
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        dataset = measure.synthetic_dataset(directory, images=int(scale.train_size / 0.8) + 128)
+        steps = {
+            "throughput": lambda: measure.throughput(
+                measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, peak),
+            "fixed_cost": lambda: measure.fixed_cost(
+                measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, directory),
+            "pipeline": lambda: measure.pipeline_overhead(
+                measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats),
+            "precision": lambda: measure.precision_and_xla(
+                measure.base_config(dataset, scale.precision_train_size, 2), scale.repeats),
+            "memory": lambda: measure.memory(
+                measure.base_config(dataset, 128, 1), scale.memory_trials),
+            "pruning": lambda: measure.pruning(scale, directory),
+            "workers": lambda: measure.parallel_workers(dataset, scale, directory),
+        }
+        for key, step in steps.items():
+            step_started = time.perf_counter()
+            print(f"measuring {key} ...", flush=True)
+            results[key] = step()
+            results["seconds"][key] = time.perf_counter() - step_started
+    results["machine"]["load_average_at_end"] = [round(load, 2) for load in os.getloadavg()]
+    results["seconds"]["total"] = time.perf_counter() - started
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())

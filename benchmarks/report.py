@@ -1,0 +1,80 @@
+"""The benchmark results as a readable Markdown table (what README's performance section quotes)."""
+
+from __future__ import annotations
+
+
+def table(results: dict) -> str:
+    machine = results["machine"]
+    gpus = machine["gpus"] if isinstance(machine["gpus"], str) else ", ".join(machine["gpus"])
+    lines = [
+        f"Benchmark ({results['scale']}, median of {results['repeats']} repeat(s), {results['date']}, "
+        f"{results['seconds']['total']:.0f} s)",
+        "",
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_gb']} GB RAM, {gpus}; "
+        f"TensorFlow {machine['tensorflow']}, Keras {machine['keras']}, Python {machine['python']}; "
+        f"matmul peak {machine['matmul_peak_gflops']:.0f} GFLOP/s; load average "
+        f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} at end",
+        "",
+        "| measurement | result | target | met |",
+        "|---|---|---|---|",
+        *(f"| {name} | {result} | {target} | {_met(met)} |" for name, result, target, met in rows(results)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def rows(results: dict) -> list[tuple]:
+    """(measurement, result, target, met or None) per line of the table."""
+    speed, fixed, workers = results["throughput"], results["fixed_cost"], results["workers"]
+    memory, pipeline, precision = results["memory"], results["pipeline"], results["precision"]
+    rates, peak = speed["images_per_second"], speed["fraction_of_matmul_peak"]
+    seconds = fixed["seconds"]
+    table_rows = [
+        (f"1. training throughput, `{speed['model']}` {'x'.join(map(str, speed['input_shape']))}, "
+         f"batch {speed['batch_size']}",
+         f"trainer {rates['trainer']:.0f} img/s ({100 * peak['trainer']:.1f}% of matmul peak), "
+         f"plain model.fit {rates['plain_fit']:.0f} img/s: ratio {speed['ratio_trainer_to_plain_fit']:.2f}; "
+         f"trainer with steps_per_execution=1 instead of {speed['steps_per_execution']}: "
+         f"{rates['trainer_steps_per_execution_1']:.0f} img/s (ratio {speed['ratio_single_step_trainer_to_plain_fit']:.2f})",
+         ">= 1.0 (aim 1.2)", speed["ratio_trainer_to_plain_fit"] >= 1.0),
+        ("2. fixed cost per trial",
+         f"{seconds['fixed']:.2f} s of a {seconds['trial']:.1f} s trial ({100 * fixed['fixed_fraction_of_trial']:.0f}%): "
+         f"setup {seconds['setup']:.2f}, trace {seconds['trace']:.2f}, evaluate {seconds['evaluate']:.2f}, "
+         f"record {seconds['record']:.2f} s; {100 * fixed['fixed_fraction_of_projected_mnist_trial']:.1f}% of a "
+         f"10-epoch MNIST trial ({fixed['projected_mnist_trial_seconds']:.0f} s, projected)",
+         "<= 2 s or <= 10%", fixed["target_met"]),
+        (f"3. parallel workers ({workers['cells']} cells of bn_placement)",
+         f"1 worker {workers['seconds']['1_worker']:.1f} s, 2 workers {workers['seconds']['2_workers']:.1f} s: "
+         f"speed-up {workers['speed_up']:.2f}x",
+         ">= 1.6x", workers["target_met"]),
+        (f"4. memory over {memory['trials']} trials",
+         f"RSS {memory['rss_mb_after_first']:.0f} -> {memory['rss_mb_after_last']:.0f} MB "
+         f"(growth {memory['growth_mb']:+.0f} MB, {memory['growth_mb_per_trial_second_half']:+.1f} MB/trial "
+         f"in the second half); GPU memory {memory['gpu_memory']}",
+         "<= 100 MB", memory["target_met"]),
+    ]
+    unpruned = results["pruning"]["searches"]["none"]
+    for pruner, found in results["pruning"]["searches"].items():
+        if pruner == "none":
+            continue
+        table_rows.append((
+            f"5. pruning ({pruner}), {results['pruning']['trials']}-trial LR search",
+            f"best val {100 * found['best_val_accuracy']:.1f}% vs {100 * unpruned['best_val_accuracy']:.1f}% unpruned "
+            f"({found['best_minus_unpruned_pp']:+.1f} pp) with {found['epochs_trained']} of "
+            f"{unpruned['epochs_trained']} epochs ({100 * found['epoch_fraction']:.0f}%)",
+            "within 0.5 pp with <= 1/3 of the epochs", found["target_met"]))
+    speed_ups = ", ".join(f"{name} {value:.2f}x" for name, value in precision["speed_up_vs_float32"].items()
+                          if name != "float32")
+    table_rows += [
+        ("6. precision / XLA speed-up over float32", f"{speed_ups} on {precision['device']}",
+         "reported (GPU)", None),
+        ("7. input pipeline overhead",
+         f"{100 * pipeline['overhead']:+.1f}% ({pipeline['steady_epoch_seconds']['pipeline']:.2f} s vs "
+         f"{pipeline['steady_epoch_seconds']['synthetic']:.2f} s per epoch on one repeated in-memory batch)",
+         "<= 5%", pipeline["target_met"]),
+    ]
+    return table_rows
+
+
+def _met(met) -> str:
+    return "-" if met is None else ("yes" if met else "**no**")

@@ -1,0 +1,115 @@
+"""Performance knobs train for real on CPU, worker options are validated and wired, the benchmark runs."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+
+import study
+from conftest import REPO
+from driver import workers
+from training.config import Config, ConfigError
+from training.data import load_data
+from training.trainer import build_model, compile_model
+
+TINY = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16)
+
+
+@pytest.mark.parametrize("precision, compute_dtype", [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
+def test_precision_knob_trains_a_step(precision, compute_dtype):
+    config = TINY.replace(precision=precision)
+    data = load_data(config)
+    model = build_model(config, data)
+    compile_model(model, config, steps_per_epoch=1)
+    labels = keras.utils.to_categorical(data.y_train[:16], data.num_classes)  # the trainer's one-hot labels
+    metrics = model.train_on_batch(data.x_train[:16], labels, return_dict=True)
+    assert np.isfinite(metrics["loss"])
+    assert model.get_layer("stage1_1_conv").compute_dtype == compute_dtype
+    assert model.output.dtype == "float32"  # logits stay float32 for a stable loss
+    assert keras.mixed_precision.global_policy().name == "float32"  # the next model starts from float32
+    if precision == "mixed_float16":  # Keras scales the loss itself so float16 gradients do not underflow
+        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+def test_xla_knob_trains_a_step_with_xla():
+    """In a fresh process: op determinism, switched on for good by an earlier deterministic trial in this
+    test process, makes Keras drop XLA."""
+    probe = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(REPO)!r})
+        import keras
+        from training.config import Config
+        from training.data import load_data
+        from training.trainer import build_model, compile_model
+        config = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16, jit_compile=True)
+        data = load_data(config)
+        model = build_model(config, data)
+        compile_model(model, config, steps_per_epoch=1)
+        labels = keras.utils.to_categorical(data.y_train[:16], data.num_classes)
+        loss = model.train_on_batch(data.x_train[:16], labels, return_dict=True)["loss"]
+        print(model.jit_compile, float(loss))
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    jit, loss = done.stdout.split()[-2:]
+    assert jit == "True" and np.isfinite(float(loss))
+
+
+@pytest.mark.parametrize("changes, named", [(dict(precision="float16"), "mixed_bfloat16"),
+                                            (dict(steps_per_execution=0), "steps_per_execution=0"),
+                                            (dict(jit_compile=True, deterministic=True), "set one of them")])
+def test_bad_performance_knobs_are_refused(changes, named):
+    with pytest.raises(ConfigError, match=named):
+        TINY.replace(**changes)
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--workers", "0"], "0 must be at least 1"), (["--workers", "two"], "'two' is not a whole number"),
+    (["--gpus", "0,a"], "not a list of GPU indices"), (["--gpus", "1,1"], "lists a GPU twice")])
+def test_bad_worker_options_exit_2(option, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        study.main(["run", "bn_placement", *option])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_workers_share_the_cores_and_get_one_gpu_each():
+    two = workers.plan(2, None, [0, 1])
+    assert [w["cores"] for w in two] == [[0], [1]]
+    assert all(w["env"]["TF_NUM_INTRAOP_THREADS"] == "1" and "CUDA_VISIBLE_DEVICES" not in w["env"] for w in two)
+    per_gpu = workers.plan(2, [3, 5], [0, 1, 2, 3])  # two workers on each of two GPUs
+    assert [w["env"]["CUDA_VISIBLE_DEVICES"] for w in per_gpu] == ["3", "3", "5", "5"]
+    assert [w["cores"] for w in per_gpu] == [[0], [1], [2], [3]]
+    crowded = workers.plan(3, None, [0, 1])  # more workers than cores: one thread each, no pinning
+    assert all(w["cores"] == [0, 1] and w["env"]["OMP_NUM_THREADS"] == "1" for w in crowded)
+    assert workers.without_worker_options(["run", "x", "--workers", "2", "--gpus=0,1", "--seeds", "2"]) == \
+        ["run", "x", "--seeds", "2"]
+
+
+def test_a_started_worker_sees_its_gpu_threads_and_cores(capfd):
+    """The environment wiring of --gpus on a machine without GPUs: the started process reports what it got."""
+    plan = workers.plan(1, [1], workers.available_cores())[0]
+    probe = "import os; print(os.environ['CUDA_VISIBLE_DEVICES'], os.environ['TF_NUM_INTRAOP_THREADS'], " \
+            "sorted(os.sched_getaffinity(0)))"
+    [process] = workers.start([sys.executable, "-c", probe], [plan])
+    assert process.wait() == 0
+    assert capfd.readouterr().out.split(None, 2) == ["1", plan["env"]["TF_NUM_INTRAOP_THREADS"], str(plan["cores"]) + "\n"]
+
+
+def test_quick_benchmark_writes_every_measurement(tmp_path):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "latest.json").read_text())
+    for key in ("throughput", "fixed_cost", "workers", "memory", "pruning", "precision", "pipeline"):
+        assert key in results and results["seconds"][key] > 0
+    assert results["machine"]["gpus"] == "no GPU" and results["machine"]["matmul_peak_gflops"] > 0
+    assert results["throughput"]["images_per_second"]["trainer"] > 0 and results["workers"]["speed_up"] > 0
+    assert set(results["pruning"]["searches"]) == {"none", "median", "hyperband"}
+    assert "| 7. input pipeline overhead |" in (tmp_path / "latest.md").read_text()
