@@ -364,25 +364,12 @@ def cmd_best(args):
     done = reports.finished(trials_frame(study))
     if done.empty:
         raise UsageError(f"study {study.study_name!r} has no finished cells yet; run it first")
-    fields = [*spec.get("factors", {}), *spec.get("search_space", {})]
-    if not fields:
+    if not [*spec.get("factors", {}), *spec.get("search_space", {})]:
         raise UsageError(f"study {study.study_name!r} varies nothing")
-    means = done.assign(key=done[fields].astype(str).agg(" ".join, axis=1)).groupby("key").agg(
-        val_accuracy=("val_accuracy", "mean"), test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size"),
-        first=("number", "min")).sort_values("val_accuracy", ascending=False)
-    for rank, (key, row) in enumerate(means.iterrows()):
-        values = done.loc[done["number"] == row["first"], fields].iloc[0].to_dict()
-        overrides = " ".join(f"--set {k}={_plain(v)}" for k, v in values.items())
+    for rank, row in reports.best_configuration(done, spec).iterrows():
         tag = "best" if rank == 0 else f"#{rank + 1}"
-        print(f"{tag:5s} {overrides}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
+        print(f"{tag:5s} {row['overrides']}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
               f"{int(row['seeds'])} seed(s)")
-
-
-def _plain(value):
-    """A value as --set parses it back exactly (numbers from the table may come back as numpy types)."""
-    if hasattr(value, "item"):
-        value = value.item()
-    return repr(value) if isinstance(value, float) else value
 
 
 def cmd_export(args):
