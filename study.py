@@ -92,6 +92,9 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="render the figure report from the study database")
     _study_arguments(report)
     report.add_argument("--out", help="output directory (default runs/reports/STUDY_NAME)")
+    report.add_argument("--format", choices=("html", "pdf"), default="html",
+                        help="html: index.html with PNG figures; pdf: one multi-page report.pdf")
+    report.add_argument("--svg", action="store_true", help="also write every figure as SVG (html format)")
     report.set_defaults(handler=cmd_report)
     return top
 
@@ -339,19 +342,44 @@ def cmd_recover(args):
 def cmd_report(args):
     import reports
     from driver.frame import study_spec, trials_frame
+    from driver.storage import open_storage
+    from reports.search_plots import search_sections, search_studies
 
-    study = load_study(storage_url(args), args.study_name or args.name)
+    url = storage_url(args)
+    study = load_study(url, args.study_name or args.name)
     frame = trials_frame(study)
     spec = study_spec(study)
     if not spec:
         raise UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
     out = Path(args.out) if args.out else Path("runs") / "reports" / study.study_name
-    provenance = {"study": study.study_name, "storage": storage_url(args), "command": study.user_attrs.get("command"),
-                  "created": study.user_attrs.get("created"),
-                  "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
-                  **{f"base.{k}": v for k, v in study.user_attrs.get("base_config", {}).items()}}
-    path = reports.render(frame, spec, out, study.study_name, provenance)
+    searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
+    path = reports.render(frame, spec, out, study.study_name, report_provenance(study, frame, url), searches,
+                          fmt=args.format, svg=args.svg)
     print(f"report written: {path.resolve()}")
+
+
+def report_provenance(study, frame, url: str) -> dict:
+    """How the study was made, as recorded when it was created and by each trial's worker (not this machine)."""
+    created = study.user_attrs.get("provenance", {})
+    base = study.user_attrs.get("base_config", {})
+    workers = {_machine(t.user_attrs["worker"]) for t in study.get_trials(deepcopy=False) if "worker" in t.user_attrs}
+    return {"study": study.study_name, "storage": url, "question": study.user_attrs.get("ablation", {}).get("question"),
+            "source": study.user_attrs.get("ablation", {}).get("source"), "command": study.user_attrs.get("command"),
+            "created": study.user_attrs.get("created"), "git commit": created.get("git", "not recorded"),
+            "python": created.get("python", "not recorded"), "platform": created.get("platform", "not recorded"),
+            **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},
+            "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
+            "dataset": base.get("dataset"),
+            "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
+            **{f"base.{k}": v for k, v in base.items()}}
+
+
+def _machine(worker: dict) -> str:
+    """One trial worker's machine in words (trials from before hardware was recorded have only the host)."""
+    if "cpu" not in worker:
+        return f"{worker.get('host')}: hardware not recorded"
+    gpus = ", ".join(worker.get("gpus", [])) or "none"
+    return f"{worker['host']}: {worker['cpu']}, {worker['cpu_cores']} cores, GPUs: {gpus}"
 
 
 def cmd_best(args):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -50,8 +52,61 @@ def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config
         study.set_user_attr("ablation", ablation.spec())
         study.set_user_attr("command", command)
         study.set_user_attr("created", time.strftime("%Y-%m-%d %H:%M:%S"))
+        study.set_user_attr("provenance", provenance())
         study.set_user_attr("base_config", base.to_dict())
     return study
+
+
+LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def provenance() -> dict:
+    """What produced the study: code version, libraries and the machine that created it (workers on other
+    machines record theirs per trial, see ``hardware``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"git": git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
+            "libraries": {name: installed(name) for name in LIBRARIES}, **hardware()}
+
+
+def git_commit() -> str:
+    """The code's commit, with "+dirty" when tracked files differ from it ("unknown" outside a git checkout)."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30)
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        if commit.returncode != 0:
+            return "unknown (not a git checkout)"
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown (git not available)"
+    return commit.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def hardware() -> dict:
+    """Host, CPU model and cores, and GPUs as TensorFlow sees them (only asked when TensorFlow is already
+    loaded, as in a training process: importing it here would slow down every command)."""
+    cpu = platform.processor() or "unknown"
+    try:
+        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")]
+        cpu = models[0] if models else cpu
+    except OSError:
+        pass  # not Linux: platform.processor() is the best there is
+    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count()}
+    if "tensorflow" in sys.modules:
+        tf = sys.modules["tensorflow"]
+        info["gpus"] = [tf.config.experimental.get_device_details(device).get("device_name", device.name)
+                        for device in tf.config.list_physical_devices("GPU")]
+    return info
 
 
 def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Config) -> None:
@@ -220,7 +275,7 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
     """
     from training.trainer import train
 
-    trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid(), "started": time.time()})
+    trial.set_user_attr("worker", {**hardware(), "pid": os.getpid(), "started": time.time()})
     params = {name: suggest(trial, name, dist) for name, dist in distributions.items()}
     pruning = []
     if prune:

@@ -188,8 +188,9 @@ def plot_test_accuracy(group: Group) -> plt.Figure:
     for position, (_, row) in enumerate(table.iterrows()):
         mark = significance_mark(row["p_holm"])
         if mark:
-            ax.annotate(mark, (position, row["ci_high"]), textcoords="offset points", xytext=(0, 6), ha="center",
-                        fontsize=11, fontweight="bold")
+            # along the top edge: a wide interval would push a mark at its end out of the axes
+            ax.text(position, 0.97, mark, transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=11,
+                    fontweight="bold")
     ax.tick_params(axis="x", rotation=30 if len(order) > 4 else 0)
     fig.tight_layout()
     return fig
@@ -375,26 +376,26 @@ def comparison_section(group: Group) -> tuple[Section, pd.DataFrame | None]:
     """Every chart of one comparison and its summary table (None while nothing has finished)."""
     if group.rows.empty:
         return Section(group.title, ["No finished cells yet."]), None
-    slug = _slug(group.title)
+    stem = slug(group.title)
     table = summary_table(group)
     best = table.loc[table["test_accuracy"].idxmax(), "level"]
     levels = level_table(group)
-    figures = [(f"{slug}_curves", plot_learning_curves(group), "learning curves (mean over seeds, 95% CI band)"),
-               (f"{slug}_test_accuracy", plot_test_accuracy(group), "test accuracy per level, significance vs base"),
-               (f"{slug}_train_vs_test", plot_train_vs_test(levels, what=group.title),
+    figures = [(f"{stem}_curves", plot_learning_curves(group), "learning curves (mean over seeds, 95% CI band)"),
+               (f"{stem}_test_accuracy", plot_test_accuracy(group), "test accuracy per level, significance vs base"),
+               (f"{stem}_train_vs_test", plot_train_vs_test(levels, what=group.title),
                 "train vs test accuracy per level (the over-fitting gap)"),
-               (f"{slug}_per_class", plot_per_class_difference(group), "per-class accuracy, difference from base"),
-               (f"{slug}_accuracy_vs_parameters", plot_accuracy_vs_parameters(levels),
+               (f"{stem}_per_class", plot_per_class_difference(group), "per-class accuracy, difference from base"),
+               (f"{stem}_accuracy_vs_parameters", plot_accuracy_vs_parameters(levels),
                 "test accuracy vs log10 parameters per level")]
     for index, level in enumerate(_present(group, group.rows)):
-        name = "base" if level == group.base else f"{index}_{_slug(level)}"  # the index keeps names unique
-        figures.append((f"{slug}_confusion_{name}", plot_confusion_matrix(group, level),
+        name = "base" if level == group.base else f"{index}_{slug(level)}"  # the index keeps names unique
+        figures.append((f"{stem}_confusion_{name}", plot_confusion_matrix(group, level),
                         f"confusion matrix, {level}" + (" (base)" if level == group.base else "")))
     paragraphs = [f"Best level (test accuracy): {best}."] + ([group.note] if group.note else [])
     return Section(group.title, paragraphs, [table], figures), table
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 

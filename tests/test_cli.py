@@ -76,6 +76,12 @@ def test_report_renders_from_database_alone(finished_study, tmp_path):
     for name in pngs:
         assert f'src="{name}"' in page and (out / name).stat().st_size > 5000
     assert "Where should batch normalisation sit" in page and "split fingerprints" in page
+    provenance = load(finished_study).user_attrs["provenance"]  # recorded by the run, shown by the report
+    assert provenance["libraries"]["tensorflow"].startswith("2.") and provenance["git"] in page
+    assert f"{os.cpu_count()} cores" in page and "python study.py run bn_placement" in page
+    assert run_cli("report", "bn_placement", "--storage", f"sqlite:///{finished_study}", "--out", out,
+                   "--format", "pdf") == 0
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_resume_with_a_different_base_is_refused(finished_study, capsys):
