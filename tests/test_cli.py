@@ -23,14 +23,6 @@ def load(db, name="bn_placement"):
     return optuna.load_study(study_name=name, storage=f"sqlite:///{db}")
 
 
-@pytest.fixture(scope="module")
-def finished_study(tmp_path_factory):
-    """bn_placement run once through the CLI on tiny digits (3 levels x 2 seeds)."""
-    db = tmp_path_factory.mktemp("study") / "s.db"
-    assert run_cli("run", "bn_placement", *TINY, "--storage", f"sqlite:///{db}") == 0
-    return db
-
-
 def test_run_trains_every_cell_once_with_results(finished_study):
     trials = load(finished_study).get_trials(states=(TrialState.COMPLETE,))
     cells = sorted((t.params["bn"], t.params["seed"]) for t in trials)
