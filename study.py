@@ -66,6 +66,9 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--seeds", type=int, help="seeds per variant (default: the ablation's)")
         sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                          help="override a base Config field, e.g. --set batch_size=64 (repeatable)")
+        if name in ("run", "search"):
+            sub.add_argument("--tensorboard", metavar="DIR", help="write per-trial TensorBoard logs under "
+                             "DIR/STUDY_NAME/trial-N (needs the tensorboard package)")
         if name in ("show", "search"):
             sub.add_argument("--n-trials", type=int, help="search budget, per level in a nested design, counted "
                              "across restarts (default: the ablation's)")
@@ -215,6 +218,7 @@ def cmd_run(args):
     ablation, base, seeds = resolve(args)
     url = storage_url(args)
     study_name = args.study_name or ablation.name
+    tensorboard = tensorboard_root(args.tensorboard)
     runner.check_resumable(url, study_name, ablation, base)
     preflight(ablation, base, seeds)
     if ablation.design in SEARCH_DESIGNS:
@@ -223,16 +227,29 @@ def cmd_run(args):
     study = runner.create_or_resume(url, study_name, ablation, base, command)
     if ablation.design in SEARCH_DESIGNS:
         counts = search.run_search_design(url, study, ablation, base, seeds, ablation.n_trials, ablation.sampler,
-                                          ablation.pruner, backups=backup_root(url))
+                                          ablation.pruner, backups=backup_root(url), tensorboard=tensorboard)
     elif ablation.design == "chained":
-        counts = chain.run_chained(study, ablation, base, seeds, backups=backup_root(url))
+        counts = chain.run_chained(study, ablation, base, seeds, backups=backup_root(url), tensorboard=tensorboard)
     else:
-        counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url))
+        counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url),
+                                  tensorboard=tensorboard)
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run. Report: python study.py report {ablation.name}"
           + (f" --study-name {study_name}" if study_name != ablation.name else "")
           + (f" --storage {args.storage}" if args.storage else ""))
     return 1 if counts["failed"] else 0
+
+
+def tensorboard_root(directory: str | None) -> Path | None:
+    """The --tensorboard directory, refused up front when the package that writes the logs is missing."""
+    import importlib.util
+
+    if directory is None:
+        return None
+    if importlib.util.find_spec("tensorboard") is None:
+        raise UsageError(f"--tensorboard {directory} needs the tensorboard package, which is not installed; "
+                         "install it with: pip install 'tensorboard>=2.21,<2.22' (or pip install -e '.[test]')")
+    return Path(directory)
 
 
 def preflight(ablation, base, seeds):

@@ -215,8 +215,10 @@ def enqueue_missing(study: optuna.Study, cells: list[dict]) -> int:
 
 
 def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list[dict], log=print,
-              backups: Path | None = None) -> dict:
-    """Train waiting cells until none is left; returns counts of what this process did."""
+              backups: Path | None = None, tensorboard: Path | None = None) -> dict:
+    """Train waiting cells until none is left; returns counts of what this process did.
+
+    With ``tensorboard`` every trial writes TensorBoard logs under ``tensorboard/STUDY/trial-N``."""
     distributions = cell_distributions(ablation.spec())
     fail_stale_trials(study, log=log)
     added = enqueue_missing(study, cells)
@@ -237,7 +239,7 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
         prefix = f"[{done + 1}/{total}] {describe_cell(cell)} | "
         backup_dir = backups / study.study_name / hashlib.sha1(trial.user_attrs["cell"].encode()).hexdigest()[:16] \
             if backups else None
-        outcome = run_trial(study, trial, base, distributions, prefix, log, backup_dir)
+        outcome = run_trial(study, trial, base, distributions, prefix, log, backup_dir, tensorboard=tensorboard)
         counts[outcome] += 1
         elapsed = time.perf_counter() - started
         ran = sum(counts.values())
@@ -269,7 +271,7 @@ def new_counts() -> dict:
 
 
 def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log, backup_dir=None,
-              fixed: dict | None = None, prune: bool = False) -> str:
+              fixed: dict | None = None, prune: bool = False, tensorboard: Path | None = None) -> str:
     """Train one trial: params drawn from ``distributions`` (enqueued cells get theirs back), the rest
     from ``base`` and ``fixed``. Records the result, the pruning or the error; returns the outcome.
     """
@@ -282,12 +284,13 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
         from driver.pruning import StopWhenPruned
 
         pruning = [StopWhenPruned(trial)]
+    logs = [tensorboard_callback(tensorboard, study, trial)] if tensorboard else []
     try:
         with Heartbeat(trial):
             if backup_dir is not None and backup_dir.exists():
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
             result = train(base.replace(**(fixed or {}), **params), prefix=prefix, log=log, backup_dir=backup_dir,
-                           callbacks=pruning)
+                           callbacks=[*pruning, *logs])
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise
@@ -315,6 +318,13 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
         f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
         + (", DIVERGED" if result.diverged else ""))
     return "diverged" if result.diverged else "completed"
+
+
+def tensorboard_callback(root: Path, study, trial):
+    """Keras' TensorBoard logs of one trial (per-epoch losses, metrics and learning rate)."""
+    import keras
+
+    return keras.callbacks.TensorBoard(log_dir=str(Path(root) / study.study_name / f"trial-{trial.number}"))
 
 
 def _count(study, cells, state) -> int:

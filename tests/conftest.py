@@ -16,9 +16,11 @@ TINY = ["--dataset", "digits", "--epochs", "1", "--seeds", "2", "--set", "train_
 
 @pytest.fixture(scope="session")
 def finished_study(tmp_path_factory):
-    """bn_placement run once through the CLI on tiny digits (3 levels x 2 seeds); tests that change it copy it."""
+    """bn_placement run once through the CLI on tiny digits (3 levels x 2 seeds), with TensorBoard logs in
+    the "tensorboard" folder next to the database; tests that change the database copy it."""
     import study
 
     db = tmp_path_factory.mktemp("study") / "s.db"
-    assert study.main(["run", "bn_placement", *TINY, "--storage", f"sqlite:///{db}"]) == 0
+    assert study.main(["run", "bn_placement", *TINY, "--storage", f"sqlite:///{db}",
+                       "--tensorboard", str(db.parent / "tensorboard")]) == 0
     return db

@@ -329,3 +329,14 @@ def test_recover_requeues_a_trial_whose_worker_vanished(finished_study, tmp_path
     assert trials[alive.number].state == TrialState.RUNNING
     waiting = [t for t in trials if t.state == TrialState.WAITING]
     assert [t.user_attrs["cell"] for t in waiting] == [cell]
+
+
+def test_run_with_tensorboard_writes_event_files_per_trial(finished_study):
+    """The shared study ran with --tensorboard: Keras' training and validation logs for every trial."""
+    root = finished_study.parent / "tensorboard" / "bn_placement"
+    numbers = sorted(t.number for t in load(finished_study).get_trials(states=(TrialState.COMPLETE,)))
+    assert sorted(p.name for p in root.iterdir()) == sorted(f"trial-{n}" for n in numbers)
+    for trial_dir in root.iterdir():
+        for split in ("train", "validation"):
+            events = list((trial_dir / split).glob("events.out.tfevents.*"))
+            assert events and events[0].stat().st_size > 0
