@@ -1,7 +1,8 @@
 """Figure report: trials DataFrame in, figures and one offline HTML page out.
 
 ``plot_*`` functions are pure (DataFrame -> Figure, one concern each); ``render`` alone writes
-files. Nothing here imports TensorFlow or Optuna: the report is made from the study's table.
+files. Nothing here imports TensorFlow or Optuna: the report is made from the study's table (the
+search studies' figures come from ``reports.search_plots`` as ready Sections).
 """
 
 from __future__ import annotations
