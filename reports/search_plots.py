@@ -19,9 +19,6 @@ from optuna.visualization import matplotlib as optuna_plots
 from reports import Section, slug
 from reports.stats import boundary_warnings
 
-# Optuna marks its matplotlib plots experimental; the warning says nothing about our data.
-warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-
 MIN_TRIALS_FOR_IMPORTANCE = 3  # below this an importance or a contour surface only reflects noise
 
 
@@ -32,33 +29,35 @@ def search_studies(storage, study_name: str) -> list[optuna.Study]:
     return [optuna.load_study(study_name=name, storage=storage) for name in names]
 
 
-def _figure(axes) -> plt.Figure:
-    """The figure of what an Optuna plot returns (an Axes, or an array of them for slice plots)."""
-    return np.ravel(axes)[0].figure
+def _figure(plot, study: optuna.Study, **options) -> plt.Figure:
+    """The figure of an Optuna plot (it returns an Axes, or an array of them for slice plots)."""
+    with warnings.catch_warnings():  # Optuna marks these plots experimental; that says nothing about our data
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return np.ravel(plot(study, **options))[0].figure
 
 
 def plot_history(study: optuna.Study) -> plt.Figure:
-    return _figure(optuna_plots.plot_optimization_history(study))
+    return _figure(optuna_plots.plot_optimization_history, study)
 
 
 def plot_importances(study: optuna.Study, evaluator) -> plt.Figure:
-    return _figure(optuna_plots.plot_param_importances(study, evaluator=evaluator))
+    return _figure(optuna_plots.plot_param_importances, study, evaluator=evaluator)
 
 
 def plot_parallel(study: optuna.Study) -> plt.Figure:
-    return _figure(optuna_plots.plot_parallel_coordinate(study))
+    return _figure(optuna_plots.plot_parallel_coordinate, study)
 
 
 def plot_slices(study: optuna.Study) -> plt.Figure:
-    return _figure(optuna_plots.plot_slice(study))
+    return _figure(optuna_plots.plot_slice, study)
 
 
 def plot_contour(study: optuna.Study, params: list[str]) -> plt.Figure:
-    return _figure(optuna_plots.plot_contour(study, params=params))
+    return _figure(optuna_plots.plot_contour, study, params=params)
 
 
 def plot_intermediate(study: optuna.Study) -> plt.Figure:
-    return _figure(optuna_plots.plot_intermediate_values(study))
+    return _figure(optuna_plots.plot_intermediate_values, study)
 
 
 def plot_isolation(studies: list[optuna.Study]) -> plt.Figure:
