@@ -73,6 +73,8 @@ def parser() -> argparse.ArgumentParser:
                                   "the CPU cores (per GPU with --gpus; default 1)")
             sub.add_argument("--gpus", type=gpu_list, metavar="LIST",
                              help="GPU indices, e.g. 0,1: one worker (or --workers per GPU) on each")
+            sub.add_argument("--tensorboard", metavar="DIR", help="write per-trial TensorBoard logs under "
+                             "DIR/STUDY_NAME/trial-N (needs the tensorboard package)")
         if name in ("show", "search"):
             sub.add_argument("--n-trials", type=int, help="search budget, per level in a nested design, counted "
                              "across restarts (default: the ablation's)")
@@ -99,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="render the figure report from the study database")
     _study_arguments(report)
     report.add_argument("--out", help="output directory (default runs/reports/STUDY_NAME)")
+    report.add_argument("--format", choices=("html", "pdf"), default="html",
+                        help="html: index.html with PNG figures; pdf: one multi-page report.pdf")
+    report.add_argument("--svg", action="store_true", help="also write every figure as SVG (html format)")
     report.set_defaults(handler=cmd_report)
     return top
 
@@ -219,6 +224,7 @@ def cmd_run(args):
     ablation, base, seeds = resolve(args)
     url = storage_url(args)
     study_name = args.study_name or ablation.name
+    tensorboard = tensorboard_root(args.tensorboard)
     runner.check_resumable(url, study_name, ablation, base)
     plans = workers.plan(args.workers, args.gpus, workers.available_cores())
     if len(plans) > 1 or args.gpus:
@@ -236,7 +242,7 @@ def cmd_run(args):
     command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
     study = runner.create_or_resume(url, study_name, ablation, base, command)
     try:
-        counts = run_design(url, study, ablation, base, seeds)
+        counts = run_design(url, study, ablation, base, seeds, tensorboard)
     finally:
         codes = [worker.wait() for worker in extra]
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
@@ -248,18 +254,31 @@ def cmd_run(args):
     return 1 if counts["failed"] or any(codes) else 0
 
 
-def run_design(url, study, ablation, base, seeds) -> dict:
+def run_design(url, study, ablation, base, seeds, tensorboard) -> dict:
     """Train this worker's share of the study's trials; returns the counts of outcomes."""
     from driver import chain, runner, search
 
     if ablation.design in SEARCH_DESIGNS:
         counts = search.run_search_design(url, study, ablation, base, seeds, ablation.n_trials, ablation.sampler,
-                                          ablation.pruner, backups=backup_root(url))
+                                          ablation.pruner, backups=backup_root(url), tensorboard=tensorboard)
     elif ablation.design == "chained":
-        counts = chain.run_chained(study, ablation, base, seeds, backups=backup_root(url))
+        counts = chain.run_chained(study, ablation, base, seeds, backups=backup_root(url), tensorboard=tensorboard)
     else:
-        counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url))
+        counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url),
+                                  tensorboard=tensorboard)
     return counts
+
+
+def tensorboard_root(directory: str | None) -> Path | None:
+    """The --tensorboard directory, refused up front when the package that writes the logs is missing."""
+    import importlib.util
+
+    if directory is None:
+        return None
+    if importlib.util.find_spec("tensorboard") is None:
+        raise UsageError(f"--tensorboard {directory} needs the tensorboard package, which is not installed; "
+                         "install it with: pip install 'tensorboard>=2.21,<2.22' (or pip install -e '.[test]')")
+    return Path(directory)
 
 
 def preflight(ablation, base, seeds):
@@ -367,19 +386,44 @@ def cmd_recover(args):
 def cmd_report(args):
     import reports
     from driver.frame import study_spec, trials_frame
+    from driver.storage import open_storage
+    from reports.search_plots import search_sections, search_studies
 
-    study = load_study(storage_url(args), args.study_name or args.name)
+    url = storage_url(args)
+    study = load_study(url, args.study_name or args.name)
     frame = trials_frame(study)
     spec = study_spec(study)
     if not spec:
         raise UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
     out = Path(args.out) if args.out else Path("runs") / "reports" / study.study_name
-    provenance = {"study": study.study_name, "storage": storage_url(args), "command": study.user_attrs.get("command"),
-                  "created": study.user_attrs.get("created"),
-                  "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
-                  **{f"base.{k}": v for k, v in study.user_attrs.get("base_config", {}).items()}}
-    path = reports.render(frame, spec, out, study.study_name, provenance)
+    searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
+    path = reports.render(frame, spec, out, study.study_name, report_provenance(study, frame, url), searches,
+                          fmt=args.format, svg=args.svg)
     print(f"report written: {path.resolve()}")
+
+
+def report_provenance(study, frame, url: str) -> dict:
+    """How the study was made, as recorded when it was created and by each trial's worker (not this machine)."""
+    created = study.user_attrs.get("provenance", {})
+    base = study.user_attrs.get("base_config", {})
+    workers = {_machine(t.user_attrs["worker"]) for t in study.get_trials(deepcopy=False) if "worker" in t.user_attrs}
+    return {"study": study.study_name, "storage": url, "question": study.user_attrs.get("ablation", {}).get("question"),
+            "source": study.user_attrs.get("ablation", {}).get("source"), "command": study.user_attrs.get("command"),
+            "created": study.user_attrs.get("created"), "git commit": created.get("git", "not recorded"),
+            "python": created.get("python", "not recorded"), "platform": created.get("platform", "not recorded"),
+            **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},
+            "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
+            "dataset": base.get("dataset"),
+            "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
+            **{f"base.{k}": v for k, v in base.items()}}
+
+
+def _machine(worker: dict) -> str:
+    """One trial worker's machine in words (trials from before hardware was recorded have only the host)."""
+    if "cpu" not in worker:
+        return f"{worker.get('host')}: hardware not recorded"
+    gpus = ", ".join(worker.get("gpus", [])) or "none"
+    return f"{worker['host']}: {worker['cpu']}, {worker['cpu_cores']} cores, GPUs: {gpus}"
 
 
 def cmd_best(args):
@@ -392,25 +436,12 @@ def cmd_best(args):
     done = reports.finished(trials_frame(study))
     if done.empty:
         raise UsageError(f"study {study.study_name!r} has no finished cells yet; run it first")
-    fields = [*spec.get("factors", {}), *spec.get("search_space", {})]
-    if not fields:
+    if not [*spec.get("factors", {}), *spec.get("search_space", {})]:
         raise UsageError(f"study {study.study_name!r} varies nothing")
-    means = done.assign(key=done[fields].astype(str).agg(" ".join, axis=1)).groupby("key").agg(
-        val_accuracy=("val_accuracy", "mean"), test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size"),
-        first=("number", "min")).sort_values("val_accuracy", ascending=False)
-    for rank, (key, row) in enumerate(means.iterrows()):
-        values = done.loc[done["number"] == row["first"], fields].iloc[0].to_dict()
-        overrides = " ".join(f"--set {k}={_plain(v)}" for k, v in values.items())
+    for rank, row in reports.best_configuration(done, spec).iterrows():
         tag = "best" if rank == 0 else f"#{rank + 1}"
-        print(f"{tag:5s} {overrides}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
+        print(f"{tag:5s} {row['overrides']}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
               f"{int(row['seeds'])} seed(s)")
-
-
-def _plain(value):
-    """A value as --set parses it back exactly (numbers from the table may come back as numpy types)."""
-    if hasattr(value, "item"):
-        value = value.item()
-    return repr(value) if isinstance(value, float) else value
 
 
 def cmd_export(args):

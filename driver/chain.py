@@ -55,14 +55,15 @@ def winners(study: optuna.Study) -> list[dict]:
     return found
 
 
-def run_chained(study: optuna.Study, ablation: Ablation, base: Config, seeds: int, log=print, backups=None) -> dict:
+def run_chained(study: optuna.Study, ablation: Ablation, base: Config, seeds: int, log=print, backups=None,
+                tensorboard=None) -> dict:
     """Run the stages in order; stops at a stage that cannot finish here (failures, or other workers)."""
     counts, carried = new_counts(), {}
     for index, stage in enumerate(ablation.stages):
         log(f"stage {index + 1}/{len(ablation.stages)}: {' x '.join(stage)}, starting from "
             f"{describe_cell(carried) or 'the base'}")
         for outcome, n in run_cells(study, ablation, base, stage_cells(ablation, index, carried, seeds), log=log,
-                                    backups=backups).items():
+                                    backups=backups, tensorboard=tensorboard).items():
             counts[outcome] += n
         winner = stage_winner(study, ablation, index, carried, seeds)
         if winner is None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -50,8 +52,61 @@ def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config
         study.set_user_attr("ablation", ablation.spec())
         study.set_user_attr("command", command)
         study.set_user_attr("created", time.strftime("%Y-%m-%d %H:%M:%S"))
+        study.set_user_attr("provenance", provenance())
         study.set_user_attr("base_config", base.to_dict())
     return study
+
+
+LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def provenance() -> dict:
+    """What produced the study: code version, libraries and the machine that created it (workers on other
+    machines record theirs per trial, see ``hardware``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"git": git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
+            "libraries": {name: installed(name) for name in LIBRARIES}, **hardware()}
+
+
+def git_commit() -> str:
+    """The code's commit, with "+dirty" when tracked files differ from it ("unknown" outside a git checkout)."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30)
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        if commit.returncode != 0:
+            return "unknown (not a git checkout)"
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown (git not available)"
+    return commit.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def hardware() -> dict:
+    """Host, CPU model and cores, and GPUs as TensorFlow sees them (only asked when TensorFlow is already
+    loaded, as in a training process: importing it here would slow down every command)."""
+    cpu = platform.processor() or "unknown"
+    try:
+        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")]
+        cpu = models[0] if models else cpu
+    except OSError:
+        pass  # not Linux: platform.processor() is the best there is
+    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count()}
+    if "tensorflow" in sys.modules:
+        tf = sys.modules["tensorflow"]
+        info["gpus"] = [tf.config.experimental.get_device_details(device).get("device_name", device.name)
+                        for device in tf.config.list_physical_devices("GPU")]
+    return info
 
 
 def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Config) -> None:
@@ -160,8 +215,10 @@ def enqueue_missing(study: optuna.Study, cells: list[dict]) -> int:
 
 
 def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list[dict], log=print,
-              backups: Path | None = None) -> dict:
-    """Train waiting cells until none is left; returns counts of what this process did."""
+              backups: Path | None = None, tensorboard: Path | None = None) -> dict:
+    """Train waiting cells until none is left; returns counts of what this process did.
+
+    With ``tensorboard`` every trial writes TensorBoard logs under ``tensorboard/STUDY/trial-N``."""
     distributions = cell_distributions(ablation.spec())
     fail_stale_trials(study, log=log)
     added = enqueue_missing(study, cells)
@@ -182,7 +239,7 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
         prefix = f"[{done + 1}/{total}] {describe_cell(cell)} | "
         backup_dir = backups / study.study_name / hashlib.sha1(trial.user_attrs["cell"].encode()).hexdigest()[:16] \
             if backups else None
-        outcome = run_trial(study, trial, base, distributions, prefix, log, backup_dir)
+        outcome = run_trial(study, trial, base, distributions, prefix, log, backup_dir, tensorboard=tensorboard)
         counts[outcome] += 1
         elapsed = time.perf_counter() - started
         ran = sum(counts.values())
@@ -214,26 +271,28 @@ def new_counts() -> dict:
 
 
 def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log, backup_dir=None,
-              fixed: dict | None = None, prune: bool = False, callbacks=()) -> str:
+              fixed: dict | None = None, prune: bool = False, tensorboard: Path | None = None,
+              callbacks=()) -> str:
     """Train one trial: params drawn from ``distributions`` (enqueued cells get theirs back), the rest
     from ``base`` and ``fixed``. Records the result, the pruning or the error; returns the outcome.
     ``callbacks`` are extra Keras callbacks (the benchmark times epochs with one).
     """
     from training.trainer import train
 
-    trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": os.getpid(), "started": time.time()})
+    trial.set_user_attr("worker", {**hardware(), "pid": os.getpid(), "started": time.time()})
     params = {name: suggest(trial, name, dist) for name, dist in distributions.items()}
     pruning = []
     if prune:
         from driver.pruning import StopWhenPruned
 
         pruning = [StopWhenPruned(trial)]
+    logs = [tensorboard_callback(tensorboard, study, trial)] if tensorboard else []
     try:
         with Heartbeat(trial):
             if backup_dir is not None and backup_dir.exists():
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
             result = train(base.replace(**(fixed or {}), **params), prefix=prefix, log=log, backup_dir=backup_dir,
-                           callbacks=[*pruning, *callbacks])
+                           callbacks=[*pruning, *logs, *callbacks])
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise
@@ -261,6 +320,13 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
         f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
         + (", DIVERGED" if result.diverged else ""))
     return "diverged" if result.diverged else "completed"
+
+
+def tensorboard_callback(root: Path, study, trial):
+    """Keras' TensorBoard logs of one trial (per-epoch losses, metrics and learning rate)."""
+    import keras
+
+    return keras.callbacks.TensorBoard(log_dir=str(Path(root) / study.study_name / f"trial-{trial.number}"))
 
 
 def _count(study, cells, state) -> int:

@@ -54,7 +54,7 @@ def search_done(study: optuna.Study, budget: int) -> bool:
 
 
 def run_search(study: optuna.Study, ablation: Ablation, base: Config, variant: dict, budget: int, prune: bool,
-               log=print) -> dict:
+               log=print, tensorboard=None) -> dict:
     """Sample and train trials until the study holds ``budget`` counted trials; returns counts."""
     fail_stale_trials(study, log=log)
     space = {name: distribution(spec) for name, spec in ablation.search_space.items()}
@@ -68,7 +68,7 @@ def run_search(study: optuna.Study, ablation: Ablation, base: Config, variant: d
             study.tell(trial, state=TrialState.FAIL)
             break
         prefix = f"[{label} | trial {len(ahead) + 1}/{budget}] "
-        outcome = run_trial(study, trial, base, space, prefix, log, fixed=variant, prune=prune)
+        outcome = run_trial(study, trial, base, space, prefix, log, fixed=variant, prune=prune, tensorboard=tensorboard)
         counts[outcome] += 1
         failures_in_a_row = failures_in_a_row + 1 if outcome == "failed" else 0
     if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
@@ -83,12 +83,13 @@ def best_values(study: optuna.Study) -> dict:
 
 
 def run_search_design(url: str, main: optuna.Study, ablation: Ablation, base: Config, seeds: int, budget: int,
-                      sampler: str, pruner: str, log=print, backups=None) -> dict:
+                      sampler: str, pruner: str, log=print, backups=None, tensorboard=None) -> dict:
     """Search every level to its budget, then train each finished level's best values with every seed."""
     counts, cells, searching = new_counts(), [], []
     for variant in ablation.variants():
         study = open_search(url, main.study_name, variant, ablation, sampler, pruner, budget)
-        for outcome, n in run_search(study, ablation, base, variant, budget, pruner != "none", log).items():
+        for outcome, n in run_search(study, ablation, base, variant, budget, pruner != "none", log,
+                                     tensorboard).items():
             counts[outcome] += n
         if not search_done(study, budget):
             searching.append(describe_cell(variant) or "search")
@@ -101,7 +102,7 @@ def run_search_design(url: str, main: optuna.Study, ablation: Ablation, base: Co
     if searching:
         log(f"still being searched by other workers: {', '.join(searching)}; the worker that finishes a "
             "search trains its level's seeds")
-    for outcome, n in run_cells(main, ablation, base, cells, log=log, backups=backups).items():
+    for outcome, n in run_cells(main, ablation, base, cells, log=log, backups=backups, tensorboard=tensorboard).items():
         counts[outcome] += n
     return counts
 

@@ -1,14 +1,15 @@
 """Figure report: trials DataFrame in, figures and one offline HTML page out.
 
 ``plot_*`` functions are pure (DataFrame -> Figure, one concern each); ``render`` alone writes
-files. Nothing here imports TensorFlow or Optuna: the report is made from the study's table.
+files. Nothing here imports TensorFlow or Optuna: the report is made from the study's table (the
+search studies' figures come from ``reports.search_plots`` as ready Sections).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import matplotlib
@@ -182,10 +183,62 @@ def plot_test_accuracy(group: Group) -> plt.Figure:
         ax.errorbar(position, row["test_accuracy"], yerr=[[row["test_accuracy"] - row["ci_low"]],
                     [row["ci_high"] - row["test_accuracy"]]], fmt="D", color=color, markersize=8,
                     elinewidth=2, capsize=6, zorder=3)
-    ax.set(title=f"test accuracy by {group.title} (mean, 95% CI; base in orange)", xlabel=group.title,
-           ylabel="test accuracy")
+    ax.set(title=f"test accuracy by {group.title} (mean, 95% CI; base in orange;\n"
+           "marks: paired test vs base, Holm-corrected)", xlabel=group.title, ylabel="test accuracy")
     _zoom_accuracy(ax)
+    for position, (_, row) in enumerate(table.iterrows()):
+        mark = significance_mark(row["p_holm"])
+        if mark:
+            # along the top edge: a wide interval would push a mark at its end out of the axes
+            ax.text(position, 0.97, mark, transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=11,
+                    fontweight="bold")
     ax.tick_params(axis="x", rotation=30 if len(order) > 4 else 0)
+    fig.tight_layout()
+    return fig
+
+
+def significance_mark(p_holm: float) -> str:
+    """Stars for a Holm-adjusted p-value, "n.s." above 0.05, nothing when untested (the base, one seed)."""
+    if not np.isfinite(p_holm):
+        return ""
+    for threshold, mark in ((0.001, "***"), (0.01, "**"), (0.05, "*")):
+        if p_holm < threshold:
+            return mark
+    return "n.s."
+
+
+def level_table(group: Group) -> pd.DataFrame:
+    """One row per level of a comparison, averaged over seeds, shaped like ``networks_table`` so the
+    train-vs-test and accuracy-vs-size charts draw levels exactly as they draw networks."""
+    rows = []
+    for level in _present(group, group.rows):
+        sub = group.rows[group.rows["level"] == level]
+        rows.append(dict(dataset="", network=level, **_seed_means(sub)))
+    return pd.DataFrame(rows)
+
+
+def _seed_means(trials: pd.DataFrame) -> dict:
+    """Seeds, mean final train / test accuracy, size and mean per-class accuracy of one network or level."""
+    return dict(seeds=len(trials), train_accuracy=float(np.mean([_last(h, "accuracy") for h in trials["history"]])),
+                test_accuracy=float(trials["test_accuracy"].mean()), params=int(trials["params"].iloc[0]),
+                per_class_accuracy=np.mean([np.asarray(a, dtype=float) for a in trials["per_class_accuracy"]],
+                                           axis=0).tolist(),
+                class_names=list(trials["class_names"].iloc[0]))
+
+
+def plot_per_class_difference(group: Group) -> plt.Figure:
+    """Per-class test accuracy of every level minus the base level's (level x class, mean over seeds)."""
+    table = level_table(group).set_index("network")
+    names = list(table["class_names"].iloc[0])
+    matrix = pd.DataFrame(list(table["per_class_accuracy"]), index=table.index, columns=names)
+    difference = matrix - matrix.loc[group.base]
+    limit = max(float(np.abs(difference.to_numpy()).max()), 0.01)
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.6 * min(len(names), 40) + 3), 0.45 * len(difference) + 2.2))
+    sns.heatmap(difference, annot=len(names) <= 12, fmt="+.2f", cmap="RdBu", center=0, vmin=-limit, vmax=limit,
+                ax=ax, cbar_kws={"label": "class accuracy minus the base level's"})
+    ax.set(title=f"per-class test accuracy by {group.title}, difference from the base ({group.base})",
+           xlabel="class", ylabel=group.title)
+    ax.tick_params(axis="y", rotation=0)
     fig.tight_layout()
     return fig
 
@@ -238,12 +291,8 @@ def networks_table(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     done["rank"] = [tuple(order[f].index(level_label(r[f])) for f in ranked) for _, r in done.iterrows()]
     rows = []
     for (dataset, network), sub in done.sort_values("rank").groupby(["dataset_label", "network"], sort=False):
-        rows.append(dict(dataset=dataset, network=network, model=level_label(sub["model"].iloc[0]), seeds=len(sub),
-                         train_accuracy=float(np.mean([_last(h, "accuracy") for h in sub["history"]])),
-                         test_accuracy=float(sub["test_accuracy"].mean()), params=int(sub["params"].iloc[0]),
-                         per_class_accuracy=np.mean([np.asarray(a, dtype=float) for a in sub["per_class_accuracy"]],
-                                                    axis=0).tolist(),
-                         class_names=list(sub["class_names"].iloc[0])))
+        rows.append(dict(dataset=dataset, network=network, model=level_label(sub["model"].iloc[0]),
+                         **_seed_means(sub)))
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -259,8 +308,9 @@ def _zoom_accuracy(ax):
     ax.set_ylim(max(low, 0.0), min(high, 1.005))
 
 
-def plot_train_vs_test(table: pd.DataFrame) -> plt.Figure:
-    """Final training accuracy and test accuracy of every network (mean over seeds): the gap is overfitting."""
+def plot_train_vs_test(table: pd.DataFrame, what: str = "network") -> plt.Figure:
+    """Final training accuracy and test accuracy of every network (or level; mean over seeds): the gap is
+    overfitting."""
     fig, panels = _dataset_panels(table, height=4.5, width=max(6.0, 0.8 * table["network"].nunique() + 3))
     for ax, dataset, rows in panels:
         positions = np.arange(len(rows))
@@ -269,7 +319,7 @@ def plot_train_vs_test(table: pd.DataFrame) -> plt.Figure:
         ax.scatter(positions, rows["test_accuracy"], marker="D", s=50, color="tab:orange", label="test", zorder=2)
         ax.set_xticks(positions, rows["network"], rotation=30 if len(rows) > 4 else 0, ha="right" if len(rows) > 4
                       else "center")
-        ax.set(title=f"train vs test accuracy{' on ' + dataset if dataset else ''}", xlabel="network",
+        ax.set(title=f"train vs test accuracy{' on ' + dataset if dataset else ''}", xlabel=what,
                ylabel="accuracy")
         _zoom_accuracy(ax)
         ax.legend()
@@ -278,7 +328,7 @@ def plot_train_vs_test(table: pd.DataFrame) -> plt.Figure:
 
 
 def plot_accuracy_vs_parameters(table: pd.DataFrame) -> plt.Figure:
-    """Test accuracy against log10 of the parameter count, one labelled point per network."""
+    """Test accuracy against log10 of the parameter count, one labelled point per network (or level)."""
     fig, panels = _dataset_panels(table, height=4.5)
     for ax, dataset, rows in panels:
         x = np.log10(rows["params"].astype(float))
@@ -313,65 +363,179 @@ def plot_per_class_accuracy(table: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def _section(title: str, body_html: str, figures: list, out: Path) -> str:
-    """An HTML section: heading, body and every (filename, figure, caption), each saved as PNG."""
-    images = []
-    for filename, fig, caption in figures:
-        fig.savefig(out / filename, dpi=110, bbox_inches="tight")
-        plt.close(fig)
-        images.append(f'<figure><img src="{filename}" alt="{html.escape(caption)}">'
-                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-    return f"<h2>{html.escape(title)}</h2>" + body_html + "".join(images)
+@dataclass
+class Section:
+    """One part of the report: a heading, text, tables and figures (name without extension, figure, caption)."""
+
+    title: str
+    paragraphs: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
+
+
+def comparison_section(group: Group) -> tuple[Section, pd.DataFrame | None]:
+    """Every chart of one comparison and its summary table (None while nothing has finished)."""
+    if group.rows.empty:
+        return Section(group.title, ["No finished cells yet."]), None
+    stem = slug(group.title)
+    table = summary_table(group)
+    best = table.loc[table["test_accuracy"].idxmax(), "level"]
+    levels = level_table(group)
+    figures = [(f"{stem}_curves", plot_learning_curves(group), "learning curves (mean over seeds, 95% CI band)"),
+               (f"{stem}_test_accuracy", plot_test_accuracy(group), "test accuracy per level, significance vs base"),
+               (f"{stem}_train_vs_test", plot_train_vs_test(levels, what=group.title),
+                "train vs test accuracy per level (the over-fitting gap)"),
+               (f"{stem}_per_class", plot_per_class_difference(group), "per-class accuracy, difference from base"),
+               (f"{stem}_accuracy_vs_parameters", plot_accuracy_vs_parameters(levels),
+                "test accuracy vs log10 parameters per level")]
+    for index, level in enumerate(_present(group, group.rows)):
+        name = "base" if level == group.base else f"{index}_{slug(level)}"  # the index keeps names unique
+        figures.append((f"{stem}_confusion_{name}", plot_confusion_matrix(group, level),
+                        f"confusion matrix, {level}" + (" (base)" if level == group.base else "")))
+    paragraphs = [f"Best level (test accuracy): {best}."] + ([group.note] if group.note else [])
+    return Section(group.title, paragraphs, [table], figures), table
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def best_configuration(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """Every configuration of varied fields (factors and tuned values), ranked by mean validation accuracy over
+    its seeds (the test set stays out of the choice), with its exact values as study.py --set overrides."""
+    done = finished(frame)
+    fields = [*spec.get("factors", {}), *spec.get("search_space", {})]
+    columns = ["overrides", "val_accuracy", "test_accuracy", "seeds"]
+    if done.empty or not fields:
+        return pd.DataFrame(columns=columns)
+    keys = done[fields].map(level_label).agg(" ".join, axis=1)  # one configuration, whatever its number types
+    table = done.groupby(keys, sort=False).agg(val_accuracy=("val_accuracy", "mean"),
+                                               test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size"))
+    first = done.groupby(keys, sort=False)[fields].first()  # exact values, as the first trial (in number order) stored them
+    table["overrides"] = [" ".join(f"--set {k}={exact_value(row[k])}" for k in fields) for _, row in first.iterrows()]
+    return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)[columns]
+
+
+def exact_value(value):
+    """A value as --set parses it back exactly (numbers from the table may come back as numpy types)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return repr(value) if isinstance(value, float) else value
+
+
+def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None,
+           searches: list[Section] = (), fmt: str = "html", svg: bool = False) -> Path:
+    """Write the report to ``out_dir``: index.html with PNG (and, with ``svg``, SVG) figures, or one multi-page
+    report.pdf (``fmt="pdf"``). ``searches`` are the search studies' sections (reports.search_plots).
+    Returns the written page's path."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not known; choose one of: {', '.join(FORMATS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sections, comparisons = [], []
+    for group in groups(frame, spec):
+        section, table = comparison_section(group)
+        sections.append(section)
+        if table is not None:
+            comparisons.append((group.title, table))
+    networks = networks_table(frame, spec) if "model" in spec["factors"] else pd.DataFrame()
+    if not networks.empty:
+        figures = [("networks_train_vs_test", plot_train_vs_test(networks), "train vs test accuracy per network"),
+                   ("networks_accuracy_vs_parameters", plot_accuracy_vs_parameters(networks),
+                    "test accuracy vs log10 parameters"),
+                   ("networks_per_class", plot_per_class_accuracy(networks), "per-class test accuracy")]
+        sections.append(Section("networks", [], [networks.drop(columns=["per_class_accuracy", "class_names"])],
+                                figures))
+    sections += list(searches)
+    counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
+    header = dict(title=f"{study_name}: ablation report", question=spec.get("question", ""),
+                  source=spec.get("source", ""), notes=spec.get("notes", ""),
+                  trials=", ".join(f"{v} {k}" for k, v in counts.items()) or "no trials yet",
+                  warnings=methodology_warnings(frame, spec, comparisons) if not frame.empty else [],
+                  best=best_configuration(frame, spec).head(5),
+                  provenance=pd.Series(provenance or {}, dtype=object).to_frame("value"))
+    if fmt == "pdf":
+        return _write_pdf(header, sections, out / "report.pdf")
+    return _write_html(header, sections, out / "index.html", svg)
+
+
+FORMATS = ("html", "pdf")
+
+
+def _write_html(header: dict, sections: list[Section], path: Path, svg: bool) -> Path:
+    """index.html next to its figures: relative links only, no scripts or fonts from the network."""
+    parts = []
+    for section in sections:
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        parts += [f"<p>{html.escape(text)}</p>" for text in section.paragraphs]
+        parts += [_table_html(table) for table in section.tables]
+        for name, fig, caption in section.figures:
+            fig.savefig(path.parent / f"{name}.png", dpi=110, bbox_inches="tight")
+            links = ""
+            if svg:
+                fig.savefig(path.parent / f"{name}.svg", bbox_inches="tight")
+                links = f' <a href="{name}.svg">SVG</a>'
+            plt.close(fig)
+            parts.append(f'<figure><img src="{name}.png" alt="{html.escape(caption)}">'
+                         f"<figcaption>{html.escape(caption)}{links}</figcaption></figure>")
+    best = header["best"]
+    page = PAGE.format(
+        title=html.escape(header["title"]), question=html.escape(header["question"]),
+        source=html.escape(header["source"]), notes=html.escape(header["notes"]), counts=html.escape(header["trials"]),
+        warnings="".join(f"<li>{html.escape(w)}</li>" for w in header["warnings"]) or "<li>none</li>",
+        best=_table_html(best) if not best.empty else "<p>No finished configuration yet.</p>",
+        sections="\n".join(parts), provenance=header["provenance"].to_html(border=0))
+    path.write_text(page, encoding="utf-8")
+    return path
 
 
 def _table_html(table: pd.DataFrame) -> str:
     return table.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
 
 
-def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None) -> Path:
-    """Write every figure as PNG and an offline index.html linking them; returns the page's path."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    sections, comparisons = [], []
-    for group in groups(frame, spec):
-        if group.rows.empty:
-            sections.append(f"<h2>{html.escape(group.title)}</h2><p>No finished cells yet.</p>")
-            continue
-        slug = re.sub(r"[^a-z0-9]+", "_", group.title.lower())
-        table = summary_table(group)
-        comparisons.append((group.title, table))
-        best = table.loc[table["test_accuracy"].idxmax(), "level"]
-        figures = [(f"{slug}_curves.png", plot_learning_curves(group), "learning curves"),
-                   (f"{slug}_test_accuracy.png", plot_test_accuracy(group), "test accuracy per level")]
-        for kind, level in (("base", group.base), ("best", best)):
-            if level in set(group.rows["level"]) and not (kind == "best" and level == group.base):
-                figures.append((f"{slug}_confusion_{kind}.png", plot_confusion_matrix(group, level),
-                                f"confusion matrix, {kind} level ({level})"))
-        note = f"<p>{html.escape(group.note)}</p>" if group.note else ""
-        sections.append(_section(group.title, f"<p>Best level: <b>{html.escape(best)}</b></p>" + note
-                                 + _table_html(table), figures, out))
-    networks = networks_table(frame, spec) if "model" in spec["factors"] else pd.DataFrame()
-    if not networks.empty:
-        figures = [("networks_train_vs_test.png", plot_train_vs_test(networks), "train vs test accuracy per network"),
-                   ("networks_accuracy_vs_parameters.png", plot_accuracy_vs_parameters(networks),
-                    "test accuracy vs log10 parameters"),
-                   ("networks_per_class.png", plot_per_class_accuracy(networks), "per-class test accuracy")]
-        summary = networks.drop(columns=["per_class_accuracy", "class_names"])
-        sections.append(_section("networks", _table_html(summary), figures, out))
-    counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
-    warnings = methodology_warnings(frame, spec, comparisons) if not frame.empty else []
-    page = PAGE.format(
-        warnings="".join(f"<li>{html.escape(w)}</li>" for w in warnings) or "<li>none</li>",
-        title=html.escape(f"{study_name}: ablation report"),
-        question=html.escape(spec.get("question", "")), source=html.escape(spec.get("source", "")),
-        notes=html.escape(spec.get("notes", "")),
-        counts=html.escape(", ".join(f"{v} {k}" for k, v in counts.items()) or "no trials yet"),
-        sections="\n".join(sections),
-        provenance=pd.Series(provenance or {}, dtype=object).to_frame("value").to_html(border=0),
-    )
-    path = out / "index.html"
-    path.write_text(page, encoding="utf-8")
+def _write_pdf(header: dict, sections: list[Section], path: Path) -> Path:
+    """A multi-page PDF for print: the summary as text pages, then every section's tables and figures."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    summary = [f"Question: {header['question']}", f"Source: {header['source']}", header["notes"],
+               f"Trials: {header['trials']}", "", "Methodology warnings:",
+               *[f"  - {w}" for w in header["warnings"] or ["none"]], "", "Best configuration (mean validation):",
+               *(_table_text(header["best"]) if not header["best"].empty else ["  none finished yet"]), "",
+               "Provenance:", *header["provenance"]["value"].astype(str).radd(
+                   header["provenance"].index.astype(str) + ": ").tolist()]
+    with PdfPages(path) as pdf:
+        _text_pages(pdf, header["title"], summary)
+        for section in sections:
+            lines = [*section.paragraphs]
+            for table in section.tables:
+                lines += ["", *_table_text(table)]
+            _text_pages(pdf, section.title, lines)
+            for _, fig, _ in section.figures:
+                pdf.savefig(fig, bbox_inches="tight")
+                plt.close(fig)
+        pdf.infodict()["Title"] = header["title"]
     return path
+
+
+def _table_text(table: pd.DataFrame) -> list[str]:
+    return table.to_string(index=False, float_format=lambda v: f"{v:.4g}").splitlines()
+
+
+LINES_PER_PAGE = 60
+
+
+def _text_pages(pdf, title: str, lines: list[str]) -> None:
+    """Monospaced text on A4 landscape pages, long lines wrapped and long texts split over pages."""
+    import textwrap
+
+    wrapped = [piece for line in lines for piece in (textwrap.wrap(line, 150, subsequent_indent="    ") or [""])]
+    for start in range(0, max(len(wrapped), 1), LINES_PER_PAGE):
+        fig = plt.figure(figsize=(11.69, 8.27))
+        fig.text(0.04, 0.95, title, fontsize=14, fontweight="bold", va="top")
+        fig.text(0.04, 0.90, "\n".join(wrapped[start:start + LINES_PER_PAGE]), family="monospace", fontsize=7,
+                 va="top")
+        pdf.savefig(fig)
+        plt.close(fig)
 
 
 PAGE = """<!doctype html>
@@ -386,6 +550,7 @@ img {{ max-width: 100%; }} figure {{ margin: 1em 0; }} figcaption {{ color: #666
 <p><b>Question.</b> {question}</p><p><b>Source.</b> {source}</p><p>{notes}</p>
 <p><b>Trials.</b> {counts}</p>
 <h2>Methodology warnings</h2><ul>{warnings}</ul>
+<h2>Best configuration</h2>{best}
 {sections}
 <h2>Provenance</h2>{provenance}
 </body></html>

@@ -23,14 +23,6 @@ def load(db, name="bn_placement"):
     return optuna.load_study(study_name=name, storage=f"sqlite:///{db}")
 
 
-@pytest.fixture(scope="module")
-def finished_study(tmp_path_factory):
-    """bn_placement run once through the CLI on tiny digits (3 levels x 2 seeds)."""
-    db = tmp_path_factory.mktemp("study") / "s.db"
-    assert run_cli("run", "bn_placement", *TINY, "--storage", f"sqlite:///{db}") == 0
-    return db
-
-
 def test_run_trains_every_cell_once_with_results(finished_study):
     trials = load(finished_study).get_trials(states=(TrialState.COMPLETE,))
     cells = sorted((t.params["bn"], t.params["seed"]) for t in trials)
@@ -76,6 +68,12 @@ def test_report_renders_from_database_alone(finished_study, tmp_path):
     for name in pngs:
         assert f'src="{name}"' in page and (out / name).stat().st_size > 5000
     assert "Where should batch normalisation sit" in page and "split fingerprints" in page
+    provenance = load(finished_study).user_attrs["provenance"]  # recorded by the run, shown by the report
+    assert provenance["libraries"]["tensorflow"].startswith("2.") and provenance["git"] in page
+    assert f"{os.cpu_count()} cores" in page and "python study.py run bn_placement" in page
+    assert run_cli("report", "bn_placement", "--storage", f"sqlite:///{finished_study}", "--out", out,
+                   "--format", "pdf") == 0
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_resume_with_a_different_base_is_refused(finished_study, capsys):
@@ -331,3 +329,14 @@ def test_recover_requeues_a_trial_whose_worker_vanished(finished_study, tmp_path
     assert trials[alive.number].state == TrialState.RUNNING
     waiting = [t for t in trials if t.state == TrialState.WAITING]
     assert [t.user_attrs["cell"] for t in waiting] == [cell]
+
+
+def test_run_with_tensorboard_writes_event_files_per_trial(finished_study):
+    """The shared study ran with --tensorboard: Keras' training and validation logs for every trial."""
+    root = finished_study.parent / "tensorboard" / "bn_placement"
+    numbers = sorted(t.number for t in load(finished_study).get_trials(states=(TrialState.COMPLETE,)))
+    assert sorted(p.name for p in root.iterdir()) == sorted(f"trial-{n}" for n in numbers)
+    for trial_dir in root.iterdir():
+        for split in ("train", "validation"):
+            events = list((trial_dir / split).glob("events.out.tfevents.*"))
+            assert events and events[0].stat().st_size > 0

@@ -175,3 +175,15 @@ def test_a_nested_study_resumed_with_another_search_space_is_refused(tmp_path):
         runner.check_resumable(url, "r", wider, Config())
     assert json.dumps(optuna.load_study(study_name="r", storage=url).user_attrs["ablation"]["search_space"]) == \
         json.dumps({"learning_rate": ["log", 1e-4, 1e-1]})
+
+
+def test_report_of_a_nested_search_has_every_level_search_and_notes_what_it_cannot_draw(resumed_search, tmp_path):
+    url, _, _ = resumed_search
+    assert study.main(["report", "optimizer_lr", "--storage", url, "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "index.html").read_text()
+    for level in ("adam", "rmsprop", "sgd", "adamax"):
+        stem = f"search_optimizer_lr_search_optimizer_{level}"
+        for figure in ("history", "parallel", "slice", "intermediate"):
+            assert f'src="{stem}_{figure}.png"' in page and (tmp_path / f"{stem}_{figure}.png").exists()
+    assert 'src="search_isolation.png"' in page
+    assert page.count("need at least 3 complete trials") == 4 and "_importance_" not in page  # 2 trials a level
