@@ -100,9 +100,9 @@ def test_show_prints_the_size_of_every_variant_network(capsys):
     multiply-adds 64*288 + 64*9,216 + 16*18,432 + 16*36,864 + 4*73,728 + 4*147,456 + 1,280."""
     assert run_cli("show", "bn_placement", "--dataset", "digits") == 0
     lines = capsys.readouterr().out.splitlines()
-    base = next(line for line in lines if "bn=none" in line)
+    base = next(line for line in lines if "bn=none" in line and "params" in line)
     assert "287,722 params" in base and "2.38M FLOPs" in base
-    before = next(line for line in lines if "bn=before" in line)  # BN's scale and shift replace the conv bias
+    before = next(line for line in lines if "bn=before" in line and "params" in line)  # BN's scale and shift replace the conv bias
     assert f"{287_722 - (32 + 32 + 64 + 64 + 128 + 128) + 2 * (32 + 32 + 64 + 64 + 128 + 128):,} params" in before
 
 
