@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--out DIR]``: run every measurement, write latest.json and latest.md."""
+"""``python -m benchmarks [--quick] [--only A,B] [--out DIR]``: run the measurements, write latest.json and latest.md."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, 
 
 from benchmarks import measure  # noqa: E402
 from benchmarks.machine import describe, matmul_peak  # noqa: E402
-from benchmarks.report import table  # noqa: E402
+from benchmarks.report import ROWS, table  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -23,7 +23,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     scale = measure.QUICK if args.quick else measure.FULL
-    results = run(scale, "quick" if args.quick else "full")
+    results = run(scale, "quick" if args.quick else "full", args.only)
     out = Path(args.out) if args.out else RESULTS
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -38,11 +38,23 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     top.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test, not a measurement")
     top.add_argument("--out", help=f"directory for latest.json and latest.md (default {RESULTS})")
+    top.add_argument("--only", type=measurements, default=list(ROWS), metavar="A,B",
+                     help=f"comma-separated subset of: {', '.join(ROWS)} (default: all)")
     return top
 
 
-def run(scale: measure.Scale, name: str) -> dict:
-    """Every measurement at the given scale, with the machine description and timings of each step."""
+def measurements(text: str) -> list[str]:
+    """The --only list, refused (exit 2) with the valid names when one is unknown."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ROWS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown measurement(s) {', '.join(unknown) or '(none given)'}; "
+                                         f"choose from: {', '.join(ROWS)}")
+    return names
+
+
+def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
+    """The measurements ``only`` at the given scale, with the machine description and each one's timing."""
     started = time.perf_counter()
     results = {"scale": name, "repeats": scale.repeats, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                "machine": describe(), "seconds": {}}
@@ -65,7 +77,7 @@ def run(scale: measure.Scale, name: str) -> dict:
             "pruning": lambda: measure.pruning(scale, directory),
             "workers": lambda: measure.parallel_workers(dataset, scale, directory),
         }
-        for key, step in steps.items():
+        for key, step in ((key, steps[key]) for key in steps if key in only):
             step_started = time.perf_counter()
             print(f"measuring {key} ...", flush=True)
             results[key] = step()

@@ -24,56 +24,81 @@ def table(results: dict) -> str:
 
 
 def rows(results: dict) -> list[tuple]:
-    """(measurement, result, target, met or None) per line of the table."""
-    speed, fixed, workers = results["throughput"], results["fixed_cost"], results["workers"]
-    memory, pipeline, precision = results["memory"], results["pipeline"], results["precision"]
+    """(measurement, result, target, met or None) per line of the table, for the measurements present."""
+    return [row for key, make_rows in ROWS.items() if key in results for row in make_rows(results)]
+
+
+def _throughput(results: dict) -> list[tuple]:
+    speed = results["throughput"]
     rates, peak = speed["images_per_second"], speed["fraction_of_matmul_peak"]
+    return [(f"1. training throughput, `{speed['model']}` {'x'.join(map(str, speed['input_shape']))}, "
+             f"batch {speed['batch_size']}",
+             f"trainer {rates['trainer']:.0f} img/s ({100 * peak['trainer']:.1f}% of matmul peak), "
+             f"plain model.fit {rates['plain_fit']:.0f} img/s: ratio {speed['ratio_trainer_to_plain_fit']:.2f}; "
+             f"trainer with steps_per_execution=1 instead of {speed['steps_per_execution']}: "
+             f"{rates['trainer_steps_per_execution_1']:.0f} img/s "
+             f"(ratio {speed['ratio_single_step_trainer_to_plain_fit']:.2f})",
+             ">= 1.0 (aim 1.2)", speed["ratio_trainer_to_plain_fit"] >= 1.0)]
+
+
+def _fixed_cost(results: dict) -> list[tuple]:
+    fixed = results["fixed_cost"]
     seconds = fixed["seconds"]
-    table_rows = [
-        (f"1. training throughput, `{speed['model']}` {'x'.join(map(str, speed['input_shape']))}, "
-         f"batch {speed['batch_size']}",
-         f"trainer {rates['trainer']:.0f} img/s ({100 * peak['trainer']:.1f}% of matmul peak), "
-         f"plain model.fit {rates['plain_fit']:.0f} img/s: ratio {speed['ratio_trainer_to_plain_fit']:.2f}; "
-         f"trainer with steps_per_execution=1 instead of {speed['steps_per_execution']}: "
-         f"{rates['trainer_steps_per_execution_1']:.0f} img/s (ratio {speed['ratio_single_step_trainer_to_plain_fit']:.2f})",
-         ">= 1.0 (aim 1.2)", speed["ratio_trainer_to_plain_fit"] >= 1.0),
-        ("2. fixed cost per trial",
-         f"{seconds['fixed']:.2f} s of a {seconds['trial']:.1f} s trial ({100 * fixed['fixed_fraction_of_trial']:.0f}%): "
-         f"setup {seconds['setup']:.2f}, trace {seconds['trace']:.2f}, evaluate {seconds['evaluate']:.2f}, "
-         f"record {seconds['record']:.2f} s; {100 * fixed['fixed_fraction_of_projected_mnist_trial']:.1f}% of a "
-         f"10-epoch MNIST trial ({fixed['projected_mnist_trial_seconds']:.0f} s, projected)",
-         "<= 2 s or <= 10%", fixed["target_met"]),
-        (f"3. parallel workers ({workers['cells']} cells of bn_placement)",
-         f"1 worker {workers['seconds']['1_worker']:.1f} s, 2 workers {workers['seconds']['2_workers']:.1f} s: "
-         f"speed-up {workers['speed_up']:.2f}x",
-         ">= 1.6x", workers["target_met"]),
-        (f"4. memory over {memory['trials']} trials",
-         f"RSS {memory['rss_mb_after_first']:.0f} -> {memory['rss_mb_after_last']:.0f} MB "
-         f"(growth {memory['growth_mb']:+.0f} MB, {memory['growth_mb_per_trial_second_half']:+.1f} MB/trial "
-         f"in the second half); GPU memory {memory['gpu_memory']}",
-         "<= 100 MB", memory["target_met"]),
-    ]
+    return [("2. fixed cost per trial",
+             f"{seconds['fixed']:.2f} s of a {seconds['trial']:.1f} s trial "
+             f"({100 * fixed['fixed_fraction_of_trial']:.0f}%): setup {seconds['setup']:.2f}, trace "
+             f"{seconds['trace']:.2f}, evaluate {seconds['evaluate']:.2f}, record {seconds['record']:.2f} s; "
+             f"{100 * fixed['fixed_fraction_of_projected_mnist_trial']:.1f}% of a 10-epoch MNIST trial "
+             f"({fixed['projected_mnist_trial_seconds']:.0f} s, projected)",
+             "<= 2 s or <= 10%", fixed["target_met"])]
+
+
+def _workers(results: dict) -> list[tuple]:
+    workers = results["workers"]
+    return [(f"3. parallel workers ({workers['cells']} cells of bn_placement)",
+             f"1 worker {workers['seconds']['1_worker']:.1f} s, 2 workers {workers['seconds']['2_workers']:.1f} s: "
+             f"speed-up {workers['speed_up']:.2f}x",
+             ">= 1.6x", workers["target_met"])]
+
+
+def _memory(results: dict) -> list[tuple]:
+    memory = results["memory"]
+    return [(f"4. memory over {memory['trials']} trials",
+             f"RSS {memory['rss_mb_after_first']:.0f} -> {memory['rss_mb_after_last']:.0f} MB "
+             f"(growth {memory['growth_mb']:+.0f} MB, {memory['growth_mb_per_trial_second_half']:+.1f} MB/trial "
+             f"in the second half); GPU memory {memory['gpu_memory']}",
+             "<= 100 MB", memory["target_met"])]
+
+
+def _pruning(results: dict) -> list[tuple]:
     unpruned = results["pruning"]["searches"]["none"]
-    for pruner, found in results["pruning"]["searches"].items():
-        if pruner == "none":
-            continue
-        table_rows.append((
-            f"5. pruning ({pruner}), {results['pruning']['trials']}-trial LR search",
-            f"best val {100 * found['best_val_accuracy']:.1f}% vs {100 * unpruned['best_val_accuracy']:.1f}% unpruned "
-            f"({found['best_minus_unpruned_pp']:+.1f} pp) with {found['epochs_trained']} of "
-            f"{unpruned['epochs_trained']} epochs ({100 * found['epoch_fraction']:.0f}%)",
-            "within 0.5 pp with <= 1/3 of the epochs", found["target_met"]))
+    return [(f"5. pruning ({pruner}), {results['pruning']['trials']}-trial LR search",
+             f"best val {100 * found['best_val_accuracy']:.1f}% vs {100 * unpruned['best_val_accuracy']:.1f}% "
+             f"unpruned ({found['best_minus_unpruned_pp']:+.1f} pp) with {found['epochs_trained']} of "
+             f"{unpruned['epochs_trained']} epochs ({100 * found['epoch_fraction']:.0f}%)",
+             "within 0.5 pp with <= 1/3 of the epochs", found["target_met"])
+            for pruner, found in results["pruning"]["searches"].items() if pruner != "none"]
+
+
+def _precision(results: dict) -> list[tuple]:
+    precision = results["precision"]
     speed_ups = ", ".join(f"{name} {value:.2f}x" for name, value in precision["speed_up_vs_float32"].items()
                           if name != "float32")
-    table_rows += [
-        ("6. precision / XLA speed-up over float32", f"{speed_ups} on {precision['device']}",
-         "reported (GPU)", None),
-        ("7. input pipeline overhead",
-         f"{100 * pipeline['overhead']:+.1f}% ({pipeline['steady_epoch_seconds']['pipeline']:.2f} s vs "
-         f"{pipeline['steady_epoch_seconds']['synthetic']:.2f} s per epoch on one repeated in-memory batch)",
-         "<= 5%", pipeline["target_met"]),
-    ]
-    return table_rows
+    return [("6. precision / XLA speed-up over float32", f"{speed_ups} on {precision['device']}",
+             "reported (GPU)", None)]
+
+
+def _pipeline(results: dict) -> list[tuple]:
+    pipeline = results["pipeline"]
+    return [("7. input pipeline overhead",
+             f"{100 * pipeline['overhead']:+.1f}% ({pipeline['steady_epoch_seconds']['pipeline']:.2f} s vs "
+             f"{pipeline['steady_epoch_seconds']['synthetic']:.2f} s per epoch on one repeated in-memory batch)",
+             "<= 5%", pipeline["target_met"])]
+
+
+# measurement -> its rows, in the table's order
+ROWS = {"throughput": _throughput, "fixed_cost": _fixed_cost, "workers": _workers, "memory": _memory,
+        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline}
 
 
 def _met(met) -> str:
