@@ -63,4 +63,6 @@ def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     latest = frame.assign(_rank=rank).sort_values(["_rank", "number"]).groupby("cell").tail(1)
     attempts = frame.groupby("cell").size().rename("attempts")
     table = latest.join(attempts, on="cell")[[*factors, "seed", "status", "attempts", "test_accuracy", "error"]]
-    return table.sort_values([*factors, "seed"], key=lambda s: s.astype(str)).reset_index(drop=True)
+    # levels may mix types (compare them as text); seeds are numbers (2 before 10)
+    return table.sort_values([*factors, "seed"], key=lambda column: column if column.name == "seed"
+                             else column.astype(str)).reset_index(drop=True)

@@ -92,3 +92,13 @@ def test_report_levels_match_whatever_type_the_table_returns():
     by_title = {g.title: g for g in reports.groups(frame, spec)}
     assert by_title["reg_strength"].base == "0" and sorted(by_title["reg_strength"].rows["level"]) == ["0", "0.0001", "0.001"]
     assert list(by_title["batch_size"].rows["level"]) == ["32", "256"]
+
+
+def test_status_lists_seeds_in_numeric_order():
+    import pandas as pd
+
+    from driver.frame import status_table
+
+    frame = pd.DataFrame(dict(number=range(4), status="done", cell=list("abcd"), bn=["none"] * 4, seed=[10, 2, 1, 3],
+                              test_accuracy=0.5, error=None))
+    assert status_table(frame, ["bn"])["seed"].tolist() == [1, 2, 3, 10]
