@@ -118,13 +118,9 @@ class Ablation:
                 known += [level for level in levels if level not in known]
         return factors
 
-    def start(self) -> dict:
-        """A chained ablation's values before any stage: the base value of every staged field."""
-        return self.base_levels()
-
     def stage_variants(self, index: int, carried: dict) -> list[dict]:
         """Full factor values of every variant of stage ``index``, starting from ``carried`` winners."""
-        current = {**self.start(), **carried}
+        current = {**self.base_levels(), **carried}  # a chain starts from every staged field's base value
         return [{**current, **combo} for combo in grid_levels(self.stages[index])]
 
     def base_levels(self) -> dict:
