@@ -28,7 +28,7 @@ import ablations  # noqa: E402
 from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: E402
 from driver.space import SearchError  # noqa: E402
 from driver.storage import StorageError, backup_root, check_url, default_url, load_study  # noqa: E402
-from driver.workers import gpu_list, worker_count  # noqa: E402
+from driver.workers import DEFAULT_RECYCLE_MB, gpu_list, megabytes, worker_count  # noqa: E402
 from training.config import Config, ConfigError, parse_override  # noqa: E402
 from training.data import DataError  # noqa: E402
 
@@ -73,6 +73,10 @@ def parser() -> argparse.ArgumentParser:
                                   "the CPU cores (per GPU with --gpus; default 1)")
             sub.add_argument("--gpus", type=gpu_list, metavar="LIST",
                              help="GPU indices, e.g. 0,1: one worker (or --workers per GPU) on each")
+            sub.add_argument("--recycle-mb", type=megabytes, default=DEFAULT_RECYCLE_MB, metavar="MB",
+                             help="restart a worker process between trials once its memory grew by MB since its "
+                                  f"first trial (TensorFlow leaks a few MB per trial); 0 = never (default "
+                                  f"{DEFAULT_RECYCLE_MB})")
             sub.add_argument("--tensorboard", metavar="DIR", help="write per-trial TensorBoard logs under "
                              "DIR/STUDY_NAME/trial-N (needs the tensorboard package)")
         if name in ("show", "search"):
@@ -225,26 +229,37 @@ def cmd_run(args):
     url = storage_url(args)
     study_name = args.study_name or ablation.name
     tensorboard = tensorboard_root(args.tensorboard)
-    runner.check_resumable(url, study_name, ablation, base)
-    plans = workers.plan(args.workers, args.gpus, workers.available_cores())
-    if len(plans) > 1 or args.gpus:
-        workers.become(plans[0])  # before preflight initialises TensorFlow with this worker's threads
-    # Started now so their TensorFlow start-up overlaps ours; each validates the command again itself.
-    extra = workers.start([sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)],
-                          plans[1:])
-    try:
-        preflight(ablation, base, seeds)
-        if ablation.design in SEARCH_DESIGNS:
-            make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
-    except BaseException:
-        workers.stop(extra)  # they would fail the same way; one error message is enough
-        raise
+    # Only a process started as `python study.py` can re-execute itself as one (not a test or notebook
+    # calling main()).
+    workers.MEMORY.reset(args.recycle_mb if Path(sys.argv[0]).resolve() == Path(__file__).resolve() else 0)
+    carried = workers.recycled()  # set when this worker restarted itself to hand back leaked memory
+    if carried:  # validated, pinned and with its extra workers started before the restart
+        extra = [workers.Adopted(pid) for pid in carried["extra"]]
+    else:
+        runner.check_resumable(url, study_name, ablation, base)
+        plans = workers.plan(args.workers, args.gpus, workers.available_cores())
+        if len(plans) > 1 or args.gpus:
+            workers.become(plans[0])  # before preflight initialises TensorFlow with this worker's threads
+        # Started now so their TensorFlow start-up overlaps ours; each validates the command again itself.
+        extra = workers.start([*worker_command(), *workers.without_worker_options(args.argv)], plans[1:])
+        try:
+            preflight(ablation, base, seeds)
+            if ablation.design in SEARCH_DESIGNS:
+                make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
+        except BaseException:
+            workers.stop(extra)  # they would fail the same way; one error message is enough
+            raise
     command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
     study = runner.create_or_resume(url, study_name, ablation, base, command)
     try:
         counts = run_design(url, study, ablation, base, seeds, tensorboard)
-    finally:
+    except workers.RecycleWorker as reason:
+        print(f"restarting this worker to hand its memory back: {reason}", flush=True)
+        so_far = {k: carried.get("counts", {}).get(k, 0) + n for k, n in runner.OUTCOMES.items()}
+        workers.restart([*worker_command(), *workers.without_worker_options(args.argv)], extra, so_far)
+    finally:  # not reached after a restart: the new process waits for the extra workers instead
         codes = [worker.wait() for worker in extra]
+    counts = {k: carried.get("counts", {}).get(k, 0) + n for k, n in counts.items()}
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run"
           + (f" by this worker ({len(extra)} more worker(s) exited with {codes})" if extra else "")
@@ -252,6 +267,11 @@ def cmd_run(args):
           + (f" --study-name {study_name}" if study_name != ablation.name else "")
           + (f" --storage {args.storage}" if args.storage else ""))
     return 1 if counts["failed"] or any(codes) else 0
+
+
+def worker_command() -> list[str]:
+    """How to start this script again (extra workers, restarts)."""
+    return [sys.executable, str(Path(__file__).resolve())]
 
 
 def run_design(url, study, ablation, base, seeds, tensorboard) -> dict:

@@ -72,8 +72,7 @@ def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
                 measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats),
             "precision": lambda: measure.precision_and_xla(
                 measure.base_config(dataset, scale.precision_train_size, 2), scale.repeats),
-            "memory": lambda: measure.memory(
-                measure.base_config(dataset, 128, 1), scale.memory_trials),
+            "memory": lambda: measure.memory(dataset, scale, directory),
             "pruning": lambda: measure.pruning(scale, directory),
             "workers": lambda: measure.parallel_workers(dataset, scale, directory),
         }

@@ -6,7 +6,6 @@ of the (shared) machine hits every variant alike; the median over repeats is rep
 
 from __future__ import annotations
 
-import gc
 import statistics
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import tensorflow as tf
 
 import baselines
 from ablations import Ablation
-from benchmarks.machine import resident_mb, training_flops
+from benchmarks.machine import training_flops
 from driver import runner, search
 from driver.space import make_pruner, make_sampler
 from training.config import Config
@@ -47,7 +46,7 @@ class Scale:
 
 
 FULL = Scale(repeats=3, train_size=3072, epochs=3, precision_train_size=512, worker_train_size=1024,
-             worker_seeds=2, memory_trials=50, search_trials=8, search_epochs=5)
+             worker_seeds=2, memory_trials=50, search_trials=12, search_epochs=9)
 QUICK = Scale(repeats=1, train_size=128, epochs=2, precision_train_size=64, worker_train_size=64,
               worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2)
 BATCH_SIZE = 64
@@ -173,52 +172,87 @@ def fixed_cost(config: Config, repeats: int, directory: Path) -> dict:
             "target_met": medians["fixed"] <= 2.0 or medians["fixed"] / projected <= 0.10}
 
 
+def study_command(dataset: str, seeds: int, train_size: int, epochs: int, storage: str, *options) -> list[str]:
+    """`study.py run bn_placement` on the synthetic data with the `conv` model."""
+    return [sys.executable, str(REPO / "study.py"), "run", "bn_placement", "--dataset", dataset, "--epochs", str(epochs),
+            "--seeds", str(seeds), "--set", "model=conv", "--set", f"batch_size={BATCH_SIZE}",
+            "--set", f"train_size={train_size}", "--storage", storage, *options]
+
+
+def run_command(argv: list[str], directory: Path) -> float:
+    """Seconds the command took; a failure raises with the end of its output."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=directory, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv[2:4])} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def trials_of(storage: str, name: str = "bn_placement") -> list:
+    """The trained trials of a finished study, in the order they were created."""
+    from driver.storage import open_storage
+
+    trials = optuna.load_study(study_name=name, storage=open_storage(storage)).get_trials(deepcopy=False)
+    return [t for t in trials if "images_per_second" in t.user_attrs]
+
+
 def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
-    """Wall time of one ablation (bn_placement, `conv`, 1 epoch) run by `study.py run --workers 1` vs 2."""
-    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", "--dataset", dataset, "--epochs", "1",
-            "--seeds", str(scale.worker_seeds), "--set", "model=conv", "--set", f"batch_size={BATCH_SIZE}",
-            "--set", f"train_size={scale.worker_train_size}"]
-    seconds = {1: [], 2: []}
+    """Wall time of one ablation (bn_placement, `conv`, 1 epoch) run by `study.py run --workers 1` vs 2.
+
+    The trials' steady training rates (their fastest epoch after the first, from the recorded epoch
+    times) show what parallel training can gain at most: two one-core workers' summed images/s over
+    one two-core worker's. Only the rest of a trial (start-up, tracing, evaluation) can gain more.
+    """
+    seconds, rates = {1: [], 2: []}, {1: [], 2: []}
     for repeat in range(scale.repeats):
         for workers in (1, 2):
             storage = f"journal:{directory / f'workers{workers}_{repeat}.log'}"
-            started = time.perf_counter()
-            done = subprocess.run([*argv, "--storage", storage, "--workers", str(workers)], cwd=directory,
-                                  capture_output=True, text=True)
-            seconds[workers].append(time.perf_counter() - started)
-            if done.returncode != 0:
-                raise RuntimeError(f"study.py run --workers {workers} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+            argv = study_command(dataset, scale.worker_seeds, scale.worker_train_size, 2, storage,
+                                 "--workers", str(workers))
+            seconds[workers].append(run_command(argv, directory))
+            rates[workers].extend(scale.worker_train_size / min(t.user_attrs["history"]["epoch_seconds"][1:])
+                                  for t in trials_of(storage))
     one, two = median(seconds[1]), median(seconds[2])
-    cells = 3 * scale.worker_seeds
-    return {"ablation": "bn_placement", "cells": cells, "train_images_per_cell": scale.worker_train_size,
+    ratio = 2 * median(rates[2]) / median(rates[1])
+    return {"ablation": "bn_placement", "cells": 3 * scale.worker_seeds, "train_images_per_cell": scale.worker_train_size,
             "seconds": {"1_worker": one, "2_workers": two}, "repeats": {f"{k}_workers": v for k, v in seconds.items()},
             "speed_up": one / two, "target_met": one / two >= 1.6,
-            "note": "whole command, process start-up, validation and recording included"}
+            "trial_images_per_second": {"1_worker": median(rates[1]), "2_workers": median(rates[2])},
+            "training_rate_ratio": ratio,
+            "note": "whole command, process start-up, validation and recording included; training_rate_ratio: "
+                    "summed steady training rate of two one-core workers over one two-core worker's"}
 
 
-def memory(config: Config, trials: int) -> dict:
-    """Resident memory after each of ``trials`` consecutive trials in this process."""
-    resident = []
-    for seed in range(trials):
-        train(config.replace(seed=seed % 3), log=quiet)
-        gc.collect()
-        resident.append(resident_mb())
-    growth = resident[-1] - resident[0]
-    half = len(resident) // 2
-    return {"trials": trials, "model": config.model, "train_images": config.train_size,
-            "rss_mb_after_first": resident[0], "rss_mb_after_last": resident[-1], "rss_mb_peak": max(resident),
-            "growth_mb": growth, "growth_mb_per_trial_second_half": (resident[-1] - resident[half]) / max(len(resident) - 1 - half, 1),
-            "rss_mb": resident, "target_met": growth <= 100.0,
-            "gpu_memory": "not measured: no GPU" if not tf.config.list_physical_devices("GPU") else "not measured"}
+def memory(dataset: str, scale: Scale, directory: Path) -> dict:
+    """Resident memory after each of ``memory_trials`` trials of one `study.py run` (one worker, default
+    --recycle-mb), from the per-trial record; and TensorFlow's leak per trial within one process."""
+    storage = f"journal:{directory / 'memory.log'}"
+    seeds = -(-scale.memory_trials // 3)  # bn_placement has three levels
+    seconds = run_command(study_command(dataset, seeds, 128, 1, storage), directory)
+    trials = trials_of(storage)
+    resident = [t.user_attrs["process"]["rss_mb"] for t in trials]
+    restarts = sum(t.user_attrs["process"]["process_trial"] == 1 for t in trials) - 1
+    leaks = [b.user_attrs["process"]["rss_mb"] - a.user_attrs["process"]["rss_mb"] for a, b in zip(trials, trials[1:])
+             if b.user_attrs["process"]["process_trial"] > 2]  # a process's first two trials still warm up
+    growth = max(resident) - resident[0]
+    return {"trials": len(trials), "model": "conv", "train_images": 128, "seconds": seconds,
+            "rss_mb_after_first": resident[0], "rss_mb_peak": max(resident), "growth_mb": growth,
+            "restarts": restarts, "leak_mb_per_trial": median(leaks) if leaks else None, "rss_mb": resident,
+            "target_met": growth <= 100.0,
+            "gpu_memory": "not measured: no GPU" if not tf.config.list_physical_devices("GPU") else
+            "handed back with the process at each restart (not measured)"}
+
+
+PRUNERS = ("median", "successive_halving", "hyperband")
 
 
 def pruning(scale: Scale, directory: Path) -> dict:
-    """The same random learning-rate search (same seed, same trials) without and with pruners."""
+    """The same random learning-rate search (same seed, same trials) without and with each pruner."""
     base = Config(dataset="digits", model="baseline1", epochs=scale.search_epochs, batch_size=32, bn_momentum=0.9)
     ablation = Ablation(question="benchmark: learning-rate search", base={}, design="search",
                         search_space={"learning_rate": ("log", 1e-5, 3e-1)}, n_trials=scale.search_trials)
     searches = {}
-    for pruner in ("none", "median", "hyperband"):
+    for pruner in ("none", *PRUNERS):
         study = optuna.create_study(storage=f"sqlite:///{directory / f'pruning_{pruner}.db'}", direction="maximize",
                                     sampler=make_sampler("random", ablation.search_space, seed=0),
                                     pruner=make_pruner(pruner))
@@ -232,7 +266,7 @@ def pruning(scale: Scale, directory: Path) -> dict:
             "seconds": time.perf_counter() - started,
         }
     unpruned = searches["none"]
-    for pruner in ("median", "hyperband"):
+    for pruner in PRUNERS:
         found = searches[pruner]
         found["best_minus_unpruned_pp"] = 100 * (found["best_val_accuracy"] - unpruned["best_val_accuracy"])
         found["epoch_fraction"] = found["epochs_trained"] / unpruned["epochs_trained"]

@@ -26,6 +26,7 @@ from optuna.trial import TrialState
 from ablations import Ablation
 from driver.space import cell_distributions, suggest
 from driver.storage import StorageError, exists, open_storage
+from driver.workers import MEMORY
 from training.config import Config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -221,10 +222,11 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
     With ``tensorboard`` every trial writes TensorBoard logs under ``tensorboard/STUDY/trial-N``."""
     distributions = cell_distributions(ablation.spec())
     fail_stale_trials(study, log=log)
-    added = enqueue_missing(study, cells)
+    enqueue_missing(study, cells)
     total = len(cells)
     done = _count(study, cells, TrialState.COMPLETE)
-    log(f"study {study.study_name}: {total} cells, {done} already done, {added} to run")
+    waiting = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+    log(f"study {study.study_name}: {total} cells, {done} already done, {waiting} waiting to run")
     counts = new_counts()
     started = time.perf_counter()
     while study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
@@ -245,6 +247,7 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
         ran = sum(counts.values())
         remaining = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
         log(f"{prefix}{outcome}; {ran} run in {elapsed:.0f} s, about {elapsed / ran * remaining:.0f} s to go")
+        MEMORY.check()  # between trials: may raise RecycleWorker, to restart this process
     return counts
 
 
@@ -270,13 +273,25 @@ def new_counts() -> dict:
     return {"completed": 0, "diverged": 0, "pruned": 0, "failed": 0}
 
 
+OUTCOMES = new_counts()  # every trial this process ran, whichever loop ran it (carried over a restart)
+
+
 def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log, backup_dir=None,
               fixed: dict | None = None, prune: bool = False, tensorboard: Path | None = None,
               callbacks=()) -> str:
     """Train one trial: params drawn from ``distributions`` (enqueued cells get theirs back), the rest
     from ``base`` and ``fixed``. Records the result, the pruning or the error; returns the outcome.
     ``callbacks`` are extra Keras callbacks (the benchmark times epochs with one).
+
     """
+    outcome = _train_and_record(study, trial, base, distributions, prefix, log, backup_dir, fixed, prune,
+                                tensorboard, callbacks)
+    OUTCOMES[outcome] += 1
+    return outcome
+
+
+def _train_and_record(study, trial, base, distributions, prefix, log, backup_dir, fixed, prune, tensorboard,
+                      callbacks) -> str:
     from training.trainer import train
 
     trial.set_user_attr("worker", {**hardware(), "pid": os.getpid(), "started": time.time()})
@@ -297,6 +312,7 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
         study.tell(trial, state=TrialState.FAIL)
         raise
     except Exception as error:  # one bad cell must not stop the study; the error is kept on the trial
+        trial.set_user_attr("process", MEMORY.record())
         trial.set_user_attr("error", f"{type(error).__name__}: {error}")
         trial.set_user_attr("traceback", traceback.format_exc()[-4000:])
         study.tell(trial, state=TrialState.FAIL)
@@ -304,6 +320,7 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
         return "failed"
     pruned_at = pruning[0].pruned_at if pruning else None
     try:
+        trial.set_user_attr("process", MEMORY.record())  # this process's trial count and memory after it
         for key, value in result.to_dict().items():
             trial.set_user_attr(key, value)
         if pruned_at is not None:  # its partial history is kept; Optuna takes the last reported value

@@ -17,6 +17,7 @@ from optuna.trial import TrialState
 
 from ablations import Ablation
 from driver.runner import (cell_key, describe_cell, fail_stale_trials, new_counts, run_cells, run_trial)
+from driver.workers import MEMORY
 from driver.space import distribution, make_pruner, make_sampler
 from driver.storage import open_storage
 from training.config import Config
@@ -71,6 +72,7 @@ def run_search(study: optuna.Study, ablation: Ablation, base: Config, variant: d
         outcome = run_trial(study, trial, base, space, prefix, log, fixed=variant, prune=prune, tensorboard=tensorboard)
         counts[outcome] += 1
         failures_in_a_row = failures_in_a_row + 1 if outcome == "failed" else 0
+        MEMORY.check()  # between trials: may raise RecycleWorker, to restart this process
     if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
         log(f"[{label}] {failures_in_a_row} trials failed in a row; stopping this search "
             "(see their errors with study.py status)")

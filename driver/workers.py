@@ -10,8 +10,11 @@ there are enough) and, with ``--gpus``, one GPU through CUDA_VISIBLE_DEVICES.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
 import subprocess
+import sys
 
 OPTIONS = ("--workers", "--gpus")  # removed from the command line of the extra workers
 
@@ -26,6 +29,18 @@ def worker_count(text: str) -> int:
     if count < 1:
         raise argparse.ArgumentTypeError(f"{count} must be at least 1 (1 = this process only)")
     return count
+
+
+def megabytes(text: str) -> float:
+    """argparse type of --recycle-mb: a number of megabytes >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes, for example --recycle-mb 200 "
+                                         "(0 = never restart)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 0 (0 = never restart a worker)")
+    return value
 
 
 def gpu_list(text: str) -> list[int]:
@@ -100,3 +115,85 @@ def without_worker_options(argv: list[str]) -> list[str]:
         elif not arg.startswith(tuple(option + "=" for option in OPTIONS)):
             kept.append(arg)
     return kept
+
+
+# Recycling. TensorFlow keeps a few MB of native memory per model.fit however the session is cleared
+# (benchmarks/ measures it), so a long study would grow a worker by gigabytes. A worker therefore
+# re-executes itself between trials once its memory grew past a limit; everything it knows is in the
+# storage, so the fresh process simply resumes the study, and the same PID keeps the children.
+RECYCLED_ENV = "ABLATION_RECYCLED"  # JSON set on a re-executed worker: its extra workers' PIDs, counts so far
+DEFAULT_RECYCLE_MB = 100
+
+
+class RecycleWorker(BaseException):
+    """Raised after a trial is recorded when this worker should restart. A BaseException, so that no
+    ``except Exception`` in a trial loop takes it for a failed trial."""
+
+
+class MemoryWatch:
+    """Resident memory of this process after each of its trials, against its first trial's."""
+
+    def __init__(self, limit_mb: float = 0):
+        self.reset(limit_mb)
+
+    def reset(self, limit_mb: float) -> None:
+        """Start over with a new limit (0 = never restart)."""
+        self.limit_mb, self.trials, self.first_mb = limit_mb, 0, None
+
+    def record(self) -> dict:
+        """Count a finished trial; its number in this process and the resident memory now."""
+        self.trials += 1
+        rss = resident_mb()
+        self.first_mb = rss if self.first_mb is None else self.first_mb
+        return {"process_trial": self.trials, "rss_mb": round(rss, 1)}
+
+    def check(self) -> None:
+        """Raise RecycleWorker if one more trial would likely take memory past the limit (0 = never)."""
+        if not self.limit_mb or self.trials < 2:
+            return
+        growth = resident_mb() - self.first_mb
+        per_trial = max(growth, 0.0) / (self.trials - 1)
+        if growth + per_trial > self.limit_mb:
+            raise RecycleWorker(f"resident memory grew {growth:.0f} MB over {self.trials} trials (limit "
+                                f"{self.limit_mb:g} MB, --recycle-mb)")
+
+
+MEMORY = MemoryWatch()  # one per process: the trial loops record into it; `study.py run` sets a limit
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux /proc; elsewhere the peak so far, from getrusage)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB elsewhere
+
+
+def recycled() -> dict:
+    """What a re-executed worker carried over: {"extra": [PIDs], "counts": {...}}, or {} in a fresh one."""
+    return json.loads(os.environ.get(RECYCLED_ENV, "{}"))
+
+
+def restart(command: list[str], extra: list, counts: dict) -> None:
+    """Replace this process by a fresh run of ``command``; it waits for ``extra`` and adds ``counts``."""
+    os.environ[RECYCLED_ENV] = json.dumps({"extra": [worker.pid for worker in extra], "counts": counts})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(command[0], command)
+
+
+class Adopted:
+    """An extra worker started by this process before it was re-executed (a child, known by PID)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def wait(self) -> int:
+        return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+
+    def terminate(self) -> None:
+        os.kill(self.pid, signal.SIGTERM)

@@ -71,11 +71,27 @@ def test_bad_performance_knobs_are_refused(changes, named):
 
 @pytest.mark.parametrize("option, message", [
     (["--workers", "0"], "0 must be at least 1"), (["--workers", "two"], "'two' is not a whole number"),
-    (["--gpus", "0,a"], "not a list of GPU indices"), (["--gpus", "1,1"], "lists a GPU twice")])
+    (["--gpus", "0,a"], "not a list of GPU indices"), (["--gpus", "1,1"], "lists a GPU twice"),
+    (["--recycle-mb", "-5"], "must be at least 0"), (["--recycle-mb", "lots"], "'lots' is not a number of megabytes")])
 def test_bad_worker_options_exit_2(option, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         study.main(["run", "bn_placement", *option])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_memory_watch_asks_for_a_restart_before_the_limit_is_crossed():
+    watch = workers.MemoryWatch(limit_mb=40)
+    assert watch.record()["process_trial"] == 1
+    watch.record()
+    watch.check()  # no growth to speak of
+    ballast = b"\x01" * (64 << 20)  # 64 MB really resident, as a leak would be
+    assert watch.record()["rss_mb"] >= watch.first_mb + 60
+    with pytest.raises(workers.RecycleWorker, match="limit 40 MB"):
+        watch.check()
+    never = workers.MemoryWatch(limit_mb=0)
+    never.first_mb, never.trials = 0.0, 5  # as if it had grown by all this process's memory
+    never.check()
+    del ballast
 
 
 def test_workers_share_the_cores_and_get_one_gpu_each():
@@ -102,17 +118,18 @@ def test_a_started_worker_sees_its_gpu_threads_and_cores(capfd):
 
 
 def test_quick_benchmark_writes_the_measurements_asked_for(tmp_path):
-    """The smoke test runs the in-process measurements; the worker and pruning runs (several study.py
-    processes, minutes on 2 cores) are left to `make bench`, whose last results the next test renders."""
+    """The smoke test runs the in-process measurements; the worker, memory and pruning runs (study.py
+    processes and searches, minutes on 2 cores) are left to `make bench`, whose last results the next
+    test renders."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    only = ("throughput", "fixed_cost", "memory", "precision", "pipeline")
+    only = ("throughput", "fixed_cost", "precision", "pipeline")
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", ",".join(only), "--out",
                            str(tmp_path)], cwd=REPO, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((tmp_path / "latest.json").read_text())
     for key in only:
         assert key in results and results["seconds"][key] > 0
-    assert "workers" not in results and "pruning" not in results
+    assert not {"workers", "memory", "pruning"} & set(results)
     assert results["machine"]["gpus"] == "no GPU" and results["machine"]["matmul_peak_gflops"] > 0
     assert results["throughput"]["images_per_second"]["trainer"] > 0
     text = (tmp_path / "latest.md").read_text()

@@ -61,16 +61,34 @@ def test_three_workers_share_one_postgres_study(postgres_url, tmp_path):
     assert sum(out.count("completed;") for out in outputs) == len(CELLS)
 
 
-def test_two_workers_share_one_journal_file(tmp_path):
+def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
+    """One command with --workers 2 (the second worker started by the first) and a memory limit so low
+    that workers restart themselves between trials whenever their memory grew: each cell is still
+    trained exactly once, worker 0 waits for the other one across its own restarts, and its final
+    counts add up over its restarts."""
     storage = f"journal:{tmp_path / 'study.log'}"
-    workers = start_workers(2, storage, tmp_path)
-    outputs = [w.communicate(timeout=600)[0] for w in workers]
-    assert [w.returncode for w in workers] == [0, 0], tails(workers, outputs)
+    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--storage", storage,
+            "--workers", "2", "--recycle-mb", "1"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    worker_0 = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = worker_0.communicate(timeout=600)[0]
+    assert worker_0.returncode == 0, tails([worker_0], [output])
     journal = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "study.log")))
-    trials = optuna.load_study(study_name="bn_placement", storage=journal).get_trials()
-    trained = Counter((json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"])
-                      for t in trials if "test_accuracy" in t.user_attrs)
+    trials = [t for t in optuna.load_study(study_name="bn_placement", storage=journal).get_trials()
+              if "test_accuracy" in t.user_attrs]
+    trained = Counter((json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"]) for t in trials)
     assert trained == Counter(CELLS)
+    assert len({t.user_attrs["worker"]["pid"] for t in trials}) == 2  # both workers trained
+    restarts = output.count("restarting this worker to hand its memory back")
+    # A restarted process (same PID) counts its trials from 1 again (a restart after a worker's last
+    # trial finds nothing left to train, hence <=).
+    by_process = {}
+    for t in sorted(trials, key=lambda t: t.number):
+        by_process.setdefault(t.user_attrs["worker"]["pid"], []).append(t.user_attrs["process"]["process_trial"])
+    assert 1 <= sum(numbers.count(1) - 1 for numbers in by_process.values()) <= restarts, (by_process, restarts)
+    final = output.strip().splitlines()[-1]
+    assert f"finished: {len(by_process[worker_0.pid])} completed" in final, final
+    assert "by this worker (1 more worker(s) exited with [0])" in final, final
 
 
 def test_two_workers_share_one_nested_search(tmp_path):

@@ -34,7 +34,7 @@ from training.schedules import learning_rate
 class TrialResult:
     """Everything the report needs about one trained cell; JSON-safe via ``to_dict``."""
 
-    history: dict  # per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate
+    history: dict  # per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, epoch_seconds
     val_accuracy: float
     test_accuracy: float
     test_loss: float | None  # None when the model diverged to NaN
@@ -94,10 +94,12 @@ class EpochLog(keras.callbacks.Callback):
         # Read at the start: plateau callbacks change the LR at an epoch's end, for the next epoch. With a
         # schedule this is its value at the epoch's first step (Keras evaluates it at optimizer.iterations).
         self.learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self.epoch_started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         record = {k: _finite_or_none(v) for k, v in (logs or {}).items() if k != "learning_rate"}
-        self.records[epoch] = {**record, "learning_rate": self.learning_rate}
+        self.records[epoch] = {**record, "learning_rate": self.learning_rate,
+                               "epoch_seconds": time.perf_counter() - self.epoch_started}  # with validation
         if self.path is not None:  # written whole, then renamed: a kill never leaves half a file
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_suffix(".partial")
