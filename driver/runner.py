@@ -8,6 +8,7 @@ its cell is retried; a finished cell is never trained again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -115,6 +116,8 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
     stored = study.user_attrs.get("base_config")
     if stored is None:
         return  # not initialised yet (another worker is creating it, or a kill interrupted that)
+    # A knob added to Config after the study was created held its default value there.
+    stored = {**{f.name: f.default for f in dataclasses.fields(Config)}, **stored}
     spec, stored_spec = ablation.spec(), study.user_attrs.get("ablation", {})
     same_design = all(stored_spec.get(key, spec[key]) == spec[key] for key in ("factors", "search_space", "stages"))
     if stored != base.to_dict() or not same_design:

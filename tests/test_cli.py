@@ -85,6 +85,20 @@ def test_resume_with_a_different_base_is_refused(finished_study, capsys):
     assert len(load(finished_study).trials) == before
 
 
+def test_a_study_from_before_a_knob_existed_resumes(finished_study, tmp_path, capsys):
+    """A Config field added after the study was created (here: one removed from its record) held its
+    default there, so the same command resumes it instead of calling the set-up different."""
+    db = tmp_path / "old.db"
+    db.write_bytes(finished_study.read_bytes())
+    old = load(db)
+    base = dict(old.user_attrs["base_config"])
+    del base["steps_per_execution"]  # at its default in TINY
+    old.set_user_attr("base_config", base)
+    before = len(old.trials)
+    assert run_cli("run", "bn_placement", *TINY, "--storage", f"sqlite:///{db}") == 0
+    assert "6 already done, 0 waiting to run" in capsys.readouterr().out and len(load(db).trials) == before
+
+
 def test_list_and_show(capsys):
     assert run_cli("list") == 0
     out = capsys.readouterr().out
