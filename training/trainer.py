@@ -29,6 +29,10 @@ from training.data import Data, load_data, noisy_labels
 from training.optimizers import create_optimizer
 from training.schedules import learning_rate
 
+# Every trial builds a new model, whose predict function traces once per batch shape: TensorFlow calls
+# that "excessive retracing" and warns in every study's output, though nothing is wrong.
+tf.get_logger().addFilter(lambda record: "triggered tf.function retracing" not in record.getMessage())
+
 
 @dataclass
 class TrialResult:
