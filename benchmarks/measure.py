@@ -210,7 +210,7 @@ def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
             argv = study_command(dataset, scale.worker_seeds, scale.worker_train_size, 2, storage,
                                  "--workers", str(workers))
             seconds[workers].append(run_command(argv, directory))
-            rates[workers].extend(scale.worker_train_size / min(t.user_attrs["history"]["epoch_seconds"][1:])
+            rates[workers].extend(scale.worker_train_size / min(t.user_attrs["extra"]["epoch_seconds"][1:])
                                   for t in trials_of(storage))
     one, two = median(seconds[1]), median(seconds[2])
     ratio = 2 * median(rates[2]) / median(rates[1])

@@ -38,7 +38,7 @@ tf.get_logger().addFilter(lambda record: "triggered tf.function retracing" not i
 class TrialResult:
     """Everything the report needs about one trained cell; JSON-safe via ``to_dict``."""
 
-    history: dict  # per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate, epoch_seconds
+    history: dict  # per epoch: loss, accuracy, val_loss, val_accuracy, learning_rate
     val_accuracy: float
     test_accuracy: float
     test_loss: float | None  # None when the model diverged to NaN
@@ -52,7 +52,8 @@ class TrialResult:
     images_per_second: float  # training images processed per second of model.fit
     diverged: bool
     split_fingerprint: str
-    extra: dict = field(default_factory=dict)  # label_noise_flipped: share of training labels flipped
+    extra: dict = field(default_factory=dict)  # label_noise_flipped: share of training labels flipped;
+    # setup_seconds, evaluate_seconds, epoch_seconds (each epoch this process trained, with validation)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,7 +91,7 @@ class EpochLog(keras.callbacks.Callback):
     def __init__(self, epochs, prefix="", log=print, path=None):
         super().__init__()
         self.epochs, self.prefix, self.log, self.path = epochs, prefix, log, path
-        self.records = {}
+        self.records, self.seconds = {}, {}  # seconds: epochs trained by this process only
         if path is not None and path.is_file():
             self.records = {int(k): v for k, v in json.loads(path.read_text()).items()}
 
@@ -102,8 +103,8 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         record = {k: _finite_or_none(v) for k, v in (logs or {}).items() if k != "learning_rate"}
-        self.records[epoch] = {**record, "learning_rate": self.learning_rate,
-                               "epoch_seconds": time.perf_counter() - self.epoch_started}  # with validation
+        self.records[epoch] = {**record, "learning_rate": self.learning_rate}
+        self.seconds[epoch] = time.perf_counter() - self.epoch_started  # with its validation pass
         if self.path is not None:  # written whole, then renamed: a kill never leaves half a file
             self.path.parent.mkdir(parents=True, exist_ok=True)
             partial = self.path.with_suffix(".partial")
@@ -162,7 +163,8 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     labels = list(range(data.num_classes))
     matrix = confusion_matrix(data.y_test, predictions, labels=labels)
     per_class = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
-    timings = dict(setup_seconds=setup_seconds, evaluate_seconds=time.perf_counter() - evaluate_started)
+    timings = dict(setup_seconds=setup_seconds, evaluate_seconds=time.perf_counter() - evaluate_started,
+                   epoch_seconds=[epoch_log.seconds[epoch] for epoch in sorted(epoch_log.seconds)])
     return TrialResult(
         history=history, val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=test_loss,
         confusion_matrix=matrix.tolist(), per_class_accuracy=per_class, class_names=list(data.class_names),
