@@ -3,11 +3,13 @@
 Augmentation is vectorised over a whole batch and applied to training batches only, in one of two
 places (``Config.augment_in``, resolved by ``augment_in``): the tf.data pipeline
 (``training.trainer.pipeline``, which never augments validation or test data) or the model's training
-step (``AugmentingModel``, so on a GPU it runs there; evaluate and predict never augment). Both apply
-the same ``batch_augmenter(config)``. Every step maps a batch
-``(images, one-hot labels)`` to a batch of the same shapes; mixup and cutmix also mix the labels, so
-they stay soft labels that sum to one. Each step draws from its own Keras SeedGenerator seeded from
-``config.seed``, so a cell's augmentations are the same every time it runs.
+step (``AugmentingModel``, so with a GPU it runs there; evaluate and predict never augment). Both apply
+the same ``batch_augmenter(config)``. Every step maps a batch ``(images, one-hot labels)`` to a batch of
+the same shapes; mixup and cutmix also mix the labels, so they stay soft labels that sum to one. Each
+step draws from its own Keras SeedGenerator seeded from ``config.seed``, so a cell's augmentations are
+the same every time it runs, and the same in both places: same layers, seeds and batch order. (A trial
+resumed from its checkpoint restarts the generators from the seed in both places: their state is not
+saved with the weights.)
 
 The strengths are fixed constants, cited below, so a level name means the same in every study.
 """
@@ -116,8 +118,7 @@ class AugmentingModel(keras.Model):
         # for the network itself.
         super().__init__(name=network.name, dtype=network.dtype_policy)
         self.network, self.augment = network, augment
-        self._convert_input_args = False  # as a Functional model: the network casts its inputs itself
-        self.built = network.built
+        self.built = True  # its weights are the built network's: BackupAndRestore loads them before fit builds
 
     def call(self, inputs, training=None):
         return self.network(inputs, training=training)
