@@ -51,6 +51,7 @@ QUICK = Scale(repeats=1, train_size=128, epochs=2, precision_train_size=64, work
               worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2)
 BATCH_SIZE = 64
 MNIST_TRIAL_IMAGES = 51_000 * 10  # training images x epochs of a conv trial on MNIST (see fixed_cost)
+AUGMENTATION = "flip+shift+cutout"  # the augmentations timed in the pipeline and in the train step
 PRECISIONS = (("float32", False), ("mixed_bfloat16", False), ("mixed_float16", False), ("float32", True))
 
 
@@ -99,11 +100,13 @@ def median(values) -> float:
 
 
 def throughput(config: Config, repeats: int, peak_flops: float) -> dict:
-    """Steady images/s of our trainer (default knobs, and one batch per execution) vs a hand-written fit."""
+    """Steady images/s of our trainer (default knobs, and one batch per execution) vs a hand-written fit,
+    and of the trainer augmenting in the tf.data pipeline vs in the model's train step."""
     data = load_data(config)
-    single = config.replace(steps_per_execution=1)
-    runs = {"trainer": lambda timer: train(config, data=data, log=quiet, callbacks=[timer]),
-            "trainer_steps_per_execution_1": lambda timer: train(single, data=data, log=quiet, callbacks=[timer]),
+    variants = {"trainer": config, "trainer_steps_per_execution_1": config.replace(steps_per_execution=1),
+                **{f"augmented_in_{place}": config.replace(augmentation=AUGMENTATION, augment_in=place)
+                   for place in ("pipeline", "train_step")}}
+    runs = {**{name: _trainer_run(variant, data) for name, variant in variants.items()},
             "plain_fit": lambda timer: plain_fit(config, data, timer)}
     rates = {name: [] for name in runs}
     for _ in range(repeats):
@@ -120,10 +123,17 @@ def throughput(config: Config, repeats: int, peak_flops: float) -> dict:
         "images_per_second": medians, "repeats": rates,
         "ratio_trainer_to_plain_fit": medians["trainer"] / medians["plain_fit"],
         "ratio_single_step_trainer_to_plain_fit": medians["trainer_steps_per_execution_1"] / medians["plain_fit"],
+        "augmentation": AUGMENTATION,
+        "ratio_augmented_in_train_step_to_pipeline": medians["augmented_in_train_step"] / medians["augmented_in_pipeline"],
         "training_flops_per_image": flops,
         "fraction_of_matmul_peak": {name: rate * flops / peak_flops for name, rate in medians.items()},
         "note": "steady rate: the fastest epoch after the first (which traces the graph), with its validation pass",
     }
+
+
+def _trainer_run(config: Config, data):
+    """One timed trial of our trainer with ``config``."""
+    return lambda timer: train(config, data=data, log=quiet, callbacks=[timer])
 
 
 def plain_fit(config: Config, data, timer: EpochTimer) -> None:

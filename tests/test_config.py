@@ -22,6 +22,7 @@ STRING_KNOBS = [
     ("reduce_lr_monitor", C.MONITORS),
     ("lr_schedule", C.LR_SCHEDULES),
     ("label_noise_kind", C.LABEL_NOISE_KINDS),
+    ("augment_in", C.AUGMENT_IN),
 ]
 
 

@@ -131,9 +131,11 @@ def test_quick_benchmark_writes_the_measurements_asked_for(tmp_path):
         assert key in results and results["seconds"][key] > 0
     assert not {"workers", "memory", "pruning"} & set(results)
     assert results["machine"]["gpus"] == "no GPU" and results["machine"]["matmul_peak_gflops"] > 0
-    assert results["throughput"]["images_per_second"]["trainer"] > 0
+    rates = results["throughput"]["images_per_second"]
+    assert rates["trainer"] > 0 and rates["augmented_in_pipeline"] > 0 and rates["augmented_in_train_step"] > 0
     text = (tmp_path / "latest.md").read_text()
     assert "| 7. input pipeline overhead |" in text and "| 3. parallel workers" not in text
+    assert "| 1. augmentation `flip+shift+cutout`: in the tf.data pipeline vs in the train step |" in text
 
 
 def test_the_table_renders_every_measurement_of_the_last_full_run():

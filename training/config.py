@@ -26,6 +26,12 @@ REGULARIZERS = ("none", "l1", "l2", "l1l2")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 # In the order they are applied to a batch; see Config.augmentation.
 AUGMENTATIONS = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix")
+# The ones that compile under XLA (jit_compile=True) in the train step. shift, zoom and rotation use
+# TensorFlow's ImageProjectiveTransformV3 (Keras then silently trains the whole model without XLA), mixup and
+# cutmix its StatelessRandomGammaV3 for their Beta draws (the first training step fails): neither op has an
+# XLA kernel (checked on CPU by tests/test_augment.py).
+XLA_AUGMENTATIONS = ("flip", "cutout")
+AUGMENT_IN = ("auto", "pipeline", "train_step")  # where augmentation runs; see Config.augment_in
 LABEL_NOISE_KINDS = ("symmetric", "class_dependent")
 LR_SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle", "plateau")
 WARMUP_SCHEDULES = ("warmup_cosine", "one_cycle")  # the schedules whose LR rises for warmup_epochs
@@ -50,6 +56,10 @@ class Config:
     # Training batches only, e.g. "none", "flip+shift+zoom", "cutout+mixup": names from AUGMENTATIONS
     # joined by "+" in that order (the order they are applied); strengths in training/augment.py.
     augmentation: str = "none"
+    # Where augmentation runs: "pipeline" (tf.data, on the CPU, overlapping training through prefetch: best
+    # without a GPU), "train_step" (inside the model's training step, on the GPU when there is one) or
+    # "auto" (train_step when TensorFlow sees a GPU, unless jit_compile cannot compile a step; else pipeline).
+    augment_in: str = "auto"
     label_noise: float = 0.0  # share of training labels flipped to another class, in [0, 1)
     label_noise_kind: str = "symmetric"  # symmetric: any other class; class_dependent: class k -> k+1 mod K
     # model
@@ -100,6 +110,7 @@ class Config:
         _check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
         _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _check_choice("label_noise_kind", self.label_noise_kind, LABEL_NOISE_KINDS)
+        _check_choice("augment_in", self.augment_in, AUGMENT_IN)
         dropout_rates(self.dropout, blocks=1)  # validates the grammar
         augmentation_steps(self.augmentation)  # validates the grammar
         _check_range("label_noise", self.label_noise, 0.0, 1.0, inclusive=False, low_inclusive=True)
@@ -129,6 +140,7 @@ class Config:
         if self.jit_compile and self.deterministic:  # Keras would silently train without XLA
             raise ConfigError("jit_compile=True cannot be combined with deterministic=True (XLA is off under "
                               "TensorFlow op determinism); set one of them to false")
+        _check_xla_augmentation(self)
 
     def replace(self, **changes) -> "Config":
         """A copy with some fields changed; unknown keys fail with the list of valid ones."""
@@ -212,6 +224,17 @@ def augmentation_steps(text: str) -> tuple[str, ...]:
         raise ConfigError(f"augmentation={text!r}: name each augmentation once, in the order they are applied "
                           f"({', '.join(AUGMENTATIONS)}); write {canonical!r}")
     return steps
+
+
+def _check_xla_augmentation(config: Config) -> None:
+    """Refuse what would fail at the first training step: an XLA-compiled train step cannot augment with
+    steps that have no XLA kernel. ("auto" never puts such steps in the train step.)"""
+    blocked = [name for name in augmentation_steps(config.augmentation) if name not in XLA_AUGMENTATIONS]
+    if config.augment_in == "train_step" and config.jit_compile and blocked:
+        raise ConfigError(
+            f"augment_in='train_step' with jit_compile=True cannot compile augmentation={config.augmentation!r}: "
+            f"{', '.join(blocked)} {'has' if len(blocked) == 1 else 'have'} no XLA kernel (only "
+            f"{', '.join(XLA_AUGMENTATIONS)} do); set augment_in='pipeline' (or 'auto'), or jit_compile=false")
 
 
 def _check_type(name, value, kind):

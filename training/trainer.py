@@ -22,8 +22,8 @@ from scipy.special import log_softmax
 from sklearn.metrics import confusion_matrix
 
 import baselines
-from training.augment import batch_augmenter
 from baselines.cost import parameters
+from training.augment import augment_in, batch_augmenter, with_augmentation
 from training.config import Config
 from training.data import Data, load_data, noisy_labels
 from training.optimizers import create_optimizer
@@ -138,7 +138,7 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()  # process-wide; cannot be switched off again
-    model = build_model(config, data)
+    model = with_augmentation(build_model(config, data), config)
     y_train = noisy_labels(data.y_train, data.num_classes, config)
     compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
@@ -199,7 +199,8 @@ def compile_model(model: keras.Model, config: Config, steps_per_epoch: int) -> N
 
 def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.Dataset:
     """Batches of (images, one-hot labels) from memory, upsampled per batch if input_scale > 1; when
-    training, shuffled by the seed and augmented. Validation and test batches are never augmented."""
+    training, shuffled by the seed and, unless the model's train step augments them (augment_in),
+    augmented. Validation and test batches are never augmented."""
     dataset = tf.data.Dataset.from_tensor_slices((x, y))
     if training:
         dataset = dataset.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
@@ -211,7 +212,7 @@ def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.
         return images, tf.one_hot(labels, num_classes)
 
     dataset = dataset.batch(config.batch_size).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-    augment = batch_augmenter(config) if training else None
+    augment = batch_augmenter(config) if training and augment_in(config) == "pipeline" else None
     if augment is not None:  # one batch at a time: the seed generators then advance in batch order
         dataset = dataset.map(augment)
     return dataset.prefetch(tf.data.AUTOTUNE)
