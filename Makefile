@@ -20,8 +20,9 @@ demo: $(STAMP)
 	$(PY) study.py run $(DEMO)
 	$(PY) study.py report bn_placement --study-name demo
 
+# Two test processes: many tests wait on subprocesses, start-up and graph tracing, which overlap well.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 bench: $(STAMP)  # about 10 minutes on 2 cores; writes benchmarks/results/latest.json and latest.md
 	$(PY) -m benchmarks
