@@ -27,7 +27,7 @@ import itertools
 import pkgutil
 from dataclasses import dataclass, field, replace
 
-from training.config import FIELD_TYPES, Config, ConfigError, check_keys
+from training.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys
 
 DESIGNS = ("ofat", "grid", "search", "nested", "chained")
 SEARCH_DESIGNS = ("search", "nested")
@@ -73,8 +73,8 @@ class Ablation:
             object.__setattr__(self, "factors", staged)
         _check_count("seeds", self.seeds)
         _check_count("n_trials", self.n_trials)
-        _check_choice("sampler", self.sampler, SAMPLERS)
-        _check_choice("pruner", self.pruner, PRUNERS)
+        check_choice("sampler", self.sampler, SAMPLERS, error=AblationError)
+        check_choice("pruner", self.pruner, PRUNERS, error=AblationError)
         if self.design == "search" and self.factors:
             raise AblationError("design='search' has no factors (it searches `search_space` only); "
                                 "use design='nested' to search per level of factors")
@@ -206,11 +206,6 @@ def load(name: str) -> Ablation:
 def _check_count(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise AblationError(f"{name}={value!r} must be an integer >= 1")
-
-
-def _check_choice(name, value, allowed):
-    if value not in allowed:
-        raise AblationError(f"{name}={value!r} is not known; choose one of: {', '.join(allowed)}")
 
 
 def is_range(spec) -> bool:

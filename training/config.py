@@ -100,17 +100,17 @@ class Config:
         for field in fields(self):
             _check_type(field.name, getattr(self, field.name), field.type)
         _check_dataset(self.dataset)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_choice("bn", self.bn, BN_PLACEMENTS)
-        _check_choice("normalization", self.normalization, NORMALIZATIONS)
-        _check_choice("activation", self.activation, ACTIVATIONS)
-        _check_choice("initializer", self.initializer, INITIALIZERS)
-        _check_choice("regularizer", self.regularizer, REGULARIZERS)
-        _check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
-        _check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
-        _check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
-        _check_choice("label_noise_kind", self.label_noise_kind, LABEL_NOISE_KINDS)
-        _check_choice("augment_in", self.augment_in, AUGMENT_IN)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("bn", self.bn, BN_PLACEMENTS)
+        check_choice("normalization", self.normalization, NORMALIZATIONS)
+        check_choice("activation", self.activation, ACTIVATIONS)
+        check_choice("initializer", self.initializer, INITIALIZERS)
+        check_choice("regularizer", self.regularizer, REGULARIZERS)
+        check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
+        check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_choice("label_noise_kind", self.label_noise_kind, LABEL_NOISE_KINDS)
+        check_choice("augment_in", self.augment_in, AUGMENT_IN)
         dropout_rates(self.dropout, blocks=1)  # validates the grammar
         augmentation_steps(self.augmentation)  # validates the grammar
         _check_range("label_noise", self.label_noise, 0.0, 1.0, inclusive=False, low_inclusive=True)
@@ -135,7 +135,7 @@ class Config:
         for name in ("reg_strength", "min_delta"):
             _check_at_least(name, getattr(self, name), 0.0)
         # performance
-        _check_choice("precision", self.precision, PRECISIONS)
+        check_choice("precision", self.precision, PRECISIONS)
         _check_at_least("steps_per_execution", self.steps_per_execution, 1)
         if self.jit_compile and self.deterministic:  # Keras would silently train without XLA
             raise ConfigError("jit_compile=True cannot be combined with deterministic=True (XLA is off under "
@@ -243,9 +243,10 @@ def _check_type(name, value, kind):
         raise ConfigError(f"{name}={value!r} has type {type(value).__name__}; {name} takes a {kind}")
 
 
-def _check_choice(name, value, allowed):
+def check_choice(name, value, allowed, error=ConfigError):
+    """Refuse a value outside ``allowed``, naming them (ablations raise their own error class)."""
     if value not in allowed:
-        raise ConfigError(f"{name}={value!r} is not known; choose one of: {', '.join(allowed)}")
+        raise error(f"{name}={value!r} is not known; choose one of: {', '.join(allowed)}")
 
 
 def _check_dataset(value):
