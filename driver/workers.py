@@ -19,28 +19,21 @@ import sys
 OPTIONS = ("--workers", "--gpus")  # removed from the command line of the extra workers
 
 
-def worker_count(text: str) -> int:
-    """argparse type of --workers: a whole number >= 1."""
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give how many worker processes "
-                                         "to run, for example --workers 2") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{count} must be at least 1 (1 = this process only)")
-    return count
+def number_option(convert, minimum, what: str, example: str, meaning: str):
+    """An argparse type: a number (``convert``: int or float) at least ``minimum``; errors say what it is."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}, for example {example}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} must be at least {minimum} ({meaning})")
+        return value
+    return parse
 
 
-def megabytes(text: str) -> float:
-    """argparse type of --recycle-mb: a number of megabytes >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes, for example --recycle-mb 200 "
-                                         "(0 = never restart)") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 0 (0 = never restart a worker)")
-    return value
+worker_count = number_option(int, 1, "a whole number of worker processes", "--workers 2", "1 = this process only")
+megabytes = number_option(float, 0, "a number of megabytes", "--recycle-mb 200", "0 = never restart a worker")
 
 
 def gpu_list(text: str) -> list[int]:
