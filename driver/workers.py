@@ -62,6 +62,9 @@ def plan(workers: int, gpus: list[int] | None, cores: list[int]) -> list[dict]:
                "OMP_NUM_THREADS": str(threads)}
         if gpus:
             env["CUDA_VISIBLE_DEVICES"] = str(gpus[index // workers])
+            # TensorFlow takes nearly all of a GPU's memory up front; growing on demand lets several
+            # workers share one GPU.
+            env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
         pinned = cores[index * threads:(index + 1) * threads] if total <= len(cores) else list(cores)
         plans.append({"env": env, "cores": pinned})
     return plans

@@ -100,6 +100,7 @@ def test_workers_share_the_cores_and_get_one_gpu_each():
     assert all(w["env"]["TF_NUM_INTRAOP_THREADS"] == "1" and "CUDA_VISIBLE_DEVICES" not in w["env"] for w in two)
     per_gpu = workers.plan(2, [3, 5], [0, 1, 2, 3])  # two workers on each of two GPUs
     assert [w["env"]["CUDA_VISIBLE_DEVICES"] for w in per_gpu] == ["3", "3", "5", "5"]
+    assert all(w["env"]["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" for w in per_gpu)  # two workers fit on one GPU
     assert [w["cores"] for w in per_gpu] == [[0], [1], [2], [3]]
     crowded = workers.plan(3, None, [0, 1])  # more workers than cores: one thread each, no pinning
     assert all(w["cores"] == [0, 1] and w["env"]["OMP_NUM_THREADS"] == "1" for w in crowded)
