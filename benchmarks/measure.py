@@ -46,7 +46,7 @@ class Scale:
 
 
 FULL = Scale(repeats=3, train_size=3072, epochs=3, precision_train_size=512, worker_train_size=1024,
-             worker_seeds=2, memory_trials=50, search_trials=12, search_epochs=9)
+             worker_seeds=2, memory_trials=50, search_trials=20, search_epochs=9)
 QUICK = Scale(repeats=1, train_size=128, epochs=2, precision_train_size=64, worker_train_size=64,
               worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2)
 BATCH_SIZE = 64
@@ -241,14 +241,16 @@ def memory(dataset: str, scale: Scale, directory: Path) -> dict:
     seconds = run_command(study_command(dataset, seeds, 128, 1, storage), directory)
     trials = trials_of(storage)
     resident = [t.user_attrs["process"]["rss_mb"] for t in trials]
-    restarts = sum(t.user_attrs["process"]["process_trial"] == 1 for t in trials) - 1
-    leaks = [b.user_attrs["process"]["rss_mb"] - a.user_attrs["process"]["rss_mb"] for a, b in zip(trials, trials[1:])
-             if b.user_attrs["process"]["process_trial"] > 2]  # a process's first two trials still warm up
+    starts = [i for i, t in enumerate(trials) if t.user_attrs["process"]["process_trial"] == 1]
+    processes = [resident[a:b] for a, b in zip(starts, [*starts[1:], len(trials)])]
     growth = max(resident) - resident[0]
+    tenth = max(len(resident) // 5, 1)
     return {"trials": len(trials), "model": "conv", "train_images": 128, "seconds": seconds,
             "rss_mb_after_first": resident[0], "rss_mb_peak": max(resident), "growth_mb": growth,
-            "restarts": restarts, "leak_mb_per_trial": median(leaks) if leaks else None, "rss_mb": resident,
-            "target_met": growth <= 100.0,
+            "restarts": len(processes) - 1, "trials_per_process": [len(p) for p in processes],
+            "max_growth_within_a_process_mb": max(max(p) - p[0] for p in processes),
+            "peak_first_fifth_mb": max(resident[:tenth]), "peak_last_fifth_mb": max(resident[-tenth:]),
+            "rss_mb": resident, "target_met": growth <= 100.0,
             "gpu_memory": "not measured: no GPU" if not tf.config.list_physical_devices("GPU") else
             "handed back with the process at each restart (not measured)"}
 

@@ -80,12 +80,13 @@ def _workers(results: dict) -> list[tuple]:
 
 def _memory(results: dict) -> list[tuple]:
     memory = results["memory"]
-    leak = memory["leak_mb_per_trial"]
     return [(f"4. memory over {memory['trials']} trials of one worker",
              f"RSS {memory['rss_mb_after_first']:.0f} MB after the first trial, peak {memory['rss_mb_peak']:.0f} MB "
-             f"(growth {memory['growth_mb']:+.0f} MB) with {memory['restarts']} restart(s) at --recycle-mb 100; "
-             + (f"TensorFlow keeps {leak:+.1f} MB per trial within one process; " if leak is not None else "")
-             + f"GPU memory {memory['gpu_memory']}",
+             f"(growth {memory['growth_mb']:+.0f} MB); peak of the first fifth of the trials "
+             f"{memory['peak_first_fifth_mb']:.0f} MB, of the last fifth {memory['peak_last_fifth_mb']:.0f} MB. "
+             f"{memory['restarts']} restart(s) at the default --recycle-mb "
+             f"(trials per process {', '.join(map(str, memory['trials_per_process']))}), at most "
+             f"{memory['max_growth_within_a_process_mb']:+.0f} MB within one process; GPU memory {memory['gpu_memory']}",
              "<= 100 MB", memory["target_met"])]
 
 
