@@ -122,8 +122,8 @@ DEFAULT_RECYCLE_MB = 100
 
 
 class RecycleWorker(BaseException):
-    """Raised after a trial is recorded when this worker should restart. A BaseException, so that no
-    ``except Exception`` in a trial loop takes it for a failed trial."""
+    """Raised by the trial loops between trials when this worker should restart. A BaseException, so
+    that no ``except Exception`` takes it for a failed trial."""
 
 
 class MemoryWatch:
