@@ -233,6 +233,11 @@ def cmd_run(args):
     # calling main()).
     workers.MEMORY.reset(args.recycle_mb if Path(sys.argv[0]).resolve() == Path(__file__).resolve() else 0)
     carried = workers.recycled()  # set when this worker restarted itself to hand back leaked memory
+    earlier = carried.get("counts", {})  # outcomes of this worker's processes before the restarts
+
+    def with_earlier(counts):
+        return {outcome: earlier.get(outcome, 0) + n for outcome, n in counts.items()}
+
     if carried:  # validated, pinned and with its extra workers started before the restart
         extra = [workers.Adopted(pid) for pid in carried["extra"]]
     else:
@@ -255,11 +260,11 @@ def cmd_run(args):
         counts = run_design(url, study, ablation, base, seeds, tensorboard)
     except workers.RecycleWorker as reason:
         print(f"restarting this worker to hand its memory back: {reason}", flush=True)
-        so_far = {k: carried.get("counts", {}).get(k, 0) + n for k, n in runner.OUTCOMES.items()}
-        workers.restart([*worker_command(), *workers.without_worker_options(args.argv)], extra, so_far)
+        workers.restart([*worker_command(), *workers.without_worker_options(args.argv)], extra,
+                        with_earlier(runner.OUTCOMES))
     finally:  # not reached after a restart: the new process waits for the extra workers instead
         codes = [worker.wait() for worker in extra]
-    counts = {k: carried.get("counts", {}).get(k, 0) + n for k, n in counts.items()}
+    counts = with_earlier(counts)
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run"
           + (f" by this worker ({len(extra)} more worker(s) exited with {codes})" if extra else "")

@@ -285,7 +285,6 @@ def run_trial(study, trial, base: Config, distributions: dict, prefix: str, log,
     """Train one trial: params drawn from ``distributions`` (enqueued cells get theirs back), the rest
     from ``base`` and ``fixed``. Records the result, the pruning or the error; returns the outcome.
     ``callbacks`` are extra Keras callbacks (the benchmark times epochs with one).
-
     """
     outcome = _train_and_record(study, trial, base, distributions, prefix, log, backup_dir, fixed, prune,
                                 tensorboard, callbacks)

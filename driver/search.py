@@ -17,9 +17,9 @@ from optuna.trial import TrialState
 
 from ablations import Ablation
 from driver.runner import (cell_key, describe_cell, fail_stale_trials, new_counts, run_cells, run_trial)
-from driver.workers import MEMORY
 from driver.space import distribution, make_pruner, make_sampler
 from driver.storage import open_storage
+from driver.workers import MEMORY
 from training.config import Config
 
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
