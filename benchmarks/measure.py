@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Scale:
-    """Sizes of one benchmark run; ``FULL`` stays under ~10 minutes on 2 CPU cores."""
+    """Sizes of one benchmark run; ``FULL`` takes about 20 minutes on 2 CPU cores."""
 
     repeats: int
     train_size: int  # synthetic MNIST-shaped training images (a multiple of the batch size)
@@ -198,20 +198,20 @@ def run_command(argv: list[str], directory: Path) -> float:
     return time.perf_counter() - started
 
 
-def trials_of(storage: str, name: str = "bn_placement") -> list:
-    """The trained trials of a finished study, in the order they were created."""
+def trials_of(storage: str) -> list:
+    """The trained trials of a finished bn_placement study, in the order they were created."""
     from driver.storage import open_storage
 
-    trials = optuna.load_study(study_name=name, storage=open_storage(storage)).get_trials(deepcopy=False)
+    trials = optuna.load_study(study_name="bn_placement", storage=open_storage(storage)).get_trials(deepcopy=False)
     return [t for t in trials if "images_per_second" in t.user_attrs]
 
 
 def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
-    """Wall time of one ablation (bn_placement, `conv`, 1 epoch) run by `study.py run --workers 1` vs 2.
+    """Wall time of one ablation (bn_placement, `conv`, 2 epochs) run by `study.py run --workers 1` vs 2.
 
     The trials' steady training rates (their fastest epoch after the first, from the recorded epoch
-    times) show what parallel training can gain at most: two one-core workers' summed images/s over
-    one two-core worker's. Only the rest of a trial (start-up, tracing, evaluation) can gain more.
+    times) show what the training itself gains: two one-core workers' summed images/s over one
+    two-core worker's. The rest of a trial (start-up, tracing, evaluation) overlaps between workers.
     """
     seconds, rates = {1: [], 2: []}, {1: [], 2: []}
     for repeat in range(scale.repeats):
@@ -244,12 +244,12 @@ def memory(dataset: str, scale: Scale, directory: Path) -> dict:
     starts = [i for i, t in enumerate(trials) if t.user_attrs["process"]["process_trial"] == 1]
     processes = [resident[a:b] for a, b in zip(starts, [*starts[1:], len(trials)])]
     growth = max(resident) - resident[0]
-    tenth = max(len(resident) // 5, 1)
+    fifth = max(len(resident) // 5, 1)
     return {"trials": len(trials), "model": "conv", "train_images": 128, "seconds": seconds,
             "rss_mb_after_first": resident[0], "rss_mb_peak": max(resident), "growth_mb": growth,
             "restarts": len(processes) - 1, "trials_per_process": [len(p) for p in processes],
             "max_growth_within_a_process_mb": max(max(p) - p[0] for p in processes),
-            "peak_first_fifth_mb": max(resident[:tenth]), "peak_last_fifth_mb": max(resident[-tenth:]),
+            "peak_first_fifth_mb": max(resident[:fifth]), "peak_last_fifth_mb": max(resident[-fifth:]),
             "rss_mb": resident, "target_met": growth <= 100.0,
             "gpu_memory": "not measured: no GPU" if not tf.config.list_physical_devices("GPU") else
             "handed back with the process at each restart (not measured)"}
