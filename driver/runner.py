@@ -250,7 +250,8 @@ def run_cells(study: optuna.Study, ablation: Ablation, base: Config, cells: list
         ran = sum(counts.values())
         remaining = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
         log(f"{prefix}{outcome}; {ran} run in {elapsed:.0f} s, about {elapsed / ran * remaining:.0f} s to go")
-        MEMORY.check()  # between trials: may raise RecycleWorker, to restart this process
+        if remaining:  # between trials: may raise RecycleWorker, to restart this process
+            MEMORY.check()
     return counts
 
 

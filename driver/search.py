@@ -72,7 +72,8 @@ def run_search(study: optuna.Study, ablation: Ablation, base: Config, variant: d
         outcome = run_trial(study, trial, base, space, prefix, log, fixed=variant, prune=prune, tensorboard=tensorboard)
         counts[outcome] += 1
         failures_in_a_row = failures_in_a_row + 1 if outcome == "failed" else 0
-        MEMORY.check()  # between trials: may raise RecycleWorker, to restart this process
+        if len(counted(study)) < budget:  # between trials: may raise RecycleWorker, to restart this process
+            MEMORY.check()
     if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
         log(f"[{label}] {failures_in_a_row} trials failed in a row; stopping this search "
             "(see their errors with study.py status)")

@@ -80,8 +80,8 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
     assert trained == Counter(CELLS)
     assert len({t.user_attrs["worker"]["pid"] for t in trials}) == 2  # both workers trained
     restarts = output.count("restarting this worker to hand its memory back")
-    # A restarted process (same PID) counts its trials from 1 again (a restart after a worker's last
-    # trial finds nothing left to train, hence <=).
+    # A restarted process (same PID) counts its trials from 1 again (a restart may find that the other
+    # worker took the last cells, hence <=).
     by_process = {}
     for t in sorted(trials, key=lambda t: t.number):
         by_process.setdefault(t.user_attrs["worker"]["pid"], []).append(t.user_attrs["process"]["process_trial"])
