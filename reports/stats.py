@@ -72,7 +72,8 @@ def holm(p_values) -> list[float]:
 
 def compare_levels(rows: pd.DataFrame, levels: list[str], base: str, metric: str = "test_accuracy",
                    test: str = "t") -> pd.DataFrame:
-    """Per level: seeds, mean with 95% CI, delta vs base, paired p (raw and Holm), effect size.
+    """Per level: seeds, mean with 95% CI, delta vs base, paired p (raw and Holm), effect size, and the
+    number of seeds paired with the base.
 
     ``rows`` has one row per finished trial with columns "level", "seed" and ``metric``.
     """
@@ -83,12 +84,12 @@ def compare_levels(rows: pd.DataFrame, levels: list[str], base: str, metric: str
         if values.empty:
             continue
         mean, low, high = mean_ci(values)
-        p, effect, _ = paired_test(values, by_level[base], test) if level != base else (math.nan, math.nan, 0)
+        p, effect, pairs = paired_test(values, by_level[base], test) if level != base else (math.nan, math.nan, 0)
         table.append(dict(level=level, seeds=len(values), mean=mean, ci_low=low, ci_high=high,
                           delta_vs_base=mean - by_level[base].mean() if not by_level[base].empty else math.nan,
-                          p_value=p, effect_size=effect))
+                          p_value=p, effect_size=effect, pairs=pairs))
     table = pd.DataFrame(table, columns=["level", "seeds", "mean", "ci_low", "ci_high", "delta_vs_base",
-                                         "p_value", "effect_size"])
+                                         "p_value", "effect_size", "pairs"])
     table.insert(7, "p_holm", holm(table["p_value"]) if len(table) else [])
     table["significant"] = table["p_holm"] < ALPHA
     return table
@@ -118,6 +119,11 @@ def methodology_warnings(frame: pd.DataFrame, spec: dict, comparisons: list[tupl
                     warnings.append(
                         f"{title}: {row['level']} differs from the base by {row['delta_vs_base']:+.4f} but "
                         f"{row['seeds']} seeds cannot tell (p={row['p_value']:.2g}); about {needed} seeds would")
+            elif math.isnan(row["p_value"]) and row["pairs"] >= 2:
+                warnings.append(
+                    f"{title}: {row['level']} differs from the base by the same {row['delta_vs_base']:+.4f} on all "
+                    f"{row['pairs']} seeds, so the paired test has no spread to judge it by (p is NaN); run more "
+                    "seeds (--seeds) to tell whether the shift is real")
     factors, searched = spec.get("factors", {}), spec.get("search_space", {})
     if "batch_size" in factors and "learning_rate" not in searched:
         warnings.append("batch_size is compared at one learning rate: a batch size needs its own learning rate "

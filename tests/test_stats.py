@@ -85,3 +85,15 @@ def test_methodology_warnings():
     warnings = methodology_warnings(tuned, nested, [])
     assert warnings == ["tuned learning_rate=0.099 lies at the upper end of its search range [0.0001, 0.1]: "
                         "widen the range"]
+
+
+def test_a_constant_shift_on_every_seed_is_explained_not_left_as_nan():
+    # 0.5 + 1/64 is exact in binary, so every seed's difference is the same +0.015625
+    shifted = rows({"a": [0.5, 0.75], "b": [0.515625, 0.765625]})
+    table = compare_levels(shifted, ["a", "b"], "a")
+    assert math.isnan(table.set_index("level").loc["b", "p_value"])
+    warnings = methodology_warnings(shifted.assign(status="done"), dict(factors={}, search_space={}),
+                                    [("optimizer", table)])
+    assert warnings == ["optimizer: b differs from the base by the same +0.0156 on all 2 seeds, so the paired "
+                        "test has no spread to judge it by (p is NaN); run more seeds (--seeds) to tell whether "
+                        "the shift is real"]
