@@ -6,6 +6,7 @@ of the (shared) machine hits every variant alike; the median over repeats is rep
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import tensorflow as tf
 import baselines
 from ablations import Ablation
 from benchmarks.machine import training_flops
-from driver import runner, search
+from driver import runner, search, workers
 from driver.space import make_pruner, make_sampler
 from training.config import Config
 from training.data import load_data
@@ -189,10 +190,13 @@ def study_command(dataset: str, seeds: int, train_size: int, epochs: int, storag
             "--set", f"train_size={train_size}", "--storage", storage, *options]
 
 
-def run_command(argv: list[str], directory: Path) -> float:
-    """Seconds the command took; a failure raises with the end of its output."""
+def run_command(argv: list[str], directory: Path, worker: dict | None = None) -> float:
+    """Seconds the command took, run as ``worker`` (a `driver.workers.plan` entry: threads and pinned
+    cores) if given; a failure raises with the end of its output."""
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=directory, capture_output=True, text=True)
+    done = subprocess.run(argv, cwd=directory, capture_output=True, text=True,
+                          env={**os.environ, **worker["env"]} if worker else None,
+                          preexec_fn=workers.pinning(worker["cores"]) if worker else None)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[2:4])} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -210,27 +214,37 @@ def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
     """Wall time of one ablation (bn_placement, `conv`, 2 epochs) run by `study.py run --workers 1` vs 2.
 
     The trials' steady training rates (their fastest epoch after the first, from the recorded epoch
-    times) show what the training itself gains: two one-core workers' summed images/s over one
-    two-core worker's. The rest of a trial (start-up, tracing, evaluation) overlaps between workers.
+    times) show what the training itself can gain. A third run, once, is one worker given what each of
+    two gets (one core, one thread) but alone: twice its rate over the two-core rate is the most two
+    workers could gain on training, however they were scheduled. The rest of a trial (start-up,
+    tracing, evaluation) overlaps between workers.
     """
-    seconds, rates = {1: [], 2: []}, {1: [], 2: []}
+    seconds, rates = {1: [], 2: []}, {1: [], 2: [], "one_core": []}
+
+    def run(name, repeat, options, worker=None):
+        storage = f"journal:{directory / f'workers_{name}_{repeat}.log'}"
+        took = run_command(study_command(dataset, scale.worker_seeds, scale.worker_train_size, 2, storage, *options),
+                           directory, worker)
+        rates[name].extend(scale.worker_train_size / min(t.user_attrs["extra"]["epoch_seconds"][1:])
+                           for t in trials_of(storage))
+        return took
+
     for repeat in range(scale.repeats):
-        for workers in (1, 2):
-            storage = f"journal:{directory / f'workers{workers}_{repeat}.log'}"
-            argv = study_command(dataset, scale.worker_seeds, scale.worker_train_size, 2, storage,
-                                 "--workers", str(workers))
-            seconds[workers].append(run_command(argv, directory))
-            rates[workers].extend(scale.worker_train_size / min(t.user_attrs["extra"]["epoch_seconds"][1:])
-                                  for t in trials_of(storage))
+        for count in (1, 2):
+            seconds[count].append(run(count, repeat, ["--workers", str(count)]))
+    run("one_core", 0, [], workers.plan(2, None, workers.available_cores())[0])
     one, two = median(seconds[1]), median(seconds[2])
-    ratio = 2 * median(rates[2]) / median(rates[1])
+    steady = {name: median(values) for name, values in rates.items()}
     return {"ablation": "bn_placement", "cells": 3 * scale.worker_seeds, "train_images_per_cell": scale.worker_train_size,
             "seconds": {"1_worker": one, "2_workers": two}, "repeats": {f"{k}_workers": v for k, v in seconds.items()},
             "speed_up": one / two, "target_met": one / two >= 1.6,
-            "trial_images_per_second": {"1_worker": median(rates[1]), "2_workers": median(rates[2])},
-            "training_rate_ratio": ratio,
+            "trial_images_per_second": {"1_worker": steady[1], "2_workers": steady[2],
+                                        "1_worker_on_one_core": steady["one_core"]},
+            "training_rate_ratio": 2 * steady[2] / steady[1],
+            "training_rate_ceiling": 2 * steady["one_core"] / steady[1],
             "note": "whole command, process start-up, validation and recording included; training_rate_ratio: "
-                    "summed steady training rate of two one-core workers over one two-core worker's"}
+                    "summed steady training rate of two one-core workers over one two-core worker's; "
+                    "training_rate_ceiling: the same with one-core workers that do not compete for the machine"}
 
 
 def memory(dataset: str, scale: Scale, directory: Path) -> dict:

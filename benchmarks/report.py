@@ -74,7 +74,8 @@ def _workers(results: dict) -> list[tuple]:
              f"1 worker {workers['seconds']['1_worker']:.1f} s, 2 workers {workers['seconds']['2_workers']:.1f} s: "
              f"speed-up {workers['speed_up']:.2f}x. Training alone gains {workers['training_rate_ratio']:.2f}x: a "
              f"trial trains at {rates['1_worker']:.0f} img/s on both cores, at {rates['2_workers']:.0f} img/s on "
-             f"one core next to the other worker",
+             f"one core next to the other worker and at {rates['1_worker_on_one_core']:.0f} img/s on one core "
+             f"alone, so two workers could gain at most {workers['training_rate_ceiling']:.2f}x on training",
              ">= 1.6x", workers["target_met"])]
 
 

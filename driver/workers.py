@@ -85,7 +85,7 @@ def become(worker: dict) -> None:
 def start(command: list[str], workers: list[dict]) -> list[subprocess.Popen]:
     """Start the extra workers, each running ``command`` as the given worker; output goes to ours."""
     return [subprocess.Popen(command, env={**os.environ, **worker["env"]},
-                             preexec_fn=_pinning(worker["cores"])) for worker in workers]
+                             preexec_fn=pinning(worker["cores"])) for worker in workers]
 
 
 def stop(workers: list[subprocess.Popen]) -> None:
@@ -96,7 +96,8 @@ def stop(workers: list[subprocess.Popen]) -> None:
         worker.wait()
 
 
-def _pinning(cores):
+def pinning(cores):
+    """A subprocess preexec_fn that pins the child to ``cores`` (None where the OS cannot pin)."""
     return (lambda: os.sched_setaffinity(0, cores)) if hasattr(os, "sched_setaffinity") else None
 
 
