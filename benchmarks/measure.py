@@ -47,7 +47,7 @@ class Scale:
 
 
 FULL = Scale(repeats=3, train_size=3072, epochs=3, precision_train_size=512, worker_train_size=1024,
-             worker_seeds=2, memory_trials=50, search_trials=30, search_epochs=12)
+             worker_seeds=3, memory_trials=50, search_trials=30, search_epochs=12)
 QUICK = Scale(repeats=1, train_size=128, epochs=2, precision_train_size=64, worker_train_size=64,
               worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2)
 BATCH_SIZE = 64
