@@ -114,10 +114,11 @@ def without_worker_options(argv: list[str]) -> list[str]:
     return kept
 
 
-# Recycling. TensorFlow keeps a few MB of native memory per model.fit however the session is cleared
-# (benchmarks/ measures it), so a long study would grow a worker by gigabytes. A worker therefore
-# re-executes itself between trials once its memory grew past a limit; everything it knows is in the
-# storage, so the fresh process simply resumes the study, and the same PID keeps the children.
+# Recycling. The trainer frees the trial graphs TensorFlow would keep (training/trainer.py), but a
+# process can still grow, e.g. through a TensorFlow version or a model that leaks in new ways, and a
+# long study must not take the machine's memory. A worker therefore re-executes itself between
+# trials once its memory grew past a limit; everything it knows is in the storage, so the fresh
+# process simply resumes the study, and the same PID keeps the children.
 RECYCLED_ENV = "ABLATION_RECYCLED"  # JSON set on a re-executed worker: its extra workers' PIDs, counts so far
 DEFAULT_RECYCLE_MB = 100
 
