@@ -81,7 +81,7 @@ def test_bad_worker_options_exit_2(option, message, capsys):
 
 def test_a_finished_trial_leaves_no_traced_graph_alive():
     # TensorFlow keeps a custom-gradient closure, and with it the whole training graph, per traced train
-    # step (about 15 MB a trial); the trainer drops the ones it registered.
+    # step (10-15 MB a trial); the trainer drops the ones it registered.
     import gc
 
     from tensorflow.python.framework import ops

@@ -132,7 +132,7 @@ def releasing_traced_graphs():
     Keras's optimiser all-reduces the gradients through ``tf.custom_gradient``, which in a traced
     function registers a gradient closure under a new "CustomGradient-N" name in TensorFlow's global
     registry and never removes it (tensorflow/tensorflow#97697). Each closure keeps its whole
-    training graph alive: about 15 MB per trial of the `conv` model, which clear_session cannot free.
+    training graph alive: 10-15 MB per trial of the `conv` model, which clear_session cannot free.
     The closures are only needed while the graph is traced, so the trial's own ones are dropped
     when it ends (registrations made before it, e.g. by user code in a notebook, are left alone).
     """
