@@ -6,7 +6,6 @@ of the (shared) machine hits every variant alike; the median over repeats is rep
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -195,8 +194,7 @@ def run_command(argv: list[str], directory: Path, worker: dict | None = None) ->
     cores) if given; a failure raises with the end of its output."""
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=directory, capture_output=True, text=True,
-                          env={**os.environ, **worker["env"]} if worker else None,
-                          preexec_fn=workers.pinning(worker["cores"]) if worker else None)
+                          **(workers.as_worker(worker) if worker else {}))
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[2:4])} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -249,7 +247,7 @@ def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
 
 def memory(dataset: str, scale: Scale, directory: Path) -> dict:
     """Resident memory after each of ``memory_trials`` trials of one `study.py run` (one worker, default
-    --recycle-mb), from the per-trial record; and TensorFlow's leak per trial within one process."""
+    --recycle-mb), from the per-trial record: growth over the run, restarts, largest growth within one process."""
     storage = f"journal:{directory / 'memory.log'}"
     seeds = -(-scale.memory_trials // 3)  # bn_placement has three levels
     seconds = run_command(study_command(dataset, seeds, 128, 1, storage), directory)

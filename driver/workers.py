@@ -84,8 +84,12 @@ def become(worker: dict) -> None:
 
 def start(command: list[str], workers: list[dict]) -> list[subprocess.Popen]:
     """Start the extra workers, each running ``command`` as the given worker; output goes to ours."""
-    return [subprocess.Popen(command, env={**os.environ, **worker["env"]},
-                             preexec_fn=pinning(worker["cores"])) for worker in workers]
+    return [subprocess.Popen(command, **as_worker(worker)) for worker in workers]
+
+
+def as_worker(worker: dict) -> dict:
+    """subprocess keyword arguments that make the child the given worker: its environment and cores."""
+    return {"env": {**os.environ, **worker["env"]}, "preexec_fn": _pinning(worker["cores"])}
 
 
 def stop(workers: list[subprocess.Popen]) -> None:
@@ -96,8 +100,7 @@ def stop(workers: list[subprocess.Popen]) -> None:
         worker.wait()
 
 
-def pinning(cores):
-    """A subprocess preexec_fn that pins the child to ``cores`` (None where the OS cannot pin)."""
+def _pinning(cores):
     return (lambda: os.sched_setaffinity(0, cores)) if hasattr(os, "sched_setaffinity") else None
 
 

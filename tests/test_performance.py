@@ -45,7 +45,7 @@ def test_xla_knob_trains_a_step_with_xla():
         import keras
         from training.config import Config
         from training.data import load_data
-        from training.trainer import build_model, compile_model, train
+        from training.trainer import build_model, compile_model
         config = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16, jit_compile=True)
         data = load_data(config)
         model = build_model(config, data)
