@@ -29,7 +29,7 @@ from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: 
 from driver.space import SearchError  # noqa: E402
 from driver.storage import StorageError, backup_root, check_url, default_url, load_study  # noqa: E402
 from driver.workers import DEFAULT_RECYCLE_MB, gpu_list, megabytes, worker_count  # noqa: E402
-from training.config import Config, ConfigError, parse_override  # noqa: E402
+from config import Config, ConfigError, parse_override  # noqa: E402
 from training.data import DataError  # noqa: E402
 
 USER_ERRORS = (AblationError, ConfigError, DataError, SearchError, StorageError)

@@ -27,7 +27,7 @@ import itertools
 import pkgutil
 from dataclasses import dataclass, field, replace
 
-from training.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys
+from config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys
 
 DESIGNS = ("ofat", "grid", "search", "nested", "chained")
 SEARCH_DESIGNS = ("search", "nested")

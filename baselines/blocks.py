@@ -13,7 +13,7 @@ import zlib
 import keras
 from keras import layers
 
-from training.config import dropout_rates
+from config import dropout_rates
 
 INITIALIZERS = {  # each takes the layer's seed
     "zeros": lambda seed: keras.initializers.Zeros(),

@@ -23,7 +23,7 @@ from ablations import Ablation
 from benchmarks.machine import training_flops
 from driver import runner, search, workers
 from driver.space import make_pruner, make_sampler
-from training.config import Config
+from config import Config
 from training.data import load_data
 from training.trainer import build_model, compile_model, pipeline, train
 

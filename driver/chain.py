@@ -17,7 +17,7 @@ from optuna.trial import TrialState
 
 from ablations import Ablation
 from driver.runner import cell_key, describe_cell, new_counts, run_cells
-from training.config import Config
+from config import Config
 
 
 def stage_cells(ablation: Ablation, index: int, carried: dict, seeds: int) -> list[dict]:

@@ -28,7 +28,7 @@ from ablations import Ablation
 from driver.space import cell_distributions, suggest
 from driver.storage import StorageError, exists, open_storage
 from driver.workers import MEMORY
-from training.config import Config
+from config import Config
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

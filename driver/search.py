@@ -20,7 +20,7 @@ from driver.runner import (cell_key, describe_cell, fail_stale_trials, new_count
 from driver.space import distribution, make_pruner, make_sampler
 from driver.storage import open_storage
 from driver.workers import MEMORY
-from training.config import Config
+from config import Config
 
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)

@@ -7,7 +7,7 @@ import pytest
 
 import ablations
 from ablations import Ablation, AblationError
-from training.config import Config, FIELD_TYPES
+from config import Config, FIELD_TYPES
 
 SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
            "optimizer", "weight_decay", "augmentation", "lr_schedule", "label_noise", "early_stopping",

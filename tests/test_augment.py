@@ -20,9 +20,9 @@ import pytest
 import tensorflow as tf
 
 from conftest import REPO
-from training import config as C
+import config as C
 from training.augment import AugmentingModel, augment_in, batch_augmenter, with_augmentation
-from training.config import Config, ConfigError
+from config import Config, ConfigError
 from training.data import load_data
 from training.trainer import build_model, compile_model, pipeline, train
 
@@ -103,7 +103,7 @@ def augmented_images(data, config):
     return [images for images, _ in batches(data, config.replace(augment_in="pipeline"), True)]
 
 
-@pytest.mark.parametrize("name", C.AUGMENTATIONS)
+@pytest.mark.parametrize("name", C.AUGMENTATION_NAMES)
 def test_each_augmentation_changes_training_batches_but_never_evaluation_batches(data, name):
     augmented = IN_PIPELINE.replace(augmentation=name)
     (x_plain, y_plain), (x_augmented, y_augmented) = batches(data, PLAIN, True)[0], batches(data, augmented, True)[0]
@@ -230,7 +230,7 @@ def test_xla_compiles_exactly_the_listed_augmentations_and_trains_with_them_in_t
         sys.path.insert(0, {str(REPO)!r})
         import keras, tensorflow as tf
         from training.augment import AUGMENTATIONS, batch_augmenter, with_augmentation
-        from training.config import Config
+        from config import Config
         from training.data import load_data
         from training.trainer import compile_model, pipeline
 
@@ -260,5 +260,5 @@ def test_xla_compiles_exactly_the_listed_augmentations_and_trains_with_them_in_t
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.splitlines()[-1])
     assert report["compiles"] == {name: "compiles" if name in C.XLA_AUGMENTATIONS else "no XLA kernel"
-                                  for name in C.AUGMENTATIONS}
+                                  for name in C.AUGMENTATION_NAMES}
     assert report["wrapped"] and report["jit"] is True and np.isfinite(report["loss"])

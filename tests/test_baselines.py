@@ -9,7 +9,7 @@ from keras import layers
 import baselines
 from baselines.blocks import layer_seed
 from baselines.cost import multiply_adds, parameters
-from training.config import Config
+from config import Config
 
 SHAPES = [(28, 28, 1), (32, 32, 3), (56, 56, 1)]  # MNIST, CIFAR, MNIST at input_scale=2
 # One network per family module (the smallest where a family has several): trained one step and

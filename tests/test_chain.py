@@ -7,7 +7,7 @@ import reports
 from ablations import Ablation, AblationError
 from driver import chain, runner
 from driver.frame import study_spec, trials_frame
-from training.config import Config
+from config import Config
 
 BASE = dict(dataset="digits", model="baseline1", epochs=1, train_size=200, dropout="none", batch_size=32, bn="none")
 

@@ -1,4 +1,4 @@
-"""training/config.py: defaults, validation of every knob, the dropout grammar, --set parsing, replace,
+"""config.py: defaults, validation of every knob, the dropout grammar, --set parsing, replace,
 and agreement of the name tuples with the object tables they index."""
 
 import dataclasses
@@ -6,21 +6,21 @@ import math
 
 import pytest
 
-from training import config as C
-from training.config import Config, ConfigError, dropout_rates, parse_override
+import config as C
+from config import Config, ConfigError, dropout_rates, parse_override
 
 # (knob, names it accepts) for every string knob with a closed set of values.
 STRING_KNOBS = [
     ("dataset", C.DATASETS),
-    ("optimizer", C.OPTIMIZERS),
+    ("optimizer", C.OPTIMIZER_NAMES),
     ("bn", C.BN_PLACEMENTS),
-    ("normalization", C.NORMALIZATIONS),
-    ("activation", C.ACTIVATIONS),
-    ("initializer", C.INITIALIZERS),
-    ("regularizer", C.REGULARIZERS),
+    ("normalization", C.NORMALIZATION_NAMES),
+    ("activation", C.ACTIVATION_NAMES),
+    ("initializer", C.INITIALIZER_NAMES),
+    ("regularizer", C.REGULARIZER_NAMES),
     ("early_stopping_monitor", C.MONITORS),
     ("reduce_lr_monitor", C.MONITORS),
-    ("lr_schedule", C.LR_SCHEDULES),
+    ("lr_schedule", C.LR_SCHEDULE_NAMES),
     ("label_noise_kind", C.LABEL_NOISE_KINDS),
     ("augment_in", C.AUGMENT_IN),
 ]
@@ -184,7 +184,7 @@ def test_infinite_learning_rate_rejected():
 
 # --- augmentation grammar ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["none", *C.AUGMENTATIONS, "flip+shift+zoom", "cutout+mixup", "+".join(C.AUGMENTATIONS)])
+@pytest.mark.parametrize("text", ["none", *C.AUGMENTATION_NAMES, "flip+shift+zoom", "cutout+mixup", "+".join(C.AUGMENTATION_NAMES)])
 def test_augmentation_accepts_names_joined_in_the_order_they_are_applied(text):
     assert C.augmentation_steps(text) == (() if text == "none" else tuple(text.split("+")))
     assert Config(augmentation=text).augmentation == text
@@ -349,7 +349,7 @@ def _assert_same_names(names, table, label):
     only_config = sorted(set(names) - set(table))
     only_table = sorted(set(table) - set(names))
     assert not only_config and not only_table, (
-        f"{label}: only in training/config.py {only_config}; only in the object table {only_table}"
+        f"{label}: only in config.py {only_config}; only in the object table {only_table}"
     )
 
 
@@ -357,11 +357,11 @@ def test_name_tuples_match_object_tables():
     from baselines import blocks
     from training import augment, data, optimizers, schedules
 
-    _assert_same_names(C.OPTIMIZERS, optimizers.OPTIMIZERS, "OPTIMIZERS")
-    _assert_same_names(C.INITIALIZERS, blocks.INITIALIZERS, "INITIALIZERS")
-    _assert_same_names(C.ACTIVATIONS, blocks.ACTIVATIONS, "ACTIVATIONS")
-    _assert_same_names(C.REGULARIZERS, blocks.REGULARIZERS, "REGULARIZERS")
-    _assert_same_names(C.AUGMENTATIONS, augment.AUGMENTATIONS, "AUGMENTATIONS")
-    _assert_same_names(C.LR_SCHEDULES, schedules.LR_SCHEDULES, "LR_SCHEDULES")
+    _assert_same_names(C.OPTIMIZER_NAMES, optimizers.OPTIMIZERS, "OPTIMIZERS")
+    _assert_same_names(C.INITIALIZER_NAMES, blocks.INITIALIZERS, "INITIALIZERS")
+    _assert_same_names(C.ACTIVATION_NAMES, blocks.ACTIVATIONS, "ACTIVATIONS")
+    _assert_same_names(C.REGULARIZER_NAMES, blocks.REGULARIZERS, "REGULARIZERS")
+    _assert_same_names(C.AUGMENTATION_NAMES, augment.AUGMENTATIONS, "AUGMENTATIONS")
+    _assert_same_names(C.LR_SCHEDULE_NAMES, schedules.LR_SCHEDULES, "LR_SCHEDULES")
     _assert_same_names(C.LABEL_NOISE_KINDS, data.LABEL_FLIPS, "LABEL_NOISE_KINDS")
-    _assert_same_names(C.NORMALIZATIONS, blocks.NORMALIZATIONS, "NORMALIZATIONS")
+    _assert_same_names(C.NORMALIZATION_NAMES, blocks.NORMALIZATIONS, "NORMALIZATIONS")

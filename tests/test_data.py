@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training import data
-from training.config import DATASETS, Config
+from config import DATASET_SOURCES, DATASETS, Config
 from training.data import DataError, load_data, load_raw, noisy_labels, read_idx
 
 CLASSES = 3
@@ -169,7 +169,7 @@ def test_image_shape_and_classes_without_loading_named_datasets_and_from_files_o
     assert data.image_shape_and_classes(name) == ((28, 28, 1), 3)
     x_digits, _, _, _, digit_names = load_raw("digits")
     assert data.image_shape_and_classes("digits") == (x_digits.shape[1:], len(digit_names))
-    assert set(data.SHAPES) == set(DATASETS)  # every named dataset can be sized without downloading it
+    assert {facts.source for facts in DATASETS.values()} | set(DATASET_SOURCES) == set(data.LOADERS)  # one loader each
 
 
 def test_npz_accepts_column_labels_and_channels(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 import study
 from conftest import REPO
 from driver import workers
-from training.config import Config, ConfigError
+from config import Config, ConfigError
 from training.data import load_data
 from training.trainer import build_model, compile_model, train
 
@@ -43,7 +43,7 @@ def test_xla_knob_trains_a_step_with_xla():
         import sys
         sys.path.insert(0, {str(REPO)!r})
         import keras
-        from training.config import Config
+        from config import Config
         from training.data import load_data
         from training.trainer import build_model, compile_model
         config = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16, jit_compile=True)

@@ -43,7 +43,7 @@ def test_an_impossible_data_level_is_refused_before_training():
 
     import study as cli
     from ablations import Ablation
-    from training.config import Config
+    from config import Config
     from training.data import DataError
 
     ablation = Ablation(question="q", base={}, seeds=1, name="tiny", factors=dict(train_size=[200, 5]))
@@ -55,7 +55,7 @@ def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, mo
     """train_size=5 cannot hold 10 classes: that cell fails with its message; the other cell completes."""
     import study as cli
     from ablations import Ablation
-    from training.config import Config
+    from config import Config
 
     monkeypatch.chdir(tmp_path)
     ablation = Ablation(question="Does a tiny training set fail cleanly?", base={}, seeds=1, name="tiny",

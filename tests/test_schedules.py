@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from training import config as C
-from training.config import Config
+import config as C
+from config import Config
 from training.schedules import LR_SCHEDULES, learning_rate
 
 STEPS = 10  # optimiser steps per epoch
@@ -32,10 +32,10 @@ EXPECTED = {
 
 
 def test_every_schedule_has_expectations():
-    assert set(EXPECTED) == set(LR_SCHEDULES) == set(C.LR_SCHEDULES)
+    assert set(EXPECTED) == set(LR_SCHEDULES) == set(C.LR_SCHEDULE_NAMES)
 
 
-@pytest.mark.parametrize("name", C.LR_SCHEDULES)
+@pytest.mark.parametrize("name", C.LR_SCHEDULE_NAMES)
 def test_schedule_gives_the_expected_learning_rate(name):
     schedule = learning_rate(BASE.replace(lr_schedule=name), STEPS)
     for step, expected in EXPECTED[name].items():

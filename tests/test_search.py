@@ -15,7 +15,7 @@ from conftest import REPO
 from driver import runner, search
 from driver.space import SearchError, make_sampler
 from test_cli import run_until
-from training.config import Config
+from config import Config
 
 # optimizer_lr (4 optimisers, each with its own learning-rate search) at toy size: 2 trials per level.
 NESTED = ["search", "optimizer_lr", "--dataset", "digits", "--epochs", "2", "--seeds", "1", "--n-trials", "2",

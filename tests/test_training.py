@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from training.config import Config
+from config import Config
 from training.data import load_data
 from training.optimizers import OPTIMIZERS
 from training.trainer import train

@@ -1,5 +1,6 @@
-"""One trial: Config, datasets and splits, optimisers, ``train(config) -> TrialResult``.
+"""One trial: datasets and splits, augmentation, optimisers, schedules, ``train(config) -> TrialResult``.
 
-Importing this package is cheap: TensorFlow is only imported by the modules that need it
-(``training.trainer``, ``training.optimizers``), so ablation files and the CLI's validation stay fast.
+Importing this package is cheap: TensorFlow/Keras are imported only by the modules that need them
+(``training.trainer``, ``training.augment``, ``training.optimizers``, ``training.schedules``);
+``training.data`` needs numpy and scikit-learn only. The Config itself is the leaf ``config.py``.
 """

@@ -19,7 +19,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from training.config import XLA_AUGMENTATIONS, Config, augmentation_steps
+from config import XLA_AUGMENTATIONS, Config, augmentation_steps
 
 # Width/height shifts, zoom and rotation as ImageDataGenerator set-ups of the seed reports' era did
 # them (seed reports 001 and 004 name the transforms, not their ranges): shift 10% of the side, zoom

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from training.config import Config
+from config import DATASETS, Config, dataset_source
 
 
 class DataError(ValueError):
@@ -42,24 +42,6 @@ class Data:
         return tuple(self.x_train.shape[1:])
 
 
-# Files Keras looks for in its cache, by dataset; named in the offline error message.
-KERAS_FILES = {
-    "mnist": ["mnist.npz"],
-    "fashion_mnist": ["fashion-mnist/train-labels-idx1-ubyte.gz", "fashion-mnist/train-images-idx3-ubyte.gz",
-                      "fashion-mnist/t10k-labels-idx1-ubyte.gz", "fashion-mnist/t10k-images-idx3-ubyte.gz"],
-    "cifar10": ["cifar-10-batches-py.tar.gz (unpacked to cifar-10-batches-py/)"],
-    "cifar100": ["cifar-100-python.tar.gz (unpacked to cifar-100-python/)"],
-}
-CLASS_NAMES = {
-    "fashion_mnist": ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"),
-    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
-}
-# Image shape and class count of each named dataset, so a model can be sized (study.py show)
-# without downloading the data.
-SHAPES = {
-    "digits": ((8, 8, 1), 10), "mnist": ((28, 28, 1), 10), "fashion_mnist": ((28, 28, 1), 10),
-    "cifar10": ((32, 32, 3), 10), "cifar100": ((32, 32, 3), 100),
-}
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
     "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
@@ -73,9 +55,9 @@ def load_data(config: Config) -> Data:
 
 
 def image_shape_and_classes(dataset: str) -> tuple[tuple, int]:
-    """(image shape, number of classes) of a dataset: from SHAPES for named ones, else from its files."""
-    if dataset in SHAPES:
-        return SHAPES[dataset]
+    """(image shape, number of classes) of a dataset: from config.DATASETS for named ones, else from its files."""
+    if dataset in DATASETS:
+        return DATASETS[dataset].shape, DATASETS[dataset].classes
     x_train, _, _, _, class_names = load_raw(dataset)
     return tuple(x_train.shape[1:]), len(class_names)
 
@@ -83,17 +65,11 @@ def image_shape_and_classes(dataset: str) -> tuple[tuple, int]:
 @functools.lru_cache(maxsize=2)
 def load_raw(dataset: str):
     """(x_train, y_train, x_test, y_test, class_names), validated and scaled; cached per process."""
-    if dataset == "digits":
-        arrays = _digits()
-    elif dataset.startswith("npz:"):
-        arrays = _npz(Path(dataset[4:]))
-    elif dataset.startswith("idx:"):
-        arrays = _idx_dir(Path(dataset[4:]))
-    else:
-        arrays = _keras_dataset(dataset)
-    x_train, y_train, x_test, y_test = (np.asarray(a) for a in arrays)
+    kind, argument = dataset_source(dataset)
+    x_train, y_train, x_test, y_test = (np.asarray(a) for a in LOADERS[kind](argument))
     x_train, y_train, x_test, y_test, num_classes = validate(x_train, y_train, x_test, y_test, dataset)
-    names = CLASS_NAMES.get(dataset, tuple(str(k) for k in range(num_classes)))
+    names = DATASETS[dataset].class_names if dataset in DATASETS else ()
+    names = names or tuple(str(k) for k in range(num_classes))
     return x_train, y_train, x_test, y_test, names
 
 
@@ -200,7 +176,7 @@ def noisy_labels(y: np.ndarray, num_classes: int, config: Config) -> np.ndarray:
     return noisy
 
 
-def _digits():
+def _digits(_name: str = "digits"):
     """scikit-learn's bundled 8x8 digits (pixels 0..16), with a fixed stratified 25% test set."""
     from sklearn.datasets import load_digits
 
@@ -211,7 +187,8 @@ def _digits():
     return x_train, y_train, x_test, y_test
 
 
-def _npz(path: Path):
+def _npz(path: str | Path):
+    path = Path(path)
     if not path.is_file():
         raise DataError(f"npz:{path}: no such file; give the path of an .npz with x_train, y_train, x_test, y_test")
     try:
@@ -227,8 +204,9 @@ def _npz(path: Path):
         raise DataError(f"npz:{path}: cannot be read ({error}); the file is corrupt or truncated") from None
 
 
-def _idx_dir(directory: Path):
+def _idx_dir(directory: str | Path):
     """MNIST-format IDX files (gzipped or not) in a directory, under their usual names."""
+    directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"idx:{directory}: no such directory; it must hold {', '.join(IDX_FILES.values())} (optionally .gz)")
     arrays = []
@@ -285,7 +263,11 @@ def _keras_dataset(name: str):
     except Exception as error:  # keras raises a bare Exception on a failed download
         raise DataError(
             f"dataset {name!r} is not in the Keras cache and could not be downloaded ({error}). "
-            f"On a machine without internet place {' and '.join(KERAS_FILES[name])} in {keras_cache_dir()}, "
+            f"On a machine without internet place {' and '.join(DATASETS[name].keras_files)} in {keras_cache_dir()}, "
             "or use npz:PATH / idx:DIR, or the bundled dataset 'digits'"
         ) from None
     return x_train, y_train, x_test, y_test
+
+
+# Dataset source kind (config.dataset_source) -> loader of (x_train, y_train, x_test, y_test): the one table.
+LOADERS = {"digits": _digits, "keras": _keras_dataset, "npz": _npz, "idx": _idx_dir}

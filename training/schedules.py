@@ -13,7 +13,7 @@ import math
 import keras
 from keras import ops
 
-from training.config import Config
+from config import Config
 
 STEP_DIVISORS = (1, 10, 100)  # seed report 004: 0.1, 0.01, 0.001 from a base of 0.1
 EXPONENTIAL_END = 0.01  # exponential decay ends where "step" ends: learning_rate / 100

@@ -25,7 +25,7 @@ from sklearn.metrics import confusion_matrix
 import baselines
 from baselines.cost import parameters
 from training.augment import augment_in, batch_augmenter, with_augmentation
-from training.config import Config
+from config import Config
 from training.data import Data, load_data, noisy_labels
 from training.optimizers import create_optimizer
 from training.schedules import learning_rate

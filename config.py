@@ -1,9 +1,11 @@
-"""The one Config of a training run: a frozen, flat dataclass of primitives, validated on creation.
+"""The leaf of the suite: the one Config of a training run, its string grammars and the dataset facts.
 
-This module must not import TensorFlow: ablation files and the CLI validate against it cheaply.
-The names allowed for each string knob live here; the objects they map to live in one table
-each (``training.optimizers.OPTIMIZERS``, ``baselines.blocks.INITIALIZERS``, ...), and a test
-checks the two agree.
+Config is a frozen, flat dataclass of primitives, validated on creation. This module imports
+nothing of ours and never TensorFlow, so ablation files, the CLI and the model zoo all validate
+against it cheaply (the arrows: study -> driver -> training -> baselines -> config; ablations -> config).
+The names allowed for each string knob live here as ``*_NAMES`` tuples; the objects they map to
+live in one table each (``training.optimizers.OPTIMIZERS``, ``baselines.blocks.INITIALIZERS``, ...),
+and a test checks the two agree.
 """
 
 from __future__ import annotations
@@ -12,20 +14,56 @@ import dataclasses
 import math
 from dataclasses import dataclass, fields
 
-DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
-DATASET_PREFIXES = ("npz:", "idx:")
-OPTIMIZERS = ("sgd", "rmsprop", "adam", "adamw", "adamax", "nadam", "adagrad", "adadelta", "ftrl", "lion")
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What is known of a named dataset without loading it: enough to size a network (``study.py show``)
+    and to tell an offline user which files to place where."""
+
+    shape: tuple  # one image, (height, width, channels)
+    classes: int
+    source: str  # the loader in training.data.LOADERS: "digits" (bundled with scikit-learn) or "keras" (downloaded)
+    class_names: tuple = ()  # () = the class indices as text
+    keras_files: tuple = ()  # what keras.datasets looks for in its cache (named in the offline error)
+
+
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot")
+DATASETS = {  # the one table of named datasets
+    "digits": DatasetFacts((8, 8, 1), 10, "digits"),
+    "mnist": DatasetFacts((28, 28, 1), 10, "keras", keras_files=("mnist.npz",)),
+    "fashion_mnist": DatasetFacts((28, 28, 1), 10, "keras", FASHION_CLASSES, keras_files=tuple(
+        f"fashion-mnist/{stem}-ubyte.gz" for stem in ("train-labels-idx1", "train-images-idx3",
+                                                        "t10k-labels-idx1", "t10k-images-idx3"))),
+    "cifar10": DatasetFacts((32, 32, 3), 10, "keras", CIFAR10_CLASSES,
+                            keras_files=("cifar-10-batches-py.tar.gz (unpacked to cifar-10-batches-py/)",)),
+    "cifar100": DatasetFacts((32, 32, 3), 100, "keras",
+                             keras_files=("cifar-100-python.tar.gz (unpacked to cifar-100-python/)",)),
+}
+# Datasets given by a file path: "KIND:PATH" -> the loader training.data.LOADERS[KIND], and what PATH names.
+DATASET_SOURCES = {"npz": "PATH", "idx": "DIR"}
+
+
+def dataset_source(dataset: str) -> tuple[str, str]:
+    """(loader kind, its argument) of a dataset value: ("keras", "mnist"), ("npz", "data/x.npz"), ..."""
+    if dataset in DATASETS:
+        return DATASETS[dataset].source, dataset
+    kind, _, argument = dataset.partition(":")
+    return kind, argument
+
+OPTIMIZER_NAMES = ("sgd", "rmsprop", "adam", "adamw", "adamax", "nadam", "adagrad", "adadelta", "ftrl", "lion")
 BN_PLACEMENTS = ("default", "none", "before", "after")  # "default": the network's published placement
-NORMALIZATIONS = ("batch", "layer", "group", "instance", "none")
-ACTIVATIONS = ("relu", "leaky_relu", "elu", "gelu", "swish", "sigmoid", "tanh")
-INITIALIZERS = (
+NORMALIZATION_NAMES = ("batch", "layer", "group", "instance", "none")
+ACTIVATION_NAMES = ("relu", "leaky_relu", "elu", "gelu", "swish", "sigmoid", "tanh")
+INITIALIZER_NAMES = (
     "zeros", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal",
     "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
 )
-REGULARIZERS = ("none", "l1", "l2", "l1l2")
+REGULARIZER_NAMES = ("none", "l1", "l2", "l1l2")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 # In the order they are applied to a batch; see Config.augmentation.
-AUGMENTATIONS = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix")
+AUGMENTATION_NAMES = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix")
 # The ones that compile under XLA (jit_compile=True) in the train step. shift, zoom and rotation use
 # TensorFlow's ImageProjectiveTransformV3 (Keras then silently trains the whole model without XLA), mixup and
 # cutmix its StatelessRandomGammaV3 for their Beta draws (the first training step fails): neither op has an
@@ -33,7 +71,7 @@ AUGMENTATIONS = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix
 XLA_AUGMENTATIONS = ("flip", "cutout")
 AUGMENT_IN = ("auto", "pipeline", "train_step")  # where augmentation runs; see Config.augment_in
 LABEL_NOISE_KINDS = ("symmetric", "class_dependent")
-LR_SCHEDULES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle", "plateau")
+LR_SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle", "plateau")
 WARMUP_SCHEDULES = ("warmup_cosine", "one_cycle")  # the schedules whose LR rises for warmup_epochs
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policy names
 
@@ -47,13 +85,13 @@ class Config:
     """Every knob of one training run. Each field is a primitive so Optuna can store it."""
 
     # data
-    dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR"
+    dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR" (DATASET_SOURCES)
     val_fraction: float = 0.2  # stratified share of the training set held out for validation
     train_size: int = 0  # stratified subsample of the training split for quick runs; 0 = all
     input_scale: int = 1  # integer upsampling factor applied in the input pipeline
     seed: int = 0  # split, weight initialisation and data order
     deterministic: bool = False  # TensorFlow op determinism: bit-identical reruns, slower on GPU
-    # Training batches only, e.g. "none", "flip+shift+zoom", "cutout+mixup": names from AUGMENTATIONS
+    # Training batches only, e.g. "none", "flip+shift+zoom", "cutout+mixup": names from AUGMENTATION_NAMES
     # joined by "+" in that order (the order they are applied); strengths in training/augment.py.
     augmentation: str = "none"
     # Where augmentation runs: "pipeline" (tf.data, on the CPU, overlapping training through prefetch: best
@@ -79,7 +117,7 @@ class Config:
     nesterov: bool = False  # sgd only
     batch_size: int = 32
     epochs: int = 10
-    lr_schedule: str = "constant"  # a name in LR_SCHEDULES, from learning_rate (training/schedules.py)
+    lr_schedule: str = "constant"  # a name in LR_SCHEDULE_NAMES, from learning_rate (training/schedules.py)
     warmup_epochs: int = 5  # epochs of rising LR in warmup_cosine and one_cycle (Goyal et al. 2017: 5)
     early_stopping_patience: int = 0  # epochs without improvement before stopping; 0 = off
     early_stopping_monitor: str = "val_loss"
@@ -100,15 +138,15 @@ class Config:
         for field in fields(self):
             _check_type(field.name, getattr(self, field.name), field.type)
         _check_dataset(self.dataset)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_choice("optimizer", self.optimizer, OPTIMIZER_NAMES)
         check_choice("bn", self.bn, BN_PLACEMENTS)
-        check_choice("normalization", self.normalization, NORMALIZATIONS)
-        check_choice("activation", self.activation, ACTIVATIONS)
-        check_choice("initializer", self.initializer, INITIALIZERS)
-        check_choice("regularizer", self.regularizer, REGULARIZERS)
+        check_choice("normalization", self.normalization, NORMALIZATION_NAMES)
+        check_choice("activation", self.activation, ACTIVATION_NAMES)
+        check_choice("initializer", self.initializer, INITIALIZER_NAMES)
+        check_choice("regularizer", self.regularizer, REGULARIZER_NAMES)
         check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
         check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
-        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULE_NAMES)
         check_choice("label_noise_kind", self.label_noise_kind, LABEL_NOISE_KINDS)
         check_choice("augment_in", self.augment_in, AUGMENT_IN)
         dropout_rates(self.dropout, blocks=1)  # validates the grammar
@@ -215,14 +253,14 @@ def augmentation_steps(text: str) -> tuple[str, ...]:
     if text == "none":
         return ()
     steps = tuple(text.split("+"))
-    unknown = [step for step in steps if step not in AUGMENTATIONS]
+    unknown = [step for step in steps if step not in AUGMENTATION_NAMES]
     if unknown:
         raise ConfigError(f"augmentation={text!r}: {', '.join(map(repr, unknown))} not known; write \"none\" or "
-                          f"names from {', '.join(AUGMENTATIONS)} joined by '+', e.g. \"flip+shift+cutout\"")
-    canonical = "+".join(sorted(set(steps), key=AUGMENTATIONS.index))
+                          f"names from {', '.join(AUGMENTATION_NAMES)} joined by '+', e.g. \"flip+shift+cutout\"")
+    canonical = "+".join(sorted(set(steps), key=AUGMENTATION_NAMES.index))
     if text != canonical:  # one spelling per pipeline, so a study never stores one level under two names
         raise ConfigError(f"augmentation={text!r}: name each augmentation once, in the order they are applied "
-                          f"({', '.join(AUGMENTATIONS)}); write {canonical!r}")
+                          f"({', '.join(AUGMENTATION_NAMES)}); write {canonical!r}")
     return steps
 
 
@@ -250,13 +288,11 @@ def check_choice(name, value, allowed, error=ConfigError):
 
 
 def _check_dataset(value):
-    if value in DATASETS:
+    kind, argument = dataset_source(value)
+    if value in DATASETS or (kind in DATASET_SOURCES and argument):
         return
-    if value.startswith(DATASET_PREFIXES) and len(value.split(":", 1)[1]) > 0:
-        return
-    raise ConfigError(
-        f"dataset={value!r} is not known; choose one of: {', '.join(DATASETS)}, npz:PATH or idx:DIR"
-    )
+    raise ConfigError(f"dataset={value!r} is not known; choose one of: {', '.join(DATASETS)}, "
+                      + " or ".join(f"{kind}:{what}" for kind, what in DATASET_SOURCES.items()))
 
 
 def _check_range(name, value, low, high, inclusive=True, low_inclusive=None):
