@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from ablations import grid_levels  # noqa: E402
 from reports.stats import compare_levels, methodology_warnings  # noqa: E402
+from training.config import format_override  # noqa: E402
 
 sns.set_theme(style="whitegrid", context="notebook")
 
@@ -412,15 +413,8 @@ def best_configuration(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     table = done.groupby(keys, sort=False).agg(val_accuracy=("val_accuracy", "mean"),
                                                test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size"))
     first = done.groupby(keys, sort=False)[fields].first()  # exact values, as the first trial (in number order) stored them
-    table["overrides"] = [" ".join(f"--set {k}={exact_value(row[k])}" for k in fields) for _, row in first.iterrows()]
+    table["overrides"] = [" ".join(f"--set {format_override(k, row[k])}" for k in fields) for _, row in first.iterrows()]
     return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)[columns]
-
-
-def exact_value(value):
-    """A value as --set parses it back exactly (numbers from the table may come back as numpy types)."""
-    if hasattr(value, "item"):
-        value = value.item()
-    return repr(value) if isinstance(value, float) else value
 
 
 def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None,
