@@ -224,6 +224,14 @@ def parse_override(text: str) -> tuple[str, object]:
     return key, value
 
 
+def format_override(key: str, value) -> str:
+    """``key=value`` text that ``parse_override`` reads back as exactly ``value``: a float by its repr (every
+    digit it needs), a numpy scalar (a trials table may give numbers back as numpy types) as its Python value."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return f"{key}={value!r}" if isinstance(value, float) else f"{key}={value}"
+
+
 def dropout_rates(schedule: str, blocks: int) -> list[float]:
     """Dropout rate per block from the schedule grammar (see Config.dropout)."""
     text = schedule.strip()

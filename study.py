@@ -324,9 +324,10 @@ def preflight(ablation, base, seeds):
 
 
 def cmd_status(args):
-    import reports
     from driver.frame import status_table, study_spec, trials_frame
+    from reports.comparisons import groups
     from reports.stats import methodology_warnings
+    from reports.tables import summary_table
 
     study = load_study(storage_url(args), args.study_name or args.name)
     spec = study_spec(study)
@@ -343,10 +344,10 @@ def cmd_status(args):
     for _, row in table[table["error"].notna() & (table["status"] == "failed")].iterrows():
         print(f"error of seed {row['seed']} cell: {row['error']}")
     comparisons = []
-    for group in reports.groups(frame, spec):
+    for group in groups(frame, spec):
         if group.rows.empty:
             continue
-        summary = reports.summary_table(group, test=args.test)
+        summary = summary_table(group, test=args.test)
         comparisons.append((group.title, summary))
         columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high", "delta_vs_base", "p_value", "p_holm",
                    "effect_size"]
@@ -453,17 +454,18 @@ def _machine(worker: dict) -> str:
 
 def cmd_best(args):
     """The best level (by mean validation accuracy over seeds) as --set overrides, and every tuned level."""
-    import reports
     from driver.frame import study_spec, trials_frame
+    from reports.comparisons import finished
+    from reports.tables import best_configuration
 
     study = load_study(storage_url(args), args.study_name or args.name)
     spec = study_spec(study)
-    done = reports.finished(trials_frame(study))
+    done = finished(trials_frame(study))
     if done.empty:
         raise UsageError(f"study {study.study_name!r} has no finished cells yet; run it first")
     if not [*spec.get("factors", {}), *spec.get("search_space", {})]:
         raise UsageError(f"study {study.study_name!r} varies nothing")
-    for rank, row in reports.best_configuration(done, spec).iterrows():
+    for rank, row in best_configuration(done, spec).iterrows():
         tag = "best" if rank == 0 else f"#{rank + 1}"
         print(f"{tag:5s} {row['overrides']}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
               f"{int(row['seeds'])} seed(s)")

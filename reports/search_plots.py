@@ -16,7 +16,7 @@ import pandas as pd
 from optuna.trial import TrialState
 from optuna.visualization import matplotlib as optuna_plots
 
-from reports import Section, slug
+from reports.writers import Section, slug  # with the report's matplotlib setup (reports.figures)
 from reports.stats import boundary_warnings
 
 MIN_TRIALS_FOR_IMPORTANCE = 3  # below this an importance or a contour surface only reflects noise

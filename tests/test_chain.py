@@ -3,11 +3,11 @@
 import pytest
 from optuna.trial import TrialState
 
-import reports
 from ablations import Ablation, AblationError
 from driver import chain, runner
 from driver.frame import study_spec, trials_frame
 from config import Config
+from reports import comparisons
 
 BASE = dict(dataset="digits", model="baseline1", epochs=1, train_size=200, dropout="none", batch_size=32, bn="none")
 
@@ -43,7 +43,7 @@ def test_the_second_stage_starts_from_the_first_stage_winner(chained):
 def test_the_report_groups_each_stage_and_states_its_winner(chained):
     _, study, _ = chained
     spec = study_spec(study)
-    groups = reports.groups(trials_frame(study), spec)
+    groups = comparisons.groups(trials_frame(study), spec)
     assert [g.title for g in groups] == ["stage 1: batch_size", "stage 2: activation x bn"]
     assert len(groups[0].rows) == 2 and len(groups[1].rows) == 4
     assert groups[1].levels == ["activation=relu, bn=none", "activation=relu, bn=before",

@@ -1,13 +1,14 @@
-"""config.py: defaults, validation of every knob, the dropout grammar, --set parsing, replace,
+"""config.py: defaults, validation of every knob, the dropout grammar, --set parsing and formatting, replace,
 and agreement of the name tuples with the object tables they index."""
 
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 import config as C
-from config import Config, ConfigError, dropout_rates, parse_override
+from config import Config, ConfigError, dropout_rates, format_override, parse_override
 
 # (knob, names it accepts) for every string knob with a closed set of values.
 STRING_KNOBS = [
@@ -320,6 +321,29 @@ def test_parse_override_bad_value(text, expected):
     with pytest.raises(ConfigError) as error:
         parse_override(text)
     assert expected in str(error.value)
+
+
+# Values of each field type beside the default, as Python and as numpy scalars (a trials table's numbers).
+OVERRIDE_VALUES = {
+    "float": [1e-05, 0.1 + 0.2, 1 / 3, 0, np.float64(0.1 + 0.2), np.float64(1e-05)],
+    "int": [0, 7, 123_456_789_012, np.int64(64)],
+    "bool": [True, False, np.bool_(True), np.bool_(False)],
+    "str": ["sgd", "flip+cutout", "npz:/tmp/a=b.npz", "linear:0.1:0.5", np.str_("adam")],
+}
+
+
+@pytest.mark.parametrize("key", list(C.FIELD_TYPES))
+def test_format_override_is_read_back_exactly_by_parse_override(key):
+    kind = C.FIELD_TYPES[key]
+    for value in [getattr(Config(), key), *OVERRIDE_VALUES[kind]]:
+        text = format_override(key, value)
+        assert parse_override(text) == (key, value), text
+        assert type(parse_override(text)[1]) is {"float": float, "int": int, "bool": bool, "str": str}[kind], text
+
+
+def test_format_override_writes_floats_with_every_digit():
+    assert format_override("learning_rate", np.float64(0.1 + 0.2)) == "learning_rate=0.30000000000000004"
+    assert format_override("nesterov", np.bool_(True)) == "nesterov=True"
 
 
 # --- replace --------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The report's charts, tables and files, drawn from hand-made trials tables (no training)."""
 
 import re
+import subprocess
+import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -8,6 +10,8 @@ import pandas as pd
 import pytest
 
 import reports
+from conftest import REPO
+from reports import comparisons, figures, tables
 
 MODELS = {"conv": 93_322, "vgg11": 28_142_858, "resnet20": 269_722}  # network -> parameters
 DIGITS = [str(k) for k in range(10)]
@@ -43,7 +47,7 @@ SPEC = {"design": "grid", "factors": {"model": list(MODELS), "dataset": ["mnist"
 
 
 def test_networks_table_averages_seeds_per_network_and_dataset_in_the_ablation_order(frame):
-    table = reports.networks_table(frame, SPEC)
+    table = tables.networks_table(frame, SPEC)
     assert list(zip(table["dataset"], table["network"])) == [
         ("mnist", "conv"), ("mnist", "vgg11"), ("mnist", "resnet20"),
         ("cifar10", "conv"), ("cifar10", "vgg11"), ("cifar10", "resnet20")]
@@ -58,17 +62,17 @@ def test_other_factors_name_the_network_and_without_a_dataset_factor_there_is_on
     rows = [trial("vgg11", "cifar10", 0, 0.6 + 0.1 * scale, 0.7, [0.5] * 10, input_scale=scale)
             for scale in (3, 1)]
     spec = {"design": "grid", "factors": {"model": ["vgg11"], "input_scale": [1, 3]}}
-    table = reports.networks_table(pd.DataFrame(rows), spec)
+    table = tables.networks_table(pd.DataFrame(rows), spec)
     assert table["network"].tolist() == ["vgg11 input_scale=1", "vgg11 input_scale=3"]
     assert table["dataset"].tolist() == ["", ""]
-    fig = reports.plot_train_vs_test(table)
+    fig = figures.plot_train_vs_test(table)
     assert len(fig.axes) == 1 and fig.axes[0].get_title() == "train vs test accuracy"
     plt.close(fig)
 
 
 def test_train_vs_test_plots_both_accuracies_of_every_network_per_dataset(frame):
-    table = reports.networks_table(frame, SPEC)
-    fig = reports.plot_train_vs_test(table)
+    table = tables.networks_table(frame, SPEC)
+    fig = figures.plot_train_vs_test(table)
     assert [ax.get_title() for ax in fig.axes] == ["train vs test accuracy on mnist",
                                                    "train vs test accuracy on cifar10"]
     for ax, rows in zip(fig.axes, (table.iloc[:3], table.iloc[3:])):
@@ -81,8 +85,8 @@ def test_train_vs_test_plots_both_accuracies_of_every_network_per_dataset(frame)
 
 
 def test_accuracy_vs_parameters_puts_every_network_at_log10_of_its_size(frame):
-    table = reports.networks_table(frame, SPEC)
-    fig = reports.plot_accuracy_vs_parameters(table)
+    table = tables.networks_table(frame, SPEC)
+    fig = figures.plot_accuracy_vs_parameters(table)
     ax = fig.axes[1]  # cifar10
     np.testing.assert_allclose(ax.collections[0].get_offsets(),
                                np.column_stack([np.log10(list(MODELS.values())), [0.71, 0.72, 0.73]]))
@@ -92,8 +96,8 @@ def test_accuracy_vs_parameters_puts_every_network_at_log10_of_its_size(frame):
 
 
 def test_per_class_accuracy_is_a_heatmap_of_networks_by_classes_per_dataset(frame):
-    table = reports.networks_table(frame, SPEC)
-    fig = reports.plot_per_class_accuracy(table)
+    table = tables.networks_table(frame, SPEC)
+    fig = figures.plot_per_class_accuracy(table)
     heatmaps = [ax for ax in fig.axes if ax.get_title()]  # the others are colour bars
     assert [ax.get_title() for ax in heatmaps] == ["per-class test accuracy on mnist",
                                                     "per-class test accuracy on cifar10"]
@@ -133,31 +137,31 @@ OFAT = {"design": "ofat", "factors": {"lr": [0.1, 0.01, 0.001]}, "question": "Wh
 
 
 def test_every_comparison_chart_renders_from_a_hand_made_trials_table(ofat):
-    (group,) = reports.groups(ofat, OFAT)
-    curves = reports.plot_learning_curves(group)
+    (group,) = comparisons.groups(ofat, OFAT)
+    curves = figures.plot_learning_curves(group)
     assert [ax.get_title() for ax in curves.axes] == ["validation accuracy by lr", "training accuracy by lr"]
-    accuracy = reports.plot_test_accuracy(group)
+    accuracy = figures.plot_test_accuracy(group)
     marks = {text.get_text() for text in accuracy.axes[0].texts}
     assert "**" in marks  # 0.01 vs base: p = 0.0012 paired, 0.0024 after Holm
     assert "n.s." in marks  # 0.001: the same within noise
-    gap = reports.plot_train_vs_test(reports.level_table(group), what="lr")
+    gap = figures.plot_train_vs_test(tables.level_table(group), what="lr")
     train, test = (c.get_offsets()[:, 1] for c in gap.axes[0].collections[1:])
     np.testing.assert_allclose(train - test, 0.1)
     assert gap.axes[0].get_xlabel() == "lr"
-    heatmap = reports.plot_per_class_difference(group)
+    heatmap = figures.plot_per_class_difference(group)
     values = np.asarray(heatmap.axes[0].collections[0].get_array()).reshape(3, 10)
     np.testing.assert_allclose(values, [np.zeros(10), 0.1 * np.arange(10) / 9, np.zeros(10)], atol=1e-12)
-    confusion = reports.plot_confusion_matrix(group, "0.01")
+    confusion = figures.plot_confusion_matrix(group, "0.01")
     assert [label.get_text() for label in confusion.axes[0].get_xticklabels()] == DIGITS
-    size = reports.plot_accuracy_vs_parameters(reports.level_table(group))
+    size = figures.plot_accuracy_vs_parameters(tables.level_table(group))
     assert [text.get_text() for text in size.axes[0].texts] == ["0.1", "0.01", "0.001"]
     plt.close("all")
 
 
 def test_summary_and_best_configuration_rank_by_validation_accuracy(ofat):
-    best = reports.best_configuration(ofat, OFAT)
+    best = tables.best_configuration(ofat, OFAT)
     assert best["overrides"].tolist()[0] == "--set lr=0.01" and best["seeds"].tolist() == [3, 3, 3]
-    table = reports.summary_table(reports.groups(ofat, OFAT)[0])
+    table = tables.summary_table(comparisons.groups(ofat, OFAT)[0])
     assert {"seeds", "test_accuracy", "ci_low", "ci_high", "delta_vs_base", "p_value", "effect_size", "params",
             "images_per_second", "wall_time"} <= set(table.columns)
 
@@ -173,3 +177,12 @@ def test_render_writes_html_with_svg_and_a_multi_page_pdf(ofat, tmp_path):
     assert pdf.name == "report.pdf" and pages >= 1 + len(list(tmp_path.glob("*.png")))  # text pages + figures
     with pytest.raises(ValueError, match="choose one of: html, pdf"):
         reports.render(ofat, OFAT, tmp_path, "lr", fmt="docx")
+
+
+def test_the_modules_of_the_text_commands_do_not_load_plotting():
+    """study.py status and best print these tables: importing them (and so reports/__init__.py, which any
+    of them runs first) must not load matplotlib or seaborn, nor set seaborn's theme."""
+    code = ("import reports.tables, reports.comparisons, reports.stats; import sys; "
+            "print('seaborn' in sys.modules, 'matplotlib' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]

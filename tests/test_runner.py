@@ -84,12 +84,12 @@ def test_a_file_that_is_not_a_database_exits_2(tmp_path, capsys):
 def test_report_levels_match_whatever_type_the_table_returns():
     import pandas as pd
 
-    import reports
+    from reports.comparisons import groups
 
     spec = {"design": "ofat", "factors": {"reg_strength": [0, 1e-4, 1e-3], "batch_size": [32, 256]}}
     frame = pd.DataFrame({"status": ["done"] * 4, "reg_strength": [0.0, 1e-4, 1e-3, 0.0],
                           "batch_size": [32, 32, 32, 256]})
-    by_title = {g.title: g for g in reports.groups(frame, spec)}
+    by_title = {g.title: g for g in groups(frame, spec)}
     assert by_title["reg_strength"].base == "0" and sorted(by_title["reg_strength"].rows["level"]) == ["0", "0.0001", "0.001"]
     assert list(by_title["batch_size"].rows["level"]) == ["32", "256"]
 
