@@ -11,12 +11,15 @@
     python study.py best optimizer_lr         best configuration as --set overrides
     python study.py export bn_placement       one row per trial as CSV or Parquet
 
-Bad input exits with status 2 before anything is written.
+NAME is a named ablation or the path of an ablation file (``path/to/question.py``). This file is
+the command line only: argparse and printing; the work is in ``driver/``. Bad input exits with
+status 2 before anything is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import sys
@@ -26,13 +29,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 import ablations  # noqa: E402
 from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: E402
-from driver.space import SearchError  # noqa: E402
-from driver.storage import StorageError, backup_root, check_url, default_url, load_study  # noqa: E402
-from driver.workers import DEFAULT_RECYCLE_MB, gpu_list, megabytes, worker_count  # noqa: E402
 from config import Config, ConfigError, parse_override  # noqa: E402
+from driver.memory import DEFAULT_RECYCLE_MB  # noqa: E402
+from driver.preflight import CellError  # noqa: E402
+from driver.space import SearchError  # noqa: E402
+from driver.storage import StorageError, check_url, default_url, load_study  # noqa: E402
+from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count  # noqa: E402
 from training.data import DataError  # noqa: E402
 
-USER_ERRORS = (AblationError, ConfigError, DataError, SearchError, StorageError)
+USER_ERRORS = (AblationError, CellError, ConfigError, DataError, SearchError, StorageError)
 
 
 class UsageError(ValueError):
@@ -79,6 +84,7 @@ def parser() -> argparse.ArgumentParser:
                                   f"{DEFAULT_RECYCLE_MB})")
             sub.add_argument("--tensorboard", metavar="DIR", help="write per-trial TensorBoard logs under "
                              "DIR/STUDY_NAME/trial-N (needs the tensorboard package)")
+            sub.add_argument(CARRIED, type=carried_state, default={}, help=argparse.SUPPRESS)
         if name in ("show", "search"):
             sub.add_argument("--n-trials", type=int, help="search budget, per level in a nested design, counted "
                              "across restarts (default: the ablation's)")
@@ -113,9 +119,18 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _study_arguments(sub):
-    sub.add_argument("name", metavar="NAME", help="a named ablation (see `study.py list`)")
+    sub.add_argument("name", metavar="NAME", help="a named ablation (see `study.py list`) or an ablation file's path")
     sub.add_argument("--storage", default=None, help="Optuna storage URL (default sqlite:///runs/studies.db)")
-    sub.add_argument("--study-name", default=None, help="study name in the storage (default: NAME)")
+    sub.add_argument("--study-name", default=None, help="study name in the storage (default: the ablation's name)")
+
+
+def study_name(args) -> str:
+    """The study's name: --study-name, else the ablation's name (an ablation file's name without .py)."""
+    return args.study_name or (Path(args.name).stem if ablations.is_path(args.name) else args.name)
+
+
+def storage_url(args) -> str:
+    return check_url(args.storage or default_url())
 
 
 def cmd_list(args):
@@ -132,15 +147,13 @@ def cmd_list(args):
 
 def resolve(args):
     """The ablation (with any search options applied), its resolved base Config and seeds, all validated."""
-    import dataclasses
-
     ablation = ablations.load(args.name)
     options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
     options = {key: value for key, value in options.items() if value is not None}
-    if args.command == "search" and ablation.design not in SEARCH_DESIGNS:
+    if args.command == "search" and not ablation.searches:
         raise UsageError(f"ablation {args.name!r} has design {ablation.design!r}, not a search; "
                          f"run it with: python study.py run {args.name}")
-    if options and ablation.design not in SEARCH_DESIGNS:
+    if options and not ablation.searches:
         raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in options)} only apply to search designs; "
                          f"ablation {args.name!r} has design {ablation.design!r}")
     ablation = dataclasses.replace(ablation, **options)  # validated again, e.g. --sampler grid with ranges
@@ -150,8 +163,9 @@ def resolve(args):
             overrides[key] = value
     clash = sorted(set(overrides) & set(ablation.factors))
     if clash:
+        where = args.name if ablations.is_path(args.name) else f"ablations/{args.name}.py"
         raise UsageError(f"{', '.join(clash)} is a factor of ablation {args.name!r} (levels "
-                         f"{ablation.factors[clash[0]]}); edit ablations/{args.name}.py to change its levels")
+                         f"{ablation.factors[clash[0]]}); edit {where} to change its levels")
     if "seed" in overrides:
         raise UsageError("seed is set per cell; use --seeds N to choose how many seeds each variant gets")
     base = Config().replace(**ablation.base).replace(**overrides)
@@ -162,20 +176,16 @@ def resolve(args):
     return ablation, base, seeds
 
 
-def storage_url(args) -> str:
-    return check_url(args.storage or default_url())
-
-
 def cmd_show(args):
+    from driver.preflight import model_size
+
     ablation, base, seeds = resolve(args)
     variants = ablation.variants()
     print(f"{ablation.name}: {ablation.question.strip()}")
     if ablation.source:
         print(f"source: {ablation.source}")
-    searches = len(variants) * ablation.n_trials if ablation.design in SEARCH_DESIGNS else 0
-    trained = len(variants)
-    if ablation.stages:  # a stage's starting cell is the previous stage's winner, trained once
-        trained = sum(len(ablations.grid_levels(stage)) for stage in ablation.stages) - len(ablation.stages) + 1
+    searches = len(variants) * ablation.n_trials if ablation.searches else 0
+    trained = ablation.trained_variants()
     print(f"design: {ablation.design}, {trained} variants x {seeds} seeds = {trained * seeds} cells"
           + (f" + {searches} search trials" if searches else "")
           + f", up to {(trained * seeds + searches) * base.epochs} epochs")
@@ -192,25 +202,8 @@ def cmd_show(args):
     texts = [" ".join(f"{k}={v}" for k, v in variant.items()) + ("   (base)" if i == 0 else "")
              for i, variant in enumerate(variants)]
     for i, (variant, text) in enumerate(zip(variants, texts)):
-        params, flops = _model_size(base.replace(**variant))
+        params, flops = model_size(base.replace(**variant))
         print(f"  {i:3d}  {text:{max(map(len, texts))}}   {params:>12,} params {_si(flops):>7} FLOPs")
-
-
-def _model_size(config):
-    """(parameters, multiply-adds per image) of the network a cell trains, built without its data."""
-    import keras
-
-    import baselines
-    from baselines.cost import multiply_adds, parameters
-    from training.data import image_shape_and_classes
-
-    try:
-        model = baselines.build(config, *image_shape_and_classes(config.dataset))
-    except ValueError as error:
-        raise UsageError(f"cell {config.model} on {config.dataset}: {error}") from None
-    size = parameters(model), multiply_adds(model)
-    keras.utils.clear_session()
-    return size
 
 
 def _si(number) -> str:
@@ -222,76 +215,44 @@ def _si(number) -> str:
 
 
 def cmd_run(args):
-    from driver import runner, workers
+    from driver import resume, runner, workers
+    from driver.memory import MemoryWatch
+    from driver.preflight import preflight
     from driver.space import make_sampler
+    from driver.storage import backup_root
 
     ablation, base, seeds = resolve(args)
-    url = storage_url(args)
-    study_name = args.study_name or ablation.name
+    url, name = storage_url(args), study_name(args)
     tensorboard = tensorboard_root(args.tensorboard)
-    # Only a process started as `python study.py` can re-execute itself as one (not a test or notebook
-    # calling main()).
-    workers.MEMORY.reset(args.recycle_mb if Path(sys.argv[0]).resolve() == Path(__file__).resolve() else 0)
-    carried = workers.recycled()  # set when this worker restarted itself to hand back leaked memory
-    earlier = carried.get("counts", {})  # outcomes of this worker's processes before the restarts
+    if not args.carried:  # a restarted worker was validated before its restart
+        resume.check_resumable(url, name, ablation, base)
 
-    def with_earlier(counts):
-        return {outcome: earlier.get(outcome, 0) + n for outcome, n in counts.items()}
+    def prepare():
+        preflight(ablation, base, seeds)
+        if ablation.searches:
+            make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
 
-    if carried:  # validated, pinned and with its extra workers started before the restart
-        extra = [workers.Adopted(pid) for pid in carried["extra"]]
-    else:
-        runner.check_resumable(url, study_name, ablation, base)
-        plans = workers.plan(args.workers, args.gpus, workers.available_cores())
-        if len(plans) > 1 or args.gpus:
-            workers.become(plans[0])  # before preflight initialises TensorFlow with this worker's threads
-        # Started now so their TensorFlow start-up overlaps ours; each validates the command again itself.
-        extra = workers.start([*worker_command(), *workers.without_worker_options(args.argv)], plans[1:])
-        try:
-            preflight(ablation, base, seeds)
-            if ablation.design in SEARCH_DESIGNS:
-                make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
-        except BaseException:
-            workers.stop(extra)  # they would fail the same way; one error message is enough
-            raise
-    command = "python study.py " + " ".join(shlex.quote(a) for a in args.argv)
-    study = runner.create_or_resume(url, study_name, ablation, base, command)
-    try:
-        counts = run_design(url, study, ablation, base, seeds, tensorboard)
-    except workers.RecycleWorker as reason:
-        print(f"restarting this worker to hand its memory back: {reason}", flush=True)
-        workers.restart([*worker_command(), *workers.without_worker_options(args.argv)], extra,
-                        with_earlier(runner.OUTCOMES))
-    finally:  # not reached after a restart: the new process waits for the extra workers instead
-        codes = [worker.wait() for worker in extra]
-    counts = with_earlier(counts)
+    def work():
+        study = resume.create_or_resume(url, name, ablation, base,
+                                        "python study.py " + " ".join(shlex.quote(a) for a in args.argv))
+        # Only a process started as `python study.py` can re-execute itself as one (not a test or notebook
+        # calling main()).
+        restartable = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
+        memory = MemoryWatch(args.recycle_mb if restartable else 0)
+        outcome = runner.run_design(runner.Run(url, study, ablation, base, seeds, backup_root(url), tensorboard,
+                                               memory=memory))
+        return outcome.counts, outcome.restart
+
+    command = [sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)]
+    plans = workers.plan(args.workers, args.gpus, workers.available_cores())
+    counts, codes = workers.serve(command, plans, args.carried, prepare, work)
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run"
-          + (f" by this worker ({len(extra)} more worker(s) exited with {codes})" if extra else "")
-          + f". Report: python study.py report {ablation.name}"
-          + (f" --study-name {study_name}" if study_name != ablation.name else "")
+          + (f" by this worker ({len(codes)} more worker(s) exited with {codes})" if codes else "")
+          + f". Report: python study.py report {args.name}"
+          + (f" --study-name {name}" if name != ablation.name else "")
           + (f" --storage {args.storage}" if args.storage else ""))
     return 1 if counts["failed"] or any(codes) else 0
-
-
-def worker_command() -> list[str]:
-    """How to start this script again (extra workers, restarts)."""
-    return [sys.executable, str(Path(__file__).resolve())]
-
-
-def run_design(url, study, ablation, base, seeds, tensorboard) -> dict:
-    """Train this worker's share of the study's trials; returns the counts of outcomes."""
-    from driver import chain, runner, search
-
-    if ablation.design in SEARCH_DESIGNS:
-        counts = search.run_search_design(url, study, ablation, base, seeds, ablation.n_trials, ablation.sampler,
-                                          ablation.pruner, backups=backup_root(url), tensorboard=tensorboard)
-    elif ablation.design == "chained":
-        counts = chain.run_chained(study, ablation, base, seeds, backups=backup_root(url), tensorboard=tensorboard)
-    else:
-        counts = runner.run_cells(study, ablation, base, ablation.cells(seeds), backups=backup_root(url),
-                                  tensorboard=tensorboard)
-    return counts
 
 
 def tensorboard_root(directory: str | None) -> Path | None:
@@ -306,35 +267,20 @@ def tensorboard_root(directory: str | None) -> Path | None:
     return Path(directory)
 
 
-def preflight(ablation, base, seeds):
-    """Load every cell's data and build every distinct model once, so impossible cells fail before any write."""
-    import keras
-
-    import baselines
-    from training.data import load_data
-
-    # Seeds and learning rates never change data or model: one build per remaining difference.
-    for config in {c.replace(seed=0, learning_rate=base.learning_rate) for c in ablation.configs(base, seeds)}:
-        data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
-        try:
-            baselines.build(config, data.input_shape, data.num_classes)
-        except ValueError as error:
-            raise UsageError(f"cell {config.model} on {config.dataset}: {error}") from None
-    keras.utils.clear_session()
-
-
 def cmd_status(args):
-    from driver.frame import status_table, study_spec, trials_frame
+    from driver.frame import status_table, trials_frame
+    from driver.record import spec_with_winners
     from reports.comparisons import groups
     from reports.stats import methodology_warnings
     from reports.tables import summary_table
 
-    study = load_study(storage_url(args), args.study_name or args.name)
-    spec = study_spec(study)
+    url = storage_url(args)
+    study = load_study(url, study_name(args))
+    spec = spec_with_winners(study)
     frame = trials_frame(study)
     print(f"study {study.study_name}: {spec.get('question', '').strip()}")
     if spec.get("design") in SEARCH_DESIGNS:
-        print_search_progress(storage_url(args), study, spec)
+        print_search_progress(url, study)
     table = status_table(frame, [*spec.get("factors", {}), *spec.get("search_space", {})])
     if table.empty:
         print("no cells yet")
@@ -349,76 +295,64 @@ def cmd_status(args):
             continue
         summary = summary_table(group, test=args.test)
         comparisons.append((group.title, summary))
-        columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high", "delta_vs_base", "p_value", "p_holm",
-                   "effect_size"]
+        columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high",
+                   "delta_vs_base", "p_value", "p_holm", "effect_size"]
         print(f"\n{group.title} (test accuracy, 95% CI, paired {args.test} test vs base {group.base}, Holm):")
         print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     warnings = methodology_warnings(frame, spec, comparisons)
     print("\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings")
 
 
-def print_search_progress(url, study, spec):
+def print_search_progress(url, study):
     """Per level: search trials finished of the budget, best validation accuracy and values so far."""
-    import optuna
+    from driver.record import describe_cell
+    from driver.search import progress
 
-    from driver import search
-    from driver.runner import cell_key, describe_cell
-    from driver.storage import open_storage
-
-    tuned = search.tuned_values(study)
-    names = {s.study_name for s in optuna.get_all_study_summaries(open_storage(url))}
-    for variant in ablations.grid_levels(spec["factors"]):
-        name = search.search_study_name(study.study_name, variant)
-        label = describe_cell(variant) or "search"
-        if name not in names:
-            print(f"  search {label}: not started")
+    for level in progress(url, study):
+        if not level["started"]:
+            print(f"  search {level['label']}: not started")
             continue
-        sub = load_study(url, name)
-        done = [t for t in search.counted(sub) if t.state.name in ("COMPLETE", "PRUNED")]
-        budget = sub.user_attrs.get("n_trials", spec.get("n_trials"))
-        pruned = sum(t.state.name == "PRUNED" for t in done)
-        best = f", best val {sub.best_value:.4f} at {describe_cell(sub.best_params)}" if any(
-            t.state.name == "COMPLETE" for t in done) else ""
-        tuned_note = " -> tuned, seeds re-run in the main study" if cell_key(variant) in tuned else ""
-        print(f"  search {label}: {len(done)}/{budget} trials ({pruned} pruned){best}{tuned_note}")
+        best = f", best val {level['best'][0]:.4f} at {describe_cell(level['best'][1])}" if level["best"] else ""
+        tuned_note = " -> tuned, seeds re-run in the main study" if level["tuned"] else ""
+        print(f"  search {level['label']}: {level['finished']}/{level['budget']} trials ({level['pruned']} pruned)"
+              f"{best}{tuned_note}")
 
 
 def cmd_recover(args):
-    import json
-    import time
+    from optuna.trial import TrialState
 
-    from driver import runner
+    from driver import liveness, record, runner
 
-    study = load_study(storage_url(args), args.study_name or args.name)
-    grace = runner.GRACE_SECONDS if args.grace is None else args.grace
-    if grace < 2 * runner.HEARTBEAT_SECONDS:
-        raise UsageError(f"--grace {grace}: must be at least {2 * runner.HEARTBEAT_SECONDS} s (two heartbeats), "
+    study = load_study(storage_url(args), study_name(args))
+    grace = liveness.GRACE_SECONDS if args.grace is None else args.grace
+    if grace < 2 * liveness.HEARTBEAT_SECONDS:
+        raise UsageError(f"--grace {grace}: must be at least {2 * liveness.HEARTBEAT_SECONDS} s (two heartbeats), "
                          "or live trials would be declared stale")
-    running = study.get_trials(deepcopy=False, states=(runner.TrialState.RUNNING,))
-    stale = {trial.number: reason for trial, reason in runner.stale_trials(study, grace)}
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    stale = {trial.number: reason for trial, reason in liveness.stale_trials(study, grace)}
     print(f"study {study.study_name}: {len(running)} running trial(s), {len(stale)} stale")
     for trial in running:
-        worker = trial.user_attrs.get("worker", {})
-        age = time.time() - trial.user_attrs.get("heartbeat", worker.get("started", time.time()))
+        worker = record.trial_worker(trial)
         verdict = f"STALE: {stale[trial.number]}" if trial.number in stale else "alive"
-        print(f"  #{trial.number} {runner.describe_cell(json.loads(trial.user_attrs.get('cell', '{}')))} "
-              f"worker {worker.get('host')}:{worker.get('pid')} heartbeat {age:.0f} s ago -> {verdict}")
-    cells = [json.loads(t.user_attrs["cell"]) for t in running if t.number in stale and "cell" in t.user_attrs]
-    runner.fail_stale_trials(study, grace, log=lambda *a, **k: None)
+        print(f"  #{trial.number} {record.describe_cell(record.trial_cell(trial))} worker {worker.get('host')}:"
+              f"{worker.get('pid')} heartbeat {record.silence(trial):.0f} s ago -> {verdict}")
+    cells = [cell for cell in liveness.fail_stale_trials(study, grace, log=lambda *a, **k: None) if cell]
     queued = runner.enqueue_missing(study, cells)
     print(f"re-queued {queued} cell(s); run `python study.py run {args.name}` (any worker) to train them")
 
 
 def cmd_report(args):
     import reports
-    from driver.frame import study_spec, trials_frame
+    from driver.frame import trials_frame
+    from driver.provenance import report_provenance
+    from driver.record import spec_with_winners
     from driver.storage import open_storage
     from reports.search_plots import search_sections, search_studies
 
     url = storage_url(args)
-    study = load_study(url, args.study_name or args.name)
+    study = load_study(url, study_name(args))
     frame = trials_frame(study)
-    spec = study_spec(study)
+    spec = spec_with_winners(study)
     if not spec:
         raise UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
     out = Path(args.out) if args.out else Path("runs") / "reports" / study.study_name
@@ -428,38 +362,15 @@ def cmd_report(args):
     print(f"report written: {path.resolve()}")
 
 
-def report_provenance(study, frame, url: str) -> dict:
-    """How the study was made, as recorded when it was created and by each trial's worker (not this machine)."""
-    created = study.user_attrs.get("provenance", {})
-    base = study.user_attrs.get("base_config", {})
-    workers = {_machine(t.user_attrs["worker"]) for t in study.get_trials(deepcopy=False) if "worker" in t.user_attrs}
-    return {"study": study.study_name, "storage": url, "question": study.user_attrs.get("ablation", {}).get("question"),
-            "source": study.user_attrs.get("ablation", {}).get("source"), "command": study.user_attrs.get("command"),
-            "created": study.user_attrs.get("created"), "git commit": created.get("git", "not recorded"),
-            "python": created.get("python", "not recorded"), "platform": created.get("platform", "not recorded"),
-            **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},
-            "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
-            "dataset": base.get("dataset"),
-            "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
-            **{f"base.{k}": v for k, v in base.items()}}
-
-
-def _machine(worker: dict) -> str:
-    """One trial worker's machine in words (trials from before hardware was recorded have only the host)."""
-    if "cpu" not in worker:
-        return f"{worker.get('host')}: hardware not recorded"
-    gpus = ", ".join(worker.get("gpus", [])) or "none"
-    return f"{worker['host']}: {worker['cpu']}, {worker['cpu_cores']} cores, GPUs: {gpus}"
-
-
 def cmd_best(args):
     """The best level (by mean validation accuracy over seeds) as --set overrides, and every tuned level."""
-    from driver.frame import study_spec, trials_frame
+    from driver.frame import trials_frame
+    from driver.record import spec_with_winners
     from reports.comparisons import finished
     from reports.tables import best_configuration
 
-    study = load_study(storage_url(args), args.study_name or args.name)
-    spec = study_spec(study)
+    study = load_study(storage_url(args), study_name(args))
+    spec = spec_with_winners(study)
     done = finished(trials_frame(study))
     if done.empty:
         raise UsageError(f"study {study.study_name!r} has no finished cells yet; run it first")
@@ -472,24 +383,13 @@ def cmd_best(args):
 
 
 def cmd_export(args):
-    """Every trial of the study and of its searches, one row each, via Optuna's trials_dataframe."""
-    import json
-
-    import optuna
-    import pandas as pd
-
+    """Every trial of the study and of its searches, one row each."""
+    from driver.frame import export_table
     from driver.storage import open_storage
 
     url = storage_url(args)
-    name = args.study_name or args.name
-    study = load_study(url, name)
-    names = [s.study_name for s in optuna.get_all_study_summaries(open_storage(url))
-             if s.study_name == name or s.study_name.startswith(name + "/search")]
-    frames = [load_study(url, n).trials_dataframe(multi_index=False).assign(study=n) for n in sorted(names)]
-    table = pd.concat(frames, ignore_index=True)
-    for column in table.columns[table.dtypes == object]:  # nested attributes (history, matrices) as JSON text
-        if table[column].map(lambda v: isinstance(v, (dict, list))).any():
-            table[column] = table[column].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    study = load_study(url, study_name(args))
+    table, names = export_table(open_storage(url), study.study_name)
     out = Path(args.out) if args.out else Path("runs") / "exports" / f"{study.study_name}.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False) if args.format == "csv" else table.to_parquet(out, index=False)

@@ -1,19 +1,8 @@
-"""The catalogue of named ablations: the ``Ablation`` dataclass and one file per ablation.
+"""The catalogue of named ablations: the ``Ablation`` dataclass, and one file per ablation.
 
-An ablation file is data (it never imports TensorFlow): ``ablations/NAME.py`` defines
-``ABLATION = Ablation(...)``. The first level of each factor is its base level.
-
-Designs:
-- ``ofat``: each factor varied alone around the base; the all-base cell is shared by all factors.
-- ``grid``: the full factorial of the factors.
-- ``search``: no scientific factor; one Optuna search over ``search_space``, then its best trial is
-  re-run with every seed.
-- ``nested``: for each level of the factors (their grid), its own search over the nuisance
-  ``search_space``; then each level's best trial is re-run with every seed, so levels are compared
-  at their best (the Deep Learning Tuning Playbook's recipe).
-- ``chained``: ``stages`` run in order, each a grid of its own factors; each stage starts from the
-  winners (best mean validation accuracy) of the stages before it, as seed report 001 did. Its
-  ``factors`` are derived: every staged field with all its levels, the base value first.
+An ablation file is data (it never imports TensorFlow): ``ablations/NAME.py`` (or any file given
+by path) defines ``ABLATION = Ablation(...)``. The first level of each factor is its base level.
+What each ``design`` does is its entry in ``ablations.designs.DESIGNS``.
 
 A search space maps Config fields to Optuna distributions written as primitives:
 ``("log", 1e-4, 1e-1)``, ``("float", 0.0, 0.5)``, ``("int", 1, 8)``, ``("logint", 16, 512)`` or a
@@ -23,14 +12,15 @@ list of choices.
 from __future__ import annotations
 
 import importlib
-import itertools
+import importlib.util
 import pkgutil
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
 
+from ablations.designs import DESIGNS, Comparison, grid_levels
 from config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys
 
-DESIGNS = ("ofat", "grid", "search", "nested", "chained")
-SEARCH_DESIGNS = ("search", "nested")
+SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
 PRUNERS = ("none", "median", "successive_halving", "hyperband")
 RANGE_KINDS = {"log": "float", "float": "float", "int": "int", "logint": "int"}  # kind -> Config type
@@ -61,11 +51,12 @@ class Ablation:
     stages: list = field(default_factory=list)
 
     def __post_init__(self):
-        if self.design not in DESIGNS:
-            raise AblationError(f"design={self.design!r} is not known; choose one of: {', '.join(DESIGNS)}")
-        if (self.design == "chained") != bool(self.stages):
-            raise AblationError("design='chained' needs `stages` (a list of factor dicts)" if self.design == "chained"
-                                else f"design={self.design!r} takes no `stages`; use design='chained'")
+        check_choice("design", self.design, DESIGNS, error=AblationError)
+        design = DESIGNS[self.design]
+        staged = [name for name, entry in DESIGNS.items() if entry.stages]
+        if design.stages != bool(self.stages):
+            raise AblationError(f"design={self.design!r} needs `stages` (a list of factor dicts)" if design.stages
+                                else f"design={self.design!r} takes no `stages`; use design={staged[0]!r}")
         if self.stages:
             staged = self._staged_factors()
             if self.factors and self.factors != staged:  # (a copy made by dataclasses.replace repeats them)
@@ -75,14 +66,14 @@ class Ablation:
         _check_count("n_trials", self.n_trials)
         check_choice("sampler", self.sampler, SAMPLERS, error=AblationError)
         check_choice("pruner", self.pruner, PRUNERS, error=AblationError)
-        if self.design == "search" and self.factors:
-            raise AblationError("design='search' has no factors (it searches `search_space` only); "
+        if not design.factors and self.factors:
+            raise AblationError(f"design={self.design!r} has no factors (it searches `search_space` only); "
                                 "use design='nested' to search per level of factors")
-        if self.design != "search" and not self.factors:
+        if design.factors and not self.factors:
             raise AblationError("an ablation needs at least one factor in `factors`")
-        if (self.design in SEARCH_DESIGNS) != bool(self.search_space):
-            raise AblationError(f"design={self.design!r} " + ("needs a `search_space`" if self.design in SEARCH_DESIGNS
-                                else "takes no `search_space`; use design='nested' or 'search'"))
+        if design.searches != bool(self.search_space):
+            raise AblationError(f"design={self.design!r} " + ("needs a `search_space`" if design.searches
+                                else f"takes no `search_space`; use design={' or '.join(map(repr, SEARCH_DESIGNS))}"))
         check_keys(self.base, where="base")
         check_keys(self.factors, where="factor")
         check_keys(self.search_space, where="search_space")
@@ -131,16 +122,21 @@ class Ablation:
 
         A search design has one empty variant; a nested design searches at every grid combination.
         """
-        if self.design in ("grid", "nested", "search"):
-            return grid_levels(self.factors)
-        if self.design == "chained":  # every stage's levels from the start (winners are known only later)
-            variants = [v for index in range(len(self.stages)) for v in self.stage_variants(index, {})]
-            return [dict(v) for v in dict.fromkeys(tuple(v.items()) for v in variants)]
-        base = self.base_levels()
-        variants = [base]
-        for name, levels in self.factors.items():
-            variants += [{**base, name: level} for level in levels[1:]]
-        return variants
+        return DESIGNS[self.design].variants(self)
+
+    def trained_variants(self) -> int:
+        """Variants trained per seed (a chain trains each stage's starting cell once)."""
+        trained = DESIGNS[self.design].trained
+        return trained(self) if trained else len(self.variants())
+
+    def comparisons(self, winners: list[dict] = ()) -> list[Comparison]:
+        """The comparisons the design makes; a chain's stages need the ``winners`` recorded so far."""
+        return DESIGNS[self.design].comparisons(self, list(winners))
+
+    @property
+    def searches(self) -> bool:
+        """Whether each variant's nuisance ``search_space`` is searched before its seeds are trained."""
+        return DESIGNS[self.design].searches
 
     def cells(self, seeds: int | None = None) -> list[dict]:
         """Every (variant, seed) cell as the Config overrides it trains with.
@@ -169,6 +165,22 @@ class Ablation:
             corners += [{**variant, name: value, "seed": 0} for variant in self.variants() for value in values]
         return corners
 
+    @classmethod
+    def from_spec(cls, spec: dict) -> "Ablation":
+        """The Ablation a study stored with ``spec()``: reports and status need no ablation file.
+
+        Not validated again: it was when the study was created, and a Config knob renamed since must not
+        make an old study unreadable. (JSON turned search ranges into lists; they become tuples again.)"""
+        values = {key: value for key, value in spec.items() if key in {f.name for f in fields(cls)}}
+        values["search_space"] = {name: tuple(primitive) if is_range(primitive) else list(primitive)
+                                  for name, primitive in values.get("search_space", {}).items()}
+        ablation = object.__new__(cls)
+        for f in fields(cls):
+            default = f.default if f.default is not MISSING else f.default_factory() if f.default_factory \
+                is not MISSING else {"question": "", "base": {}}[f.name]  # hand-made specs may leave them out
+            object.__setattr__(ablation, f.name, values.get(f.name, default))
+        return ablation
+
     def spec(self) -> dict:
         """JSON-safe description stored with the study, so reports need no ablation file."""
         return dict(name=self.name, question=self.question.strip(), base=self.base, design=self.design,
@@ -179,28 +191,55 @@ class Ablation:
                     stages=[{k: list(v) for k, v in stage.items()} for stage in self.stages])
 
 
+NOT_ABLATIONS = {"designs"}  # modules of this package that hold no ABLATION
+
+
 def names() -> list[str]:
     """Named ablations: every public module of this package."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    return sorted(m.name for m in pkgutil.iter_modules(__path__)
+                  if not m.name.startswith("_") and m.name not in NOT_ABLATIONS)
+
+
+def is_path(name: str) -> bool:
+    """Whether an ablation is given as a file path (``path/to/question.py``) rather than a catalogue name."""
+    return name.endswith(".py") or "/" in name or "\\" in name
 
 
 def load(name: str) -> Ablation:
-    """Import ``ablations/NAME.py`` and return its ABLATION, with clear errors for every failure."""
-    if name not in names():
+    """The ABLATION of ``ablations/NAME.py``, or of the file at a path ending in ``.py``; named after the file.
+
+    Every failure (unknown name, missing file, syntax error, no or a wrong ABLATION) is an AblationError
+    that says what to fix."""
+    if is_path(name):
+        path = Path(name)
+        if not path.is_file():
+            raise AblationError(f"ablation file {name!r} does not exist; give the path of a .py file that defines "
+                                "ABLATION = Ablation(...), or a name from: " + ", ".join(names()))
+        where, import_module = str(path), lambda: _import_file(path)
+    elif name not in names():
         raise AblationError(f"unknown ablation {name!r}; choose one of: {', '.join(names())} "
-                            "(or add ablations/{name}.py)")
+                            f"(or add ablations/{name}.py, or give the path of your own file)")
+    else:
+        where, import_module = f"ablations/{name}.py", lambda: importlib.import_module(f"{__name__}.{name}")
     try:
-        module = importlib.import_module(f"{__name__}.{name}")
-        ablation = module.ABLATION
+        ablation = import_module().ABLATION
     except SyntaxError as error:
-        raise AblationError(f"ablations/{name}.py has a syntax error at line {error.lineno}: {error.msg}") from None
+        raise AblationError(f"{where} has a syntax error at line {error.lineno}: {error.msg}") from None
     except AttributeError:
-        raise AblationError(f"ablations/{name}.py defines no ABLATION = Ablation(...)") from None
+        raise AblationError(f"{where} defines no ABLATION = Ablation(...)") from None
     except (ConfigError, AblationError, TypeError) as error:
-        raise AblationError(f"ablations/{name}.py: {error}") from None
+        raise AblationError(f"{where}: {error}") from None
     if not isinstance(ablation, Ablation):
-        raise AblationError(f"ablations/{name}.py: ABLATION must be an Ablation, got {type(ablation).__name__}")
-    return replace(ablation, name=name)
+        raise AblationError(f"{where}: ABLATION must be an Ablation, got {type(ablation).__name__}")
+    return replace(ablation, name=Path(name).stem if is_path(name) else name)
+
+
+def _import_file(path: Path):
+    """Execute an ablation file outside the package as a fresh module (never cached: it may have changed)."""
+    module_spec = importlib.util.spec_from_file_location(f"_ablation_file_{path.stem}", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
 
 
 def _check_count(name, value):
@@ -211,11 +250,6 @@ def _check_count(name, value):
 def is_range(spec) -> bool:
     """Whether a search-space primitive is a (kind, low, high) range (stored studies hold it as a list)."""
     return isinstance(spec, (list, tuple)) and len(spec) == 3 and spec[0] in RANGE_KINDS
-
-
-def grid_levels(factors: dict) -> list[dict]:
-    """Every combination of factor levels, base first (one empty combination without factors)."""
-    return [dict(zip(factors, combo)) for combo in itertools.product(*factors.values())]
 
 
 def _check_distribution(name: str, spec) -> None:

@@ -6,6 +6,8 @@ of the (shared) machine hits every variant alike; the median over repeats is rep
 
 from __future__ import annotations
 
+import dataclasses
+
 import statistics
 import subprocess
 import sys
@@ -21,7 +23,7 @@ import tensorflow as tf
 import baselines
 from ablations import Ablation
 from benchmarks.machine import training_flops
-from driver import runner, search, workers
+from driver import record, runner, search, workers
 from driver.space import make_pruner, make_sampler
 from config import Config
 from training.data import load_data
@@ -159,11 +161,12 @@ def fixed_cost(config: Config, repeats: int, directory: Path) -> dict:
     for _ in range(repeats):
         trial, timer = study.ask(), EpochTimer()
         started = time.perf_counter()
-        outcome = runner.run_trial(study, trial, config, {}, "", quiet, callbacks=[timer])
+        run = runner.Run("", study, ablation=None, base=config, seeds=1, log=quiet)  # one trial, no ablation around it
+        outcome = runner.run_trial(run, study, trial, {}, "", callbacks=[timer])
         total = time.perf_counter() - started
         if outcome != "completed":
-            raise RuntimeError(f"the fixed-cost trial ended {outcome}: {study.trials[trial.number].user_attrs}")
-        attrs = study.trials[trial.number].user_attrs
+            raise RuntimeError(f"the fixed-cost trial ended {outcome}: {record.results(study.trials[trial.number])}")
+        attrs = record.results(study.trials[trial.number])
         trace = timer.seconds[0] - timer.steady()
         training = sum(timer.seconds) - trace  # the first epoch counted at the steady epoch time
         for key, value in (("trial", total), ("training", training), ("fixed", total - training),
@@ -205,7 +208,7 @@ def trials_of(storage: str) -> list:
     from driver.storage import open_storage
 
     trials = optuna.load_study(study_name="bn_placement", storage=open_storage(storage)).get_trials(deepcopy=False)
-    return [t for t in trials if "images_per_second" in t.user_attrs]
+    return [t for t in trials if record.results(t)["images_per_second"] is not None]
 
 
 def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
@@ -223,7 +226,7 @@ def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
         storage = f"journal:{directory / f'workers_{name}_{repeat}.log'}"
         took = run_command(study_command(dataset, scale.worker_seeds, scale.worker_train_size, 2, storage, *options),
                            directory, worker)
-        rates[name].extend(scale.worker_train_size / min(t.user_attrs["extra"]["epoch_seconds"][1:])
+        rates[name].extend(scale.worker_train_size / min(record.results(t)["extra"]["epoch_seconds"][1:])
                            for t in trials_of(storage))
         return took
 
@@ -252,8 +255,8 @@ def memory(dataset: str, scale: Scale, directory: Path) -> dict:
     seeds = -(-scale.memory_trials // 3)  # bn_placement has three levels
     seconds = run_command(study_command(dataset, seeds, 128, 1, storage), directory)
     trials = trials_of(storage)
-    resident = [t.user_attrs["process"]["rss_mb"] for t in trials]
-    starts = [i for i, t in enumerate(trials) if t.user_attrs["process"]["process_trial"] == 1]
+    resident = [record.process(t)["rss_mb"] for t in trials]
+    starts = [i for i, t in enumerate(trials) if record.process(t)["process_trial"] == 1]
     processes = [resident[a:b] for a, b in zip(starts, [*starts[1:], len(trials)])]
     growth = max(resident) - resident[0]
     fifth = max(len(resident) // 5, 1)
@@ -281,11 +284,11 @@ def pruning(scale: Scale, directory: Path) -> dict:
                                     sampler=make_sampler("random", ablation.search_space, seed=0),
                                     pruner=make_pruner(pruner))
         started = time.perf_counter()
-        search.run_search(study, ablation, base, {}, scale.search_trials, prune=pruner != "none", log=quiet)
-        trials = [t for t in study.trials if "epochs_run" in t.user_attrs]
+        search.run_search(runner.Run("", study, dataclasses.replace(ablation, pruner=pruner), base, 1, log=quiet), study, {})
+        trials = [t for t in study.trials if record.results(t)["epochs_run"] is not None]
         searches[pruner] = {
             "best_val_accuracy": study.best_value,
-            "epochs_trained": sum(t.user_attrs["epochs_run"] for t in trials),
+            "epochs_trained": sum(record.results(t)["epochs_run"] for t in trials),
             "pruned_trials": sum(t.state.name == "PRUNED" for t in trials),
             "seconds": time.perf_counter() - started,
         }

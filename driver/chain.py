@@ -9,15 +9,13 @@ the runner-up, and the next stage starts from it.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import optuna
 from optuna.trial import TrialState
 
 from ablations import Ablation
-from driver.runner import cell_key, describe_cell, new_counts, run_cells
-from config import Config
+from driver import record
+from driver.runner import Outcome, Run, run_cells
 
 
 def stage_cells(ablation: Ablation, index: int, carried: dict, seeds: int) -> list[dict]:
@@ -26,15 +24,15 @@ def stage_cells(ablation: Ablation, index: int, carried: dict, seeds: int) -> li
 
 def stage_winner(study: optuna.Study, ablation: Ablation, index: int, carried: dict, seeds: int) -> dict | None:
     """The stage's winning levels with their scores, or None while any of its cells is unfinished."""
-    results = {t.user_attrs["cell"]: t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-               if "cell" in t.user_attrs}
+    results = {record.trial_cell_key(t): t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+               if record.trial_cell_key(t)}
     scores = []
     for variant in ablation.stage_variants(index, carried):
-        trials = [results.get(cell_key({**variant, "seed": seed})) for seed in range(seeds)]
+        trials = [results.get(record.cell_key({**variant, "seed": seed})) for seed in range(seeds)]
         if None in trials:
             return None
         scores.append((float(np.mean([t.value for t in trials])),
-                       float(np.mean([t.user_attrs["test_accuracy"] for t in trials])), variant))
+                       float(np.mean([record.test_accuracy(t) for t in trials])), variant))
     scores.sort(key=lambda s: s[0], reverse=True)
     (val, test, variant), runner_up = scores[0], scores[1]
     return dict(start=dict(carried), levels={name: variant[name] for name in ablation.stages[index]}, val_accuracy=val,
@@ -42,37 +40,23 @@ def stage_winner(study: optuna.Study, ablation: Ablation, index: int, carried: d
                 runner_up={name: runner_up[2][name] for name in ablation.stages[index]})
 
 
-def winners(study: optuna.Study) -> list[dict]:
-    """The recorded winners of consecutive finished stages, in stage order.
-
-    A stage's record counts only if it started from the winners recorded before it (a re-run with
-    more seeds may change an early winner, which makes the later records stale until re-run).
-    """
-    found, carried = [], {}
-    while (record := study.user_attrs.get(f"stage:{len(found)}")) and record["start"] == carried:
-        found.append(record)
-        carried = {**carried, **record["levels"]}
-    return found
-
-
-def run_chained(study: optuna.Study, ablation: Ablation, base: Config, seeds: int, log=print, backups=None,
-                tensorboard=None) -> dict:
-    """Run the stages in order; stops at a stage that cannot finish here (failures, or other workers)."""
-    counts, carried = new_counts(), {}
+def run_chained(run: Run) -> Outcome:
+    """The runner of the chained design: the stages in order; stops at a stage that cannot finish here
+    (failures, or other workers), or when this worker should restart."""
+    ablation, study, log = run.ablation, run.study, run.log
+    outcome, carried = Outcome(), {}
     for index, stage in enumerate(ablation.stages):
         log(f"stage {index + 1}/{len(ablation.stages)}: {' x '.join(stage)}, starting from "
-            f"{describe_cell(carried) or 'the base'}")
-        for outcome, n in run_cells(study, ablation, base, stage_cells(ablation, index, carried, seeds), log=log,
-                                    backups=backups, tensorboard=tensorboard).items():
-            counts[outcome] += n
-        winner = stage_winner(study, ablation, index, carried, seeds)
+            f"{record.describe_cell(carried) or 'the base'}")
+        if outcome.add(run_cells(run, stage_cells(ablation, index, carried, run.seeds))).restart:
+            break
+        winner = stage_winner(study, ablation, index, carried, run.seeds)
         if winner is None:
             log(f"stage {index + 1} is not finished (a cell failed, or other workers are still training it); "
                 "run the command again to continue the chain")
             break
-        if study.user_attrs.get(f"stage:{index}") != winner:
-            study.set_user_attr(f"stage:{index}", json.loads(json.dumps(winner)))
-        log(f"stage {index + 1} winner: {describe_cell(winner['levels'])} (val accuracy {winner['val_accuracy']:.4f}, "
-            f"{winner['margin']:+.4f} over {describe_cell(winner['runner_up'])})")
+        record.record_winner(study, index, winner)
+        log(f"stage {index + 1} winner: {record.describe_cell(winner['levels'])} (val accuracy "
+            f"{winner['val_accuracy']:.4f}, {winner['margin']:+.4f} over {record.describe_cell(winner['runner_up'])})")
         carried.update(winner["levels"])
-    return counts
+    return outcome

@@ -1,4 +1,5 @@
-"""Optuna study -> pandas DataFrame, the only input the reports and ``status`` need."""
+"""Optuna study -> pandas DataFrames: the trials table the reports and ``status`` need, the status of each
+cell, and the flat export of every trial."""
 
 from __future__ import annotations
 
@@ -7,22 +8,8 @@ import json
 import optuna
 import pandas as pd
 
-from driver.runner import cell_key
-from driver.search import tuned_values
-
-RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epochs_run", "wall_time",
-                  "images_per_second", "diverged", "history", "confusion_matrix", "per_class_accuracy",
-                  "class_names", "split_fingerprint", "extra", "error")
-
-
-def study_spec(study: optuna.Study) -> dict:
-    """The ablation spec stored with the study, plus what the run decided (a chain's stage winners)."""
-    from driver.chain import winners
-
-    spec = dict(study.user_attrs.get("ablation", {}))
-    if spec.get("stages"):
-        spec["winners"] = winners(study)
-    return spec
+from driver import record
+from driver.record import RESULT_COLUMNS
 
 
 def trials_frame(study: optuna.Study) -> pd.DataFrame:
@@ -31,28 +18,24 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
     In a search design only the cells of each level's current tuned values count (a search resumed
     with a larger budget may have found better values since older cells ran).
     """
-    spec = study.user_attrs.get("ablation", {})
+    spec = record.stored_spec(study)
     factors, searched = list(spec.get("factors", {})), list(spec.get("search_space", {}))
-    tuned = {key: {**json.loads(key), **values} for key, values in tuned_values(study).items()}
+    tuned = {key: {**json.loads(key), **values} for key, values in record.tuned_values(study).items()}
     rows = []
     for trial in study.get_trials(deepcopy=False):
-        if "cell" not in trial.user_attrs or "duplicate_of" in trial.user_attrs:
+        if record.trial_cell_key(trial) is None or record.is_duplicate(trial):
             continue  # not a cell, or a duplicate closed untrained (driver.runner._is_duplicate)
-        cell = json.loads(trial.user_attrs["cell"])
-        if searched and tuned.get(cell_key({f: cell[f] for f in factors})) != {k: cell[k] for k in [*factors, *searched]}:
+        cell = record.trial_cell(trial)
+        if searched and tuned.get(record.cell_key({f: cell[f] for f in factors})) != \
+                {k: cell[k] for k in [*factors, *searched]}:
             continue
-        row = {"number": trial.number, "state": trial.state.name, "status": _status(trial), "cell": trial.user_attrs["cell"]}
+        row = {"number": trial.number, "state": trial.state.name, "status": record.status(trial),
+               "cell": record.trial_cell_key(trial)}
         row.update({name: cell.get(name) for name in [*factors, *searched, "seed"]})
-        row.update({key: trial.user_attrs.get(key) for key in RESULT_COLUMNS})
+        row.update(record.results(trial))
         rows.append(row)
     columns = ["number", "state", "status", "cell", *factors, *searched, "seed", *RESULT_COLUMNS]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _status(trial) -> str:
-    if trial.state == optuna.trial.TrialState.COMPLETE:
-        return "diverged" if trial.user_attrs.get("diverged") else "done"
-    return {"RUNNING": "running", "WAITING": "pending", "FAIL": "failed", "PRUNED": "pruned"}[trial.state.name]
 
 
 def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
@@ -66,3 +49,16 @@ def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     # levels may mix types (compare them as text); seeds are numbers (2 before 10)
     return table.sort_values([*factors, "seed"], key=lambda column: column if column.name == "seed"
                              else column.astype(str)).reset_index(drop=True)
+
+
+def export_table(storage, study_name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Every trial of the study and of its searches, one row each (Optuna's trials_dataframe), with nested
+    attributes (histories, matrices) as JSON text so CSV and Parquet can hold them; and the studies' names."""
+    names = [study_name, *record.search_study_names(storage, study_name)]
+    frames = [optuna.load_study(study_name=name, storage=storage).trials_dataframe(multi_index=False).assign(study=name)
+              for name in names]
+    table = pd.concat(frames, ignore_index=True)
+    for column in table.columns[table.dtypes == object]:
+        if table[column].map(lambda v: isinstance(v, (dict, list))).any():
+            table[column] = table[column].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    return table, names

@@ -16,36 +16,31 @@ import optuna
 from optuna.trial import TrialState
 
 from ablations import Ablation
-from driver.runner import (cell_key, describe_cell, fail_stale_trials, new_counts, run_cells, run_trial)
+from driver import record
+from driver.liveness import fail_stale_trials
+from driver.runner import Outcome, Run, run_cells, run_trial
 from driver.space import distribution, make_pruner, make_sampler
 from driver.storage import open_storage
-from driver.workers import MEMORY
-from config import Config
 
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 MAX_FAILURES_IN_A_ROW = 3  # a search whose trials keep failing stops instead of sampling forever
 
 
-def search_study_name(study_name: str, variant: dict) -> str:
-    return f"{study_name}/search" + (f"/{describe_cell(variant)}" if variant else "")
-
-
-def open_search(url: str, study_name: str, variant: dict, ablation: Ablation, sampler: str, pruner: str,
-                budget: int) -> optuna.Study:
-    """The search study of one level, created on first use; remembers the budget in force."""
+def open_search(url: str, study_name: str, variant: dict, ablation: Ablation) -> optuna.Study:
+    """The search study of one level, created on first use with the ablation's sampler and pruner;
+    remembers the budget in force."""
     study = optuna.create_study(
-        storage=open_storage(url), study_name=search_study_name(study_name, variant), direction="maximize",
-        load_if_exists=True, sampler=make_sampler(sampler, ablation.search_space), pruner=make_pruner(pruner))
-    for key, value in (("parent", study_name), ("level", variant), ("n_trials", budget)):
-        if study.user_attrs.get(key) != value:
-            study.set_user_attr(key, value)
+        storage=open_storage(url), study_name=record.search_study_name(study_name, variant), direction="maximize",
+        load_if_exists=True, sampler=make_sampler(ablation.sampler, ablation.search_space),
+        pruner=make_pruner(ablation.pruner))
+    record.record_search(study, study_name, variant, ablation.n_trials)
     return study
 
 
 def counted(study: optuna.Study) -> list:
     """Trials that use the budget: running, complete or pruned."""
-    return [t for t in study.get_trials(deepcopy=False, states=COUNTED) if "over_budget" not in t.user_attrs]
+    return [t for t in study.get_trials(deepcopy=False, states=COUNTED) if not record.is_over_budget(t)]
 
 
 def search_done(study: optuna.Study, budget: int) -> bool:
@@ -54,30 +49,32 @@ def search_done(study: optuna.Study, budget: int) -> bool:
     return len(trials) >= budget and all(t.state in FINISHED for t in trials)
 
 
-def run_search(study: optuna.Study, ablation: Ablation, base: Config, variant: dict, budget: int, prune: bool,
-               log=print, tensorboard=None) -> dict:
-    """Sample and train trials until the study holds ``budget`` counted trials; returns counts."""
+def run_search(run: Run, study: optuna.Study, variant: dict) -> Outcome:
+    """Sample and train trials until the search study holds the ablation's budget of counted trials (or this
+    worker should restart)."""
+    ablation, log, budget = run.ablation, run.log, run.ablation.n_trials
     fail_stale_trials(study, log=log)
     space = {name: distribution(spec) for name, spec in ablation.search_space.items()}
-    counts, failures_in_a_row = new_counts(), 0
-    label = describe_cell(variant) or "search"
+    outcome, failures_in_a_row = Outcome(), 0
+    label = record.describe_cell(variant) or "search"
     while len(counted(study)) < budget and failures_in_a_row < MAX_FAILURES_IN_A_ROW:
         trial = study.ask()
         ahead = [t for t in counted(study) if t.number < trial.number]
         if len(ahead) >= budget:  # another worker took the last slot between our count and our ask
-            trial.set_user_attr("over_budget", True)
+            record.mark_over_budget(trial)
             study.tell(trial, state=TrialState.FAIL)
             break
         prefix = f"[{label} | trial {len(ahead) + 1}/{budget}] "
-        outcome = run_trial(study, trial, base, space, prefix, log, fixed=variant, prune=prune, tensorboard=tensorboard)
-        counts[outcome] += 1
-        failures_in_a_row = failures_in_a_row + 1 if outcome == "failed" else 0
-        if len(counted(study)) < budget:  # between trials: may raise RecycleWorker, to restart this process
-            MEMORY.check()
+        result = run_trial(run, study, trial, space, prefix, fixed=variant, prune=ablation.pruner != "none")
+        outcome.counts[result] += 1
+        failures_in_a_row = failures_in_a_row + 1 if result == "failed" else 0
+        if len(counted(study)) < budget and (reason := run.memory.restart_reason()):
+            outcome.restart = reason
+            return outcome
     if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
         log(f"[{label}] {failures_in_a_row} trials failed in a row; stopping this search "
             "(see their errors with study.py status)")
-    return counts
+    return outcome
 
 
 def best_values(study: optuna.Study) -> dict:
@@ -85,36 +82,47 @@ def best_values(study: optuna.Study) -> dict:
     return dict(study.best_trial.params)
 
 
-def run_search_design(url: str, main: optuna.Study, ablation: Ablation, base: Config, seeds: int, budget: int,
-                      sampler: str, pruner: str, log=print, backups=None, tensorboard=None) -> dict:
-    """Search every level to its budget, then train each finished level's best values with every seed."""
-    counts, cells, searching = new_counts(), [], []
+def run_search_design(run: Run) -> Outcome:
+    """The runner of the search and nested designs: search every level to its budget, then train each
+    finished level's best values with every seed."""
+    ablation, main, log = run.ablation, run.study, run.log
+    outcome, cells, searching = Outcome(), [], []
     for variant in ablation.variants():
-        study = open_search(url, main.study_name, variant, ablation, sampler, pruner, budget)
-        for outcome, n in run_search(study, ablation, base, variant, budget, pruner != "none", log,
-                                     tensorboard).items():
-            counts[outcome] += n
-        if not search_done(study, budget):
-            searching.append(describe_cell(variant) or "search")
+        study = open_search(run.url, main.study_name, variant, ablation)
+        if outcome.add(run_search(run, study, variant)).restart:
+            return outcome
+        if not search_done(study, ablation.n_trials):
+            searching.append(record.describe_cell(variant) or "search")
             continue
         tuned = best_values(study)
-        main.set_user_attr(tuned_key(variant), tuned)
-        log(f"[{describe_cell(variant) or 'search'}] best of {budget} trials: {describe_cell(tuned)} "
-            f"(val accuracy {study.best_value:.4f}); re-running it with {seeds} seeds")
-        cells += [{**variant, **tuned, "seed": seed} for seed in range(seeds)]
+        record.record_tuned(main, variant, tuned)
+        log(f"[{record.describe_cell(variant) or 'search'}] best of {ablation.n_trials} trials: "
+            f"{record.describe_cell(tuned)} (val accuracy {study.best_value:.4f}); re-running it with {run.seeds} seeds")
+        cells += [{**variant, **tuned, "seed": seed} for seed in range(run.seeds)]
     if searching:
         log(f"still being searched by other workers: {', '.join(searching)}; the worker that finishes a "
             "search trains its level's seeds")
-    for outcome, n in run_cells(main, ablation, base, cells, log=log, backups=backups, tensorboard=tensorboard).items():
-        counts[outcome] += n
-    return counts
+    return outcome.add(run_cells(run, cells))
 
 
-def tuned_key(variant: dict) -> str:
-    """Main-study user attribute holding a level's tuned values."""
-    return "tuned:" + cell_key(variant)
-
-
-def tuned_values(main: optuna.Study) -> dict:
-    """Level (cell key of its factor levels) -> tuned values, for every level whose search is done."""
-    return {key[len("tuned:"):]: value for key, value in main.user_attrs.items() if key.startswith("tuned:")}
+def progress(url: str, main: optuna.Study) -> list[dict]:
+    """Per level of a search design: its label, whether its search started, trials finished and pruned of
+    the budget, the best validation accuracy and values so far, and whether its seeds were queued."""
+    storage = open_storage(url)
+    spec = record.stored_spec(main)
+    names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
+    tuned = record.tuned_values(main)
+    rows = []
+    for variant in Ablation.from_spec(spec).variants():
+        name = record.search_study_name(main.study_name, variant)
+        row = dict(label=record.describe_cell(variant) or "search", started=name in names)
+        if row["started"]:
+            search = optuna.load_study(study_name=name, storage=storage)
+            done = [t for t in counted(search) if t.state in FINISHED]
+            complete = any(t.state == TrialState.COMPLETE for t in done)
+            row.update(finished=len(done), pruned=sum(t.state == TrialState.PRUNED for t in done),
+                       budget=record.search_budget(search, spec.get("n_trials")),
+                       best=(search.best_value, search.best_params) if complete else None,
+                       tuned=record.cell_key(variant) in tuned)
+        rows.append(row)
+    return rows

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 
-OPTIONS = ("--workers", "--gpus")  # removed from the command line of the extra workers
+OPTIONS = ("--workers", "--gpus", "--carried")  # removed from the command line of the extra and restarted workers
 
 
 def number_option(convert, minimum, what: str, example: str, meaning: str):
@@ -34,6 +34,7 @@ def number_option(convert, minimum, what: str, example: str, meaning: str):
 
 worker_count = number_option(int, 1, "a whole number of worker processes", "--workers 2", "1 = this process only")
 megabytes = number_option(float, 0, "a number of megabytes", "--recycle-mb 200", "0 = never restart a worker")
+carried_state = json.loads  # argparse type of the hidden --carried option (serve() writes it)
 
 
 def gpu_list(text: str) -> list[int]:
@@ -105,7 +106,7 @@ def _pinning(cores):
 
 
 def without_worker_options(argv: list[str]) -> list[str]:
-    """The command line minus --workers/--gpus (either as "--opt VALUE" or "--opt=VALUE")."""
+    """The command line minus --workers/--gpus/--carried (either as "--opt VALUE" or "--opt=VALUE")."""
     kept, skip = [], False
     for arg in argv:
         if skip:
@@ -117,71 +118,42 @@ def without_worker_options(argv: list[str]) -> list[str]:
     return kept
 
 
-# Recycling. The trainer frees the trial graphs TensorFlow would keep (training/trainer.py), but a
-# process can still grow, e.g. through a TensorFlow version or a model that leaks in new ways, and a
-# long study must not take the machine's memory. A worker therefore re-executes itself between
-# trials once its memory grew past a limit; everything it knows is in the storage, so the fresh
-# process simply resumes the study, and the same PID keeps the children.
-RECYCLED_ENV = "ABLATION_RECYCLED"  # JSON set on a re-executed worker: its extra workers' PIDs, counts so far
-DEFAULT_RECYCLE_MB = 100
+def serve(command: list[str], plans: list[dict], carried: dict, prepare, work, log=print) -> tuple[dict, list[int]]:
+    """Run this worker with its extra workers: the one place that spawns, adopts and restarts them.
+
+    ``command`` starts a worker (without --workers/--gpus); ``plans[0]`` is this worker (pinned when
+    there are others or GPUs), ``plans[1:]`` the extra workers, started at once so their TensorFlow
+    start-up overlaps ours; ``prepare()`` validates before any training (the extra workers are stopped
+    if it fails: they would fail the same way). ``work()`` returns (counts, restart reason); with a
+    reason this process re-executes itself as ``command`` with what it carries (the extra workers' PIDs
+    and its counts so far), and the new process, given them as ``carried``, adopts the extra workers
+    instead of starting them. Returns this worker's counts over its restarts and the extra workers'
+    exit codes.
+    """
+    if carried:  # validated, pinned and with its extra workers started before the restart
+        extra = [Adopted(pid) for pid in carried["extra"]]
+    else:
+        if len(plans) > 1 or "CUDA_VISIBLE_DEVICES" in plans[0]["env"]:
+            become(plans[0])  # before prepare() initialises TensorFlow with this worker's threads
+        extra = start(command, plans[1:])
+        try:
+            prepare()
+        except BaseException:
+            stop(extra)
+            raise
+    counts, reason = work()
+    counts = {outcome: carried.get("counts", {}).get(outcome, 0) + n for outcome, n in counts.items()}
+    if reason:
+        log(f"restarting this worker to hand its memory back: {reason}", flush=True)
+        restart([*command, CARRIED, json.dumps({"extra": [worker.pid for worker in extra], "counts": counts})])
+    return counts, [worker.wait() for worker in extra]
 
 
-class RecycleWorker(BaseException):
-    """Raised by the trial loops between trials when this worker should restart. A BaseException, so
-    that no ``except Exception`` takes it for a failed trial."""
+CARRIED = "--carried"  # the hidden option that hands a restarted worker what its previous process knew
 
 
-class MemoryWatch:
-    """Resident memory of this process after each of its trials, against its first trial's."""
-
-    def __init__(self, limit_mb: float = 0):
-        self.reset(limit_mb)
-
-    def reset(self, limit_mb: float) -> None:
-        """Start over with a new limit (0 = never restart)."""
-        self.limit_mb, self.trials, self.first_mb = limit_mb, 0, None
-
-    def record(self) -> dict:
-        """Count a finished trial; its number in this process and the resident memory now."""
-        self.trials += 1
-        rss = resident_mb()
-        self.first_mb = rss if self.first_mb is None else self.first_mb
-        return {"process_trial": self.trials, "rss_mb": round(rss, 1)}
-
-    def check(self) -> None:
-        """Raise RecycleWorker if one more trial would likely take memory past the limit (0 = never)."""
-        if not self.limit_mb or self.trials < 2:
-            return
-        growth = resident_mb() - self.first_mb
-        per_trial = max(growth, 0.0) / (self.trials - 1)
-        if growth + per_trial > self.limit_mb:
-            raise RecycleWorker(f"resident memory grew {growth:.0f} MB over {self.trials} trials (limit "
-                                f"{self.limit_mb:g} MB, --recycle-mb)")
-
-
-MEMORY = MemoryWatch()  # one per process: the trial loops record into it; `study.py run` sets a limit
-
-
-def resident_mb() -> float:
-    """This process's resident memory now (Linux /proc; elsewhere the peak so far, from getrusage)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB elsewhere
-
-
-def recycled() -> dict:
-    """What a re-executed worker carried over: {"extra": [PIDs], "counts": {...}}, or {} in a fresh one."""
-    return json.loads(os.environ.get(RECYCLED_ENV, "{}"))
-
-
-def restart(command: list[str], extra: list, counts: dict) -> None:
-    """Replace this process by a fresh run of ``command``; it waits for ``extra`` and adds ``counts``."""
-    os.environ[RECYCLED_ENV] = json.dumps({"extra": [worker.pid for worker in extra], "counts": counts})
+def restart(command: list[str]) -> None:
+    """Replace this process by a fresh run of ``command`` (same PID, so the extra workers stay its children)."""
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(command[0], command)

@@ -1,23 +1,28 @@
 """The comparison model: which finished trials each figure and table of a study compares.
 
-``groups(frame, spec)`` splits a study's trials table into ``Group``s (one per factor of an ofat
-design, one for a grid, one per stage of a chained design) with a label per level. Pure pandas:
-no plotting, so text commands (``study.py status``) can use it.
+``groups(frame, spec)`` rebuilds the study's Ablation from its stored spec and asks its design
+(``ablations.designs``) which comparisons it makes (one per factor of an ofat design, one for a
+grid, one per stage of a chained design, ...), then takes each comparison's finished trials from the
+trials table with a label per level. Pure pandas: no plotting, so text commands (``study.py
+status``) can use it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ablations import grid_levels
+from ablations import Ablation
+from ablations.designs import Comparison, level_label
+
+__all__ = ["Group", "finished", "groups", "level_label"]
 
 
 @dataclass
 class Group:
-    """A set of levels compared in one figure: one factor (ofat) or the whole grid."""
+    """A set of levels compared in one figure: one factor (ofat), the whole grid or a chain's stage."""
 
     title: str
     rows: pd.DataFrame  # finished trials with a "level" column (str)
@@ -33,82 +38,23 @@ def finished(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
-    """Split finished trials into the comparisons the design makes."""
-    tuned = tuple(spec.get("search_space", {}))
-    return [replace(group, tuned=tuned) for group in _groups(frame, spec)]
+    """Split finished trials into the comparisons the design makes (``spec["winners"]``: a chain's recorded
+    stage winners, driver.record.winners)."""
+    done, tuned = finished(frame), tuple(spec.get("search_space", {}))
+    return [_group(done, comparison, tuned) for comparison in Ablation.from_spec(spec).comparisons(
+        spec.get("winners", []))]
 
 
-def _groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
-    done = finished(frame)
-    factors = spec["factors"]
-    if spec.get("stages"):
-        return _stage_groups(done, spec)
-    if not factors:  # a plain search: its best configuration re-run with every seed
-        return [Group("best configuration", done.assign(level="best"), ["best"], "best")]
-    if spec["design"] in ("grid", "nested"):
-        combos = pd.MultiIndex.from_product(list(factors.values())).tolist()
-        labels = [_label(dict(zip(factors, combo))) for combo in combos]
-        rows = done.assign(level=[_label({f: r[f] for f in factors}) for _, r in done.iterrows()])
-        return [Group(" x ".join(factors), rows, labels, labels[0])]
-    result = []
-    base = {name: levels[0] for name, levels in factors.items()}
-    for name, levels in factors.items():
-        others = [f for f in factors if f != name]
-        mask = np.ones(len(done), dtype=bool)
-        for other in others:
-            mask &= done[other].map(lambda v, o=other: _same(v, base[o])).to_numpy()
-        rows = done[mask].assign(level=done[mask][name].map(level_label))
-        result.append(Group(name, rows, [level_label(v) for v in levels], level_label(levels[0])))
-    return result
-
-
-def _stage_groups(done: pd.DataFrame, spec: dict) -> list[Group]:
-    """One comparison per stage of a chained design, at the winners of the stages before it.
-
-    ``spec["winners"]`` holds the recorded stage winners (driver.chain.winners).
-    """
-    factors, winners = spec["factors"], spec.get("winners", [])
-    current = {name: levels[0] for name, levels in factors.items()}
-    result = []
-    for index, stage in enumerate(spec["stages"]):
-        mask = np.ones(len(done), dtype=bool)
-        for name in factors:
-            allowed = stage[name] if name in stage else [current[name]]
-            mask &= done[name].map(lambda v, a=allowed: any(_same(v, x) for x in a)).to_numpy()
-        label = _stage_label(stage)
-        rows = done[mask].assign(level=[label({n: r[n] for n in stage}) for _, r in done[mask].iterrows()])
-        labels = [label(combo) for combo in grid_levels(stage)]
-        start = label({n: current[n] for n in stage})
-        note = ""
-        if index < len(winners):
-            won = winners[index]
-            note = (f"Winner (best mean validation accuracy): {label(won['levels'])}, {won['margin']:+.4f} over "
-                    f"{label(won['runner_up'])}; carried into the next stages.")
-            current = {**current, **won["levels"]}
-        result.append(Group(f"stage {index + 1}: {' x '.join(stage)}", rows, labels,
-                            start if start in labels else labels[0], note=note))
-        if not note:
-            break  # later stages start from a winner not known yet
-    return result
-
-
-def _stage_label(stage: dict):
-    """A stage's level labels: the bare value for a one-factor stage, "a=x, b=y" otherwise."""
-    if len(stage) == 1:
-        return lambda values: level_label(values[next(iter(stage))])
-    return _label
-
-
-def level_label(value) -> str:
-    """One label per level, whatever type the table gave it back as (0, 0.0 and 0.0 -> "0")."""
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
-        return f"{float(value):g}"
-    return str(value)
-
-
-def _same(a, b) -> bool:
-    return level_label(a) == level_label(b)
-
-
-def _label(levels: dict) -> str:
-    return ", ".join(f"{k}={level_label(v)}" for k, v in levels.items())
+def _group(done: pd.DataFrame, comparison: Comparison, tuned: tuple) -> Group:
+    """The trials of one comparison: its fixed fields at their values, its fields at one of its levels."""
+    mask = np.ones(len(done), dtype=bool)
+    allowed = {**{name: [value] for name, value in comparison.fixed.items()},
+               **{name: [level[name] for level in comparison.levels] for name in comparison.fields}}
+    for name, values in allowed.items():
+        labels = {level_label(value) for value in values}
+        mask &= done[name].map(lambda value, labels=labels: level_label(value) in labels).to_numpy(dtype=bool)
+    rows = done[mask]
+    rows = rows.assign(level=[comparison.label({name: row[name] for name in comparison.fields})
+                              for _, row in rows.iterrows()])
+    return Group(comparison.title, rows, [comparison.label(level) for level in comparison.levels],
+                 comparison.label(comparison.base), tuned, comparison.note)

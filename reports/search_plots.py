@@ -16,17 +16,16 @@ import pandas as pd
 from optuna.trial import TrialState
 from optuna.visualization import matplotlib as optuna_plots
 
-from reports.writers import Section, slug  # with the report's matplotlib setup (reports.figures)
+from driver import record
 from reports.stats import boundary_warnings
+from reports.writers import Section, slug  # with the report's matplotlib setup (reports.figures)
 
 MIN_TRIALS_FOR_IMPORTANCE = 3  # below this an importance or a contour surface only reflects noise
 
 
 def search_studies(storage, study_name: str) -> list[optuna.Study]:
     """The search studies of a main study ("STUDY/search" or "STUDY/search/LEVEL") in the same storage."""
-    names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage)
-                   if s.study_name == f"{study_name}/search" or s.study_name.startswith(f"{study_name}/search/"))
-    return [optuna.load_study(study_name=name, storage=storage) for name in names]
+    return [optuna.load_study(study_name=name, storage=storage) for name in record.search_study_names(storage, study_name)]
 
 
 def _figure(plot, study: optuna.Study, **options) -> plt.Figure:
@@ -77,7 +76,7 @@ def plot_isolation(studies: list[optuna.Study]) -> plt.Figure:
 
 
 def level_name(study: optuna.Study) -> str:
-    level = study.user_attrs.get("level") or {}
+    level = record.search_level(study)
     return ", ".join(f"{k}={v}" for k, v in level.items()) or "search"
 
 

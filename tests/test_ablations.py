@@ -1,7 +1,5 @@
 """Every named ablation loads, uses only Config fields, and expands into valid cells."""
 
-import uuid
-from pathlib import Path
 
 import pytest
 
@@ -70,16 +68,34 @@ def test_a_level_that_is_not_a_valid_config_names_the_cell():
      "unknown factor key(s) 'bnn'"),
     ("X = 1\n", "defines no ABLATION"),
 ])
-def test_broken_ablation_files_give_clear_errors(source, message):
-    name = f"tmp_{uuid.uuid4().hex[:8]}"
-    path = Path(ablations.__file__).parent / f"{name}.py"
+def test_broken_ablation_files_give_clear_errors(source, message, tmp_path):
+    path = tmp_path / "broken_question.py"
     path.write_text(source)
-    try:
-        with pytest.raises(AblationError) as error:
-            ablations.load(name)
-        assert message in str(error.value) and name in str(error.value)
-    finally:
-        path.unlink()
+    with pytest.raises(AblationError) as error:
+        ablations.load(str(path))
+    assert message in str(error.value) and str(path) in str(error.value)
+
+
+def test_an_ablation_file_outside_the_catalogue_loads_and_is_named_after_the_file(tmp_path):
+    path = tmp_path / "my_question.py"
+    path.write_text('"""Does BN help my net?"""\nfrom ablations import Ablation\n'
+                    "ABLATION = Ablation(question=__doc__, base={}, factors=dict(bn=['none', 'after']), seeds=2)\n")
+    ablation = ablations.load(str(path))
+    assert ablation.name == "my_question" and ablation.question == "Does BN help my net?"
+    assert ablation.factors == {"bn": ["none", "after"]} and "my_question" not in ablations.names()
+    with pytest.raises(AblationError, match="does not exist"):
+        ablations.load(str(tmp_path / "missing.py"))
+
+
+@pytest.mark.parametrize("name", ablations.names())
+def test_every_ablation_is_rebuilt_exactly_from_its_stored_spec(name):
+    """Reports and status rebuild the Ablation from the spec stored with the study (JSON: tuples become lists)."""
+    import json
+
+    ablation = ablations.load(name)
+    again = Ablation.from_spec(json.loads(json.dumps(ablation.spec())))
+    assert again.spec() == ablation.spec() and again.variants() == ablation.variants()
+    assert again.comparisons() == ablation.comparisons()
 
 
 def test_unknown_ablation_lists_the_known_ones():

@@ -19,6 +19,7 @@ ALLOWED = {
     "reports": {"config", "ablations", "driver"},
 }
 NO_TENSORFLOW = ("config", "ablations", "reports")  # data and figures: cheap to import, no TensorFlow
+MAX_LINES = 420  # "about 400": past it a file holds two concepts
 
 
 
@@ -49,3 +50,9 @@ def test_leaves_never_import_tensorflow(part):
     for path in sources(part):
         assert not imported(path) & {"tensorflow", "keras"}, f"{path.relative_to(ROOT)} imports TensorFlow/Keras"
 
+
+
+def test_no_source_file_outgrows_one_concept():
+    long = {str(path.relative_to(ROOT)): n for part in [*ALLOWED, "study", "benchmarks"] for path in sources(part)
+            if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"files longer than {MAX_LINES} lines (split them by concept): {long}"

@@ -4,8 +4,9 @@ import pytest
 from optuna.trial import TrialState
 
 from ablations import Ablation, AblationError
-from driver import chain, runner
-from driver.frame import study_spec, trials_frame
+from driver import chain, record, resume
+from driver.frame import trials_frame
+from driver.runner import Run
 from config import Config
 from reports import comparisons
 
@@ -18,9 +19,9 @@ def chained(tmp_path_factory):
                         stages=[dict(batch_size=[32, 16]), dict(activation=["relu", "tanh"], bn=["none", "before"])])
     url = f"sqlite:///{tmp_path_factory.mktemp('chain') / 'c.db'}"
     base = Config().replace(**BASE)
-    study = runner.create_or_resume(url, "chain", ablation, base, "test")
+    study = resume.create_or_resume(url, "chain", ablation, base, "test")
     lines = []
-    chain.run_chained(study, ablation, base, seeds=1, log=lambda *a, **k: lines.append(" ".join(map(str, a))))
+    chain.run_chained(Run(url, study, ablation, base, seeds=1, log=lambda *a, **k: lines.append(" ".join(map(str, a)))))
     return ablation, study, lines
 
 
@@ -30,7 +31,7 @@ def test_the_second_stage_starts_from_the_first_stage_winner(chained):
     by_size = {t.params["batch_size"]: t.value for t in complete if t.params["activation"] == "relu"
                and t.params["bn"] == "none"}
     winner = max(by_size, key=by_size.get)  # ties go to the first level, as the chain does
-    first = chain.winners(study)[0]
+    first = record.winners(study)[0]
     assert first["levels"] == {"batch_size": winner} and first["margin"] == pytest.approx(
         by_size[winner] - min(by_size.values()))
     second_stage = [t for t in complete if (t.params["activation"], t.params["bn"]) != ("relu", "none")]
@@ -42,7 +43,7 @@ def test_the_second_stage_starts_from_the_first_stage_winner(chained):
 
 def test_the_report_groups_each_stage_and_states_its_winner(chained):
     _, study, _ = chained
-    spec = study_spec(study)
+    spec = record.spec_with_winners(study)
     groups = comparisons.groups(trials_frame(study), spec)
     assert [g.title for g in groups] == ["stage 1: batch_size", "stage 2: activation x bn"]
     assert len(groups[0].rows) == 2 and len(groups[1].rows) == 4

@@ -245,19 +245,29 @@ def test_bad_input_exits_2_and_writes_nothing(argv, message, bad_data, tmp_path,
     ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
      "unknown factor key(s) 'bnn'"),
 ])
-def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_path, monkeypatch, capsys):
-    import ablations
+def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_path_factory, monkeypatch, capsys):
+    question = tmp_path_factory.mktemp("questions") / "broken.py"  # outside the folder that must stay empty
+    question.write_text(source)
+    work = tmp_path_factory.mktemp("work")
+    monkeypatch.chdir(work)
+    assert run_cli("run", question, "--storage", f"sqlite:///{work / 's.db'}") == 2
+    assert message in capsys.readouterr().err and list(work.iterdir()) == []
 
-    name = f"broken_{tmp_path.name[-8:].replace('-', '_')}"
-    path = REPO / "ablations" / f"{name}.py"
-    path.write_text(source)
+
+def test_an_ablation_file_from_any_folder_runs_reports_and_resumes_under_its_name(tmp_path, monkeypatch, capsys):
+    question = tmp_path / "questions" / "my_bn.py"
+    question.parent.mkdir()
+    question.write_text('"""Does BN after the activation help?"""\nfrom ablations import Ablation\n'
+                        "ABLATION = Ablation(question=__doc__, base=dict(model='baseline1'), "
+                        "factors=dict(bn=['none', 'after']), seeds=1)\n")
     monkeypatch.chdir(tmp_path)
-    try:
-        assert run_cli("run", name, "--storage", f"sqlite:///{tmp_path / 's.db'}") == 2
-    finally:
-        path.unlink()
-    assert message in capsys.readouterr().err and list(tmp_path.iterdir()) == []
-    assert name not in ablations.names()
+    storage = ["--storage", f"sqlite:///{tmp_path / 's.db'}"]
+    assert run_cli("run", question, *TINY[:4], "--seeds", "1", "--set", "train_size=200", *storage) == 0
+    assert "Report: python study.py report " + str(question) in capsys.readouterr().out
+    assert [s.study_name for s in optuna.get_all_study_summaries(storage[1])] == ["my_bn"]
+    assert run_cli("status", "my_bn", *storage) == 0 and "2 done" in capsys.readouterr().out
+    assert run_cli("run", question, *TINY[:4], "--seeds", "1", "--set", "train_size=200", *storage) == 0
+    assert "0 completed" in capsys.readouterr().out
 
 
 KILL_POINTS = [  # (where, the output line that triggers SIGKILL, extra delay in seconds)

@@ -13,6 +13,7 @@ import pytest
 import study
 from conftest import REPO
 from driver import workers
+from driver.memory import MemoryWatch
 from config import Config, ConfigError
 from training.data import load_data
 from training.trainer import build_model, compile_model, train
@@ -102,17 +103,16 @@ def test_a_finished_trial_leaves_no_traced_graph_alive():
 
 
 def test_memory_watch_asks_for_a_restart_before_the_limit_is_crossed():
-    watch = workers.MemoryWatch(limit_mb=40)
+    watch = MemoryWatch(limit_mb=40)
     assert watch.record()["process_trial"] == 1
     watch.record()
-    watch.check()  # no growth to speak of
+    assert watch.restart_reason() == ""  # no growth to speak of
     ballast = b"\x01" * (64 << 20)  # 64 MB really resident, as a leak would be
     assert watch.record()["rss_mb"] >= watch.first_mb + 60
-    with pytest.raises(workers.RecycleWorker, match="limit 40 MB"):
-        watch.check()
-    never = workers.MemoryWatch(limit_mb=0)
+    assert "limit 40 MB" in watch.restart_reason()
+    never = MemoryWatch(limit_mb=0)
     never.first_mb, never.trials = 0.0, 5  # as if it had grown by all this process's memory
-    never.check()
+    assert never.restart_reason() == ""
     del ballast
 
 

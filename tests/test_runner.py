@@ -8,13 +8,13 @@ import time
 import optuna
 from optuna.trial import TrialState
 
-from driver import runner
+from driver import liveness, resume, runner
 
 
 def test_heartbeat_keeps_stamping_while_the_cell_trains(tmp_path):
     study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'h.db'}")
     trial = study.ask()
-    with runner.Heartbeat(trial, interval=0.05):
+    with liveness.Heartbeat(trial, interval=0.05):
         first = study.trials[0].user_attrs["heartbeat"]
         time.sleep(0.3)
         later = study.trials[0].user_attrs["heartbeat"]
@@ -31,9 +31,9 @@ def test_a_dead_local_worker_is_stale_at_once_a_live_one_is_not():
     for trial, pid in ((dead, child), (study.ask(), os.getppid())):
         trial.set_user_attr("cell", json.dumps({"seed": trial.number}))
         trial.set_user_attr("worker", {"host": socket.gethostname(), "pid": pid, "started": time.time()})
-    stale = runner.stale_trials(study)
+    stale = liveness.stale_trials(study)
     assert [t.number for t, _ in stale] == [dead.number] and "is gone" in stale[0][1]
-    assert runner.fail_stale_trials(study, log=lambda *a, **k: None) == 1
+    assert liveness.fail_stale_trials(study, log=lambda *a, **k: None) == [{"seed": dead.number}]
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.RUNNING]
 
 
@@ -41,14 +41,14 @@ def test_an_impossible_data_level_is_refused_before_training():
     """preflight loads every distinct data set-up, not only the base's."""
     import pytest
 
-    import study as cli
     from ablations import Ablation
     from config import Config
+    from driver.preflight import preflight
     from training.data import DataError
 
     ablation = Ablation(question="q", base={}, seeds=1, name="tiny", factors=dict(train_size=[200, 5]))
     with pytest.raises(DataError, match="train_size=5 is smaller than the 10 classes"):
-        cli.preflight(ablation, Config(dataset="digits", epochs=1), 1)
+        preflight(ablation, Config(dataset="digits", epochs=1), 1)
 
 
 def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch, capsys):
@@ -62,8 +62,8 @@ def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, mo
                         factors=dict(train_size=[200, 5]))
     base = Config(dataset="digits", epochs=1)
     url = f"sqlite:///{tmp_path / 's.db'}"
-    study = runner.create_or_resume(url, "tiny", ablation, base, command="test")
-    counts = runner.run_cells(study, ablation, base, ablation.cells(), log=lambda *a, **k: None)
+    study = resume.create_or_resume(url, "tiny", ablation, base, command="test")
+    counts = runner.run_cells(runner.Run(url, study, ablation, base, 1, log=lambda *a, **k: None), ablation.cells()).counts
     assert counts == {"completed": 1, "failed": 1, "diverged": 0, "pruned": 0}
     failed = [t for t in study.trials if t.state == TrialState.FAIL]
     assert len(failed) == 1 and "train_size=5 is smaller than the 10 classes" in failed[0].user_attrs["error"]

@@ -12,7 +12,9 @@ from optuna.trial import TrialState
 import study
 from ablations import Ablation, AblationError
 from conftest import REPO
-from driver import runner, search
+from driver import record, resume, search
+from driver.runner import Run
+from driver.storage import StorageError
 from driver.space import SearchError, make_sampler
 from test_cli import run_until
 from config import Config
@@ -60,7 +62,7 @@ def test_each_level_is_re_run_at_its_own_tuned_learning_rate(resumed_search):
         level = cell.params["optimizer"]
         best = max((t for t in search_trials(url, level) if t.state == TrialState.COMPLETE), key=lambda t: t.value)
         assert cell.params["learning_rate"] == best.params["learning_rate"]
-        assert main.user_attrs[search.tuned_key({"optimizer": level})] == {"learning_rate": best.params["learning_rate"]}
+        assert main.user_attrs[record.tuned_key({"optimizer": level})] == {"learning_rate": best.params["learning_rate"]}
     assert len({c.params["learning_rate"] for c in cells}) == 4  # every level tuned its own
 
 
@@ -89,11 +91,12 @@ def test_pruning_stops_a_hopeless_trial_early_and_keeps_its_history(tmp_path):
     ablation = Ablation(question="q", base={}, factors={}, design="search", pruner="median", n_trials=3,
                         search_space=dict(learning_rate=("log", 1e-7, 1e-1), optimizer=["adam", "sgd"]))
     base = Config(dataset="digits", model="baseline1", epochs=4, train_size=300, batch_size=32)
-    study_ = search.open_search(f"sqlite:///{tmp_path / 'p.db'}", "p", {}, ablation, "tpe", "median", 3)
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    study_ = search.open_search(url, "p", {}, ablation)
     for params in (dict(learning_rate=1e-3, optimizer="adam"), dict(learning_rate=1e-3, optimizer="adam"),
                    dict(learning_rate=1e-6, optimizer="sgd")):
         study_.enqueue_trial(params)
-    counts = search.run_search(study_, ablation, base, {}, budget=3, prune=True, log=lambda *a, **k: None)
+    counts = search.run_search(Run(url, study_, ablation, base, 1, log=lambda *a, **k: None), study_, {}).counts
     assert counts["completed"] == 2 and counts["pruned"] == 1
     hopeless = study_.get_trials()[2]
     assert hopeless.state == TrialState.PRUNED and hopeless.params["learning_rate"] == 1e-6
@@ -105,10 +108,11 @@ def test_pruning_stops_a_hopeless_trial_early_and_keeps_its_history(tmp_path):
 def test_a_budget_already_spent_trains_nothing_more(tmp_path):
     ablation = Ablation(question="q", base={}, factors={}, design="search", n_trials=1,
                         search_space=dict(learning_rate=("log", 1e-4, 1e-2)))
-    study_ = search.open_search(f"sqlite:///{tmp_path / 'b.db'}", "b", {}, ablation, "random", "none", 1)
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    study_ = search.open_search(url, "b", {}, ablation)
     study_.add_trial(optuna.trial.create_trial(params={"learning_rate": 1e-3}, value=0.5, distributions={
         "learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)}))
-    counts = search.run_search(study_, ablation, Config(), {}, budget=1, prune=False, log=lambda *a, **k: None)
+    counts = search.run_search(Run(url, study_, ablation, Config(), 1, log=lambda *a, **k: None), study_, {}).counts
     assert sum(counts.values()) == 0 and len(study_.get_trials()) == 1
     assert search.search_done(study_, 1) and not search.search_done(study_, 2)
 
@@ -168,11 +172,11 @@ def test_a_nested_study_resumed_with_another_search_space_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.db'}"
     space = dict(learning_rate=("log", 1e-4, 1e-1))
     ablation = Ablation(question="q", base={}, factors=dict(bn=["none", "after"]), design="nested", search_space=space)
-    runner.create_or_resume(url, "r", ablation, Config(), "test")
+    resume.create_or_resume(url, "r", ablation, Config(), "test")
     wider = Ablation(question="q", base={}, factors=dict(bn=["none", "after"]), design="nested",
                      search_space=dict(learning_rate=("log", 1e-5, 1e-1)))
-    with pytest.raises(runner.StorageError, match="different set-up"):
-        runner.check_resumable(url, "r", wider, Config())
+    with pytest.raises(StorageError, match="different set-up"):
+        resume.check_resumable(url, "r", wider, Config())
     assert json.dumps(optuna.load_study(study_name="r", storage=url).user_attrs["ablation"]["search_space"]) == \
         json.dumps({"learning_rate": ["log", 1e-4, 1e-1]})
 

@@ -1,0 +1,56 @@
+"""Worker recycling: a worker's resident memory after each trial, and when to restart it between trials.
+
+The trainer frees the trial graphs TensorFlow would keep (training/trainer.py), but a process can
+still grow, e.g. through a TensorFlow version or a model that leaks in new ways, and a long study
+must not take the machine's memory. A worker therefore re-executes itself between trials once its
+memory would grow past a limit (driver.workers.serve does the restart); everything it knows is in
+the storage, so the fresh process simply resumes the study.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+DEFAULT_RECYCLE_MB = 100
+
+
+class MemoryWatch:
+    """Resident memory of this process after each of its trials, against its first trial's.
+
+    The trial loops call ``record`` after every trial (stored with the trial) and ``restart_reason``
+    between trials; a non-empty reason makes them stop and return it."""
+
+    def __init__(self, limit_mb: float = 0):
+        self.limit_mb, self.trials, self.first_mb = limit_mb, 0, None  # limit 0 = never restart
+
+    def record(self) -> dict:
+        """Count a finished trial; its number in this process and the resident memory now."""
+        self.trials += 1
+        rss = resident_mb()
+        self.first_mb = rss if self.first_mb is None else self.first_mb
+        return {"process_trial": self.trials, "rss_mb": round(rss, 1)}
+
+    def restart_reason(self) -> str:
+        """Why this worker should restart before its next trial ("" when it need not): one more trial
+        would likely take its memory past the limit."""
+        if not self.limit_mb or self.trials < 2:
+            return ""
+        growth = resident_mb() - self.first_mb
+        per_trial = max(growth, 0.0) / (self.trials - 1)
+        if growth + per_trial > self.limit_mb:
+            return (f"resident memory grew {growth:.0f} MB over {self.trials} trials (limit {self.limit_mb:g} MB, "
+                    "--recycle-mb)")
+        return ""
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux /proc; elsewhere the peak so far, from getrusage)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB elsewhere

@@ -1,0 +1,88 @@
+"""Provenance: the code, libraries and machine that made a study (recorded at creation, and each
+trial's worker hardware), and the provenance table a report prints from what was recorded."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from driver import record
+
+LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def provenance() -> dict:
+    """What produced the study: code version, libraries and the machine that created it (workers on other
+    machines record theirs per trial, see ``hardware``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return {"git": git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
+            "libraries": {name: installed(name) for name in LIBRARIES}, **hardware()}
+
+
+def git_commit() -> str:
+    """The code's commit, with "+dirty" when tracked files differ from it ("unknown" outside a git checkout)."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30)
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        if commit.returncode != 0:
+            return "unknown (not a git checkout)"
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown (git not available)"
+    return commit.stdout.strip() + ("+dirty" if dirty else "")
+
+
+def hardware() -> dict:
+    """Host, CPU model and cores, and GPUs as TensorFlow sees them (only asked when TensorFlow is already
+    loaded, as in a training process: importing it here would slow down every command)."""
+    cpu = platform.processor() or "unknown"
+    try:
+        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")]
+        cpu = models[0] if models else cpu
+    except OSError:
+        pass  # not Linux: platform.processor() is the best there is
+    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count()}
+    if "tensorflow" in sys.modules:
+        tf = sys.modules["tensorflow"]
+        info["gpus"] = [tf.config.experimental.get_device_details(device).get("device_name", device.name)
+                        for device in tf.config.list_physical_devices("GPU")]
+    return info
+
+
+def report_provenance(study, frame, url: str) -> dict:
+    """How the study was made, as recorded when it was created and by each trial's worker (not this machine)."""
+    made = record.creation(study)
+    created, base, spec = made["provenance"], made["base"], record.stored_spec(study)
+    workers = {_machine(record.trial_worker(t)) for t in study.get_trials(deepcopy=False) if record.trial_worker(t)}
+    return {"study": study.study_name, "storage": url, "question": spec.get("question"),
+            "source": spec.get("source"), "command": made["command"],
+            "created": made["created"], "git commit": created.get("git", "not recorded"),
+            "python": created.get("python", "not recorded"), "platform": created.get("platform", "not recorded"),
+            **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},
+            "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
+            "dataset": base.get("dataset"),
+            "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
+            **{f"base.{k}": v for k, v in base.items()}}
+
+
+def _machine(worker: dict) -> str:
+    """One trial worker's machine in words (trials from before hardware was recorded have only the host)."""
+    if "cpu" not in worker:
+        return f"{worker.get('host')}: hardware not recorded"
+    gpus = ", ".join(worker.get("gpus", [])) or "none"
+    return f"{worker['host']}: {worker['cpu']}, {worker['cpu_cores']} cores, GPUs: {gpus}"

@@ -1,0 +1,50 @@
+"""Create a study or resume it: resuming with another base Config or other factor levels is refused."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import optuna
+
+from ablations import Ablation
+from config import Config
+from driver import record
+from driver.provenance import provenance
+from driver.storage import StorageError, exists, open_storage
+
+
+def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config, command: str) -> optuna.Study:
+    """The study for this ablation; resuming with a different base Config is refused."""
+    study = optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize",
+                                load_if_exists=True)
+    if record.is_initialised(study):
+        check_same_setup(study, url, ablation, base)
+    else:
+        record.initialise(study, ablation.spec(), base.to_dict(), command, provenance())
+    return study
+
+
+def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Config) -> None:
+    """Refuse to resume a study created with another base Config or other factor levels."""
+    if not record.is_initialised(study):
+        return  # not initialised yet (another worker is creating it, or a kill interrupted that)
+    stored = record.stored_base(study, defaults={f.name: f.default for f in dataclasses.fields(Config)})
+    spec, stored_spec = ablation.spec(), record.stored_spec(study)
+    same_design = all(stored_spec.get(key, spec[key]) == spec[key] for key in ("factors", "search_space", "stages"))
+    if stored != base.to_dict() or not same_design:
+        changed = {k: (stored.get(k), v) for k, v in base.to_dict().items() if stored.get(k) != v}
+        what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \
+            "the factors' levels or the search space"
+        raise StorageError(
+            f"study {study.study_name!r} in {url} was created with a different set-up ({what}); "
+            f"resume it with the original options, or start a separate study with --study-name NEW_NAME"
+        )
+
+
+def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:
+    """Refuse a mismatched resume before anything is written (reads only; the study may not exist)."""
+    if not exists(url):
+        return
+    storage = open_storage(url)
+    if any(s.study_name == study_name for s in optuna.get_all_study_summaries(storage)):
+        check_same_setup(optuna.load_study(study_name=study_name, storage=storage), url, ablation, base)
