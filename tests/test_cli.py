@@ -182,7 +182,14 @@ BAD_INPUTS += [
      "warmup_epochs=5 with lr_schedule='one_cycle' and epochs=3"),
     (["run", "bn_placement", "--set", "label_noise=1.5"], "label_noise=1.5 is out of range"),
     (["run", "bn_placement", "--set", "label_noise_kind=pairs"], "label_noise_kind='pairs' is not known"),
-    (["run", "bn_placement", "--set", "reduce_lr_patience=0"], "switched on by lr_schedule='plateau'"),
+    (["run", "bn_placement", "--set", "reduce_lr_patience=0"], "switched on and off by reduce_lr_on_plateau"),
+    # knobs that would do nothing (config.IDLE_UNLESS)
+    (["run", "bn_placement", "--set", "reduce_lr_monitor=loss"],
+     "reduce_lr_monitor='loss' does nothing with reduce_lr_on_plateau=False"),
+    (["run", "bn_placement", "--set", "lr_schedule=plateau"], "set reduce_lr_on_plateau=true"),
+    (["run", "bn_placement", "--set", "momentum=0.9"], "momentum=0.9 does nothing with optimizer='adam'"),
+    (["run", "lr_schedule", "--set", "restore_best_weights=true"],
+     "restore_best_weights=True does nothing with early_stopping_patience=0"),
     (["run", "bn_placement", "--set", "restore_best_weights=maybe"], "restore_best_weights takes a bool"),
 ] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
 
