@@ -163,6 +163,7 @@ BAD_DATA = [  # (file name, what is wrong, expected message)
     ("label_out_of_range.npz", "label_out_of_range", "expected 0..2"),
     ("shape_mismatch.npz", "shape_mismatch", "train images are (8, 8, 1) but test images are (9, 9, 1)"),
     ("singleton_class.npz", "singleton_class", "cannot stratify"),
+    ("one_class.npz", "one_class", "every training label is class 0"),
     ("nan_pixels.npz", "nan_pixels", "NaN or infinite pixels"),
     ("idx_truncated", "idx_truncated", "truncated or corrupt"),
     ("idx_bad_magic", "idx_bad_magic", "not an IDX file"),
@@ -210,6 +211,7 @@ def bad_data(tmp_path_factory):
         "label_out_of_range": {**good, "y_test": np.r_[y[:11], 3]},
         "shape_mismatch": {**good, "x_test": rng.integers(0, 256, (12, 9, 9), dtype=np.uint8)},
         "singleton_class": {**good, "y_train": np.r_[np.arange(59) % 2, 2]},
+        "one_class": {**good, "y_train": np.zeros_like(y), "y_test": np.zeros(12, dtype=y.dtype)},
         "nan_pixels": {**good, "x_train": np.where(x > 250, np.nan, x / 255.0)},
     }
     for name, kind, _ in BAD_DATA:

@@ -313,6 +313,12 @@ def test_class_missing_from_training_labels(tmp_path):
              y_test=np.array([0, 2] * 4 + [0]))
 
 
+def test_a_single_training_class_is_refused(tmp_path):
+    # Every cell would score 100% by always answering class 2: the data cannot answer a classification question.
+    check_refused(tmp_path, ["every training label is class 2", "add the images of the other classes"],
+                  y_train=np.full(CLASSES * PER_CLASS_TRAIN, 2), y_test=np.full(CLASSES * PER_CLASS_TEST, 2))
+
+
 def test_float_labels(tmp_path):
     y_train = np.repeat(np.arange(CLASSES), PER_CLASS_TRAIN).astype(np.float32)
     check_refused(tmp_path, ["y_train has dtype float32", "integers"], y_train=y_train)
