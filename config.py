@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 
@@ -71,7 +72,7 @@ AUGMENTATION_NAMES = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "c
 XLA_AUGMENTATIONS = ("flip", "cutout")
 AUGMENT_IN = ("auto", "pipeline", "train_step")  # where augmentation runs; see Config.augment_in
 LABEL_NOISE_KINDS = ("symmetric", "class_dependent")
-LR_SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle", "plateau")
+LR_SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle")
 WARMUP_SCHEDULES = ("warmup_cosine", "one_cycle")  # the schedules whose LR rises for warmup_epochs
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policy names
 
@@ -82,7 +83,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
-    """Every knob of one training run. Each field is a primitive so Optuna can store it."""
+    """Every knob of one training run. Each field is a primitive so Optuna can store it. A knob set where it
+    would change nothing (IDLE_UNLESS: momentum with adam, reduce_lr_* with plateau cuts off, ...) is refused."""
 
     # data
     dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR" (DATASET_SOURCES)
@@ -121,10 +123,16 @@ class Config:
     warmup_epochs: int = 5  # epochs of rising LR in warmup_cosine and one_cycle (Goyal et al. 2017: 5)
     early_stopping_patience: int = 0  # epochs without improvement before stopping; 0 = off
     early_stopping_monitor: str = "val_loss"
-    min_delta: float = 0.0  # smallest change of the monitored metric that counts as improvement
-    restore_best_weights: bool = True  # with early stopping: end on the best epoch's weights, not the last
-    # lr_schedule="plateau" only: cut the LR by reduce_lr_factor after reduce_lr_patience epochs without
-    # improvement of reduce_lr_monitor (Keras ReduceLROnPlateau; seed report 000 used 3, 0.5, "loss").
+    min_delta: float = 0.0  # smallest change of a monitored metric that counts as improvement (stopping and plateau)
+    # With early stopping: end on the best epoch's weights. Keras's default, as seed reports 000 and 001 ran: the last.
+    restore_best_weights: bool = False
+    # Cut the LR by reduce_lr_factor after reduce_lr_patience epochs without improvement of reduce_lr_monitor
+    # (Keras ReduceLROnPlateau's rule), on top of any lr_schedule: the cut multiplies the schedule
+    # (training/schedules.py). A switch of its own, not reduce_lr_patience=0 nor a schedule name ("plateau" was
+    # one): a count that doubles as a switch, or a schedule that alone reads three other knobs, let those knobs
+    # be set and do nothing; with a switch they are refused while it is off (IDLE_UNLESS), and switching it on
+    # takes the documented rule. The defaults are seed report 000's patience and factor (it monitored "loss").
+    reduce_lr_on_plateau: bool = False
     reduce_lr_patience: int = 3
     reduce_lr_factor: float = 0.5
     reduce_lr_monitor: str = "val_loss"
@@ -146,6 +154,10 @@ class Config:
         check_choice("regularizer", self.regularizer, REGULARIZER_NAMES)
         check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
         check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
+        if self.lr_schedule == "plateau":  # a schedule name until plateau cuts became a switch of their own
+            raise ConfigError("lr_schedule='plateau' is not a schedule any more: plateau cuts combine with every "
+                              "schedule; set reduce_lr_on_plateau=true with lr_schedule='constant' (what 'plateau' "
+                              f"was) or with any of: {', '.join(LR_SCHEDULE_NAMES[1:])}")
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULE_NAMES)
         check_choice("label_noise_kind", self.label_noise_kind, LABEL_NOISE_KINDS)
         check_choice("augment_in", self.augment_in, AUGMENT_IN)
@@ -162,7 +174,7 @@ class Config:
             _check_at_least(name, getattr(self, name), 0)
         if self.reduce_lr_patience < 1:  # 0 once meant "off"; refusing it catches configs written for that
             raise ConfigError(f"reduce_lr_patience={self.reduce_lr_patience!r} must be >= 1; LR cuts on a plateau are "
-                              "switched on by lr_schedule='plateau' and off by any other lr_schedule")
+                              "switched on and off by reduce_lr_on_plateau (true/false)")
         if self.lr_schedule in WARMUP_SCHEDULES and not 1 <= self.warmup_epochs < self.epochs:
             raise ConfigError(
                 f"warmup_epochs={self.warmup_epochs!r} with lr_schedule={self.lr_schedule!r} and epochs={self.epochs}: "
@@ -179,6 +191,7 @@ class Config:
             raise ConfigError("jit_compile=True cannot be combined with deterministic=True (XLA is off under "
                               "TensorFlow op determinism); set one of them to false")
         _check_xla_augmentation(self)
+        _check_idle_knobs(self)
 
     def replace(self, **changes) -> "Config":
         """A copy with some fields changed; unknown keys fail with the list of valid ones."""
@@ -190,6 +203,7 @@ class Config:
 
 
 FIELD_TYPES = {f.name: f.type for f in fields(Config)}
+_DEFAULTS = {f.name: f.default for f in fields(Config)}
 
 
 def check_keys(keys, where: str = "config") -> None:
@@ -281,6 +295,70 @@ def _check_xla_augmentation(config: Config) -> None:
             f"augment_in='train_step' with jit_compile=True cannot compile augmentation={config.augmentation!r}: "
             f"{', '.join(blocked)} {'has' if len(blocked) == 1 else 'have'} no XLA kernel (only "
             f"{', '.join(XLA_AUGMENTATIONS)} do); set augment_in='pipeline' (or 'auto'), or jit_compile=false")
+
+
+@dataclass(frozen=True)
+class Acts:
+    """When a knob changes the run: ``when(config)``, decided by the fields ``reads``; ``why`` it does nothing
+    otherwise and the ``fix`` that makes it act."""
+
+    reads: tuple
+    when: Callable[[Config], bool]
+    why: str
+    fix: str
+
+
+MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the optimisers whose Keras class takes momentum (training/optimizers.py)
+_PLATEAU = Acts(("reduce_lr_on_plateau",), lambda c: c.reduce_lr_on_plateau, "only the plateau cut reads it",
+                "set reduce_lr_on_plateau=true")
+_STOPPING = Acts(("early_stopping_patience",), lambda c: c.early_stopping_patience > 0,
+                 "early stopping is off", "set early_stopping_patience to 1 or more")
+# The one table of knobs that act only under a condition (knob -> when it acts, why not otherwise, the fix).
+# A field set away from its default while its condition is false would change nothing: Config refuses it.
+# A condition reads one Config, i.e. one cell, so a knob idle at one level of a factor and acting at the
+# others is refused at that level's cells. bn_momentum therefore reads the normalisation kind (no other kind
+# keeps moving statistics), not the placement `bn`, whose level "none" bn_placement compares with the others
+# (`make demo` sets bn_momentum=0.9 there); it is idle too on a network without batch norm, which only the
+# built network shows. label_noise_kind is refused at a label_noise factor's clean level: accepting a knob
+# that acts in some cell of a study needs a check over the study's cells, not over one Config.
+IDLE_UNLESS = {
+    "reduce_lr_patience": _PLATEAU,
+    "reduce_lr_factor": _PLATEAU,
+    "reduce_lr_monitor": _PLATEAU,
+    "early_stopping_monitor": _STOPPING,
+    "restore_best_weights": _STOPPING,
+    "min_delta": Acts(("early_stopping_patience", "reduce_lr_on_plateau"),
+                      lambda c: c.early_stopping_patience > 0 or c.reduce_lr_on_plateau,
+                      "only early stopping and plateau cuts compare improvements",
+                      "set early_stopping_patience to 1 or more, or reduce_lr_on_plateau=true"),
+    "momentum": Acts(("optimizer",), lambda c: c.optimizer in MOMENTUM_OPTIMIZERS,
+                     f"only {' and '.join(MOMENTUM_OPTIMIZERS)} have a momentum term",
+                     f"use optimizer={' or '.join(map(repr, MOMENTUM_OPTIMIZERS))}"),
+    "nesterov": Acts(("optimizer", "momentum"), lambda c: c.optimizer == "sgd" and c.momentum > 0,
+                     "Nesterov's look-ahead is SGD's and moves nothing without momentum",
+                     "use optimizer='sgd' with momentum > 0, e.g. 0.9"),
+    "label_noise_kind": Acts(("label_noise",), lambda c: c.label_noise > 0, "no training label is flipped",
+                             "set label_noise > 0, e.g. 0.2"),
+    "warmup_epochs": Acts(("lr_schedule",), lambda c: c.lr_schedule in WARMUP_SCHEDULES,
+                          "that schedule has no warm-up",
+                          f"use lr_schedule={' or '.join(map(repr, WARMUP_SCHEDULES))}"),
+    "reg_strength": Acts(("regularizer",), lambda c: c.regularizer != "none", "there is no regulariser to weigh",
+                         f"set regularizer to one of {', '.join(REGULARIZER_NAMES[1:])}"),
+    "bn_momentum": Acts(("normalization",), lambda c: c.normalization == "batch",
+                        "only batch normalisation keeps moving statistics", "use normalization='batch'"),
+    "augment_in": Acts(("augmentation",), lambda c: c.augmentation != "none", "there is nothing to augment",
+                       "set an augmentation, e.g. augmentation='flip+shift'"),
+}
+
+
+def _check_idle_knobs(config: Config) -> None:
+    """Refuse the first knob of IDLE_UNLESS that differs from its default while its condition is false."""
+    for name, acts in IDLE_UNLESS.items():
+        value, default = getattr(config, name), _DEFAULTS[name]
+        if value != default and not acts.when(config):
+            state = ", ".join(f"{field}={getattr(config, field)!r}" for field in acts.reads)
+            raise ConfigError(f"{name}={value!r} does nothing with {state}: {acts.why}; to make it act, {acts.fix}; "
+                              f"else leave {name} at its default {default!r}")
 
 
 def _check_type(name, value, kind):

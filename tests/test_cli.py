@@ -163,6 +163,7 @@ BAD_DATA = [  # (file name, what is wrong, expected message)
     ("label_out_of_range.npz", "label_out_of_range", "expected 0..2"),
     ("shape_mismatch.npz", "shape_mismatch", "train images are (8, 8, 1) but test images are (9, 9, 1)"),
     ("singleton_class.npz", "singleton_class", "cannot stratify"),
+    ("one_class.npz", "one_class", "every training label is class 0"),
     ("nan_pixels.npz", "nan_pixels", "NaN or infinite pixels"),
     ("idx_truncated", "idx_truncated", "truncated or corrupt"),
     ("idx_bad_magic", "idx_bad_magic", "not an IDX file"),
@@ -182,7 +183,14 @@ BAD_INPUTS += [
      "warmup_epochs=5 with lr_schedule='one_cycle' and epochs=3"),
     (["run", "bn_placement", "--set", "label_noise=1.5"], "label_noise=1.5 is out of range"),
     (["run", "bn_placement", "--set", "label_noise_kind=pairs"], "label_noise_kind='pairs' is not known"),
-    (["run", "bn_placement", "--set", "reduce_lr_patience=0"], "switched on by lr_schedule='plateau'"),
+    (["run", "bn_placement", "--set", "reduce_lr_patience=0"], "switched on and off by reduce_lr_on_plateau"),
+    # knobs that would do nothing (config.IDLE_UNLESS)
+    (["run", "bn_placement", "--set", "reduce_lr_monitor=loss"],
+     "reduce_lr_monitor='loss' does nothing with reduce_lr_on_plateau=False"),
+    (["run", "bn_placement", "--set", "lr_schedule=plateau"], "set reduce_lr_on_plateau=true"),
+    (["run", "bn_placement", "--set", "momentum=0.9"], "momentum=0.9 does nothing with optimizer='adam'"),
+    (["run", "lr_schedule", "--set", "restore_best_weights=true"],
+     "restore_best_weights=True does nothing with early_stopping_patience=0"),
     (["run", "bn_placement", "--set", "restore_best_weights=maybe"], "restore_best_weights takes a bool"),
 ] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
 
@@ -203,6 +211,7 @@ def bad_data(tmp_path_factory):
         "label_out_of_range": {**good, "y_test": np.r_[y[:11], 3]},
         "shape_mismatch": {**good, "x_test": rng.integers(0, 256, (12, 9, 9), dtype=np.uint8)},
         "singleton_class": {**good, "y_train": np.r_[np.arange(59) % 2, 2]},
+        "one_class": {**good, "y_train": np.zeros_like(y), "y_test": np.zeros(12, dtype=y.dtype)},
         "nan_pixels": {**good, "x_train": np.where(x > 250, np.nan, x / 255.0)},
     }
     for name, kind, _ in BAD_DATA:

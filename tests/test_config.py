@@ -25,6 +25,13 @@ STRING_KNOBS = [
     ("label_noise_kind", C.LABEL_NOISE_KINDS),
     ("augment_in", C.AUGMENT_IN),
 ]
+# Fields under which a knob of config.IDLE_UNLESS acts (else setting it is refused as doing nothing).
+ACTING = {
+    "reduce_lr_monitor": dict(reduce_lr_on_plateau=True), "early_stopping_monitor": dict(early_stopping_patience=3),
+    "label_noise_kind": dict(label_noise=0.2), "augment_in": dict(augmentation="flip"),
+    "momentum": dict(optimizer="sgd"), "reg_strength": dict(regularizer="l2"),
+    "reduce_lr_patience": dict(reduce_lr_on_plateau=True),
+}
 
 
 # --- defaults -------------------------------------------------------------------------------------
@@ -53,7 +60,7 @@ def test_config_is_frozen():
 @pytest.mark.parametrize("knob, allowed", STRING_KNOBS, ids=[k for k, _ in STRING_KNOBS])
 def test_string_knob_accepts_every_allowed_value(knob, allowed):
     for value in allowed:
-        assert getattr(Config(**{knob: value}), knob) == value
+        assert getattr(Config(**ACTING.get(knob, {}), **{knob: value}), knob) == value
 
 
 @pytest.mark.parametrize("knob, allowed", STRING_KNOBS, ids=[k for k, _ in STRING_KNOBS])
@@ -160,7 +167,7 @@ def test_out_of_range_values_rejected(knob, value):
      ("reg_strength", 0.0), ("label_noise", 0.0), ("label_noise", 0.99), ("reduce_lr_patience", 1)],
 )
 def test_boundary_values_accepted(knob, value):
-    assert getattr(Config(**{knob: value}), knob) == value
+    assert getattr(Config(**ACTING.get(knob, {}), **{knob: value}), knob) == value
 
 
 def test_range_message_shows_the_interval():
@@ -220,12 +227,14 @@ def test_a_warmup_must_fit_in_the_run(schedule, epochs, warmup):
 
 def test_warmup_epochs_only_bind_warmup_schedules():
     assert Config(lr_schedule="warmup_cosine", epochs=2, warmup_epochs=1).warmup_epochs == 1
-    assert Config(lr_schedule="cosine", epochs=2, warmup_epochs=5).epochs == 2  # ignored there
+    assert Config(lr_schedule="cosine", epochs=2, warmup_epochs=5).epochs == 2  # the default: not checked there
+    with pytest.raises(ConfigError, match="warmup_epochs=1 does nothing with lr_schedule='cosine'"):
+        Config(lr_schedule="cosine", epochs=2, warmup_epochs=1)
 
 
-def test_reduce_lr_patience_zero_explains_that_the_schedule_switches_plateau_cuts():
-    with pytest.raises(ConfigError, match="switched on by lr_schedule='plateau'"):
-        Config(reduce_lr_patience=0)
+def test_reduce_lr_patience_zero_explains_that_a_switch_turns_plateau_cuts_on_and_off():
+    with pytest.raises(ConfigError, match="switched on and off by reduce_lr_on_plateau"):
+        Config(reduce_lr_on_plateau=True, reduce_lr_patience=0)
 
 
 # --- dropout grammar ------------------------------------------------------------------------------
@@ -290,7 +299,7 @@ def test_parse_override_converts_to_the_field_type(text, key, value, kind):
     assert parsed_key == key
     assert type(parsed) is kind
     assert parsed == value
-    assert getattr(Config().replace(**{parsed_key: parsed}), key) == value
+    assert getattr(Config(optimizer="sgd", momentum=0.9).replace(**{parsed_key: parsed}), key) == value  # nesterov acts
 
 
 def test_parse_override_without_equals():

@@ -313,6 +313,12 @@ def test_class_missing_from_training_labels(tmp_path):
              y_test=np.array([0, 2] * 4 + [0]))
 
 
+def test_a_single_training_class_is_refused(tmp_path):
+    # Every cell would score 100% by always answering class 2: the data cannot answer a classification question.
+    check_refused(tmp_path, ["every training label is class 2", "add the images of the other classes"],
+                  y_train=np.full(CLASSES * PER_CLASS_TRAIN, 2), y_test=np.full(CLASSES * PER_CLASS_TEST, 2))
+
+
 def test_float_labels(tmp_path):
     y_train = np.repeat(np.arange(CLASSES), PER_CLASS_TRAIN).astype(np.float32)
     check_refused(tmp_path, ["y_train has dtype float32", "integers"], y_train=y_train)
@@ -467,7 +473,8 @@ LABELS = np.repeat(np.arange(10), 101)  # 1010 training labels, 101 per class
 @pytest.mark.parametrize("kind", ["symmetric", "class_dependent"])
 @pytest.mark.parametrize("fraction", [0.0, 0.1, 0.25, 0.4, 0.999])
 def test_label_noise_flips_exactly_the_requested_share_to_another_class(fraction, kind):
-    noisy = noisy_labels(LABELS, 10, Config(label_noise=fraction, label_noise_kind=kind, seed=3))
+    kind_if_flipping = dict(label_noise_kind=kind) if fraction else {}  # a kind flipping nothing is refused
+    noisy = noisy_labels(LABELS, 10, Config(label_noise=fraction, **kind_if_flipping, seed=3))
     flipped = noisy != LABELS
     assert flipped.sum() == round(fraction * len(LABELS))
     assert noisy.dtype == LABELS.dtype and noisy.min() >= 0 and noisy.max() <= 9

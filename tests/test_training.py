@@ -1,11 +1,14 @@
 """One trial for real on digits: results are consistent, divergence is an outcome, knobs take effect."""
 
+import math
+
 import numpy as np
 import pytest
 
-from config import Config
+from config import LR_SCHEDULE_NAMES, WARMUP_SCHEDULES, Config
 from training.data import load_data
 from training.optimizers import OPTIMIZERS
+from training.schedules import learning_rate
 from training.trainer import train
 
 TINY = dict(dataset="digits", train_size=200, epochs=2, batch_size=32)
@@ -46,11 +49,26 @@ def test_divergence_is_recorded_not_raised():
     assert 0.0 <= diverged.test_accuracy <= 1.0
 
 
-def test_reduce_on_plateau_cuts_the_learning_rate():
-    # min_delta=10 makes every epoch after the first a plateau; the LR an epoch trains with is recorded.
-    result = train(Config(**{**TINY, "epochs": 3}, lr_schedule="plateau", reduce_lr_patience=1, min_delta=10.0,
-                          reduce_lr_monitor="loss"), log=quiet)
-    assert result.history["learning_rate"] == pytest.approx([1e-3, 1e-3, 5e-4])
+# min_delta=10 makes every epoch after the first a plateau: with patience 1 the LR is halved at the end of
+# the second epoch and of every epoch after it. The history holds the LR each epoch started with.
+PLATEAU = dict(reduce_lr_on_plateau=True, reduce_lr_patience=1, min_delta=10.0, reduce_lr_monitor="loss")
+
+
+def scheduled(config: Config, epochs: int) -> list[float]:
+    """The LR of ``config``'s schedule (without plateau cuts) at the first step of each epoch."""
+    steps = math.ceil(TINY["train_size"] / TINY["batch_size"])
+    rate = learning_rate(config, steps)
+    return [float(rate(epoch * steps)) if callable(rate) else rate for epoch in range(epochs)]
+
+
+@pytest.mark.parametrize("schedule", LR_SCHEDULE_NAMES)
+def test_plateau_cuts_the_learning_rate_of_every_schedule(schedule):
+    warmup = dict(warmup_epochs=1) if schedule in WARMUP_SCHEDULES else {}
+    plain = Config(**{**TINY, "epochs": 4}, lr_schedule=schedule, **warmup)
+    result = train(plain.replace(**PLATEAU), log=quiet)
+    cuts = [1.0, 1.0, 0.5, 0.25]
+    assert result.history["learning_rate"] == pytest.approx(
+        [cut * lr for cut, lr in zip(cuts, scheduled(plain, 4))], rel=1e-5, abs=1e-12)
 
 
 @pytest.mark.parametrize("restore", [True, False])
@@ -144,3 +162,12 @@ def test_an_unreadable_checkpoint_restarts_the_cell_instead_of_failing_it(tmp_pa
     assert "checkpoint unreadable" in lines[0]
     assert [line.split()[1] for line in lines[1:]] == ["1/3", "2/3", "3/3"]
     assert result.epochs_run == 3 and len(result.history["loss"]) == 3
+
+
+def test_plateau_cuts_survive_a_kill(tmp_path):
+    plain = Config(**{**TINY, "epochs": 4}, lr_schedule="cosine")
+    with pytest.raises(Crash):  # killed after the third epoch, whose end made the second cut
+        train(plain.replace(**PLATEAU), log=quiet, callbacks=[CrashAfter(2)], backup_dir=tmp_path / "cell")
+    result = train(plain.replace(**PLATEAU), log=quiet, backup_dir=tmp_path / "cell")
+    # The fourth epoch trains at both cuts: the multiplier came back with the optimiser's checkpointed state.
+    assert result.history["learning_rate"][3] == pytest.approx(0.25 * scheduled(plain, 4)[3], rel=1e-5)

@@ -90,6 +90,10 @@ def validate(x_train, y_train, x_test, y_test, source: str):
     (x_train, y_train), (x_test, y_test) = images
     if x_train.shape[1:] != x_test.shape[1:]:
         raise DataError(f"{source}: train images are {x_train.shape[1:]} but test images are {x_test.shape[1:]}")
+    classes = np.unique(y_train)
+    if len(classes) < 2:  # any classifier scores 100% by always answering it: nothing is measured
+        raise DataError(f"{source}: every training label is class {classes[0]}; a classification needs at least two "
+                        "classes: add the images of the other classes (labels 0..K-1, every class present)")
     num_classes = int(y_train.max()) + 1
     for name, y in (("y_train", y_train), ("y_test", y_test)):
         if y.min() < 0 or y.max() >= num_classes:

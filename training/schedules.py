@@ -1,9 +1,11 @@
 """The LR_SCHEDULES table: ``learning_rate(config, steps_per_epoch)`` is what the optimiser is given.
 
 Schedules are Keras LearningRateSchedules evaluated at every optimiser step, with their phases set in
-whole epochs of the run (``config.epochs``); ``learning_rate`` is the base (peak) rate. "constant"
-and "plateau" give a plain float: "plateau" is cut by Keras ReduceLROnPlateau
-(``training.trainer.training_callbacks``), which can only change a float learning rate.
+whole epochs of the run (``config.epochs``); ``learning_rate`` is the base (peak) rate; "constant" is a
+plain float. With ``reduce_lr_on_plateau`` any of them is multiplied by a factor that ``CutOnPlateau``
+lowers on a plateau (``PlateauScaled``): Keras's ReduceLROnPlateau sets ``optimizer.learning_rate``,
+which Keras refuses for an optimiser driven by a schedule (TypeError: "its learning rate is not
+settable"), so the cut goes into the one multiplier the schedule reads.
 """
 
 from __future__ import annotations
@@ -66,10 +68,47 @@ LR_SCHEDULES = {
         0.0, (c.epochs - c.warmup_epochs) * steps, warmup_target=c.learning_rate,
         warmup_steps=c.warmup_epochs * steps),
     "one_cycle": lambda c, steps: OneCycle(c.learning_rate, c.epochs * steps, c.warmup_epochs * steps),
-    "plateau": lambda c, steps: c.learning_rate,
 }
 
 
+class PlateauScaled(keras.optimizers.schedules.LearningRateSchedule):
+    """A learning rate (a float or a schedule) times ``scale``, the product of the plateau cuts so far.
+
+    ``track(optimizer)`` makes ``scale`` a variable of the optimiser, so a checkpoint (BackupAndRestore)
+    keeps the cuts made before a kill, as it keeps a float learning rate.
+    """
+
+    def __init__(self, rate):
+        self.rate, self.scale = rate, None
+
+    def track(self, optimizer: keras.optimizers.Optimizer) -> None:
+        self.scale = optimizer.add_variable((), initializer="ones", name="plateau_scale")
+
+    def __call__(self, step):
+        return ops.multiply(self.rate(step) if callable(self.rate) else self.rate, self.scale)
+
+    def get_config(self):
+        return dict(rate=keras.optimizers.schedules.serialize(self.rate) if callable(self.rate) else self.rate)
+
+
+class CutOnPlateau(keras.callbacks.ReduceLROnPlateau):
+    """Keras's ReduceLROnPlateau (its monitor, patience, factor and min_delta rule, unchanged) cutting the
+    multiplier of a PlateauScaled rate instead of setting the optimiser's learning rate."""
+
+    def __init__(self, rate: PlateauScaled, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def _reduce_optimizer_lr(self, optimizer, epoch, name=""):
+        # Keras's one hook for a cut (keras/src/callbacks/reduce_lr_on_plateau.py). Were it renamed, Keras's
+        # own cut would set the learning rate of a schedule and fail (TypeError), never skip a cut silently;
+        # tests/test_training.py checks the cuts.
+        self.rate.scale.assign(ops.multiply(self.rate.scale, self.factor))
+        return True
+
+
 def learning_rate(config: Config, steps_per_epoch: int):
-    """The optimiser's learning rate: a float, or a schedule of the optimiser step."""
-    return LR_SCHEDULES[config.lr_schedule](config, steps_per_epoch)
+    """The optimiser's learning rate: a float or a schedule of the optimiser step, times the plateau
+    cuts (a PlateauScaled, to be tracked by the optimiser) when ``config.reduce_lr_on_plateau``."""
+    rate = LR_SCHEDULES[config.lr_schedule](config, steps_per_epoch)
+    return PlateauScaled(rate) if config.reduce_lr_on_plateau else rate

@@ -28,7 +28,7 @@ from training.augment import augment_in, batch_augmenter, with_augmentation
 from config import Config
 from training.data import Data, load_data, noisy_labels
 from training.optimizers import create_optimizer
-from training.schedules import learning_rate
+from training.schedules import CutOnPlateau, PlateauScaled, learning_rate
 
 # Every trial builds a new model, whose predict function traces once per batch shape: TensorFlow calls
 # that "excessive retracing" and warns in every study's output, though nothing is wrong.
@@ -168,7 +168,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
         tf.config.experimental.enable_op_determinism()  # process-wide; cannot be switched off again
     model = with_augmentation(build_model(config, data), config)
     y_train = noisy_labels(data.y_train, data.num_classes, config)
-    compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
+    rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     # The history is written before the weights: a kill between the two re-runs that epoch.
@@ -177,7 +177,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     fitted = model.fit(
         pipeline(data.x_train, y_train, config, data.num_classes, training=True), epochs=config.epochs,
         validation_data=pipeline(data.x_val, data.y_val, config, data.num_classes, training=False),
-        callbacks=[*training_callbacks(config), epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
+        callbacks=[*training_callbacks(config, rate), epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
     ).history  # shuffled by tf.data
     train_time = time.perf_counter() - fit_started
     history = epoch_log.history()
@@ -214,15 +214,20 @@ def build_model(config: Config, data: Data) -> keras.Model:
         keras.mixed_precision.set_dtype_policy("float32")
 
 
-def compile_model(model: keras.Model, config: Config, steps_per_epoch: int) -> None:
+def compile_model(model: keras.Model, config: Config, steps_per_epoch: int):
     """Optimiser with its LR schedule, loss on (possibly soft) one-hot labels and accuracy, with the
     Config's XLA and steps-per-execution knobs. Under mixed_float16 Keras wraps the optimiser in a
-    LossScaleOptimizer itself.
+    LossScaleOptimizer itself. Returns the optimiser's learning rate (training.schedules.learning_rate).
     """
-    model.compile(optimizer=create_optimizer(config, learning_rate(config, steps_per_epoch)),
+    rate = learning_rate(config, steps_per_epoch)
+    optimizer = create_optimizer(config, rate)
+    if isinstance(rate, PlateauScaled):
+        rate.track(optimizer)
+    model.compile(optimizer=optimizer,
                   loss=keras.losses.CategoricalCrossentropy(from_logits=True),
                   metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],  # argmax of soft labels too
                   jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
+    return rate
 
 
 def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.Dataset:
@@ -246,16 +251,17 @@ def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def training_callbacks(config: Config) -> list:
-    """Keras callbacks for the Config's stopping and plateau knobs, plus divergence detection."""
+def training_callbacks(config: Config, rate) -> list:
+    """Keras callbacks for the Config's stopping and plateau knobs, plus divergence detection; ``rate``
+    is the compiled learning rate (compile_model), whose multiplier plateau cuts lower."""
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if config.early_stopping_patience:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=config.early_stopping_monitor, patience=config.early_stopping_patience,
             min_delta=config.min_delta, restore_best_weights=config.restore_best_weights))
-    if config.lr_schedule == "plateau":
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=config.reduce_lr_monitor, patience=config.reduce_lr_patience,
+    if config.reduce_lr_on_plateau:
+        callbacks.append(CutOnPlateau(
+            rate, monitor=config.reduce_lr_monitor, patience=config.reduce_lr_patience,
             factor=config.reduce_lr_factor, min_delta=config.min_delta))
     return callbacks
 

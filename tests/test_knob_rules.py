@@ -1,0 +1,87 @@
+"""config.IDLE_UNLESS, the one table of knobs that act only under a condition: every knob is refused,
+naming it and the fix, where its condition is false, and accepted where it is true; defaults follow Keras."""
+
+from types import SimpleNamespace
+
+import pytest
+
+import config as C
+from config import Config, ConfigError
+
+OTHER_OPTIMIZERS = [name for name in C.OPTIMIZER_NAMES if name not in C.MOMENTUM_OPTIMIZERS]
+# knob -> (a value other than its default, fields under which it does nothing, fields under which it acts)
+CASES = {
+    "reduce_lr_patience": (5, [{}], [dict(reduce_lr_on_plateau=True)]),
+    "reduce_lr_factor": (0.1, [{}], [dict(reduce_lr_on_plateau=True)]),
+    "reduce_lr_monitor": ("loss", [{}], [dict(reduce_lr_on_plateau=True)]),
+    "early_stopping_monitor": ("val_accuracy", [{}], [dict(early_stopping_patience=3)]),
+    "restore_best_weights": (True, [{}], [dict(early_stopping_patience=3)]),
+    "min_delta": (1e-4, [{}], [dict(early_stopping_patience=3), dict(reduce_lr_on_plateau=True)]),
+    "momentum": (0.9, [dict(optimizer=name) for name in OTHER_OPTIMIZERS],
+                 [dict(optimizer=name) for name in C.MOMENTUM_OPTIMIZERS]),
+    "nesterov": (True, [dict(optimizer="sgd"), dict(optimizer="rmsprop", momentum=0.9), dict(optimizer="adam")],
+                 [dict(optimizer="sgd", momentum=0.9)]),
+    "label_noise_kind": ("class_dependent", [{}], [dict(label_noise=0.2)]),
+    "warmup_epochs": (2, [dict(lr_schedule=name) for name in C.LR_SCHEDULE_NAMES if name not in C.WARMUP_SCHEDULES],
+                      [dict(lr_schedule=name) for name in C.WARMUP_SCHEDULES]),
+    "reg_strength": (1e-3, [{}], [dict(regularizer=name) for name in C.REGULARIZER_NAMES if name != "none"]),
+    "bn_momentum": (0.9, [dict(normalization=name) for name in C.NORMALIZATION_NAMES if name != "batch"],
+                    [dict(normalization="batch"), dict(normalization="batch", bn="none")]),
+    "augment_in": ("pipeline", [{}], [dict(augmentation="cutout")]),
+}
+IDLE = [(knob, context) for knob, (_, idle, _) in CASES.items() for context in idle]
+ACTING = [(knob, context) for knob, (_, _, acting) in CASES.items() for context in acting]
+
+
+def test_every_rule_of_the_table_is_exercised_and_names_config_fields():
+    assert set(CASES) == set(C.IDLE_UNLESS)
+    for knob, acts in C.IDLE_UNLESS.items():
+        assert {knob, *acts.reads} <= set(C.FIELD_TYPES)
+        assert CASES[knob][0] != getattr(Config(), knob)
+
+
+@pytest.mark.parametrize("knob, context", IDLE, ids=[f"{k}-{c}" for k, c in IDLE])
+def test_a_knob_changed_where_it_cannot_act_is_refused_with_the_state_and_the_fix(knob, context):
+    value, acts = CASES[knob][0], C.IDLE_UNLESS[knob]
+    idle = Config(**context)  # at its default the knob is never refused
+    assert not acts.when(idle)
+    with pytest.raises(ConfigError) as error:
+        Config(**context, **{knob: value})
+    message = str(error.value)
+    assert f"{knob}={value!r} does nothing with " in message
+    for field in acts.reads:
+        assert f"{field}={getattr(idle, field)!r}" in message
+    assert acts.fix in message and f"its default {getattr(idle, knob)!r}" in message
+
+
+@pytest.mark.parametrize("knob, context", ACTING, ids=[f"{k}-{c}" for k, c in ACTING])
+def test_the_same_change_constructs_where_the_knob_acts(knob, context):
+    config = Config(**context, **{knob: CASES[knob][0]})
+    assert C.IDLE_UNLESS[knob].when(config) and getattr(config, knob) == CASES[knob][0]
+
+
+def test_the_momentum_rules_agree_with_the_optimizers_table():
+    from training.optimizers import OPTIMIZERS
+
+    for name, create in OPTIMIZERS.items():
+        optimizer = create(SimpleNamespace(momentum=0.5, nesterov=True), 0.01)
+        assert (getattr(optimizer, "momentum", None) == 0.5) == (name in C.MOMENTUM_OPTIMIZERS), name
+        assert (getattr(optimizer, "nesterov", None) is True) == (name == "sgd"), name
+
+
+def test_early_stopping_ends_on_the_last_weights_by_default_as_in_keras():
+    import inspect
+
+    import keras
+
+    keras_default = inspect.signature(keras.callbacks.EarlyStopping).parameters["restore_best_weights"].default
+    assert Config().restore_best_weights is keras_default is False
+    assert Config().reduce_lr_on_plateau is False
+
+
+def test_the_plateau_schedule_name_points_to_the_switch():
+    with pytest.raises(ConfigError) as error:
+        Config(lr_schedule="plateau")
+    message = str(error.value)
+    assert "lr_schedule='plateau'" in message and "set reduce_lr_on_plateau=true with lr_schedule='constant'" in message
+    assert Config(reduce_lr_on_plateau=True, lr_schedule="cosine").reduce_lr_on_plateau
