@@ -191,7 +191,6 @@ class Config:
             raise ConfigError("jit_compile=True cannot be combined with deterministic=True (XLA is off under "
                               "TensorFlow op determinism); set one of them to false")
         _check_xla_augmentation(self)
-        _check_idle_knobs(self)
 
     def replace(self, **changes) -> "Config":
         """A copy with some fields changed; unknown keys fail with the list of valid ones."""
@@ -314,13 +313,11 @@ _PLATEAU = Acts(("reduce_lr_on_plateau",), lambda c: c.reduce_lr_on_plateau, "on
 _STOPPING = Acts(("early_stopping_patience",), lambda c: c.early_stopping_patience > 0,
                  "early stopping is off", "set early_stopping_patience to 1 or more")
 # The one table of knobs that act only under a condition (knob -> when it acts, why not otherwise, the fix).
-# A field set away from its default while its condition is false would change nothing: Config refuses it.
-# A condition reads one Config, i.e. one cell, so a knob idle at one level of a factor and acting at the
-# others is refused at that level's cells. bn_momentum therefore reads the normalisation kind (no other kind
-# keeps moving statistics), not the placement `bn`, whose level "none" bn_placement compares with the others
-# (`make demo` sets bn_momentum=0.9 there); it is idle too on a network without batch norm, which only the
-# built network shows. label_noise_kind is refused at a label_noise factor's clean level: accepting a knob
-# that acts in some cell of a study needs a check over the study's cells, not over one Config.
+# A knob set away from its default that acts in none of a study's cells would change nothing: check_knobs_act
+# refuses it. The check runs over the study's cells, not one Config: a knob idle at one level of a factor and
+# acting at the others is what that factor compares (label_noise_kind at a clean level, bn_momentum at
+# normalization="none"). bn_momentum reads the normalisation kind, not the placement `bn` ("none" keeps the
+# kind); it is idle too on a network without batch norm, which only the built network shows.
 IDLE_UNLESS = {
     "reduce_lr_patience": _PLATEAU,
     "reduce_lr_factor": _PLATEAU,
@@ -351,14 +348,40 @@ IDLE_UNLESS = {
 }
 
 
-def _check_idle_knobs(config: Config) -> None:
-    """Refuse the first knob of IDLE_UNLESS that differs from its default while its condition is false."""
+def idle_knobs(config: Config) -> dict:
+    """Knob -> why it does nothing in this Config, for every knob of IDLE_UNLESS set away from its default."""
+    idle = {}
     for name, acts in IDLE_UNLESS.items():
         value, default = getattr(config, name), _DEFAULTS[name]
         if value != default and not acts.when(config):
             state = ", ".join(f"{field}={getattr(config, field)!r}" for field in acts.reads)
-            raise ConfigError(f"{name}={value!r} does nothing with {state}: {acts.why}; to make it act, {acts.fix}; "
-                              f"else leave {name} at its default {default!r}")
+            idle[name] = (f"{name}={value!r} does nothing with {state}: {acts.why}; to make it act, {acts.fix}; "
+                          f"else leave {name} at its default {default!r}")
+    return idle
+
+
+def check_knobs_act(configs, skip=()) -> None:
+    """Refuse a knob value that acts in none of the Configs (a study's cells) it is set in: it would train
+    the same runs as its default, under another label. Knobs in ``skip`` (searched ones, which a sampler
+    combines freely) are not checked."""
+    seen = {}  # (knob, value) -> why it is idle in every Config so far (None once it acts in one)
+    for config in configs:
+        idle = idle_knobs(config)
+        for name in IDLE_UNLESS:
+            key = (name, getattr(config, name))
+            if name not in skip and key[1] != _DEFAULTS[name]:
+                seen[key] = idle.get(name) if seen.get(key, "") is not None else None
+    for why in seen.values():
+        if why:
+            raise ConfigError(why + (" (in every cell)" if len(configs) > 1 else ""))
+
+
+def effective(values: dict) -> dict:
+    """Config fields with every knob that does nothing put back to its default: two set-ups that train the
+    same runs compare equal (e.g. a study stored when restore_best_weights defaulted to True, without
+    early stopping, resumed after the default became False)."""
+    config = Config(**{name: value for name, value in values.items() if name in FIELD_TYPES})
+    return {**config.to_dict(), **{name: _DEFAULTS[name] for name in idle_knobs(config)}}
 
 
 def _check_type(name, value, kind):

@@ -18,7 +18,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
 from ablations.designs import DESIGNS, Comparison, grid_levels
-from config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys
+from config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
@@ -149,6 +149,8 @@ class Ablation:
         """The validated Config of every cell, ``base`` being the resolved base Config.
 
         For a search design: every variant at every searched choice and at both ends of every range.
+        A knob (of the base or a factor level) that would act in none of the cells it is set in is refused:
+        the study would train the same runs under another label (config.check_knobs_act).
         """
         configs = []
         for cell in self.cells(seeds) + self._search_corners():
@@ -156,6 +158,10 @@ class Ablation:
                 configs.append(base.replace(**cell))
             except ConfigError as error:
                 raise AblationError(f"ablation {self.name!r}, cell {cell}: {error}") from None
+        try:
+            check_knobs_act(configs, skip=set(self.search_space))
+        except ConfigError as error:
+            raise AblationError(f"ablation {self.name!r}: {error}") from None
         return configs
 
     def _search_corners(self) -> list[dict]:

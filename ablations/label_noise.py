@@ -12,9 +12,8 @@ ABLATION = Ablation(
            "robustness; its conclusion lists them as not investigated further)",
     notes="004 gives neither levels nor results; 0.1, 0.2 and 0.4 are common symmetric-noise rates in the survey "
           "it cites (Song et al.). The network is seed report 001's combined baseline2. Noise is symmetric (each "
-          "flipped label goes to one of the other classes). Pair flips (label_noise_kind='class_dependent', k -> k+1) "
-          "cannot be set for this study: the clean level flips nothing, so the kind would do nothing there, which "
-          "the suite refuses; they need levels that set both fields. Validation and test labels stay clean, so early "
+          "flipped label goes to one of the other classes); run with --set label_noise_kind=class_dependent (pair "
+          "flips k -> k+1) as a separate --study-name. Validation and test labels stay clean, so early "
           "stopping and the ranking see true labels; each trial records the share it flipped "
           "(extra.label_noise_flipped).",
 )

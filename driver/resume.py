@@ -7,7 +7,7 @@ import dataclasses
 import optuna
 
 from ablations import Ablation
-from config import Config
+from config import Config, ConfigError, effective
 from driver import record
 from driver.provenance import provenance
 from driver.storage import StorageError, exists, open_storage
@@ -28,11 +28,16 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
     """Refuse to resume a study created with another base Config or other factor levels."""
     if not record.is_initialised(study):
         return  # not initialised yet (another worker is creating it, or a kill interrupted that)
-    stored = record.stored_base(study, defaults={f.name: f.default for f in dataclasses.fields(Config)})
+    stored, wanted = record.stored_base(study, defaults={f.name: f.default for f in dataclasses.fields(Config)}), \
+        base.to_dict()
+    try:  # knobs that did nothing there and do nothing here are no difference (e.g. a default changed since)
+        stored, wanted = effective(stored), effective(wanted)
+    except ConfigError:
+        pass  # stored under rules this version refuses: compare as stored, which names the difference
     spec, stored_spec = ablation.spec(), record.stored_spec(study)
     same_design = all(stored_spec.get(key, spec[key]) == spec[key] for key in ("factors", "search_space", "stages"))
-    if stored != base.to_dict() or not same_design:
-        changed = {k: (stored.get(k), v) for k, v in base.to_dict().items() if stored.get(k) != v}
+    if stored != wanted or not same_design:
+        changed = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
         what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \
             "the factors' levels or the search space"
         raise StorageError(

@@ -229,7 +229,7 @@ def test_warmup_epochs_only_bind_warmup_schedules():
     assert Config(lr_schedule="warmup_cosine", epochs=2, warmup_epochs=1).warmup_epochs == 1
     assert Config(lr_schedule="cosine", epochs=2, warmup_epochs=5).epochs == 2  # the default: not checked there
     with pytest.raises(ConfigError, match="warmup_epochs=1 does nothing with lr_schedule='cosine'"):
-        Config(lr_schedule="cosine", epochs=2, warmup_epochs=1)
+        C.check_knobs_act([Config(lr_schedule="cosine", epochs=2, warmup_epochs=1)])
 
 
 def test_reduce_lr_patience_zero_explains_that_a_switch_turns_plateau_cuts_on_and_off():

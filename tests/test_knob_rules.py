@@ -1,5 +1,6 @@
-"""config.IDLE_UNLESS, the one table of knobs that act only under a condition: every knob is refused,
-naming it and the fix, where its condition is false, and accepted where it is true; defaults follow Keras."""
+"""config.IDLE_UNLESS, the one table of knobs that act only under a condition: a knob set where its
+condition is false in every cell is refused, naming it and the fix; where it acts in some cell of a study it is
+accepted; defaults follow Keras."""
 
 from types import SimpleNamespace
 
@@ -44,9 +45,9 @@ def test_every_rule_of_the_table_is_exercised_and_names_config_fields():
 def test_a_knob_changed_where_it_cannot_act_is_refused_with_the_state_and_the_fix(knob, context):
     value, acts = CASES[knob][0], C.IDLE_UNLESS[knob]
     idle = Config(**context)  # at its default the knob is never refused
-    assert not acts.when(idle)
+    assert not acts.when(idle) and C.check_knobs_act([idle]) is None
     with pytest.raises(ConfigError) as error:
-        Config(**context, **{knob: value})
+        C.check_knobs_act([Config(**context, **{knob: value})])
     message = str(error.value)
     assert f"{knob}={value!r} does nothing with " in message
     for field in acts.reads:
@@ -55,9 +56,35 @@ def test_a_knob_changed_where_it_cannot_act_is_refused_with_the_state_and_the_fi
 
 
 @pytest.mark.parametrize("knob, context", ACTING, ids=[f"{k}-{c}" for k, c in ACTING])
-def test_the_same_change_constructs_where_the_knob_acts(knob, context):
+def test_the_same_change_is_accepted_where_the_knob_acts(knob, context):
     config = Config(**context, **{knob: CASES[knob][0]})
-    assert C.IDLE_UNLESS[knob].when(config) and getattr(config, knob) == CASES[knob][0]
+    assert C.IDLE_UNLESS[knob].when(config) and C.check_knobs_act([config]) is None
+    assert C.idle_knobs(config) == {}
+
+
+def test_a_knob_that_acts_in_some_cells_of_a_study_is_accepted_one_that_acts_in_none_is_not():
+    from ablations import Ablation, AblationError
+
+    # class-dependent noise against a clean baseline: the kind is idle at the clean level only
+    noise = Ablation(question="q", base=dict(label_noise_kind="class_dependent"), factors=dict(label_noise=[0.0, 0.2]),
+                     seeds=1, name="noise")
+    assert [c.label_noise_kind for c in noise.configs(Config(label_noise_kind="class_dependent"))] == ["class_dependent"] * 2
+    # a factor level that acts in no cell would train the base's network under another label
+    momentum = Ablation(question="q", base={}, factors=dict(momentum=[0.0, 0.9]), seeds=1, name="momentum")
+    with pytest.raises(AblationError, match="ablation 'momentum': momentum=0.9 does nothing with optimizer='adam'"):
+        momentum.configs(Config())
+    grid = Ablation(question="q", base={}, factors=dict(momentum=[0.0, 0.9], optimizer=["adam", "sgd"]), seeds=1,
+                    design="grid", name="grid")
+    assert len(grid.configs(Config())) == 4  # momentum acts with sgd: the adam cells are what the grid compares
+    # a base knob acting nowhere, e.g. `--set momentum=0.9` on an adam study
+    with pytest.raises(AblationError, match=r"momentum=0\.9 does nothing .* \(in every cell\)"):
+        noise.configs(Config(momentum=0.9))
+
+
+def test_a_study_stored_with_an_idle_knob_at_another_default_resumes_as_the_same_set_up():
+    stored = dict(Config().to_dict(), restore_best_weights=True)  # the old default, without early stopping
+    assert C.effective(stored) == C.effective(Config().to_dict())
+    assert C.effective(dict(stored, early_stopping_patience=3)) != C.effective(Config(early_stopping_patience=3).to_dict())
 
 
 def test_the_momentum_rules_agree_with_the_optimizers_table():
