@@ -3,7 +3,9 @@
 - `resnet20` ... `resnet110`: the CIFAR ResNets of section 4.2 (seed reports 000, 004): 16-32-64
   filters in three stages of n blocks (depth 6n + 2), zero-padded identity shortcuts (option A).
 - `resnet18`, `resnet34`: the ImageNet stages 64-128-256-512 with projection shortcuts (option B),
-  on a 3x3 stride-1 stem without max-pooling that suits 28-32 px inputs (seed report 002).
+  on a 3x3 stride-1 stem without max-pooling that suits 28-32 px inputs.
+- `resnet18_imagenet`: ResNet-18 with the published ImageNet stem (7x7 stride-2 conv, 3x3 stride-2
+  max-pool), as seed report 002 trained it on 32 px images.
 - `kth_resnet`: the residual CNN of seed report 004 (KTH DD2424 project, BestResNet.py).
 
 Every block is post-activation: conv -> [norm] -> act -> conv -> [norm] -> + shortcut -> act, the
@@ -15,6 +17,7 @@ from __future__ import annotations
 import functools
 
 import keras
+from keras import layers
 
 from baselines import register, register_variant
 from baselines.blocks import (activate, block_dropout, check_halvings, conv, conv_block, dropout, global_average_pool,
@@ -30,13 +33,19 @@ def _basic_block(x, filters, strides, rate, config, name, zero_pad):
     return activate(branch, config, f"{name}_2", shortcut=bypass)
 
 
-def _resnet(input_shape, num_classes, config, name, stages, zero_pad):
+def _resnet(input_shape, num_classes, config, name, stages, zero_pad, imagenet_stem=False):
     """Stem conv, stages of (filters, blocks) with stride 2 entering every stage but the first, global
-    average pooling and dense logits. Dropout (none by default) sits between each block's convolutions."""
-    check_halvings(input_shape, len(stages) - 1, name)
+    average pooling and dense logits. Dropout (none by default) sits between each block's convolutions.
+    The stem is a 3x3 conv, or with ``imagenet_stem`` the published 7x7 stride-2 conv and 3x3 stride-2
+    max-pool (He et al. 2016, table 1)."""
+    check_halvings(input_shape, len(stages) - 1 + 2 * imagenet_stem, name)
     rates = iter(block_dropout(config, sum(blocks for _, blocks in stages)))
     inputs = keras.Input(input_shape, name="image")
-    x = conv_block(inputs, stages[0][0], config, name="stem")
+    if imagenet_stem:
+        x = conv_block(inputs, stages[0][0], config, name="stem", kernel_size=7, strides=2)
+        x = layers.MaxPooling2D(3, strides=2, padding="same", name="stem_pool")(x)
+    else:
+        x = conv_block(inputs, stages[0][0], config, name="stem")
     for s, (filters, blocks) in enumerate(stages, start=1):
         for b in range(1, blocks + 1):
             strides = 2 if s > 1 and b == 1 else 1
@@ -70,6 +79,20 @@ def resnet18(input_shape, num_classes, config):
 
 
 @register(bn="before")
+def resnet18_imagenet(input_shape, num_classes, config):
+    """ResNet-18 with the ImageNet stem (7x7/2 conv, 3x3/2 max-pool), seed report 002's: 11.2M parameters with 10 classes.
+
+    Published: 11.7M for ImageNet (He et al. 2016, table 1; torchvision's count 11,689,512, which this
+    network has with 1000 classes). Seed report 002's table (section III.A.2) lists this layout with a
+    bias on every conv (PyTorch's printout: 3,200 for the 7x7 conv on one channel); here a conv followed
+    by batch norm has none (the norm's shift replaces it), as in torchvision. At 32 px the stem leaves
+    8x8 maps and the last stage 1x1.
+    """
+    return _resnet(input_shape, num_classes, config, "resnet18_imagenet", [(64, 2), (128, 2), (256, 2), (512, 2)],
+                   zero_pad=False, imagenet_stem=True)
+
+
+@register(bn="before")
 def resnet34(input_shape, num_classes, config):
     """ResNet-34 with a 3x3 stem for 28-32 px inputs: 21.3M parameters with 10 classes.
 
@@ -82,13 +105,15 @@ def resnet34(input_shape, num_classes, config):
 
 @register(bn="after")
 def kth_resnet(input_shape, num_classes, config):
-    """The residual CNN of seed report 004 (93.8% on CIFAR-10): 64-128 filters, 3+3 blocks, dropout 0.2.
+    """Seed report 004's residual CNN, its authors' BestResNet.py: 64-128 filters, 3+3 blocks, dropout 0.2.
 
-    As the authors' BestResNet.py: the input is normalised, a 3x3 conv of 64, then per block
-    act -> norm, conv -> act -> norm -> conv -> dropout, + shortcut (1x1 conv with stride 2 entering
-    stage 2) -> act -> norm; global average pooling, dense logits. Normalisation after the
-    activation is the published placement; the report's L2 1e-4 and He-uniform initialiser are the
-    Config's regularizer/initializer knobs.
+    The report gives no architecture for either of its ResNets (fig. 3b, step schedule, 93.36%; fig. 3c,
+    "deeper", 93.78%). This is the one its authors committed as "Best model, accuracy of 93,09% after
+    100 epochs" (github rgand1/DD2424_Final_Project, Code/BestResNet.py): the input is normalised, a
+    3x3 conv of 64, then per block act -> norm, conv -> act -> norm -> conv -> dropout, + shortcut
+    (1x1 conv with stride 2 entering stage 2) -> act -> norm; global average pooling, dense logits.
+    Normalisation after the activation is that code's placement; its L2 1e-4 and He-uniform
+    initialiser are the Config's regularizer/initializer knobs (ablations/resnet_step_lr.py sets them).
     """
     check_halvings(input_shape, 1, "kth_resnet")
     rates = iter(block_dropout(config, 6, default="0.2"))

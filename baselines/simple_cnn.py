@@ -1,4 +1,4 @@
-"""The small plain CNNs the seed reports start from: `conv` and `drop` (000), `baseline1/2` (001)."""
+"""The small plain CNNs the seed reports start from: `conv` and `drop` (000), `baseline1/2` (001), `kth_cnn` (004)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from baselines import register
 from baselines.blocks import block_dropout, check_min_size, conv_block, dense_head, dropout
 
 
-def _plain_cnn(input_shape, num_classes, config, name, stages, padding, dense_units=(), default_dropout=None):
+def _plain_cnn(input_shape, num_classes, config, name, stages, padding, dense_units=(), default_dropout=None,
+               pool_dropout=None):
     """Generic plain CNN: ``stages`` is a list of conv-filter lists, each stage ends in a 2x2 max-pool
     (the last stage only if it has a pool flag), then dense layers and logits.
 
     Dropout sites: after every pooled stage when there are no dense layers, otherwise after every
-    dense layer (the places seed reports 000 and 001 put dropout).
+    dense layer (the places seed reports 000 and 001 put dropout); with ``pool_dropout`` after every
+    pooled stage and every dense layer (seed report 004's CNN), in that order.
     """
     inputs = keras.Input(input_shape, name="image")
-    pooled = [pool for _, pool in stages]
-    sites = len(dense_units) if dense_units else sum(pooled)
+    pooled = sum(pool for _, pool in stages)
+    pool_dropout = not dense_units if pool_dropout is None else pool_dropout
+    sites = (pooled if pool_dropout else 0) + len(dense_units)
     rates = iter(block_dropout(config, sites, default_dropout))
     x = inputs
     for s, (filters_list, pool) in enumerate(stages, start=1):
@@ -26,7 +29,7 @@ def _plain_cnn(input_shape, num_classes, config, name, stages, padding, dense_un
             x = conv_block(x, filters, config, name=f"stage{s}_{c}", padding=padding)
         if pool:
             x = layers.MaxPooling2D(2, name=f"stage{s}_pool")(x)
-            if not dense_units:
+            if pool_dropout:
                 x = dropout(x, next(rates), config, name=f"stage{s}_dropout")
     return keras.Model(inputs, dense_head(x, dense_units, rates, num_classes, config), name=name)
 
@@ -69,3 +72,20 @@ def baseline2(input_shape, num_classes, config):
     check_min_size(input_shape, 8, "baseline2")
     stages = [([32, 32], True), ([64, 64], True), ([128, 128], True)]
     return _plain_cnn(input_shape, num_classes, config, "baseline2", stages, "same")
+
+
+@register
+def kth_cnn(input_shape, num_classes, config):
+    """Seed report 004's CNN, Brownlee's three VGG blocks and Dense(128): 550,570 parameters at 32x32x3, 10 classes.
+
+    The report builds its baseline "following [4]" (Brownlee 2019, "How to develop a CNN from scratch
+    for CIFAR-10"): same-padded 3x3 convs 32, 32 / 64, 64 / 128, 128, each pair closed by a 2x2
+    max-pool, Flatten, Dense(128), logits; as the authors' CNN.py (BaseLine3). Four dropout sites, after
+    each pooling and after the dense layer (CNN.py's BaseLine_Dropout: 0.2 at each; the best CNN:
+    "0.2,0.3,0.4,0.5"); none by default, as the baseline. Normalisation, where a level adds it, follows
+    each ReLU (bn="after", CNN.py and Brownlee).
+    """
+    check_min_size(input_shape, 8, "kth_cnn")
+    stages = [([32, 32], True), ([64, 64], True), ([128, 128], True)]
+    return _plain_cnn(input_shape, num_classes, config, "kth_cnn", stages, "same", dense_units=(128,),
+                      pool_dropout=True)

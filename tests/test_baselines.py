@@ -20,7 +20,7 @@ REPRESENTATIVES = ["baseline2", "vgg11_cifar", "nin", "resnet20", "kth_resnet", 
 # 32x32x3 only, the smaller one (resnet20, resnet18, vgg11, vgg11_cifar, wrn_16_2) at every size.
 DEPTH_WIDTH_VARIANTS = ["resnet32", "resnet44", "resnet56", "resnet110", "resnet34", "vgg16", "vgg16_cifar",
                         "wide_resnet", "wrn_16_4", "wrn_16_8", "wrn_16_16", "wrn_28_2", "wrn_28_4", "wrn_28_8",
-                        "wrn_28_16"]
+                        "wrn_28_16", "resnext_small2", "resnext_small3"]
 NORMALIZATION_LAYERS = (layers.BatchNormalization, layers.GroupNormalization)
 
 # (network, input shape, classes, published parameters, source); each builder's docstring names the same figure.
@@ -35,13 +35,24 @@ PUBLISHED_PARAMETERS = [
     ("resnet110", (32, 32, 3), 10, 1.7e6, "He et al. 2016, table 6"),
     ("resnet18", (32, 32, 3), 1000, 11.7e6, "torchvision's ImageNet ResNet-18 (our 3x3 stem: 7,680 fewer)"),
     ("resnet34", (32, 32, 3), 1000, 21.8e6, "torchvision's ImageNet ResNet-34 (our 3x3 stem: 7,680 fewer)"),
+    ("resnet18_imagenet", (32, 32, 3), 1000, 11.7e6, "He et al. 2016, table 1 (torchvision: 11,689,512)"),
     ("wrn_16_8", (32, 32, 3), 10, 11.0e6, "Zagoruyko & Komodakis 2016, table 4 (CIFAR-10)"),
     ("wide_resnet", (32, 32, 3), 10, 36.5e6, "Zagoruyko & Komodakis 2016, table 4 (WRN-28-10, CIFAR-10)"),
     ("simplenet", (32, 32, 3), 10, 5.48e6, "Hasanpour et al. 2016 (CIFAR-10)"),
     ("resnext29", (32, 32, 3), 100, 34.4e6, "Xie et al. 2017, table 7 (8x64d, CIFAR-100)"),
     ("res2net", (32, 32, 3), 100, 36.7e6, "Gao et al. 2021, table 3 (6c x 24w x 6s, CIFAR-100)"),
 ]
-CLASSES = {"resnext29": 100, "res2net": 100}  # the CIFAR-100 networks, sized (and tested) with 100 classes
+CLASSES = {"resnext29": 100, "res2net": 100, "resnext_small1": 100}  # the CIFAR-100 networks, sized with 100 classes
+# (network, input shape, classes, exact parameters, how): the seed reports' own networks, whose reports give a
+# layer list but no count; each count was worked out by hand from that list, layer by layer.
+COUNTED_PARAMETERS = [
+    ("nin_report", (32, 32, 3), 10, 380_426, "seed report 000, sec. 3.3: mlpconv 5x5 64, 3x3 128, 3x3 192"),
+    ("nin_report", (28, 28, 1), 10, 377_226, "the same on MNIST: the first conv sees one channel"),
+    ("kth_cnn", (32, 32, 3), 10, 550_570, "seed report 004 [4] (Brownlee), its authors' CNN.py BaseLine3"),
+    ("resnext_small1", (32, 32, 3), 100, 71_764, "seed report 003, sec. 5.2 ResNext1, as read in resnext.py"),
+    ("resnext_small2", (32, 32, 3), 100, 85_428, "seed report 003, sec. 5.2 ResNext2"),
+    ("resnext_small3", (32, 32, 3), 100, 14_124, "seed report 003, sec. 5.2 ResNext3"),
+]
 # (network, published multiply-adds per image at 32x32x3, 10 classes) from Li et al. 2017, table 1.
 PUBLISHED_FLOPS = [("vgg16_cifar", 3.13e8), ("resnet56", 1.25e8), ("resnet110", 2.53e8)]
 
@@ -113,6 +124,13 @@ def test_parameter_count_is_within_2_percent_of_the_published_figure(name, shape
     assert abs(count - figure) <= 0.02 * figure, f"{name}: {count:,} parameters, published {figure:,.0f} ({source})"
 
 
+@pytest.mark.parametrize("name, shape, classes, count, how", COUNTED_PARAMETERS,
+                         ids=[f"{row[0]}-{row[1][0]}px" for row in COUNTED_PARAMETERS])
+def test_parameter_count_of_a_seed_report_network_is_the_one_counted_from_its_layer_list(name, shape, classes, count,
+                                                                                         how):
+    assert measured(name, shape, classes)[0] == count, how
+
+
 @pytest.mark.parametrize("name, figure", PUBLISHED_FLOPS, ids=[row[0] for row in PUBLISHED_FLOPS])
 def test_multiply_adds_match_the_published_flops(name, figure):
     _, count = measured(name, (32, 32, 3))
@@ -143,7 +161,8 @@ def test_every_family_has_a_representative():
     assert families == represented
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVES + ["conv", "drop", "baseline1"])
+@pytest.mark.parametrize("name", REPRESENTATIVES + ["conv", "drop", "baseline1", "kth_cnn", "nin_report",
+                                                   "resnext_small3"])
 def test_trains_one_step_with_finite_loss_and_logits(name):
     """Eager (no graph to trace) on the smallest input the network takes: the step is checked, not the speed."""
     shape = (24, 24, 3) if name in ("conv", "drop", "vgg11_cifar", "simplenet") else (8, 8, 3)
@@ -170,7 +189,8 @@ def test_drop_is_conv_plus_dropout_before_the_output():
     assert [d.rate for d in dropouts] == [0.5] and parameters(model) == 93_322
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVES + ["res2net"])
+@pytest.mark.parametrize("name", REPRESENTATIVES + ["res2net", "kth_cnn", "nin_report", "resnext_small1",
+                                                   "resnet18_imagenet"])
 def test_bn_none_leaves_no_normalisation_layer(name):
     model = build(name, bn="none")
     assert not [layer for layer in model.layers if isinstance(layer, NORMALIZATION_LAYERS)]
@@ -220,6 +240,8 @@ def test_default_placement_is_the_published_one_and_the_knob_overrides_it():
     assert placements("vgg11") == set() and placements("conv", shape=(28, 28, 1)) == set()
     assert placements("resnet20") == {"conv"}  # He et al.: conv -> BN -> ReLU
     assert placements("kth_resnet") == {"relu"}  # seed report 004: ReLU -> BN
+    assert placements("kth_cnn") == set() and placements("kth_cnn", bn="after") == {"relu"}  # 004's CNN: ReLU -> BN
+    assert placements("resnext_small1") == {"conv"} and placements("resnet18_imagenet") == {"conv"}
     assert placements("vgg11", bn="before") == {"conv", "dense"} and placements("resnet20", bn="none") == set()
 
 
@@ -283,6 +305,10 @@ def test_dropout_schedule_per_block():
     ("resnet20", "none", []),  # He et al.'s ResNets have none...
     ("resnet20", "linear:0.0:0.4", [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),  # ...but take one per block
     ("vgg11", "none", [0.5, 0.5]),  # after each 4096 layer
+    ("nin_report", "none", [0.5, 0.5]),  # seed report 000, sec. 3.3: after the first two mlpconv blocks
+    ("kth_cnn", "none", []),  # seed report 004's baseline CNN has none...
+    ("kth_cnn", "0.2", [0.2] * 4),  # ...its dropout level 0.2 after each pooling and after the dense layer...
+    ("kth_cnn", "0.2,0.3,0.4,0.5", [0.2, 0.3, 0.4, 0.5]),  # ...its best CNN an increasing rate
 ])
 def test_dropout_sites_of_the_zoo(name, knob, rates):
     model = build(name, dropout=knob)
@@ -311,7 +337,7 @@ def test_build_upsamples_the_input_as_the_pipeline_does():
 
 
 def test_unknown_name_lists_the_registered_ones():
-    with pytest.raises(ValueError, match="choose one of: baseline1, baseline2, conv, drop, kth_resnet"):
+    with pytest.raises(ValueError, match="choose one of: baseline1, baseline2, conv, drop, kth_cnn, kth_resnet"):
         baselines.create("resnet9000", (32, 32, 3), 10, Config())
 
 
@@ -340,3 +366,35 @@ def test_seed_k_starts_every_level_from_the_same_weights(level):
     assert not any(np.array_equal(base[k], reseeded[k]) for k in base)
     seeds = {layer_seed(Config(seed=3), name) for name in base}
     assert len(seeds) == len(base)  # same-shaped layers never share initial weights
+
+
+def test_kth_cnn_puts_dropout_after_each_pooling_and_after_the_dense_layer():
+    """Seed report 004's CNN (its authors' CNN.py): pool -> dropout per block, Dense(128) -> dropout -> output."""
+    model = build("kth_cnn", dropout="0.2")
+    assert [producer(model, f"stage{s}_dropout") for s in (1, 2, 3)] == ["stage1_pool", "stage2_pool", "stage3_pool"]
+    assert producer(model, "fc1_dropout") == "fc1_relu" and producer(model, "logits") == "fc1_dropout"
+
+
+def test_nin_report_is_the_sketch_of_seed_report_000():
+    model = build("nin_report")
+    spatial = [model.get_layer(f"mlpconv{b}_spatial_conv") for b in (1, 2, 3)]
+    assert [(layer.kernel_size, layer.filters) for layer in spatial] == [((5, 5), 64), ((3, 3), 128), ((3, 3), 192)]
+    assert [model.get_layer(f"mlpconv{b}_pool").pool_size for b in (1, 2)] == [(2, 2), (2, 2)]
+    assert model.get_layer("mlpconv3_classes_conv").filters == 10
+
+
+@pytest.mark.parametrize("name, stem, stages", [
+    ("resnext_small1", 32, [(32, 16), (16, 8)]), ("resnext_small2", 64, [(64, 32), (32, 16), (16, 8)]),
+    ("resnext_small3", 16, [(16, 8), (8, 4), (4, 4)]),
+])
+def test_small_resnexts_follow_the_reading_of_seed_report_003(name, stem, stages):
+    """A valid 3x3 stem of "init" filters; per stage "a, b": three blocks of width a (grouped conv in a/4
+    groups), then a stride-2 conv to b channels; the last map flattened into the logits."""
+    model = build(name, classes=100)
+    assert model.get_layer("stem_conv").filters == stem and model.get_layer("stem_conv").output.shape[1] == 30
+    for s, (width, after) in enumerate(stages, start=1):
+        grouped = [model.get_layer(f"stage{s}_block{b}_grouped_conv") for b in (1, 2, 3)]
+        assert all(layer.filters == width and layer.groups == max(1, width // 4) for layer in grouped)
+        halve = model.get_layer(f"stage{s}_halve_conv")
+        assert halve.filters == after and halve.strides == (2, 2)
+    assert producer(model, "logits") == "flatten"
