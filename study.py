@@ -29,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up
 
 import ablations  # noqa: E402
 from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: E402
+from ablations.levels import fields_varied  # noqa: E402
 from config import Config, ConfigError, parse_override  # noqa: E402
 from driver.memory import DEFAULT_RECYCLE_MB  # noqa: E402
 from driver.preflight import CellError  # noqa: E402
@@ -161,11 +162,12 @@ def resolve(args):
     for key, value in (("dataset", args.dataset), ("epochs", args.epochs)):
         if value is not None:
             overrides[key] = value
-    clash = sorted(set(overrides) & set(ablation.factors))
+    varied = {field: factor for factor, fields in fields_varied(ablation.factors).items() for field in fields}
+    clash = sorted(set(overrides) & set(varied))
     if clash:
         where = args.name if ablations.is_path(args.name) else f"ablations/{args.name}.py"
-        raise UsageError(f"{', '.join(clash)} is a factor of ablation {args.name!r} (levels "
-                         f"{ablation.factors[clash[0]]}); edit {where} to change its levels")
+        raise UsageError(f"{', '.join(clash)} is varied by factor {varied[clash[0]]!r} of ablation {args.name!r} "
+                         f"(levels {ablation.factors[varied[clash[0]]]}); edit {where} to change its levels")
     if "seed" in overrides:
         raise UsageError("seed is set per cell; use --seeds N to choose how many seeds each variant gets")
     base = Config().replace(**ablation.base).replace(**overrides)
@@ -199,10 +201,10 @@ def cmd_show(args):
     changed = {k: v for k, v in base.to_dict().items() if defaults[k] != v and k != "seed"}
     print("base (fields differing from Config defaults):", ", ".join(f"{k}={v}" for k, v in changed.items()) or "none")
     print("variants, with the size of their network (FLOPs = multiply-adds per image, the papers' count):")
-    texts = [" ".join(f"{k}={v}" for k, v in variant.items()) + ("   (base)" if i == 0 else "")
+    texts = [ablation.describe(variant) + ("   (base)" if i == 0 else "")
              for i, variant in enumerate(variants)]
     for i, (variant, text) in enumerate(zip(variants, texts)):
-        params, flops = model_size(base.replace(**variant))
+        params, flops = model_size(base.replace(**ablation.overrides(variant)))
         print(f"  {i:3d}  {text:{max(map(len, texts))}}   {params:>12,} params {_si(flops):>7} FLOPs")
 
 

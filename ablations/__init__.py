@@ -17,7 +17,9 @@ import pkgutil
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
+from ablations import levels as level_model
 from ablations.designs import DESIGNS, Comparison, grid_levels
+from ablations.levels import Level  # noqa: F401 (ablation files import it from here)
 from config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
@@ -36,7 +38,7 @@ class Ablation:
 
     question: str  # the file's docstring: what the ablation asks, and its source
     base: dict  # fixed Config fields
-    factors: dict = field(default_factory=dict)  # scientific factors: Config field -> levels, first = base
+    factors: dict = field(default_factory=dict)  # scientific factors: name -> levels (values or Levels), first = base
     design: str = "ofat"
     seeds: int = 3
     name: str = ""  # set by load(): the file name
@@ -75,16 +77,12 @@ class Ablation:
             raise AblationError(f"design={self.design!r} " + ("needs a `search_space`" if design.searches
                                 else f"takes no `search_space`; use design={' or '.join(map(repr, SEARCH_DESIGNS))}"))
         check_keys(self.base, where="base")
-        check_keys(self.factors, where="factor")
         check_keys(self.search_space, where="search_space")
         if "seed" in {*self.factors, *self.base, *self.search_space}:
             raise AblationError("`seed` is not a factor, base or search key: seeds are set with `seeds=N`")
-        both = sorted(set(self.factors) & set(self.search_space))
-        if both:
-            raise AblationError(f"{', '.join(both)} is both a factor and searched; a field is one or the other")
         for name, levels in self.factors.items():
-            if not isinstance(levels, (list, tuple)) or len(levels) < 2 or len(set(levels)) != len(levels):
-                raise AblationError(f"factor {name!r} needs a list of at least two distinct levels, got {levels!r}")
+            level_model.check_factor(name, levels, list(FIELD_TYPES), AblationError)
+        self._check_fields_varied_once()
         for name, spec in self.search_space.items():
             _check_distribution(name, spec)
         if self.sampler == "grid":
@@ -93,29 +91,69 @@ class Ablation:
                 raise AblationError(f"sampler='grid' needs a list of values for every searched field; "
                                     f"{', '.join(ranges)} is a range")
 
+    def _check_fields_varied_once(self) -> None:
+        """A Config field is varied by one factor only, and is not also searched: else a cell's value of it
+        would depend on which factor is applied last."""
+        owner = {}
+        for factor, varied in level_model.fields_varied(self.factors).items():
+            for name in sorted(varied):
+                if name in self.search_space:
+                    raise AblationError(f"{name} is both varied by factor {factor!r} and searched; a field is one or "
+                                        "the other")
+                if owner.setdefault(name, factor) != factor:
+                    raise AblationError(f"{name} is set by the levels of two factors, {owner[name]!r} and {factor!r}; "
+                                        "let one factor set it (a Level may set several fields)")
+
     def _staged_factors(self) -> dict:
-        """Every staged field with the union of its levels, the base Config's value first."""
+        """Every staged factor with the union of its levels, the base Config's value first (for a factor named
+        after a Config field)."""
         if not isinstance(self.stages, (list, tuple)) or not all(isinstance(s, dict) and s for s in self.stages):
             raise AblationError(f"stages={self.stages!r} must be a list of non-empty dicts of factors")
-        check_keys([name for stage in self.stages for name in stage], where="stage factor")
         start = Config().replace(**{k: v for k, v in self.base.items() if k in FIELD_TYPES})
         factors = {}
         for stage in self.stages:
             for name, levels in stage.items():
-                if not isinstance(levels, (list, tuple)) or len(levels) < 2 or len(set(levels)) != len(levels):
-                    raise AblationError(f"stage factor {name!r} needs a list of at least two distinct levels, "
-                                        f"got {levels!r}")
-                known = factors.setdefault(name, [getattr(start, name)])
-                known += [level for level in levels if level not in known]
+                try:
+                    level_model.check_factor(name, levels, list(FIELD_TYPES), AblationError)
+                except AblationError as error:
+                    raise AblationError(str(error).replace("factor", "stage factor", 1)) from None
+                known = factors.setdefault(name, [getattr(start, name)] if name in FIELD_TYPES else [])
+                known += [level for level in levels
+                          if level_model.value(level) not in [level_model.value(k) for k in known]]
         return factors
 
     def stage_variants(self, index: int, carried: dict) -> list[dict]:
         """Full factor values of every variant of stage ``index``, starting from ``carried`` winners."""
         current = {**self.base_levels(), **carried}  # a chain starts from every staged field's base value
-        return [{**current, **combo} for combo in grid_levels(self.stages[index])]
+        return [{**current, **combo} for combo in grid_levels(level_model.values(self.stages[index]))]
 
     def base_levels(self) -> dict:
-        return {name: levels[0] for name, levels in self.factors.items()}
+        return {name: values[0] for name, values in self.level_values().items()}
+
+    def level_values(self) -> dict:
+        """Factor -> the values its cells store, base first (a Level by its name)."""
+        return level_model.values(self.factors)
+
+    def overrides(self, cell: dict) -> dict:
+        """The Config fields a cell (or any dict of factor values, seed and searched values) sets: each factor's
+        level turned into its fields, everything else as it is."""
+        result = {}
+        for key, stored in cell.items():
+            if key not in self.factors:
+                result[key] = stored
+                continue
+            level = next((level for level in self.factors[key] if level_model.value(level) == stored), None)
+            if level is None and key not in FIELD_TYPES:
+                raise AblationError(f"factor {key!r} has no level {stored!r}; its levels are "
+                                    f"{self.level_values()[key]}")
+            result.update(level_model.fields_of(key, stored if level is None else level))
+        return result
+
+    def describe(self, variant: dict) -> str:
+        """A variant in words, with what its compound levels set."""
+        return " ".join(level_model.describe(key, next((level for level in self.factors.get(key, [])
+                                                        if level_model.value(level) == stored), stored))
+                        for key, stored in variant.items())
 
     def variants(self) -> list[dict]:
         """Every distinct combination of factor levels the design trains, base first.
@@ -155,7 +193,7 @@ class Ablation:
         configs = []
         for cell in self.cells(seeds) + self._search_corners():
             try:
-                configs.append(base.replace(**cell))
+                configs.append(base.replace(**self.overrides(cell)))
             except ConfigError as error:
                 raise AblationError(f"ablation {self.name!r}, cell {cell}: {error}") from None
         try:
@@ -178,6 +216,8 @@ class Ablation:
         Not validated again: it was when the study was created, and a Config knob renamed since must not
         make an old study unreadable. (JSON turned search ranges into lists; they become tuples again.)"""
         values = {key: value for key, value in spec.items() if key in {f.name for f in fields(cls)}}
+        values["factors"] = _levels_from_spec(values.get("factors", {}))
+        values["stages"] = [_levels_from_spec(stage) for stage in values.get("stages", [])]
         values["search_space"] = {name: tuple(primitive) if is_range(primitive) else list(primitive)
                                   for name, primitive in values.get("search_space", {}).items()}
         ablation = object.__new__(cls)
@@ -190,14 +230,14 @@ class Ablation:
     def spec(self) -> dict:
         """JSON-safe description stored with the study, so reports need no ablation file."""
         return dict(name=self.name, question=self.question.strip(), base=self.base, design=self.design,
-                    factors={k: list(v) for k, v in self.factors.items()}, seeds=self.seeds,
+                    factors=_levels_to_spec(self.factors), seeds=self.seeds,
                     source=self.source, notes=self.notes,
                     search_space={k: list(v) for k, v in self.search_space.items()},
                     sampler=self.sampler, n_trials=self.n_trials, pruner=self.pruner,
-                    stages=[{k: list(v) for k, v in stage.items()} for stage in self.stages])
+                    stages=[_levels_to_spec(stage) for stage in self.stages])
 
 
-NOT_ABLATIONS = {"designs"}  # modules of this package that hold no ABLATION
+NOT_ABLATIONS = {"designs", "levels"}  # modules of this package that hold no ABLATION
 
 
 def names() -> list[str]:
@@ -246,6 +286,14 @@ def _import_file(path: Path):
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     return module
+
+
+def _levels_to_spec(factors: dict) -> dict:
+    return {name: [level_model.to_spec(level) for level in levels] for name, levels in factors.items()}
+
+
+def _levels_from_spec(factors: dict) -> dict:
+    return {name: [level_model.from_spec(level) for level in levels] for name, levels in factors.items()}
 
 
 def _check_count(name, value):

@@ -24,6 +24,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Callable
 
+from ablations.levels import values
+
 
 def level_label(value) -> str:
     """One label per level, whatever type a table gave it back as (0, 0.0 and numpy 0.0 -> "0")."""
@@ -73,22 +75,22 @@ class Design:
 
 def _ofat_variants(ablation) -> list[dict]:
     base = ablation.base_levels()
-    return [base] + [{**base, name: level} for name, levels in ablation.factors.items() for level in levels[1:]]
+    return [base] + [{**base, name: level} for name, levels in ablation.level_values().items() for level in levels[1:]]
 
 
 def _per_factor(ablation, winners) -> list[Comparison]:
     base = ablation.base_levels()
     return [Comparison(name, (name,), [{name: level} for level in levels], {name: levels[0]},
                        {other: value for other, value in base.items() if other != name})
-            for name, levels in ablation.factors.items()]
+            for name, levels in ablation.level_values().items()]
 
 
 def _grid_variants(ablation) -> list[dict]:
-    return grid_levels(ablation.factors)
+    return grid_levels(ablation.level_values())
 
 
 def _whole_grid(ablation, winners) -> list[Comparison]:
-    levels = grid_levels(ablation.factors)
+    levels = grid_levels(ablation.level_values())
     if not ablation.factors:  # a plain search: its best configuration re-run with every seed
         return [Comparison("best configuration", (), levels, {}, {})]
     return [Comparison(" x ".join(ablation.factors), tuple(ablation.factors), levels, levels[0], {}, bare=False)]
@@ -102,7 +104,7 @@ def _chain_variants(ablation) -> list[dict]:
 
 def _chain_trained(ablation) -> int:
     """A stage's starting cell is the previous stage's winner, trained once."""
-    return sum(len(grid_levels(stage)) for stage in ablation.stages) - len(ablation.stages) + 1
+    return sum(len(grid_levels(values(stage))) for stage in ablation.stages) - len(ablation.stages) + 1
 
 
 def _stages(ablation, winners) -> list[Comparison]:
@@ -110,7 +112,7 @@ def _stages(ablation, winners) -> list[Comparison]:
     recorded winner (later stages start from a winner not known yet)."""
     current, result = ablation.base_levels(), []
     for index, stage in enumerate(ablation.stages):
-        levels = grid_levels(stage)
+        levels = grid_levels(values(stage))
         fixed = {name: value for name, value in current.items() if name not in stage}
         draft = Comparison(f"stage {index + 1}: {' x '.join(stage)}", tuple(stage), levels, levels[0], fixed)
         start = {name: current[name] for name in stage}

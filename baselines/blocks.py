@@ -41,6 +41,10 @@ REGULARIZERS = {
     "l2": lambda strength: keras.regularizers.L2(strength),
     "l1l2": lambda strength: keras.regularizers.L1L2(l1=strength, l2=strength),
 }
+# The Config fields these blocks turn into layers: a factor of these only changes the built network, so a
+# network that ignores them (built without the blocks) would train identical cells (driver/preflight.py).
+NETWORK_KNOBS = ("bn", "bn_momentum", "normalization", "activation", "initializer", "dropout", "regularizer",
+                 "reg_strength")
 GROUPS = 32  # group normalisation's group count (Wu & He 2018, the paper's default)
 # Normalisation kinds as Wu & He (2018, fig. 2) define them for an (N, H, W, C) map: batch over
 # (N, H, W), layer over (H, W, C), instance over (H, W) per channel, group over (H, W) and a group of

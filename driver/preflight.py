@@ -9,16 +9,47 @@ class CellError(ValueError):
 
 
 def preflight(ablation, base, seeds: int) -> None:
-    """Load every cell's data and build every distinct model once, so impossible cells fail before any write."""
+    """Load every cell's data and build every distinct model once, so impossible cells fail before any write;
+    and refuse a factor level that the network ignores."""
     import keras
 
     from training.data import load_data
 
-    # Seeds and learning rates never change data or model: one build per remaining difference.
-    for config in {c.replace(seed=0, learning_rate=base.learning_rate) for c in ablation.configs(base, seeds)}:
+    networks = {}  # a cell's Config without seed and learning rate -> its network as Keras describes it
+    for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:
         data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
-        _build(config, data.input_shape, data.num_classes)
+        keras.utils.clear_session()  # layers Keras names itself (dense_3, ...) get the same names in every build
+        networks[config] = _build(config, data.input_shape, data.num_classes).to_json()
     keras.utils.clear_session()
+    _refuse_levels_the_network_ignores(ablation, base, networks)
+
+
+def _unseeded(config, base):
+    """Seeds and learning rates never change data or model: one build per remaining difference."""
+    return config.replace(seed=0, learning_rate=base.learning_rate)
+
+
+def _refuse_levels_the_network_ignores(ablation, base, networks: dict) -> None:
+    """A level of a factor that only shapes the network (baselines.blocks.NETWORK_KNOBS) must build another
+    network than the factor's base level in the same cell; else the study would train identical networks
+    under two labels (e.g. BN placement on a network that never calls the shared blocks)."""
+    from baselines.blocks import NETWORK_KNOBS
+
+    base_levels = ablation.base_levels()
+    for variant in ablation.variants():
+        for factor, stored in variant.items():
+            twin = {**variant, factor: base_levels[factor]}
+            fields = {**ablation.overrides({factor: stored}), **ablation.overrides({factor: base_levels[factor]})}
+            if stored == base_levels[factor] or not set(fields) <= set(NETWORK_KNOBS):
+                continue
+            built = [networks.get(_unseeded(base.replace(**ablation.overrides(v)), base)) for v in (variant, twin)]
+            if built[0] is not None and built[0] == built[1]:
+                config = base.replace(**ablation.overrides(variant))
+                raise CellError(f"factor {factor!r}: level {stored!r} builds the same network as the base level "
+                                f"{base_levels[factor]!r} on model={config.model!r}, which ignores "
+                                f"{', '.join(sorted(fields))} (it is not built from the shared blocks of "
+                                "baselines/blocks.py there); build it with those blocks so the knob reaches it, "
+                                "or drop the level")
 
 
 def model_size(config) -> tuple[int, int]:

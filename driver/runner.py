@@ -168,8 +168,9 @@ def run_trial(run: Run, study, trial, distributions: dict, prefix: str, backup_d
         with Heartbeat(trial):
             if backup_dir is not None and backup_dir.exists():
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
-            result = train(run.base.replace(**(fixed or {}), **params), prefix=prefix, log=log,
-                           backup_dir=backup_dir, callbacks=[*pruning, *logs, *callbacks])
+            values = {**(fixed or {}), **params}  # a compound level's name becomes the fields it sets
+            result = train(run.base.replace(**(run.ablation.overrides(values) if run.ablation else values)),
+                           prefix=prefix, log=log, backup_dir=backup_dir, callbacks=[*pruning, *logs, *callbacks])
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise

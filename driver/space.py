@@ -12,6 +12,7 @@ import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
 from ablations import is_range
+from ablations.levels import stored_values
 
 SEED_RANGE = (0, 1_000_000)  # Optuna distribution of the seed param (any --seeds fits)
 
@@ -32,7 +33,7 @@ def distribution(spec) -> optuna.distributions.BaseDistribution:
 
 def cell_distributions(spec: dict) -> dict:
     """Distributions of a cell trial's params: factor levels, tuned nuisance values and the seed."""
-    space = {name: CategoricalDistribution(list(levels)) for name, levels in spec["factors"].items()}
+    space = {name: CategoricalDistribution(stored_values(levels)) for name, levels in spec["factors"].items()}
     space.update({name: distribution(primitive) for name, primitive in spec.get("search_space", {}).items()})
     space["seed"] = IntDistribution(*SEED_RANGE)
     return space

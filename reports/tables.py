@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ablations import Ablation
+from ablations.levels import stored_values
 from reports.comparisons import Group, finished, level_label
 from reports.stats import compare_levels
 from config import format_override
@@ -88,7 +90,7 @@ def networks_table(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
                "per_class_accuracy", "class_names"]
     if done.empty:
         return pd.DataFrame(columns=columns)
-    order = {f: [level_label(v) for v in levels] for f, levels in factors.items()}
+    order = {f: [level_label(v) for v in stored_values(levels)] for f, levels in factors.items()}
     done["dataset_label"] = done["dataset"].map(level_label) if "dataset" in factors else ""
     done["network"] = [" ".join([level_label(r["model"])] + [f"{f}={level_label(r[f])}" for f in others])
                        for _, r in done.iterrows()]
@@ -113,5 +115,7 @@ def best_configuration(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     table = done.groupby(keys, sort=False).agg(val_accuracy=("val_accuracy", "mean"),
                                                test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size"))
     first = done.groupby(keys, sort=False)[fields].first()  # exact values, as the first trial (in number order) stored them
-    table["overrides"] = [" ".join(f"--set {format_override(k, row[k])}" for k in fields) for _, row in first.iterrows()]
+    ablation = Ablation.from_spec(spec)  # a compound level becomes the fields it sets
+    table["overrides"] = [" ".join(f"--set {format_override(k, v)}" for k, v in ablation.overrides(dict(row)).items())
+                          for _, row in first.iterrows()]
     return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)[columns]

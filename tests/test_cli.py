@@ -142,7 +142,7 @@ BAD_INPUTS = [
     (["run", "bn_placement", "--set", "dropout=1.0"], "every rate must be in [0, 1)"),
     (["run", "bn_placement", "--set", "colour=red"], "unknown --set key(s) 'colour'"),
     (["run", "bn_placement", "--set", "nokeyvalue"], "--set expects key=value"),
-    (["run", "bn_placement", "--set", "bn=after"], "bn is a factor of ablation"),
+    (["run", "bn_placement", "--set", "bn=after"], "bn is varied by factor 'bn' of ablation"),
     (["run", "bn_placement", "--seeds", "0"], "--seeds 0"),
     (["run", "bn_placement", "--dataset", "imagenet"], "dataset='imagenet' is not known"),
     (["run", "bn_placement", "--dataset", "npz:/nonexistent.npz"], "no such file"),
