@@ -8,5 +8,6 @@ ABLATION = Ablation(
     base=BASE,
     factors=dict(bn=["none", "before", "after"]),
     seeds=3,
-    source=SOURCE + ", stage 1",
+    source=SOURCE + ", stage 1 (fig. 3, baseline 2)",
+    notes="Baseline 2 only, as fig. 3; the report's text tested both baselines: bn_both_baselines.",
 )

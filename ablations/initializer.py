@@ -10,5 +10,6 @@ ABLATION = Ablation(
                               "he_uniform", "he_normal", "lecun_uniform", "lecun_normal"]),
     seeds=3,
     source=SOURCE + ", stage 3",
-    notes="The report tests zeros, Gaussian/uniform random, Glorot and He (He won); LeCun completes the set.",
+    notes="The report tests zeros, Gaussian/uniform random, Glorot and He (He won); LeCun completes the set. "
+          "'He' is not said to be normal or uniform: the later stages carry he_normal.",
 )

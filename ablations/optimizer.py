@@ -1,13 +1,14 @@
-"""Which optimiser, at its default learning rate, trains the final network best?"""
+"""Which optimiser, at its default settings, trains the final network best?"""
 
 from ablations import Ablation
-from ablations._seed001 import AFTER_DECAY, SOURCE
+from ablations._seed001 import AFTER_DECAY, NINE, NINE_NOTES, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,
     base=AFTER_DECAY,
-    factors=dict(optimizer=["adam", "sgd", "rmsprop", "adamax", "nadam", "adagrad", "adadelta", "adamw", "ftrl"]),
+    factors=dict(optimizer=NINE),
     seeds=3,
-    source=SOURCE + ", stage 7 (nine optimisers at default settings)",
-    notes="Our learning rate is the base 1e-3 for every optimiser; `optimizer_lr` re-tunes it per optimiser.",
+    source=SOURCE + ", stage 7 (nine optimisers at default settings, RMSprop with momentum, SGD with momentum "
+                    "and with Nesterov momentum; appendix fig. 15)",
+    notes=NINE_NOTES + "`optimizer_lr` re-tunes the learning rate per optimiser.",
 )

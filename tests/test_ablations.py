@@ -4,7 +4,7 @@
 import pytest
 
 import ablations
-from ablations import Ablation, AblationError
+from ablations import Ablation, AblationError, Level
 from config import Config, FIELD_TYPES
 
 SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
@@ -21,10 +21,11 @@ def test_the_issue_ablations_are_shipped():
 def test_ablation_loads_and_every_cell_is_a_valid_config(name):
     ablation = ablations.load(name)
     assert ablation.name == name and ablation.question.strip()
-    assert set(ablation.base) <= set(FIELD_TYPES) and set(ablation.factors) <= set(FIELD_TYPES)
+    named = {name for name, levels in ablation.factors.items() if all(isinstance(level, Level) for level in levels)}
+    assert set(ablation.base) <= set(FIELD_TYPES) and set(ablation.factors) - named <= set(FIELD_TYPES)
     base = Config().replace(**ablation.base)
     ablation.configs(base)  # every cell (and every end of a search range) is a valid Config
-    cells = [base.replace(**cell) for cell in ablation.cells()]
+    cells = [base.replace(**ablation.overrides(cell)) for cell in ablation.cells()]
     assert len(cells) == len(ablation.variants()) * ablation.seeds
     assert len(set(cells)) == len(cells)  # no cell twice
 
