@@ -21,8 +21,9 @@ ABLATION = Ablation(
     source="seed report 004, sec. 5.2.1 (SGD: 0.1 for the first half of the epochs, 0.01 to three quarters, "
            "then 0.001, its breakthrough past 89%; linear and exponential decays did not help) and seed report "
            "000 (ReduceLROnPlateau: halve the LR after 3 epochs without a lower training loss)",
-    notes="Seed report 004 trained a ResNet for 100 epochs; here the network is seed report 001's combined "
-          "baseline2 (50 epochs, batch 256), so every schedule is compared on the suite's common base. The momentum "
+    notes="Seed report 004 trained a ResNet for 100 epochs (its experiment as it ran: resnet_step_lr); here the "
+          "network is seed report 001's combined baseline2 (50 epochs, batch 256), so every schedule is compared on "
+          "the suite's common base, an extension of both reports. The momentum "
           "(0.9) is our choice: 004 names SGD with momentum without its value. Exponential decay ends at LR/100 "
           "like the step schedule; cosine anneals to 0; warm-up lasts warmup_epochs=5 (Goyal et al. 2017); "
           "one-cycle follows PyTorch's OneCycleLR defaults with 5 rising epochs. The plateau level halves the "

@@ -11,5 +11,8 @@ ABLATION = Ablation(
     seeds=3,
     source=SOURCE + ", section 5.2 (WideResnet N x k table)",
     notes=NOTES + "WRN-d-k has d = 6N + 4 layers: N = 2 is WRN-16-k, N = 4 is WRN-28-k. The report's table "
-                  "stops at N = 4, k = 4; the grid is completed here. Dropout 0.3 inside the blocks (the WRN paper).",
+                  "stops at N = 4, k = 4; the grid is completed here (N = 4 with k = 8 and 16 are extensions). Its "
+                  "architecture section (4.4) is empty and its dropout section (4.3) gives no rate: the WRN paper's "
+                  "pre-activation blocks with dropout 0.3 inside each block. Adam and He-normal are the report's "
+                  "ResNeXt settings (section 3.4), carried over.",
 )

@@ -10,7 +10,10 @@ from config import Config, FIELD_TYPES
 SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
            "optimizer", "weight_decay", "augmentation", "lr_schedule", "label_noise", "early_stopping",
            "optimizer_lr", "batch_size_lr", "joint", "seed1_study",
-           "architectures", "input_scale", "depth_vs_lr", "wide_resnet", "cifar100_zoo", "normalization"]
+           "architectures", "input_scale", "depth_vs_lr", "wide_resnet", "cifar100_zoo", "normalization",
+           # issue 16: the seed reports' experiments as they ran them
+           "baseline_depth", "bn_both_baselines", "input_scale_mnist", "depth_vs_lr_mnist", "cnn_regularisation",
+           "resnet_step_lr"]
 
 
 def test_the_issue_ablations_are_shipped():
