@@ -1,14 +1,12 @@
 """Does the deeper plain network (VGG-16) or the residual one (ResNet-18) tolerate SGD learning rates better?"""
 
 from ablations import Ablation
-from ablations._seed002 import MODELS, NOTES, RATES, SOURCE, TRAINING
+from ablations._seed002 import GRID, NOTES, SOURCE, TRAINING
 
 ABLATION = Ablation(
     question=__doc__,
     base={**TRAINING, "dataset": "cifar10", "epochs": 20, "augmentation": "flip+shift"},
-    factors=dict(model=MODELS, learning_rate=RATES),
-    design="grid",
-    seeds=3,
+    **GRID,
     source=SOURCE + ".B.2 and IV.C (CIFAR-10, 20 epochs: VGG-16 10% / 87.1% / 89.2%, ResNet-18 88.7% / 90% / "
                     "90.1% at lr 0.1 / 0.01 / 0.001)",
     notes=NOTES + "CIFAR-10 'data augmentation has been applied' without saying which: horizontal flips and shifts "

@@ -1,14 +1,12 @@
 """On MNIST, does VGG-16 or ResNet-18 tolerate SGD learning rates better?"""
 
 from ablations import Ablation
-from ablations._seed002 import MODELS, NOTES, RATES, SOURCE, TRAINING
+from ablations._seed002 import GRID, NOTES, SOURCE, TRAINING
 
 ABLATION = Ablation(
     question=__doc__,
     base={**TRAINING, "dataset": "mnist", "epochs": 10},
-    factors=dict(model=MODELS, learning_rate=RATES),
-    design="grid",
-    seeds=3,
+    **GRID,
     source=SOURCE + ".B.1 and IV.C (MNIST, 10 epochs: VGG-16 9.8% / 99.5% / 99.5%, ResNet-18 99.2% / 99.4% / "
                     "99.3% at lr 0.1 / 0.01 / 0.001)",
     notes=NOTES + "The report 'enlarged the images to 32 by 32 pixels'; the suite upsamples by integer factors only "
