@@ -105,7 +105,7 @@ def test_list_and_show(capsys):
     assert "bn_placement" in out and "baseline2" in out and "conv" in out
     assert run_cli("show", "weight_decay") == 0
     out = capsys.readouterr().out
-    assert "grid, 12 variants x 3 seeds = 36 cells" in out
+    assert "grid, 26 variants x 3 seeds = 78 cells" in out  # 13 decay levels (none first) x with/without dropout
 
 
 def test_show_prints_the_size_of_every_variant_network(capsys):
