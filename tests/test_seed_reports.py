@@ -68,6 +68,9 @@ def test_report_000_deeper_networks():
     assert size(mnist["nin_report cifar10"]) == 380_426 and size(mnist["nin_report mnist"]) == 377_226
     assert size(mnist["conv mnist"]) == 93_322  # "approximately 93 thousand trainable parameters"
     assert size(mnist["resnet20 mnist"]) < 0.02 * size(mnist["vgg11_sgd mnist"])  # "fewer than 2%" (section 6.1)
+    rules = cells("early_stopping")  # the report's stopping rule as one level of the suite's comparison
+    check(rules["report_000"], "early_stopping [report_000]", early_stopping_patience=7, early_stopping_monitor="loss",
+          min_delta=1e-4, restore_best_weights=False)
 
 
 def test_report_001_baseline_ablation():
@@ -78,6 +81,8 @@ def test_report_001_baseline_ablation():
                   restore_best_weights=False, **NO_PLATEAU)
     adam = dict(optimizer="adam", learning_rate=1e-3)
     first = dict(common, **adam, batch_size=32, epochs=20, augmentation="none")
+    check(cells("early_stopping")["report_001"], "early_stopping [report_001]", early_stopping_patience=3,
+          early_stopping_monitor="val_loss", min_delta=0.0, restore_best_weights=False)
     depth = check_all("baseline_depth", **first, bn="none")
     assert {c.model for c in depth.values()} == {"baseline1", "baseline2"}
     placements = check_all("bn_both_baselines", **first)
@@ -192,6 +197,10 @@ def test_report_004_cnn_and_resnet():
         assert [float(schedule(epoch * steps + batch)) for batch in (0, steps - 1)] == pytest.approx([rate] * 2)
     check(resnet["cnn_optimisation"], "resnet_step_lr [cnn_optimisation]", lr_schedule="constant",
           learning_rate=0.001, batch_size=64)
+    saved = cells("early_stopping")["report_004_checkpoint"]
+    check(saved, "early_stopping [report_004_checkpoint]", early_stopping_monitor="val_accuracy",
+          restore_best_weights=True)
+    assert saved.early_stopping_patience >= saved.epochs
 
     norms = check_all("normalization", model="kth_cnn", bn="after", optimizer="adam", learning_rate=1e-3,
                       regularizer="l2", reg_strength=5e-3, initializer="he_uniform", dropout="0.2", batch_size=64,
