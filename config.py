@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 
-
 @dataclass(frozen=True)
 class DatasetFacts:
     """What is known of a named dataset without loading it: enough to size a network (``study.py show``)
@@ -312,12 +311,12 @@ _PLATEAU = Acts(("reduce_lr_on_plateau",), lambda c: c.reduce_lr_on_plateau, "on
                 "set reduce_lr_on_plateau=true")
 _STOPPING = Acts(("early_stopping_patience",), lambda c: c.early_stopping_patience > 0,
                  "early stopping is off", "set early_stopping_patience to 1 or more")
+_NO_LAYER = "no normalisation layer is placed"  # bn='none' or normalization='none': each idles the other
 # The one table of knobs that act only under a condition (knob -> when it acts, why not otherwise, the fix).
 # A knob set away from its default that acts in none of a study's cells would change nothing: check_knobs_act
 # refuses it. The check runs over the study's cells, not one Config: a knob idle at one level of a factor and
-# acting at the others is what that factor compares (label_noise_kind at a clean level, bn_momentum at
-# normalization="none"). bn_momentum reads the normalisation kind, not the placement `bn` ("none" keeps the
-# kind); it is idle too on a network without batch norm, which only the built network shows.
+# acting at the others is what that factor compares (label_noise_kind at a clean level, bn_momentum at bn="none").
+# bn, normalization and bn_momentum are idle too on a network without normalisation sites: only its build shows.
 IDLE_UNLESS = {
     "reduce_lr_patience": _PLATEAU,
     "reduce_lr_factor": _PLATEAU,
@@ -341,8 +340,10 @@ IDLE_UNLESS = {
                           f"use lr_schedule={' or '.join(map(repr, WARMUP_SCHEDULES))}"),
     "reg_strength": Acts(("regularizer",), lambda c: c.regularizer != "none", "there is no regulariser to weigh",
                          f"set regularizer to one of {', '.join(REGULARIZER_NAMES[1:])}"),
-    "bn_momentum": Acts(("normalization",), lambda c: c.normalization == "batch",
-                        "only batch normalisation keeps moving statistics", "use normalization='batch'"),
+    "bn": Acts(("normalization",), lambda c: c.normalization != "none", _NO_LAYER, "set normalization, e.g. 'batch'"),
+    "normalization": Acts(("bn",), lambda c: c.bn != "none", _NO_LAYER, "set bn to 'before', 'after' or 'default'"),
+    "bn_momentum": Acts(("normalization", "bn"), lambda c: c.normalization == "batch" and c.bn != "none",
+                        "no batch normalisation layer is placed", "use normalization='batch' with bn not 'none'"),
     "augment_in": Acts(("augmentation",), lambda c: c.augmentation != "none", "there is nothing to augment",
                        "set an augmentation, e.g. augmentation='flip+shift'"),
 }

@@ -26,8 +26,10 @@ CASES = {
     "warmup_epochs": (2, [dict(lr_schedule=name) for name in C.LR_SCHEDULE_NAMES if name not in C.WARMUP_SCHEDULES],
                       [dict(lr_schedule=name) for name in C.WARMUP_SCHEDULES]),
     "reg_strength": (1e-3, [{}], [dict(regularizer=name) for name in C.REGULARIZER_NAMES if name != "none"]),
-    "bn_momentum": (0.9, [dict(normalization=name) for name in C.NORMALIZATION_NAMES if name != "batch"],
-                    [dict(normalization="batch"), dict(normalization="batch", bn="none")]),
+    "bn": ("before", [dict(normalization="none")], [dict(normalization=name) for name in C.NORMALIZATION_NAMES[:-1]]),
+    "normalization": ("layer", [dict(bn="none")], [dict(bn=placement) for placement in ("default", "before", "after")]),
+    "bn_momentum": (0.9, [*(dict(normalization=name) for name in C.NORMALIZATION_NAMES[1:]), dict(bn="none")],
+                    [dict(normalization="batch"), dict(normalization="batch", bn="before")]),
     "augment_in": ("pipeline", [{}], [dict(augmentation="cutout")]),
 }
 IDLE = [(knob, context) for knob, (_, idle, _) in CASES.items() for context in idle]
