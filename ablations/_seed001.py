@@ -54,7 +54,10 @@ RATES = (1e-3, 1e-4, 1e-2, 1e-1)  # fig. 8's log scale (its values are not given
 def at_rate(optimizer, rate: float):
     """A stage 7 optimiser level (of NINE) at a learning rate, as one level named e.g. adam_lr0.01: the stage 7
     level itself at its own (default) rate, so a chain never trains one run under two names."""
-    name, sets = (optimizer.name, optimizer.sets) if isinstance(optimizer, Level) else (optimizer, {"optimizer": optimizer})
+    if isinstance(optimizer, Level):
+        name, sets = optimizer.name, optimizer.sets
+    else:
+        name, sets = optimizer, {"optimizer": optimizer}
     if sets.get("learning_rate", BASE["learning_rate"]) == rate:
         return optimizer
     return Level(f"{name}_lr{rate:g}", **{**sets, "learning_rate": rate})

@@ -61,12 +61,12 @@ def nin_report(input_shape, num_classes, config):
 
     As the report sketches it: mlpconv[5x5, 64] -> MaxPool[2] -> Dropout[0.5] -> mlpconv[3x3, 128] ->
     MaxPool[2] -> Dropout[0.5] -> mlpconv[3x3, 192] whose last 1x1 conv outputs one map per class ->
-    GlobalAvg -> softmax; mlpconv[k, w] is Conv_kxk[w] -> Conv_1x1[w] -> Conv_1x1[w], ReLU after each
-    (the report's "ReLU activation throughout"), no normalisation. The report states no count; ours is
-    computed from that sketch. Dropout 0.5 is the sketch's; its section 6.2 speaks of "the aggressive 70%
-    dropout rate within the network" (set dropout="0.7" for that reading). As in `nin`, the class maps
-    are averaged without an activation; the report does not say whether the last conv had one. The
-    poolings round up ("same" padding), so MNIST at x3 (84 px) passes: 84-42-21.
+    GlobalAvg -> softmax; mlpconv[k, w] is Conv_kxk[w] -> Conv_1x1[w] -> Conv_1x1[w], a ReLU after each
+    conv (NIN's micro-MLP; the sketch names no activation), no normalisation. The report states no
+    count; ours is computed from that sketch. Dropout 0.5 is the sketch's; its section 6.2 speaks of
+    "the aggressive 70% dropout rate within the network" (set dropout="0.7" for that reading). As in
+    `nin`, the class maps are averaged without an activation; the report does not say whether the last
+    conv had one. The poolings round up ("same" padding), so MNIST at x3 (84 px) passes: 84-42-21.
     """
     check_halvings(input_shape, 2, "nin_report")
     rates = iter(block_dropout(config, 2, default="0.5"))

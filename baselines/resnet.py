@@ -80,7 +80,7 @@ def resnet18(input_shape, num_classes, config):
 
 @register(bn="before")
 def resnet18_imagenet(input_shape, num_classes, config):
-    """ResNet-18 with the ImageNet stem (7x7/2 conv, 3x3/2 max-pool), seed report 002's: 11.2M parameters with 10 classes.
+    """ResNet-18 with the ImageNet stem (7x7/2 conv, 3x3/2 max-pool) of seed report 002: 11.2M parameters, 10 classes.
 
     Published: 11.7M for ImageNet (He et al. 2016, table 1; torchvision's count 11,689,512, which this
     network has with 1000 classes). Seed report 002's table (section III.A.2) lists this layout with a

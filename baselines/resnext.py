@@ -96,7 +96,7 @@ SMALL = {
     "resnext_small3": ("ResNext3", 16, ((16, 8), (8, 4), (4, 4)), "20.21%"),
 }
 GROUP_WIDTH = 4  # channels per group of the grouped conv: the paper's fig. 3 (32 groups of 4), which 003 reproduces
-SMALL_DOC = """Seed report 003's {report} (section 5.2, {accuracy} on CIFAR-100): {count} parameters at 32x32x3, 100 classes.
+SMALL_DOC = """{report} of seed report 003 ({accuracy} on CIFAR-100): {count} parameters at 32x32x3, 100 classes.
 
     Our reading of the report's configuration "{config}" (it gives no figure or count; the count is
     this reading's). Section 5.2: "1 initial layer (init) and 2 or 3 ResNeXt Blocks; after each block

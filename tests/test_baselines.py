@@ -121,7 +121,8 @@ def test_parameter_count_is_the_published_figure(name, shape, classes, figure, s
     """Within 2% of a paper's rounded figure; exactly a count made from a seed report's layer list."""
     count, _ = measured(name, shape, classes)
     tolerance = 0 if isinstance(figure, int) else 0.02
-    assert abs(count - figure) <= tolerance * figure, f"{name}: {count:,} parameters, published {figure:,.0f} ({source})"
+    assert abs(count - figure) <= tolerance * figure, \
+        f"{name}: {count:,} parameters, published {figure:,.0f} ({source})"
 
 
 @pytest.mark.parametrize("name, figure", PUBLISHED_FLOPS, ids=[row[0] for row in PUBLISHED_FLOPS])
