@@ -177,8 +177,10 @@ class Config:
         if self.lr_schedule in WARMUP_SCHEDULES and not 1 <= self.warmup_epochs < self.epochs:
             raise ConfigError(
                 f"warmup_epochs={self.warmup_epochs!r} with lr_schedule={self.lr_schedule!r} and epochs={self.epochs}: "
-                f"the warm-up needs at least 1 epoch and must end before the last epoch; set warmup_epochs "
-                f"between 1 and {self.epochs - 1}" + (" (or train for more epochs)" if self.epochs < 2 else ""))
+                "the warm-up needs at least 1 epoch and must end before the last epoch; " + (
+                    f"set warmup_epochs between 1 and {self.epochs - 1}" if self.epochs > 1 else "a run of 1 epoch has "
+                    "no room for one: set epochs to 2 or more (with warmup_epochs=1), or an lr_schedule without warm-up "
+                    f"(not {' or '.join(WARMUP_SCHEDULES)})"))
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
         for name in ("reg_strength", "min_delta"):
