@@ -2,7 +2,7 @@
 """The study driver: run, resume and report named hyperparameter ablations.
 
     python study.py list                      ablations and baselines
-    python study.py show bn_placement         resolved cells and budget
+    python study.py show bn_placement         cells, budget and training protocol
     python study.py run bn_placement          run it (re-running resumes)
     python study.py search optimizer_lr       run or resume a search design, with its budget
     python study.py status bn_placement       done / running / failed per cell
@@ -25,20 +25,20 @@ import shlex
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of progress output
-
 import ablations  # noqa: E402
 from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: E402
 from ablations.levels import fields_varied  # noqa: E402
 from config import Config, ConfigError, parse_override  # noqa: E402
+from driver.console import prepare_tensorflow  # noqa: E402
+from driver.devices import DeviceError  # noqa: E402
 from driver.memory import DEFAULT_RECYCLE_MB  # noqa: E402
 from driver.preflight import CellError  # noqa: E402
-from driver.space import SearchError  # noqa: E402
+from driver.space import SearchError, fit_to_run  # noqa: E402
 from driver.storage import StorageError, check_url, default_url, load_study  # noqa: E402
 from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count  # noqa: E402
 from training.data import DataError  # noqa: E402
 
-USER_ERRORS = (AblationError, CellError, ConfigError, DataError, SearchError, StorageError)
+USER_ERRORS = (AblationError, CellError, ConfigError, DataError, DeviceError, SearchError, StorageError)
 
 
 class UsageError(ValueError):
@@ -49,6 +49,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     args.argv = argv
+    prepare_tensorflow(args.verbose)  # before anything loads TensorFlow: its C++ start-up log kept out
     try:
         return args.handler(args) or 0
     except (*USER_ERRORS, UsageError) as error:
@@ -58,11 +59,13 @@ def main(argv=None) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="study.py", description=__doc__.split("\n")[0])
+    verbose = dict(action="store_true", help="also show TensorFlow's own C++ log (start-up, CUDA probes)")
+    top.add_argument("--verbose", **verbose)
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("list", help="list named ablations and baselines").set_defaults(handler=cmd_list)
     for name, handler, help_text in (
-        ("show", cmd_show, "print an ablation's resolved cells and budget"),
+        ("show", cmd_show, "print an ablation's cells, budget and training protocol"),
         ("run", cmd_run, "run a named ablation, resuming it if its study exists"),
         ("search", cmd_run, "run or resume an ablation with a search design (search budget options)"),
     ):
@@ -116,6 +119,8 @@ def parser() -> argparse.ArgumentParser:
                         help="html: index.html with PNG figures; pdf: one multi-page report.pdf")
     report.add_argument("--svg", action="store_true", help="also write every figure as SVG (html format)")
     report.set_defaults(handler=cmd_report)
+    for sub in commands.choices.values():  # --verbose after the command too
+        sub.add_argument("--verbose", **verbose, default=argparse.SUPPRESS)
     return top
 
 
@@ -147,7 +152,8 @@ def cmd_list(args):
 
 
 def resolve(args):
-    """The ablation (with any search options applied), its resolved base Config and seeds, all validated."""
+    """The ablation (with any search options applied and its search space fitted to the run), its resolved base
+    Config, seeds and what was adapted to the run (driver.space.fit_to_run), all validated."""
     ablation = ablations.load(args.name)
     options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
     options = {key: value for key, value in options.items() if value is not None}
@@ -174,62 +180,36 @@ def resolve(args):
     seeds = ablation.seeds if args.seeds is None else args.seeds
     if seeds < 1:
         raise UsageError(f"--seeds {seeds}: must be at least 1")
+    ablation, base, adapted = fit_to_run(ablation, base, fixed={*ablation.base, *overrides, *varied})
     ablation.configs(base, seeds)  # validates every cell
-    return ablation, base, seeds
+    return ablation, base, seeds, adapted
 
 
 def cmd_show(args):
-    from driver.preflight import model_size
+    from driver.show import show
 
-    ablation, base, seeds = resolve(args)
-    variants = ablation.variants()
-    print(f"{ablation.name}: {ablation.question.strip()}")
-    if ablation.source:
-        print(f"source: {ablation.source}")
-    searches = len(variants) * ablation.n_trials if ablation.searches else 0
-    trained = ablation.trained_variants()
-    print(f"design: {ablation.design}, {trained} variants x {seeds} seeds = {trained * seeds} cells"
-          + (f" + {searches} search trials" if searches else "")
-          + f", up to {(trained * seeds + searches) * base.epochs} epochs")
-    if searches:
-        print(f"search: {ablation.n_trials} trials per variant, sampler {ablation.sampler}, pruner {ablation.pruner}; "
-              "space: " + ", ".join(f"{k}={v}" for k, v in ablation.search_space.items()))
-    for index, stage in enumerate(ablation.stages):
-        print(f"stage {index + 1}: " + " x ".join(f"{k} {v}" for k, v in stage.items())
-              + (" (from the winners of the stages before)" if index else ""))
-    defaults = Config().to_dict()
-    changed = {k: v for k, v in base.to_dict().items() if defaults[k] != v and k != "seed"}
-    print("base (fields differing from Config defaults):", ", ".join(f"{k}={v}" for k, v in changed.items()) or "none")
-    print("variants, with the size of their network (FLOPs = multiply-adds per image, the papers' count):")
-    texts = [ablation.describe(variant) + ("   (base)" if i == 0 else "")
-             for i, variant in enumerate(variants)]
-    for i, (variant, text) in enumerate(zip(variants, texts)):
-        params, flops = model_size(base.replace(**ablation.overrides(variant)))
-        print(f"  {i:3d}  {text:{max(map(len, texts))}}   {params:>12,} params {_si(flops):>7} FLOPs")
-
-
-def _si(number) -> str:
-    """1234567 -> '1.23M'."""
-    for factor, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if number >= factor:
-            return f"{number / factor:.3g}{unit}"
-    return str(number)
+    show(*resolve(args))
 
 
 def cmd_run(args):
-    from driver import resume, runner, workers
+    from driver import console, resume, runner, workers
+    from driver.devices import check_gpus
     from driver.memory import MemoryWatch
     from driver.preflight import preflight
     from driver.space import make_sampler
     from driver.storage import backup_root
 
-    ablation, base, seeds = resolve(args)
+    ablation, base, seeds, adapted = resolve(args)
     url, name = storage_url(args), study_name(args)
     tensorboard = tensorboard_root(args.tensorboard)
     if not args.carried:  # a restarted worker was validated before its restart
         resume.check_resumable(url, name, ablation, base)
+        if args.gpus:  # before any worker's CUDA_VISIBLE_DEVICES
+            check_gpus(args.gpus)
+        console.run_header(name, url, ablation, base, seeds, adapted)
 
     def prepare():
+        console.device_line()
         preflight(ablation, base, seeds)
         if ablation.searches:
             make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
@@ -246,7 +226,7 @@ def cmd_run(args):
         return outcome.counts, outcome.restart
 
     command = [sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)]
-    plans = workers.plan(args.workers, args.gpus, workers.available_cores())
+    plans = workers.plan(args.workers, args.gpus, workers.available_cores(), os.environ.get("CUDA_VISIBLE_DEVICES"))
     counts, codes = workers.serve(command, plans, args.carried, prepare, work)
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run"

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from driver import record
+from driver import devices, record
+from driver.workers import available_cores
 
 LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
 REPO = Path(__file__).resolve().parents[1]
@@ -47,8 +48,9 @@ def git_commit() -> str:
 
 
 def hardware() -> dict:
-    """Host, CPU model and cores, and GPUs as TensorFlow sees them (only asked when TensorFlow is already
-    loaded, as in a training process: importing it here would slow down every command)."""
+    """Host, CPU model, cores (of the machine, and those this process may run on) and, when TensorFlow is
+    already loaded (as in a training process: importing it here would slow down every command), the GPUs
+    it sees with their memory and the CUDA/cuDNN versions it was built for (``driver.devices.seen``)."""
     cpu = platform.processor() or "unknown"
     try:
         models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -56,11 +58,11 @@ def hardware() -> dict:
         cpu = models[0] if models else cpu
     except OSError:
         pass  # not Linux: platform.processor() is the best there is
-    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count()}
+    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count(),
+            "cores_available": len(available_cores())}
     if "tensorflow" in sys.modules:
-        tf = sys.modules["tensorflow"]
-        info["gpus"] = [tf.config.experimental.get_device_details(device).get("device_name", device.name)
-                        for device in tf.config.list_physical_devices("GPU")]
+        found = devices.seen(sys.modules["tensorflow"])
+        info.update({**found, "gpus": [gpu["name"] for gpu in found["gpus"]], "gpu_details": found["gpus"]})
     return info
 
 
@@ -84,5 +86,7 @@ def _machine(worker: dict) -> str:
     """One trial worker's machine in words (trials from before hardware was recorded have only the host)."""
     if "cpu" not in worker:
         return f"{worker.get('host')}: hardware not recorded"
+    if "gpu_details" in worker:  # recorded since GPU memory and CUDA versions are
+        return f"{worker['host']}: {devices.describe(worker)}"
     gpus = ", ".join(worker.get("gpus", [])) or "none"
     return f"{worker['host']}: {worker['cpu']}, {worker['cpu_cores']} cores, GPUs: {gpus}"

@@ -6,13 +6,15 @@ place they become Optuna objects.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from ablations import is_range
+from ablations import Ablation, is_range
 from ablations.levels import stored_values
+from config import WARMUP_SCHEDULES, Config
 
 SEED_RANGE = (0, 1_000_000)  # Optuna distribution of the seed param (any --seeds fits)
 
@@ -77,3 +79,53 @@ def make_pruner(name: str) -> optuna.pruners.BasePruner:
         "successive_halving": optuna.pruners.SuccessiveHalvingPruner,
         "hyperband": optuna.pruners.HyperbandPruner,
     }[name]()
+
+
+def fit_to_run(ablation: Ablation, base: Config, fixed) -> tuple[Ablation, Config, str]:
+    """The search space adapted to a run too short for the warm-up of its searched schedules, and what was
+    adapted in words ("" if nothing): a quick ``--epochs 1`` smoke run of a search is a normal thing to ask.
+
+    Only what the search brings in is adapted; ``fixed`` are the fields the ablation's base, its factors and
+    the command set, which are refused by the cells' validation as before. A warm-up must end before the last
+    epoch: with epochs >= 2, warmup_epochs left at its default becomes epochs - 1 (a searched warmup_epochs is
+    cut to the values that fit); with one epoch no warm-up fits and the warm-up schedules leave the searched
+    lr_schedule choices. The text joins the ablation's notes, so the study stores it and its report shows it.
+    """
+    space, changes, done = dict(ablation.search_space), {}, []
+    choices = space.get("lr_schedule")
+    warm = [name for name in choices if name in WARMUP_SCHEDULES] if isinstance(choices, list) else []
+    longest = base.epochs - 1  # the longest warm-up that ends before the last epoch
+    if not warm or "warmup_epochs" in fixed:  # a warm-up asked for is refused if it does not fit, as before
+        return ablation, base, ""
+    searched = space.get("warmup_epochs")
+    if searched is not None:
+        values = (list(range(searched[1], searched[2] + 1)) if is_range(searched) else list(searched))
+        fit = [value for value in values if 1 <= value <= longest]
+        if fit and fit != values:
+            if len(fit) == 1:
+                del space["warmup_epochs"]
+                changes["warmup_epochs"] = fit[0]
+            else:
+                space["warmup_epochs"] = (searched[0], fit[0], fit[-1]) if is_range(searched) else fit
+                if base.warmup_epochs not in fit:  # the base value, which the other searched fields are checked with
+                    changes["warmup_epochs"] = fit[-1]
+            done.append(f"searched warmup_epochs {searched} -> {space.get('warmup_epochs', fit[0])}")
+    elif base.warmup_epochs > longest >= 1:
+        changes["warmup_epochs"] = longest
+        done.append(f"warmup_epochs {base.warmup_epochs} -> {longest} for the searched {', '.join(warm)}")
+    if longest < 1 or (searched is not None and not fit):
+        rest = [name for name in choices if name not in WARMUP_SCHEDULES]
+        space.pop("warmup_epochs", None)
+        if rest[1:]:
+            space["lr_schedule"] = rest
+        elif rest:
+            del space["lr_schedule"]
+            changes["lr_schedule"] = rest[0]
+        if not rest or not space:
+            return ablation, base, ""  # nothing left to search: refused by the cells' validation
+        done.append(f"lr_schedule choices {', '.join(warm)} left out of the search")
+    if not done:
+        return ablation, base, ""
+    text = "; ".join(done) + f" (a warm-up must end before the last epoch, and this run has {base.epochs})"
+    notes = f"{ablation.notes} Adapted to this run: {text}.".strip()
+    return dataclasses.replace(ablation, search_space=space, notes=notes), base.replace(**changes), text

@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 
+from driver.devices import physical_id
+
 OPTIONS = ("--workers", "--gpus", "--carried")  # removed from the command line of the extra and restarted workers
 
 
@@ -49,11 +51,13 @@ def gpu_list(text: str) -> list[int]:
     return gpus
 
 
-def plan(workers: int, gpus: list[int] | None, cores: list[int]) -> list[dict]:
+def plan(workers: int, gpus: list[int] | None, cores: list[int], visible: str | None = None) -> list[dict]:
     """Environment and CPU cores of each worker: ``workers`` in all, or ``workers`` per GPU with ``gpus``.
 
     Threads are cores // workers (at least 1); workers are pinned to disjoint cores when each can
-    have one, otherwise they share all cores with fewer threads each.
+    have one, otherwise they share all cores with fewer threads each. GPU indices count the GPUs
+    TensorFlow sees in this environment (driver.devices.check_gpus checks them): with ``visible`` (the
+    CUDA_VISIBLE_DEVICES this command was started with, e.g. by a cluster scheduler) GPU i is its i-th entry.
     """
     total = workers * len(gpus) if gpus else workers
     threads = max(1, len(cores) // total)
@@ -62,7 +66,7 @@ def plan(workers: int, gpus: list[int] | None, cores: list[int]) -> list[dict]:
         env = {"TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(min(threads, 2)),
                "OMP_NUM_THREADS": str(threads)}
         if gpus:
-            env["CUDA_VISIBLE_DEVICES"] = str(gpus[index // workers])
+            env["CUDA_VISIBLE_DEVICES"] = physical_id(gpus[index // workers], visible)
             # TensorFlow takes nearly all of a GPU's memory up front; growing on demand lets several
             # workers share one GPU.
             env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"

@@ -192,6 +192,7 @@ BAD_INPUTS += [
     (["run", "lr_schedule", "--set", "restore_best_weights=true"],
      "restore_best_weights=True does nothing with early_stopping_patience=0"),
     (["run", "bn_placement", "--set", "restore_best_weights=maybe"], "restore_best_weights takes a bool"),
+    (["run", "bn_placement", "--gpus", "99"], "TensorFlow sees no GPU"),  # asked before any worker starts
 ] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
 
 

@@ -1,4 +1,4 @@
-"""config.py: defaults, validation of every knob, the dropout grammar, --set parsing and formatting, replace,
+"""config/: defaults, validation of every knob, the dropout grammar, --set parsing and formatting, replace,
 and agreement of the name tuples with the object tables they index."""
 
 import dataclasses
@@ -382,7 +382,7 @@ def _assert_same_names(names, table, label):
     only_config = sorted(set(names) - set(table))
     only_table = sorted(set(table) - set(names))
     assert not only_config and not only_table, (
-        f"{label}: only in config.py {only_config}; only in the object table {only_table}"
+        f"{label}: only in config/names.py {only_config}; only in the object table {only_table}"
     )
 
 

@@ -26,6 +26,17 @@ def test_environment_yml_matches_pyproject():
         assert "<" in wanted[name], f"{name} has no upper (major) bound"
 
 
+def test_the_gpu_extra_pins_tensorflow_with_cuda_as_tensorflow():
+    """`pip install -e '.[gpu]'` (what --gpus suggests when TensorFlow sees no GPU) adds TensorFlow's CUDA
+    libraries for the very TensorFlow the suite pins."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    tensorflow = _pins(project["dependencies"])["tensorflow"]
+    [gpu] = project["optional-dependencies"]["gpu"]
+    assert gpu.replace(" ", "") == f"tensorflow[and-cuda]{tensorflow}"
+    from driver.devices import GPU_FIX
+    assert GPU_FIX == "pip install -e '.[gpu]'"
+
+
 def test_readme_commands_are_the_make_targets():
     readme = (REPO / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme

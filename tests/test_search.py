@@ -123,7 +123,7 @@ def test_a_budget_already_spent_trains_nothing_more(tmp_path):
     (dict(factors={}, design="search", search_space=dict(batch_size=("log", 16, 512))), "batch_size takes a int"),
     (dict(factors={}, design="search", search_space=dict(learning_rate=("exp", 1, 2))), "is not a distribution"),
     (dict(factors=dict(bn=["none", "after"]), design="nested", search_space=dict(bn=["none", "before"])),
-     "bn is both a factor and searched"),
+     "bn is both varied by factor 'bn' and searched"),
     (dict(factors={}, design="search", sampler="grid", search_space=dict(learning_rate=("log", 1e-4, 1e-1))),
      "sampler='grid' needs a list of values"),
     (dict(factors={}, design="search", sampler="bayes", search_space=dict(learning_rate=[1e-3, 1e-2])),

@@ -2,5 +2,5 @@
 
 Importing this package is cheap: TensorFlow/Keras are imported only by the modules that need them
 (``training.trainer``, ``training.augment``, ``training.optimizers``, ``training.schedules``);
-``training.data`` needs numpy and scikit-learn only. The Config itself is the leaf ``config.py``.
+``training.data`` needs numpy and scikit-learn only. The Config itself is the leaf package ``config``.
 """

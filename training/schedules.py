@@ -19,6 +19,7 @@ from config import Config
 
 STEP_DIVISORS = (1, 10, 100)  # seed report 004: 0.1, 0.01, 0.001 from a base of 0.1
 EXPONENTIAL_END = 0.01  # exponential decay ends where "step" ends: learning_rate / 100
+ONE_CYCLE_START, ONE_CYCLE_END = 25.0, 1e4  # one-cycle starts at peak / 25 and ends at that / 1e4 (PyTorch's)
 
 
 class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
@@ -26,7 +27,7 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
     then falls to peak/25/1e4 at ``total_steps``; both halves cosine-shaped, the divisors those of
     PyTorch's OneCycleLR defaults."""
 
-    def __init__(self, peak, total_steps, rising_steps, start_divisor=25.0, end_divisor=1e4):
+    def __init__(self, peak, total_steps, rising_steps, start_divisor=ONE_CYCLE_START, end_divisor=ONE_CYCLE_END):
         self.peak, self.total_steps, self.rising_steps = peak, total_steps, rising_steps
         self.start_divisor, self.end_divisor = start_divisor, end_divisor
 
@@ -48,11 +49,15 @@ def _cosine(begin, end, fraction):
     return end + (begin - end) * (1.0 + ops.cos(math.pi * fraction)) / 2.0
 
 
+def step_epochs(epochs: int) -> tuple[int, int]:
+    """The last epochs at LR and at LR/10 of the step schedule: half and three quarters of the run."""
+    return math.ceil(epochs / 2), math.ceil(3 * epochs / 4)
+
+
 def _step(c: Config, steps: int):
     # Boundaries are the last step of the epoch before each change (the decay compares step > boundary).
-    epochs = (math.ceil(c.epochs / 2), math.ceil(3 * c.epochs / 4))
     return keras.optimizers.schedules.PiecewiseConstantDecay(
-        [e * steps - 1 for e in epochs], [c.learning_rate / d for d in STEP_DIVISORS])
+        [e * steps - 1 for e in step_epochs(c.epochs)], [c.learning_rate / d for d in STEP_DIVISORS])
 
 
 LR_SCHEDULES = {
@@ -105,6 +110,32 @@ class CutOnPlateau(keras.callbacks.ReduceLROnPlateau):
         # tests/test_training.py checks the cuts.
         self.rate.scale.assign(ops.multiply(self.rate.scale, self.factor))
         return True
+
+
+def describe_schedule(c: Config) -> str:
+    """The Config's LR schedule in words (what LR_SCHEDULES builds), its phases in epochs of the run."""
+    lr, epochs, warmup = c.learning_rate, c.epochs, c.warmup_epochs
+    if c.lr_schedule == "step":
+        ends = (*step_epochs(epochs), epochs)
+        phases = [(first, last, lr / divisor) for first, last, divisor in zip((1, ends[0] + 1, ends[1] + 1), ends,
+                                                                               STEP_DIVISORS) if first <= last]
+        return "step: " + ", ".join(f"{rate:.3g} in epoch{'s' if last > first else ''} {first}"
+                                    + (f"-{last}" if last > first else "") for first, last, rate in phases)
+    return {
+        "constant": lambda: f"constant {lr:.3g}",
+        "exponential": lambda: f"exponential decay from {lr:.3g} to {lr * EXPONENTIAL_END:.3g} at the end of "
+                               f"epoch {epochs}",
+        "cosine": lambda: f"cosine from {lr:.3g} to 0 over {_epochs(epochs)}",
+        "warmup_cosine": lambda: f"linear warm-up from 0 to {lr:.3g} over {_epochs(warmup)}, then cosine to 0 at the "
+                                 f"end of epoch {epochs}",
+        "one_cycle": lambda: f"one-cycle: from {lr / ONE_CYCLE_START:.3g} up to {lr:.3g} over {_epochs(warmup)}, "
+                             f"then down to {lr / ONE_CYCLE_START / ONE_CYCLE_END:.3g} at the end of epoch {epochs} "
+                             "(cosine halves)",
+    }[c.lr_schedule]()
+
+
+def _epochs(count: int) -> str:
+    return f"{count} epoch{'s' if count != 1 else ''}"
 
 
 def learning_rate(config: Config, steps_per_epoch: int):

@@ -1,83 +1,25 @@
-"""The leaf of the suite: the one Config of a training run, its string grammars and the dataset facts.
+"""The leaf of the suite: the one Config of a training run, its string grammars and the dataset facts
+(``config.names``), and when each knob acts (``config.rules``).
 
 Config is a frozen, flat dataclass of primitives, validated on creation. This module imports
 nothing of ours and never TensorFlow, so ablation files, the CLI and the model zoo all validate
 against it cheaply (the arrows: study -> driver -> training -> baselines -> config; ablations -> config).
-The names allowed for each string knob live here as ``*_NAMES`` tuples; the objects they map to
-live in one table each (``training.optimizers.OPTIMIZERS``, ``baselines.blocks.INITIALIZERS``, ...),
-and a test checks the two agree.
+The names allowed for each string knob are the ``*_NAMES`` tuples of ``config.names``; the objects they
+map to live in one table each (``training.optimizers.OPTIMIZERS``, ``baselines.blocks.INITIALIZERS``,
+...), and a test checks the two agree.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-
-@dataclass(frozen=True)
-class DatasetFacts:
-    """What is known of a named dataset without loading it: enough to size a network (``study.py show``)
-    and to tell an offline user which files to place where."""
-
-    shape: tuple  # one image, (height, width, channels)
-    classes: int
-    source: str  # the loader in training.data.LOADERS: "digits" (bundled with scikit-learn) or "keras" (downloaded)
-    class_names: tuple = ()  # () = the class indices as text
-    keras_files: tuple = ()  # what keras.datasets looks for in its cache (named in the offline error)
-
-
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot")
-DATASETS = {  # the one table of named datasets
-    "digits": DatasetFacts((8, 8, 1), 10, "digits"),
-    "mnist": DatasetFacts((28, 28, 1), 10, "keras", keras_files=("mnist.npz",)),
-    "fashion_mnist": DatasetFacts((28, 28, 1), 10, "keras", FASHION_CLASSES, keras_files=tuple(
-        f"fashion-mnist/{stem}-ubyte.gz" for stem in ("train-labels-idx1", "train-images-idx3",
-                                                        "t10k-labels-idx1", "t10k-images-idx3"))),
-    "cifar10": DatasetFacts((32, 32, 3), 10, "keras", CIFAR10_CLASSES,
-                            keras_files=("cifar-10-batches-py.tar.gz (unpacked to cifar-10-batches-py/)",)),
-    "cifar100": DatasetFacts((32, 32, 3), 100, "keras",
-                             keras_files=("cifar-100-python.tar.gz (unpacked to cifar-100-python/)",)),
-}
-# Datasets given by a file path: "KIND:PATH" -> the loader training.data.LOADERS[KIND], and what PATH names.
-DATASET_SOURCES = {"npz": "PATH", "idx": "DIR"}
-
-
-def dataset_source(dataset: str) -> tuple[str, str]:
-    """(loader kind, its argument) of a dataset value: ("keras", "mnist"), ("npz", "data/x.npz"), ..."""
-    if dataset in DATASETS:
-        return DATASETS[dataset].source, dataset
-    kind, _, argument = dataset.partition(":")
-    return kind, argument
-
-OPTIMIZER_NAMES = ("sgd", "rmsprop", "adam", "adamw", "adamax", "nadam", "adagrad", "adadelta", "ftrl", "lion")
-BN_PLACEMENTS = ("default", "none", "before", "after")  # "default": the network's published placement
-NORMALIZATION_NAMES = ("batch", "layer", "group", "instance", "none")
-ACTIVATION_NAMES = ("relu", "leaky_relu", "elu", "gelu", "swish", "sigmoid", "tanh")
-INITIALIZER_NAMES = (
-    "zeros", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal",
-    "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
-)
-REGULARIZER_NAMES = ("none", "l1", "l2", "l1l2")
-MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
-# In the order they are applied to a batch; see Config.augmentation.
-AUGMENTATION_NAMES = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix")
-# The ones that compile under XLA (jit_compile=True) in the train step. shift, zoom and rotation use
-# TensorFlow's ImageProjectiveTransformV3 (Keras then silently trains the whole model without XLA), mixup and
-# cutmix its StatelessRandomGammaV3 for their Beta draws (the first training step fails): neither op has an
-# XLA kernel (checked on CPU by tests/test_augment.py).
-XLA_AUGMENTATIONS = ("flip", "cutout")
-AUGMENT_IN = ("auto", "pipeline", "train_step")  # where augmentation runs; see Config.augment_in
-LABEL_NOISE_KINDS = ("symmetric", "class_dependent")
-LR_SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle")
-WARMUP_SCHEDULES = ("warmup_cosine", "one_cycle")  # the schedules whose LR rises for warmup_epochs
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policy names
-
-
-class ConfigError(ValueError):
-    """A knob got a value it cannot take; the message names the value and the allowed ones."""
+from config.names import (  # noqa: F401 (the names a Config field accepts, and the dataset facts)
+    ACTIVATION_NAMES, AUGMENT_IN, AUGMENTATION_NAMES, BN_PLACEMENTS, CIFAR10_CLASSES, DATASET_SOURCES, DATASETS,
+    FASHION_CLASSES, INITIALIZER_NAMES, LABEL_NOISE_KINDS, LR_SCHEDULE_NAMES, MONITORS, NORMALIZATION_NAMES,
+    OPTIMIZER_NAMES, PRECISIONS, REGULARIZER_NAMES, WARMUP_SCHEDULES, XLA_AUGMENTATIONS, ConfigError,
+    DatasetFacts, dataset_source)
 
 
 @dataclass(frozen=True)
@@ -177,8 +119,10 @@ class Config:
         if self.lr_schedule in WARMUP_SCHEDULES and not 1 <= self.warmup_epochs < self.epochs:
             raise ConfigError(
                 f"warmup_epochs={self.warmup_epochs!r} with lr_schedule={self.lr_schedule!r} and epochs={self.epochs}: "
-                f"the warm-up needs at least 1 epoch and must end before the last epoch; set warmup_epochs "
-                f"between 1 and {self.epochs - 1}" + (" (or train for more epochs)" if self.epochs < 2 else ""))
+                "the warm-up needs at least 1 epoch and must end before the last epoch; " + (
+                    f"set warmup_epochs between 1 and {self.epochs - 1}" if self.epochs > 1 else "a run of 1 epoch has "
+                    "no room for one: set epochs to 2 or more (with warmup_epochs=1), or an lr_schedule without warm-up "
+                    f"(not {' or '.join(WARMUP_SCHEDULES)})"))
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
         for name in ("reg_strength", "min_delta"):
@@ -201,7 +145,6 @@ class Config:
 
 
 FIELD_TYPES = {f.name: f.type for f in fields(Config)}
-_DEFAULTS = {f.name: f.default for f in fields(Config)}
 
 
 def check_keys(keys, where: str = "config") -> None:
@@ -295,96 +238,6 @@ def _check_xla_augmentation(config: Config) -> None:
             f"{', '.join(XLA_AUGMENTATIONS)} do); set augment_in='pipeline' (or 'auto'), or jit_compile=false")
 
 
-@dataclass(frozen=True)
-class Acts:
-    """When a knob changes the run: ``when(config)``, decided by the fields ``reads``; ``why`` it does nothing
-    otherwise and the ``fix`` that makes it act."""
-
-    reads: tuple
-    when: Callable[[Config], bool]
-    why: str
-    fix: str
-
-
-MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the optimisers whose Keras class takes momentum (training/optimizers.py)
-_PLATEAU = Acts(("reduce_lr_on_plateau",), lambda c: c.reduce_lr_on_plateau, "only the plateau cut reads it",
-                "set reduce_lr_on_plateau=true")
-_STOPPING = Acts(("early_stopping_patience",), lambda c: c.early_stopping_patience > 0,
-                 "early stopping is off", "set early_stopping_patience to 1 or more")
-_NO_LAYER = "no normalisation layer is placed"  # bn='none' or normalization='none': each idles the other
-# The one table of knobs that act only under a condition (knob -> when it acts, why not otherwise, the fix).
-# A knob set away from its default that acts in none of a study's cells would change nothing: check_knobs_act
-# refuses it. The check runs over the study's cells, not one Config: a knob idle at one level of a factor and
-# acting at the others is what that factor compares (label_noise_kind at a clean level, bn_momentum at bn="none").
-# bn, normalization and bn_momentum are idle too on a network without normalisation sites: only its build shows.
-IDLE_UNLESS = {
-    "reduce_lr_patience": _PLATEAU,
-    "reduce_lr_factor": _PLATEAU,
-    "reduce_lr_monitor": _PLATEAU,
-    "early_stopping_monitor": _STOPPING,
-    "restore_best_weights": _STOPPING,
-    "min_delta": Acts(("early_stopping_patience", "reduce_lr_on_plateau"),
-                      lambda c: c.early_stopping_patience > 0 or c.reduce_lr_on_plateau,
-                      "only early stopping and plateau cuts compare improvements",
-                      "set early_stopping_patience to 1 or more, or reduce_lr_on_plateau=true"),
-    "momentum": Acts(("optimizer",), lambda c: c.optimizer in MOMENTUM_OPTIMIZERS,
-                     f"only {' and '.join(MOMENTUM_OPTIMIZERS)} have a momentum term",
-                     f"use optimizer={' or '.join(map(repr, MOMENTUM_OPTIMIZERS))}"),
-    "nesterov": Acts(("optimizer", "momentum"), lambda c: c.optimizer == "sgd" and c.momentum > 0,
-                     "Nesterov's look-ahead is SGD's and moves nothing without momentum",
-                     "use optimizer='sgd' with momentum > 0, e.g. 0.9"),
-    "label_noise_kind": Acts(("label_noise",), lambda c: c.label_noise > 0, "no training label is flipped",
-                             "set label_noise > 0, e.g. 0.2"),
-    "warmup_epochs": Acts(("lr_schedule",), lambda c: c.lr_schedule in WARMUP_SCHEDULES,
-                          "that schedule has no warm-up",
-                          f"use lr_schedule={' or '.join(map(repr, WARMUP_SCHEDULES))}"),
-    "reg_strength": Acts(("regularizer",), lambda c: c.regularizer != "none", "there is no regulariser to weigh",
-                         f"set regularizer to one of {', '.join(REGULARIZER_NAMES[1:])}"),
-    "bn": Acts(("normalization",), lambda c: c.normalization != "none", _NO_LAYER, "set normalization, e.g. 'batch'"),
-    "normalization": Acts(("bn",), lambda c: c.bn != "none", _NO_LAYER, "set bn to 'before', 'after' or 'default'"),
-    "bn_momentum": Acts(("normalization", "bn"), lambda c: c.normalization == "batch" and c.bn != "none",
-                        "no batch normalisation layer is placed", "use normalization='batch' with bn not 'none'"),
-    "augment_in": Acts(("augmentation",), lambda c: c.augmentation != "none", "there is nothing to augment",
-                       "set an augmentation, e.g. augmentation='flip+shift'"),
-}
-
-
-def idle_knobs(config: Config) -> dict:
-    """Knob -> why it does nothing in this Config, for every knob of IDLE_UNLESS set away from its default."""
-    idle = {}
-    for name, acts in IDLE_UNLESS.items():
-        value, default = getattr(config, name), _DEFAULTS[name]
-        if value != default and not acts.when(config):
-            state = ", ".join(f"{field}={getattr(config, field)!r}" for field in acts.reads)
-            idle[name] = (f"{name}={value!r} does nothing with {state}: {acts.why}; to make it act, {acts.fix}; "
-                          f"else leave {name} at its default {default!r}")
-    return idle
-
-
-def check_knobs_act(configs, skip=()) -> None:
-    """Refuse a knob value that acts in none of the Configs (a study's cells) it is set in: it would train
-    the same runs as its default, under another label. Knobs in ``skip`` (searched ones, which a sampler
-    combines freely) are not checked."""
-    seen = {}  # (knob, value) -> why it is idle in every Config so far (None once it acts in one)
-    for config in configs:
-        idle = idle_knobs(config)
-        for name in IDLE_UNLESS:
-            key = (name, getattr(config, name))
-            if name not in skip and key[1] != _DEFAULTS[name]:
-                seen[key] = idle.get(name) if seen.get(key, "") is not None else None
-    for why in seen.values():
-        if why:
-            raise ConfigError(why + (" (in every cell)" if len(configs) > 1 else ""))
-
-
-def effective(values: dict) -> dict:
-    """Config fields with every knob that does nothing put back to its default: two set-ups that train the
-    same runs compare equal (e.g. a study stored when restore_best_weights defaulted to True, without
-    early stopping, resumed after the default became False)."""
-    config = Config(**{name: value for name, value in values.items() if name in FIELD_TYPES})
-    return {**config.to_dict(), **{name: _DEFAULTS[name] for name in idle_knobs(config)}}
-
-
 def _check_type(name, value, kind):
     expected = {"str": str, "int": int, "float": (int, float), "bool": bool}[kind]
     if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
@@ -418,3 +271,7 @@ def _check_range(name, value, low, high, inclusive=True, low_inclusive=None):
 def _check_at_least(name, value, low):
     if not (math.isfinite(value) and value >= low):
         raise ConfigError(f"{name}={value!r} must be >= {low}")
+
+
+# When a knob acts (imported last: its checks build Configs).
+from config.rules import IDLE_UNLESS, MOMENTUM_OPTIMIZERS, Acts, check_knobs_act, effective, idle_knobs  # noqa: E402,F401
