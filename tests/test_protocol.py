@@ -35,10 +35,12 @@ def test_show_lists_the_plateau_rule_at_its_plateau_level_only(capsys):
 
 def test_show_lists_every_optimiser_with_its_keras_settings(capsys):
     lines = protocol_lines(show(capsys, "optimizer", "--dataset", "digits"))
-    assert "                  SGD learning_rate=0.001, momentum=0, nesterov=False   [variant 1]" in lines
+    # seed report 001: at Keras's defaults (SGD 0.01), SGD with momentum and with Nesterov, RMSprop with momentum
+    assert "                  SGD learning_rate=0.01, momentum=0.9, nesterov=False   [variant 1]" in lines
+    assert "                  SGD learning_rate=0.01, momentum=0.9, nesterov=True   [variant 2]" in lines
     assert any(line.startswith("  optimizer:      Adam learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07")
                for line in lines)
-    assert any("AdamW learning_rate=0.001, weight_decay=0.004" in line for line in lines)
+    assert "AdamW learning_rate=0.001, weight_decay=0.004" in protocol(Config(optimizer="adamw"))["optimizer"]
     assert "  early stopping: EarlyStopping: after 3 epochs without val_loss improving by more than 0; " \
            "restore_best_weights=False" in lines
     assert "  epochs, batch:  50 epochs at most, batch size 256" in lines
