@@ -171,3 +171,13 @@ def test_plateau_cuts_survive_a_kill(tmp_path):
     result = train(plain.replace(**PLATEAU), log=quiet, backup_dir=tmp_path / "cell")
     # The fourth epoch trains at both cuts: the multiplier came back with the optimiser's checkpointed state.
     assert result.history["learning_rate"][3] == pytest.approx(0.25 * scheduled(plain, 4)[3], rel=1e-5)
+
+
+def test_a_deterministic_trial_does_not_leak_into_the_next_one_of_the_process():
+    """Op determinism is process-wide: a worker's deterministic cell must not make the next cells deterministic."""
+    from tensorflow.python.framework import config as tf_config
+
+    train(Config(**{**TINY, "epochs": 1}, deterministic=True), log=quiet)
+    assert tf_config.is_op_determinism_enabled()
+    train(Config(**{**TINY, "epochs": 1}), log=quiet)
+    assert not tf_config.is_op_determinism_enabled()

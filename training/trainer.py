@@ -159,13 +159,26 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
         return _train(config, data, prefix, log, callbacks, backup_dir)
 
 
+def set_op_determinism(on: bool) -> None:
+    """TensorFlow's op determinism is process-wide: set it for every trial, so that a deterministic cell never
+    leaks into the cells a worker trains after it. TensorFlow has no public switch to turn it off; its own
+    config module has one (private, so a TensorFlow without it leaves the setting as it is)."""
+    if on:
+        tf.config.experimental.enable_op_determinism()
+        return
+    from tensorflow.python.framework import config as framework_config
+
+    disable = getattr(framework_config, "disable_op_determinism", None)
+    if disable is not None:
+        disable()
+
+
 def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     started = time.perf_counter()
     data = data if data is not None else load_data(config)
     keras.utils.clear_session(free_memory=True)
     keras.utils.set_random_seed(config.seed)
-    if config.deterministic:
-        tf.config.experimental.enable_op_determinism()  # process-wide; cannot be switched off again
+    set_op_determinism(config.deterministic)
     model = with_augmentation(build_model(config, data), config)
     y_train = noisy_labels(data.y_train, data.num_classes, config)
     rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
