@@ -1,6 +1,7 @@
 """The model zoo: builders register themselves by name and return a keras.Model producing logits.
 
-``create(name, input_shape, num_classes, config)`` builds one; ``build(config, image_shape,
+``create(name, input_shape, num_classes, config)`` builds one (or a network of the user's own,
+"path/to/models.py:build" or "package.module:build": ``baselines.user``); ``build(config, image_shape,
 num_classes)`` builds ``config.model`` at the input size the pipeline feeds it; ``names()`` lists
 them. Knobs are applied by the shared blocks in ``baselines.blocks``, never per family.
 """
@@ -12,7 +13,7 @@ import pkgutil
 
 _REGISTRY = {}
 _PLACEMENT = {}  # name -> the normalisation placement of the published network
-_NOT_FAMILIES = {"blocks", "cost"}
+_NOT_FAMILIES = {"blocks", "cost", "user"}
 
 
 def register(builder=None, *, bn: str = "none"):
@@ -60,10 +61,16 @@ def describe(name: str) -> str:
 
 
 def create(name, input_shape, num_classes, config):
-    """Build the registered network ``name``; an unknown name fails with the valid ones."""
+    """Build the registered network ``name``, or the user's "FILE.py:FUNCTION" / "package.module:FUNCTION";
+    an unknown name fails with the valid ones."""
+    from baselines import user
+
+    if user.is_user_model(name):
+        return user.create(name, input_shape, num_classes, config)
     _load_families()
     if name not in _REGISTRY:
-        raise ValueError(f"model={name!r} is not a registered baseline; choose one of: {', '.join(sorted(_REGISTRY))}")
+        raise ValueError(f"model={name!r} is not a registered baseline; choose one of: {', '.join(sorted(_REGISTRY))}; "
+                         f"or a network of your own, {user.FORM}")
     if config.bn == "default":
         config = config.replace(bn=_PLACEMENT[name])
     return _REGISTRY[name](tuple(input_shape), int(num_classes), config)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from config.names import (  # noqa: F401 (the names a Config field accepts, and the dataset facts)
     ACTIVATION_NAMES, AUGMENT_IN, AUGMENTATION_NAMES, BN_PLACEMENTS, CIFAR10_CLASSES, DATASET_SOURCES, DATASETS,
     FASHION_CLASSES, INITIALIZER_NAMES, LABEL_NOISE_KINDS, LR_SCHEDULE_NAMES, MONITORS, NORMALIZATION_NAMES,
-    OPTIMIZER_NAMES, PRECISIONS, REGULARIZER_NAMES, WARMUP_SCHEDULES, XLA_AUGMENTATIONS, ConfigError,
+    OPTIMIZER_NAMES, PRECISIONS, REGULARIZER_NAMES, RESIZED_SOURCES, WARMUP_SCHEDULES, XLA_AUGMENTATIONS, ConfigError,
     DatasetFacts, dataset_source)
 
 
@@ -28,10 +28,11 @@ class Config:
     would change nothing (IDLE_UNLESS: momentum with adam, reduce_lr_* with plateau cuts off, ...) is refused."""
 
     # data
-    dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR" (DATASET_SOURCES)
+    dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR" / "folder:DIR" (DATASET_SOURCES)
     val_fraction: float = 0.2  # stratified share of the training set held out for validation
     train_size: int = 0  # stratified subsample of the training split for quick runs; 0 = all
     input_scale: int = 1  # integer upsampling factor applied in the input pipeline
+    image_size: int = 0  # folder datasets: every image resized to image_size x image_size; 0 = all must share one size
     seed: int = 0  # split, weight initialisation and data order
     deterministic: bool = False  # TensorFlow op determinism: bit-identical reruns, slower on GPU
     # Training batches only, e.g. "none", "flip+shift+zoom", "cutout+mixup": names from AUGMENTATION_NAMES
@@ -44,7 +45,7 @@ class Config:
     label_noise: float = 0.0  # share of training labels flipped to another class, in [0, 1)
     label_noise_kind: str = "symmetric"  # symmetric: any other class; class_dependent: class k -> k+1 mod K
     # model
-    model: str = "baseline2"  # a registered baseline (see `study.py list`)
+    model: str = "baseline2"  # a registered baseline (see `study.py list`), or "path/to/file.py:build" / "pkg.mod:build"
     bn: str = "default"  # normalisation before/after the activation, "none", or the network's published placement
     bn_momentum: float = 0.99  # moving-statistics momentum (Keras default); ~0.9 for runs of a few hundred steps
     normalization: str = "batch"  # the kind of layer placed by `bn` (Wu & He 2018); "none" = no layer
@@ -87,6 +88,7 @@ class Config:
         for field in fields(self):
             _check_type(field.name, getattr(self, field.name), field.type)
         _check_dataset(self.dataset)
+        _check_model(self.model)
         check_choice("optimizer", self.optimizer, OPTIMIZER_NAMES)
         check_choice("bn", self.bn, BN_PLACEMENTS)
         check_choice("normalization", self.normalization, NORMALIZATION_NAMES)
@@ -111,7 +113,7 @@ class Config:
         _check_range("bn_momentum", self.bn_momentum, 0.0, 1.0, inclusive=False)
         for name in ("batch_size", "epochs", "input_scale"):
             _check_at_least(name, getattr(self, name), 1)
-        for name in ("train_size", "seed", "early_stopping_patience", "warmup_epochs"):
+        for name in ("train_size", "seed", "early_stopping_patience", "warmup_epochs", "image_size"):
             _check_at_least(name, getattr(self, name), 0)
         if self.reduce_lr_patience < 1:  # 0 once meant "off"; refusing it catches configs written for that
             raise ConfigError(f"reduce_lr_patience={self.reduce_lr_patience!r} must be >= 1; LR cuts on a plateau are "
@@ -256,6 +258,19 @@ def _check_dataset(value):
         return
     raise ConfigError(f"dataset={value!r} is not known; choose one of: {', '.join(DATASETS)}, "
                       + " or ".join(f"{kind}:{what}" for kind, what in DATASET_SOURCES.items()))
+
+
+def _check_model(value):
+    """A registered name (checked where networks are built, baselines.create) or a user builder, "FILE.py:FUNCTION"
+    or "package.module:FUNCTION": only its form is checked here (config never imports the zoo or user code)."""
+    if ":" not in value:
+        return
+    where, _, function = value.rpartition(":")
+    module = all(part.isidentifier() for part in where.split("."))
+    if not (function.isidentifier() and (where.endswith(".py") or module)):
+        raise ConfigError(f"model={value!r} is neither a registered baseline nor a builder of your own; write "
+                          "\"path/to/models.py:build\" or \"package.module:build\" (a function (input_shape, "
+                          "num_classes, config) -> keras.Model), or a name from `study.py list`")
 
 
 def _check_range(name, value, low, high, inclusive=True, low_inclusive=None):

@@ -37,7 +37,8 @@ DATASETS = {  # the one table of named datasets
                              keras_files=("cifar-100-python.tar.gz (unpacked to cifar-100-python/)",)),
 }
 # Datasets given by a file path: "KIND:PATH" -> the loader training.data.LOADERS[KIND], and what PATH names.
-DATASET_SOURCES = {"npz": "PATH", "idx": "DIR"}
+DATASET_SOURCES = {"npz": "PATH", "idx": "DIR", "folder": "DIR"}
+RESIZED_SOURCES = ("folder",)  # the sources whose images Config.image_size resizes
 
 
 def dataset_source(dataset: str) -> tuple[str, str]:

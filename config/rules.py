@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from config.names import REGULARIZER_NAMES, WARMUP_SCHEDULES, ConfigError
+from config.names import REGULARIZER_NAMES, RESIZED_SOURCES, WARMUP_SCHEDULES, ConfigError, dataset_source
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ IDLE_UNLESS = {
     "normalization": Acts(("bn",), lambda c: c.bn != "none", _NO_LAYER, "set bn to 'before', 'after' or 'default'"),
     "bn_momentum": Acts(("normalization", "bn"), lambda c: c.normalization == "batch" and c.bn != "none",
                         "no batch normalisation layer is placed", "use normalization='batch' with bn not 'none'"),
+    "image_size": Acts(("dataset",), lambda c: dataset_source(c.dataset)[0] in RESIZED_SOURCES,
+                       "only image folders are resized (other sources have one size already)",
+                       "use dataset='folder:DIR', or input_scale to upsample"),
     "augment_in": Acts(("augmentation",), lambda c: c.augmentation != "none", "there is nothing to augment",
                        "set an augmentation, e.g. augmentation='flip+shift'"),
 }

@@ -59,7 +59,7 @@ def model_size(config) -> tuple[int, int]:
     from baselines.cost import multiply_adds, parameters
     from training.data import image_shape_and_classes
 
-    model = _build(config, *image_shape_and_classes(config.dataset))
+    model = _build(config, *image_shape_and_classes(config.dataset, config.image_size))
     size = parameters(model), multiply_adds(model)
     keras.utils.clear_session()
     return size

@@ -17,9 +17,10 @@ LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas",
 REPO = Path(__file__).resolve().parents[1]
 
 
-def provenance() -> dict:
+def provenance(configs=()) -> dict:
     """What produced the study: code version, libraries and the machine that created it (workers on other
-    machines record theirs per trial, see ``hardware``)."""
+    machines record theirs per trial, see ``hardware``), and the files of the networks of the user's own that
+    the study's cells (``configs``) build."""
     from importlib.metadata import PackageNotFoundError, version
 
     def installed(name):
@@ -29,7 +30,19 @@ def provenance() -> dict:
             return "not installed"
 
     return {"git": git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
-            "libraries": {name: installed(name) for name in LIBRARIES}, **hardware()}
+            "libraries": {name: installed(name) for name in LIBRARIES}, **model_files(configs), **hardware()}
+
+
+def model_files(configs) -> dict:
+    """{"model_files": {model: {"file", "sha256"}}} for every network of the user's own ("FILE.py:FUNCTION",
+    "package.module:FUNCTION") among the Configs; {} when all are the zoo's (whose code the git commit names)."""
+    from baselines import user
+
+    files = {}
+    for model in sorted({config.model for config in configs if user.is_user_model(config.model)}):
+        path = user.source_file(model)
+        files[model] = {"file": str(path) if path else "no file", "sha256": user.file_sha256(model) or "none"}
+    return {"model_files": files} if files else {}
 
 
 def git_commit() -> str:
@@ -76,6 +89,8 @@ def report_provenance(study, frame, url: str) -> dict:
             "created": made["created"], "git commit": created.get("git", "not recorded"),
             "python": created.get("python", "not recorded"), "platform": created.get("platform", "not recorded"),
             **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},
+            **{f"model file {model}": f"{entry['file']} (sha256 {entry['sha256']})"
+               for model, entry in created.get("model_files", {}).items()},
             "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
             "dataset": base.get("dataset"),
             "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),

@@ -20,7 +20,7 @@ def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config
     if record.is_initialised(study):
         check_same_setup(study, url, ablation, base)
     else:
-        record.initialise(study, ablation.spec(), base.to_dict(), command, provenance())
+        record.initialise(study, ablation.spec(), base.to_dict(), command, provenance(ablation.configs(base, 1)))
     return study
 
 

@@ -30,6 +30,7 @@ AUTO_PLACE = "train_step" if tf.config.list_physical_devices("GPU") else "pipeli
 OTHER_PLACE = ({"pipeline", "train_step"} - {AUTO_PLACE}).pop()
 NPZ = "npz:{folder}/other.npz"  # a dataset of digits' shape from another source, written by the `folder` fixture
 TWO_CLASSES = "npz:{folder}/two.npz"  # the same with two classes
+IMAGES = "folder:{folder}/images"  # a folder of 8x8 PNG files, one sub-folder per class
 
 
 def others(field, names, **context):
@@ -45,6 +46,7 @@ CHANGES = {
     "val_fraction": [(0.3, {})],
     "train_size": [(200, {})],
     "input_scale": [(2, {})],
+    "image_size": [(12, dict(dataset=IMAGES))],
     "seed": [(1, {})],
     "deterministic": [(True, {})],
     "augmentation": others("augmentation", C.AUGMENTATION_NAMES) + [("flip+shift+cutout", {})],
@@ -176,11 +178,21 @@ def folder(tmp_path_factory):
         np.savez(folder / f"{name}.npz", x_train=rng.integers(0, 256, (300, 8, 8), dtype=np.uint8),
                  y_train=np.arange(300) % classes, x_test=rng.integers(0, 256, (100, 8, 8), dtype=np.uint8),
                  y_test=np.arange(100) % classes)
+    from PIL import Image
+
+    for image in range(24):
+        (folder / "images" / f"class{image % 2}").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(folder / "images" / f"class{image % 2}"
+                                                                           / f"{image}.png")
     return folder
 
 
 def resolve(value, folder):
-    return value.format(folder=folder) if value in (NPZ, TWO_CLASSES) else value
+    return value.format(folder=folder) if value in (NPZ, TWO_CLASSES, IMAGES) else value
+
+
+def resolved(context, folder):
+    return {key: resolve(value, folder) for key, value in context.items()}
 
 
 def test_the_table_changes_every_field_of_config_to_a_value_other_than_its_default():
@@ -200,6 +212,7 @@ def test_a_context_holds_what_idle_unless_says_the_knob_needs_or_a_network(field
 
 @pytest.mark.parametrize("field, value, context", CASES, ids=[f"{f}={v}-{c}" for f, v, c in CASES])
 def test_changing_a_field_changes_the_trial(field, value, context, folder):
+    context = resolved(context, folder)
     base, changed = Config(**context), Config(**context, **{field: resolve(value, folder)})
     C.check_knobs_act([base, changed])  # accepted as a study of the field's two levels (bn='before' acts at one)
     before, after = fingerprint(base), fingerprint(changed)
@@ -236,7 +249,7 @@ def test_the_values_of_a_field_all_run_differently(field, folder):
     """E.g. no two optimiser names build the same optimiser: a table entry copied from another would."""
     for context in {repr(context): context for _, context in CHANGES[field]}.values():
         values = [getattr(Config(), field)] + [value for value, other in CHANGES[field] if other == context]
-        prints = [fingerprint(Config(**context, **{field: resolve(value, folder)})) for value in values]
+        prints = [fingerprint(Config(**resolved(context, folder), **{field: resolve(value, folder)})) for value in values]
         assert len({repr(sorted(parts.items())) for parts in prints}) == len(values), (field, context)
 
 

@@ -30,6 +30,7 @@ CASES = {
     "normalization": ("layer", [dict(bn="none")], [dict(bn=placement) for placement in ("default", "before", "after")]),
     "bn_momentum": (0.9, [*(dict(normalization=name) for name in C.NORMALIZATION_NAMES[1:]), dict(bn="none")],
                     [dict(normalization="batch"), dict(normalization="batch", bn="before")]),
+    "image_size": (16, [{}, dict(dataset="npz:x.npz"), dict(dataset="idx:dir")], [dict(dataset="folder:images")]),
     "augment_in": ("pipeline", [{}], [dict(augmentation="cutout")]),
 }
 IDLE = [(knob, context) for knob, (_, idle, _) in CASES.items() for context in idle]

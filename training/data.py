@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from config import DATASETS, Config, dataset_source
+from config import DATASETS, RESIZED_SOURCES, Config, dataset_source
 
 
 class DataError(ValueError):
@@ -50,25 +50,27 @@ IDX_FILES = {
 
 def load_data(config: Config) -> Data:
     """The cell's data: the dataset, split into train/validation by ``config.seed``, subsampled."""
-    x_train, y_train, x_test, y_test, class_names = load_raw(config.dataset)
+    x_train, y_train, x_test, y_test, class_names = load_raw(config.dataset, config.image_size)
     return split(x_train, y_train, x_test, y_test, class_names, config)
 
 
-def image_shape_and_classes(dataset: str) -> tuple[tuple, int]:
+def image_shape_and_classes(dataset: str, image_size: int = 0) -> tuple[tuple, int]:
     """(image shape, number of classes) of a dataset: from config.DATASETS for named ones, else from its files."""
     if dataset in DATASETS:
         return DATASETS[dataset].shape, DATASETS[dataset].classes
-    x_train, _, _, _, class_names = load_raw(dataset)
+    x_train, _, _, _, class_names = load_raw(dataset, image_size)
     return tuple(x_train.shape[1:]), len(class_names)
 
 
 @functools.lru_cache(maxsize=2)
-def load_raw(dataset: str):
-    """(x_train, y_train, x_test, y_test, class_names), validated and scaled; cached per process."""
+def load_raw(dataset: str, image_size: int = 0):
+    """(x_train, y_train, x_test, y_test, class_names), validated and scaled; cached per process. A loader
+    returns the four arrays, and may add the class names; ``image_size`` goes to the sources it resizes."""
     kind, argument = dataset_source(dataset)
-    x_train, y_train, x_test, y_test = (np.asarray(a) for a in LOADERS[kind](argument))
+    loaded = LOADERS[kind](argument, image_size) if kind in RESIZED_SOURCES else LOADERS[kind](argument)
+    x_train, y_train, x_test, y_test = (np.asarray(a) for a in loaded[:4])
     x_train, y_train, x_test, y_test, num_classes = validate(x_train, y_train, x_test, y_test, dataset)
-    names = DATASETS[dataset].class_names if dataset in DATASETS else ()
+    names = DATASETS[dataset].class_names if dataset in DATASETS else (tuple(loaded[4]) if len(loaded) > 4 else ())
     names = names or tuple(str(k) for k in range(num_classes))
     return x_train, y_train, x_test, y_test, names
 
@@ -273,5 +275,13 @@ def _keras_dataset(name: str):
     return x_train, y_train, x_test, y_test
 
 
-# Dataset source kind (config.dataset_source) -> loader of (x_train, y_train, x_test, y_test): the one table.
-LOADERS = {"digits": _digits, "keras": _keras_dataset, "npz": _npz, "idx": _idx_dir}
+def _folder(directory: str, image_size: int = 0):
+    """One sub-folder of images per class (training/folders.py), with the class names."""
+    from training.folders import load_folder
+
+    return load_folder(directory, image_size)
+
+
+# Dataset source kind (config.dataset_source) -> loader of (x_train, y_train, x_test, y_test[, class_names]): the
+# one table; the sources in config.RESIZED_SOURCES also get Config.image_size.
+LOADERS = {"digits": _digits, "keras": _keras_dataset, "npz": _npz, "idx": _idx_dir, "folder": _folder}
