@@ -43,3 +43,26 @@ def test_the_same_levels_pass_on_a_network_built_from_the_blocks():
     ablation = Ablation(question="q", base=dict(model="baseline1"), factors=dict(bn=["none", "after"],
                         activation=["relu", "tanh"]), seeds=1, name="blocks")
     preflight(ablation, BASE.replace(model="baseline1"), 1)  # raises nothing
+
+
+def test_through_the_cli_a_factor_the_users_network_ignores_exits_2_and_writes_nothing(tmp_path_factory, monkeypatch,
+                                                                                        capsys):
+    """The user's own network, built from raw Keras layers, with a BN-placement factor: refused, nothing written."""
+    import study
+
+    mine = tmp_path_factory.mktemp("mine")
+    (mine / "models.py").write_text(
+        "import keras\n\n\ndef plain(input_shape, num_classes, config):\n"
+        "    inputs = keras.Input(input_shape)\n"
+        "    x = keras.layers.Flatten()(inputs)\n"
+        "    return keras.Model(inputs, keras.layers.Dense(num_classes)(x), name='plain')\n")
+    (mine / "question.py").write_text(
+        "from ablations import Ablation\n"
+        f"ABLATION = Ablation(question='Does BN help my net?', base=dict(model={str(mine / 'models.py') + ':plain'!r}),"
+        " factors=dict(bn=['none', 'after']), seeds=1)\n")
+    work = tmp_path_factory.mktemp("work")
+    monkeypatch.chdir(work)
+    code = study.main(["run", str(mine / "question.py"), "--dataset", "digits", "--epochs", "1",
+                       "--storage", f"sqlite:///{work / 's.db'}"])
+    assert code == 2 and "level 'after' builds the same network as the base level 'none'" in capsys.readouterr().err
+    assert list(work.iterdir()) == []
