@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -34,7 +33,7 @@ from driver.devices import DeviceError  # noqa: E402
 from driver.memory import DEFAULT_RECYCLE_MB  # noqa: E402
 from driver.preflight import CellError  # noqa: E402
 from driver.space import SearchError, fit_to_run  # noqa: E402
-from driver.storage import StorageError, check_url, default_url, load_study  # noqa: E402
+from driver.storage import ENV, StorageError, given_url, load_study, masked_command  # noqa: E402
 from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count  # noqa: E402
 from training.data import DataError  # noqa: E402
 
@@ -126,7 +125,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _study_arguments(sub):
     sub.add_argument("name", metavar="NAME", help="a named ablation (see `study.py list`) or an ablation file's path")
-    sub.add_argument("--storage", default=None, help="Optuna storage URL (default sqlite:///runs/studies.db)")
+    sub.add_argument("--storage", default=None, help=f"Optuna storage URL (default ${ENV}, else "
+                     "sqlite:///runs/studies.db); shown and recorded with its password masked")
     sub.add_argument("--study-name", default=None, help="study name in the storage (default: the ablation's name)")
 
 
@@ -136,7 +136,7 @@ def study_name(args) -> str:
 
 
 def storage_url(args) -> str:
-    return check_url(args.storage or default_url())
+    return given_url(args.storage)
 
 
 def cmd_list(args):
@@ -216,7 +216,7 @@ def cmd_run(args):
 
     def work():
         study = resume.create_or_resume(url, name, ablation, base,
-                                        "python study.py " + " ".join(shlex.quote(a) for a in args.argv))
+                                        "python study.py " + masked_command(args.argv))
         # Only a process started as `python study.py` can re-execute itself as one (not a test or notebook
         # calling main()).
         restartable = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
@@ -227,13 +227,13 @@ def cmd_run(args):
 
     command = [sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)]
     plans = workers.plan(args.workers, args.gpus, workers.available_cores(), os.environ.get("CUDA_VISIBLE_DEVICES"))
-    counts, codes = workers.serve(command, plans, args.carried, prepare, work)
+    counts, codes = workers.serve(command, plans, args.carried, prepare, work, env={ENV: url})
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run"
           + (f" by this worker ({len(codes)} more worker(s) exited with {codes})" if codes else "")
           + f". Report: python study.py report {args.name}"
           + (f" --study-name {name}" if name != ablation.name else "")
-          + (f" --storage {args.storage}" if args.storage else ""))
+          + (" " + masked_command(["--storage", url]) if args.storage or ENV in os.environ else ""))
     return 1 if counts["failed"] or any(codes) else 0
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.abc
 import importlib.util
 import os
-import re
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -101,8 +100,9 @@ def plan(ablation, base, seeds: int) -> str:
 def run_header(name: str, url: str, ablation, base, seeds: int, adapted: str, log=print) -> None:
     """What leads a run's output: the study, its plan and what was adapted to this run (the device follows
     from each worker, ``device_line``)."""
-    shown = re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)  # never a database password
-    log(f"study {name} in {shown}: {ablation.question.strip().splitlines()[0]}")
+    from driver.storage import masked
+
+    log(f"study {name} in {masked(url)}: {ablation.question.strip().splitlines()[0]}")
     log(plan(ablation, base, seeds))
     if adapted:
         log(f"adapted to this run: {adapted}")

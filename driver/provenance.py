@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from driver import devices, record
+from driver.storage import masked, masked_command
 from driver.workers import available_cores
 
 LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
@@ -80,12 +81,13 @@ def hardware() -> dict:
 
 
 def report_provenance(study, frame, url: str) -> dict:
-    """How the study was made, as recorded when it was created and by each trial's worker (not this machine)."""
+    """How the study was made, as recorded when it was created and by each trial's worker (not this machine);
+    the storage URL and the command without any password (studies made before masking stored it)."""
     made = record.creation(study)
     created, base, spec = made["provenance"], made["base"], record.stored_spec(study)
     workers = {_machine(record.trial_worker(t)) for t in study.get_trials(deepcopy=False) if record.trial_worker(t)}
-    return {"study": study.study_name, "storage": url, "question": spec.get("question"),
-            "source": spec.get("source"), "command": made["command"],
+    return {"study": study.study_name, "storage": masked(url), "question": spec.get("question"),
+            "source": spec.get("source"), "command": made["command"] and masked_command(made["command"]),
             "created": made["created"], "git commit": created.get("git", "not recorded"),
             "python": created.get("python", "not recorded"), "platform": created.get("platform", "not recorded"),
             **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},

@@ -10,17 +10,19 @@ from ablations import Ablation
 from config import Config, ConfigError, effective
 from driver import record
 from driver.provenance import provenance
-from driver.storage import StorageError, exists, open_storage
+from driver.storage import StorageError, exists, masked, masked_command, open_storage
 
 
 def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config, command: str) -> optuna.Study:
-    """The study for this ablation; resuming with a different base Config is refused."""
+    """The study for this ablation; resuming with a different base Config is refused. A new study records
+    ``command`` (the command line that made it) with any password masked."""
     study = optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize",
                                 load_if_exists=True)
     if record.is_initialised(study):
         check_same_setup(study, url, ablation, base)
     else:
-        record.initialise(study, ablation.spec(), base.to_dict(), command, provenance(ablation.configs(base, 1)))
+        record.initialise(study, ablation.spec(), base.to_dict(), masked_command(command),
+                          provenance(ablation.configs(base, 1)))
     return study
 
 
@@ -41,7 +43,7 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
         what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \
             "the factors' levels or the search space"
         raise StorageError(
-            f"study {study.study_name!r} in {url} was created with a different set-up ({what}); "
+            f"study {study.study_name!r} in {masked(url)} was created with a different set-up ({what}); "
             f"resume it with the original options, or start a separate study with --study-name NEW_NAME"
         )
 

@@ -1,16 +1,22 @@
-"""Which Optuna storage a ``--storage`` value means, checked before anything is written."""
+"""Which Optuna storage a ``--storage`` value (or ``$ABLATION_STORAGE``) means, checked before anything is
+written, and how a URL or a command line is shown without its password (``masked``, ``masked_command``)."""
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 import time
 from pathlib import Path
 
 import optuna
 
 DEFAULT_RUNS_DIR = Path("runs")
+ENV = "ABLATION_STORAGE"  # the storage when --storage is not given; how workers and restarts receive it
 RDB_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://",
                "mysql://", "mysql+pymysql://")
 JOURNAL_SCHEME = "journal:"
+PASSWORD = re.compile(r"(://[^:/@\s]*):([^@\s]*)@")  # where a URL's password sits: scheme://USER:PASSWORD@
 ALLOWED = "sqlite:///PATH.db (default runs/studies.db), journal:PATH (file journal for many local workers), " \
           "postgresql://... or mysql://... (many machines)"
 
@@ -23,6 +29,53 @@ def default_url() -> str:
     return f"sqlite:///{DEFAULT_RUNS_DIR / 'studies.db'}"
 
 
+def given_url(option: str | None) -> str:
+    """The checked storage URL: ``--storage``, else ``$ABLATION_STORAGE``, else the default SQLite file."""
+    return check_url(option or os.environ.get(ENV) or default_url())
+
+
+def masked(url: str) -> str:
+    """``url`` as it may be recorded or shown: a database password replaced by ``***`` (file storages have none).
+    Any other text is returned unchanged, so this can be applied to every word of a command line."""
+    if not re.search(r"://[^/@]*@", url) and "password=" not in url:
+        return url  # no credentials (file storages, plain words)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy reads: hide whatever sits where a password would
+        shown = PASSWORD.sub(r"\1:***@", url)
+    return re.sub(r"([?&]password=)[^&]*", r"\1***", shown)  # libpq also reads ?password=
+
+
+def masked_command(command: str | list[str]) -> str:
+    """A command line (text, or its words) as it may be recorded or shown: every URL in it masked
+    (``--storage URL``, ``--storage=URL`` or an abbreviation of the option alike)."""
+    def word(arg: str) -> str:
+        if arg.startswith("--") and "=" in arg:
+            option, value = arg.split("=", 1)
+            return f"{option}={masked(value)}"
+        return masked(arg)
+
+    if isinstance(command, str):
+        try:
+            command = shlex.split(command)
+        except ValueError:  # unbalanced quotes: mask the text as a whole
+            return PASSWORD.sub(r"\1:***@", command)
+    return " ".join(shlex.quote(word(arg)) for arg in command)
+
+
+def _scrubbed(text: str, url: str) -> str:
+    """A driver's error ``text`` without the password of ``url`` (as written and URL-decoded), should it quote it."""
+    from urllib.parse import unquote
+
+    found = PASSWORD.search(url)
+    for secret in {found.group(2), unquote(found.group(2))} - {""} if found else ():
+        text = text.replace(secret, "***")
+    return text
+
+
 def check_url(url: str) -> str:
     """Validate ``url`` without touching disk or network; returns it unchanged."""
     if url.startswith(JOURNAL_SCHEME):
@@ -31,7 +84,16 @@ def check_url(url: str) -> str:
     elif url.startswith("sqlite:///"):
         _check_parent(Path(url[len("sqlite:///"):]), url)
     elif not url.startswith(RDB_SCHEMES):
-        raise StorageError(f"--storage {url!r}: unknown scheme; use one of: {ALLOWED}")
+        raise StorageError(f"--storage {masked(url)!r}: unknown scheme; use one of: {ALLOWED}")
+    else:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(url)
+        except (ArgumentError, ValueError):
+            raise StorageError(f"--storage {masked(url)!r} is not a database URL; for example "
+                               "postgresql+psycopg://USER@HOST:5432/DATABASE (password in PGPASSWORD)") from None
     return url
 
 
@@ -73,19 +135,19 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
     try:
         return _rdb_with_retry(url)
     except ImportError as error:
-        raise StorageError(f"--storage {url!r}: the database driver is not installed ({error}); "
+        raise StorageError(f"--storage {masked(url)!r}: the database driver is not installed ({error}); "
                            "pip install -e '.[postgres]' (PostgreSQL) or pip install pymysql (MySQL)") from None
 
 
 def load_study(url: str, study_name: str) -> optuna.Study:
     """An existing study, or a clear error naming the studies that do exist."""
     if not exists(url):
-        raise StorageError(f"no study {study_name!r}: storage {url} does not exist yet; "
+        raise StorageError(f"no study {study_name!r}: storage {masked(url)} does not exist yet; "
                            f"start it with `python study.py run {study_name}` (same --storage)")
     storage = open_storage(url)
     known = [s.study_name for s in optuna.get_all_study_summaries(storage)]
     if study_name not in known:
-        raise StorageError(f"no study {study_name!r} in {url}; studies there: {', '.join(known) or 'none'}")
+        raise StorageError(f"no study {study_name!r} in {masked(url)}; studies there: {', '.join(known) or 'none'}")
     return optuna.load_study(study_name=study_name, storage=storage)
 
 
@@ -99,7 +161,8 @@ def _rdb_with_retry(url: str, attempts: int = 5, **kwargs) -> optuna.storages.RD
             return optuna.storages.RDBStorage(url, **kwargs)
         except sqlalchemy.exc.DatabaseError as error:
             if attempt == attempts - 1:
-                raise StorageError(f"--storage {url}: cannot open the database ({str(error).splitlines()[0]}); "
+                reason = _scrubbed(str(error).splitlines()[0], url)
+                raise StorageError(f"--storage {masked(url)}: cannot open the database ({reason}); "
                                    "check the URL, the server and the credentials, or that the file is an "
                                    "Optuna SQLite database") from None
             time.sleep(0.5 * (attempt + 1))

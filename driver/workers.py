@@ -1,7 +1,9 @@
 """Several workers of one `run`/`search` command on one machine (``--workers N``, ``--gpus 0,1``).
 
 The process the user started is worker 0; it starts the others as copies of its own command line
-(without these options) on the same storage, which already shares cells safely between workers.
+(without these options) on the same storage, which already shares cells safely between workers. The
+storage reaches them, and worker 0 when it restarts itself, through the environment (``serve``'s
+``env``), never on a command line, where every user of the machine could read its password in ``ps``.
 Each worker gets its own share of the hardware through environment variables that TensorFlow reads
 when it initialises: a slice of the CPU cores (intra-/inter-op threads, pinned to those cores where
 there are enough) and, with ``--gpus``, one GPU through CUDA_VISIBLE_DEVICES.
@@ -18,7 +20,8 @@ import sys
 
 from driver.devices import physical_id
 
-OPTIONS = ("--workers", "--gpus", "--carried")  # removed from the command line of the extra and restarted workers
+# Removed from the command line of the extra and restarted workers (--storage travels in their environment).
+OPTIONS = ("--workers", "--gpus", "--carried", "--storage")
 
 
 def number_option(convert, minimum, what: str, example: str, meaning: str):
@@ -87,14 +90,15 @@ def become(worker: dict) -> None:
         os.sched_setaffinity(0, worker["cores"])
 
 
-def start(command: list[str], workers: list[dict]) -> list[subprocess.Popen]:
-    """Start the extra workers, each running ``command`` as the given worker; output goes to ours."""
-    return [subprocess.Popen(command, **as_worker(worker)) for worker in workers]
+def start(command: list[str], workers: list[dict], env: dict | None = None) -> list[subprocess.Popen]:
+    """Start the extra workers, each running ``command`` as the given worker with ``env`` added to its
+    environment; output goes to ours."""
+    return [subprocess.Popen(command, **as_worker(worker, env)) for worker in workers]
 
 
-def as_worker(worker: dict) -> dict:
-    """subprocess keyword arguments that make the child the given worker: its environment and cores."""
-    return {"env": {**os.environ, **worker["env"]}, "preexec_fn": _pinning(worker["cores"])}
+def as_worker(worker: dict, env: dict | None = None) -> dict:
+    """subprocess keyword arguments that make the child the given worker: its environment (plus ``env``) and cores."""
+    return {"env": {**os.environ, **(env or {}), **worker["env"]}, "preexec_fn": _pinning(worker["cores"])}
 
 
 def stop(workers: list[subprocess.Popen]) -> None:
@@ -110,36 +114,43 @@ def _pinning(cores):
 
 
 def without_worker_options(argv: list[str]) -> list[str]:
-    """The command line minus --workers/--gpus/--carried (either as "--opt VALUE" or "--opt=VALUE")."""
+    """The command line minus --workers/--gpus/--carried/--storage (as "--opt VALUE" or "--opt=VALUE", also
+    abbreviated as argparse accepts, e.g. --sto)."""
+    def ours(arg: str) -> bool:
+        name = arg.split("=", 1)[0]
+        return arg.startswith("--") and len(name) > 2 and any(option.startswith(name) for option in OPTIONS)
+
     kept, skip = [], False
     for arg in argv:
         if skip:
             skip = False
-        elif arg in OPTIONS:
-            skip = True
-        elif not arg.startswith(tuple(option + "=" for option in OPTIONS)):
+        elif ours(arg):
+            skip = "=" not in arg
+        else:
             kept.append(arg)
     return kept
 
 
-def serve(command: list[str], plans: list[dict], carried: dict, prepare, work, log=print) -> tuple[dict, list[int]]:
+def serve(command: list[str], plans: list[dict], carried: dict, prepare, work, log=print,
+          env: dict | None = None) -> tuple[dict, list[int]]:
     """Run this worker with its extra workers: the one place that spawns, adopts and restarts them.
 
-    ``command`` starts a worker (without --workers/--gpus); ``plans[0]`` is this worker (pinned when
-    there are others or GPUs), ``plans[1:]`` the extra workers, started at once so their TensorFlow
-    start-up overlaps ours; ``prepare()`` validates before any training (the extra workers are stopped
-    if it fails: they would fail the same way). ``work()`` returns (counts, restart reason); with a
-    reason this process re-executes itself as ``command`` with what it carries (the extra workers' PIDs
-    and its counts so far), and the new process, given them as ``carried``, adopts the extra workers
-    instead of starting them. Returns this worker's counts over its restarts and the extra workers'
-    exit codes.
+    ``command`` starts a worker (without --workers/--gpus/--storage); ``env`` (the storage, as
+    ``ABLATION_STORAGE``) is added to the environment of the extra workers and of this worker's restarts;
+    ``plans[0]`` is this worker (pinned when there are others or GPUs), ``plans[1:]`` the extra workers,
+    started at once so their TensorFlow start-up overlaps ours; ``prepare()`` validates before any
+    training (the extra workers are stopped if it fails: they would fail the same way). ``work()``
+    returns (counts, restart reason); with a reason this process re-executes itself as ``command`` with
+    what it carries (the extra workers' PIDs and its counts so far), and the new process, given them as
+    ``carried``, adopts the extra workers instead of starting them. Returns this worker's counts over
+    its restarts and the extra workers' exit codes.
     """
     if carried:  # validated, pinned and with its extra workers started before the restart
         extra = [Adopted(pid) for pid in carried["extra"]]
     else:
         if len(plans) > 1 or "CUDA_VISIBLE_DEVICES" in plans[0]["env"]:
             become(plans[0])  # before prepare() initialises TensorFlow with this worker's threads
-        extra = start(command, plans[1:])
+        extra = start(command, plans[1:], env)
         try:
             prepare()
         except BaseException:
@@ -149,18 +160,19 @@ def serve(command: list[str], plans: list[dict], carried: dict, prepare, work, l
     counts = {outcome: carried.get("counts", {}).get(outcome, 0) + n for outcome, n in counts.items()}
     if reason:
         log(f"restarting this worker to hand its memory back: {reason}", flush=True)
-        restart([*command, CARRIED, json.dumps({"extra": [worker.pid for worker in extra], "counts": counts})])
+        restart([*command, CARRIED, json.dumps({"extra": [worker.pid for worker in extra], "counts": counts})], env)
     return counts, [worker.wait() for worker in extra]
 
 
 CARRIED = "--carried"  # the hidden option that hands a restarted worker what its previous process knew
 
 
-def restart(command: list[str]) -> None:
-    """Replace this process by a fresh run of ``command`` (same PID, so the extra workers stay its children)."""
+def restart(command: list[str], env: dict | None = None) -> None:
+    """Replace this process by a fresh run of ``command`` with ``env`` added to its environment (same PID, so
+    the extra workers stay its children)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(command[0], command)
+    os.execve(command[0], command, {**os.environ, **(env or {})})
 
 
 class Adopted:
