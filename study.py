@@ -24,18 +24,18 @@ import os
 import sys
 from pathlib import Path
 
-import ablations  # noqa: E402
-from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError  # noqa: E402
-from ablations.levels import fields_varied  # noqa: E402
-from config import Config, ConfigError, parse_override  # noqa: E402
-from driver.console import prepare_tensorflow  # noqa: E402
-from driver.devices import DeviceError  # noqa: E402
-from driver.memory import DEFAULT_RECYCLE_MB  # noqa: E402
-from driver.preflight import CellError  # noqa: E402
-from driver.space import SearchError, fit_to_run  # noqa: E402
-from driver.storage import ENV, StorageError, given_url, load_study, masked_command  # noqa: E402
-from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count  # noqa: E402
-from training.data import DataError  # noqa: E402
+import ablations
+from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError
+from ablations.levels import fields_varied
+from config import Config, ConfigError, parse_override
+from driver.console import prepare_tensorflow
+from driver.devices import DeviceError
+from driver.memory import DEFAULT_RECYCLE_MB
+from driver.preflight import CellError
+from driver.space import SearchError, fit_to_run
+from driver.storage import ENV, StorageError, given_url, load_study, masked_command
+from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count
+from training.data import DataError
 
 USER_ERRORS = (AblationError, CellError, ConfigError, DataError, DeviceError, SearchError, StorageError)
 

@@ -10,8 +10,11 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, when run from elsewhere
+
+from driver.console import prepare_tensorflow  # noqa: E402
+
+prepare_tensorflow()  # before measure imports TensorFlow: its C++ start-up lines kept out, as in study.py
 
 from benchmarks import measure  # noqa: E402
 from benchmarks.machine import describe, matmul_peak  # noqa: E402
