@@ -10,6 +10,7 @@
     python study.py report bn_placement       figure report from the database alone
     python study.py best optimizer_lr         best configuration as --set overrides
     python study.py export bn_placement       one row per trial as CSV or Parquet
+    python study.py serve --port 13000        serve the storage to workers using --storage grpc://HOST:13000
 
 NAME is a named ablation or the path of an ablation file (``path/to/question.py``). This file is
 the command line only: argparse and printing; the work is in ``driver/``. Bad input exits with
@@ -118,6 +119,13 @@ def parser() -> argparse.ArgumentParser:
                         help="html: index.html with PNG figures; pdf: one multi-page report.pdf")
     report.add_argument("--svg", action="store_true", help="also write every figure as SVG (html format)")
     report.set_defaults(handler=cmd_report)
+    serve = commands.add_parser("serve", help="serve the storage through Optuna's gRPC proxy (no authentication)")
+    serve.add_argument("--storage", default=None, help=f"the storage to serve (default ${ENV}, else "
+                       "sqlite:///runs/studies.db); not a journal file")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
+                       "only, reach it over an SSH tunnel)")
+    serve.add_argument("--port", type=int, required=True, help="port to listen on")
+    serve.set_defaults(handler=cmd_serve)
     for sub in commands.choices.values():  # --verbose after the command too
         sub.add_argument("--verbose", **verbose, default=argparse.SUPPRESS)
     return top
@@ -376,6 +384,12 @@ def cmd_export(args):
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False) if args.format == "csv" else table.to_parquet(out, index=False)
     print(f"exported {len(table)} trials of {len(names)} study(ies) to {out.resolve()}")
+
+
+def cmd_serve(args):
+    from driver.proxy import serve
+
+    serve(storage_url(args), args.port, args.host)
 
 
 if __name__ == "__main__":

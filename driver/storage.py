@@ -16,9 +16,11 @@ ENV = "ABLATION_STORAGE"  # the storage when --storage is not given; how workers
 RDB_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://",
                "mysql://", "mysql+pymysql://")
 JOURNAL_SCHEME = "journal:"
+GRPC_SCHEME = "grpc://"  # Optuna's gRPC storage proxy (study.py serve, driver/proxy.py)
+PROXY_WAIT_SECONDS = 10  # how long a command waits for the proxy to answer before it gives up
 PASSWORD = re.compile(r"(://[^:/@\s]*):([^@\s]*)@")  # where a URL's password sits: scheme://USER:PASSWORD@
 ALLOWED = "sqlite:///PATH.db (default runs/studies.db), journal:PATH (file journal for many local workers), " \
-          "postgresql://... or mysql://... (many machines)"
+          "postgresql://... or mysql://... (many machines), grpc://HOST:PORT (a `study.py serve` proxy)"
 
 
 class StorageError(ValueError):
@@ -83,6 +85,8 @@ def check_url(url: str) -> str:
         _check_parent(path, url)
     elif url.startswith("sqlite:///"):
         _check_parent(Path(url[len("sqlite:///"):]), url)
+    elif url.startswith(GRPC_SCHEME):
+        proxy_address(url)
     elif not url.startswith(RDB_SCHEMES):
         raise StorageError(f"--storage {masked(url)!r}: unknown scheme; use one of: {ALLOWED}")
     else:
@@ -95,6 +99,20 @@ def check_url(url: str) -> str:
             raise StorageError(f"--storage {masked(url)!r} is not a database URL; for example "
                                "postgresql+psycopg://USER@HOST:5432/DATABASE (password in PGPASSWORD)") from None
     return url
+
+
+def proxy_address(url: str) -> tuple[str, int]:
+    """The host and port of a ``grpc://HOST:PORT`` URL."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if not host or port is None or parts.path not in ("", "/") or parts.query:
+        raise StorageError(f"--storage {url!r}: a storage proxy is grpc://HOST:PORT, e.g. grpc://127.0.0.1:13000")
+    return host, port
 
 
 def _check_parent(path: Path, url: str):
@@ -115,7 +133,8 @@ def exists(url: str) -> bool:
 
 
 def backup_root(url: str) -> Path:
-    """Where mid-trial checkpoints live: beside a file storage, else under runs/ of this machine."""
+    """Where mid-trial checkpoints live: beside a file storage, else (a database, a proxy) under runs/ of
+    this machine."""
     for prefix in (JOURNAL_SCHEME, "sqlite:///"):
         if url.startswith(prefix):
             return Path(url[len(prefix):]).parent / "backups"
@@ -132,6 +151,8 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         # A generous timeout lets several local workers share one SQLite file without "database is locked".
         return _rdb_with_retry(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    if url.startswith(GRPC_SCHEME):
+        return _proxy(url)
     try:
         return _rdb_with_retry(url)
     except ImportError as error:
@@ -149,6 +170,24 @@ def load_study(url: str, study_name: str) -> optuna.Study:
     if study_name not in known:
         raise StorageError(f"no study {study_name!r} in {masked(url)}; studies there: {', '.join(known) or 'none'}")
     return optuna.load_study(study_name=study_name, storage=storage)
+
+
+def _proxy(url: str) -> optuna.storages.BaseStorage:
+    """A client of the storage proxy at ``url``, once the proxy answers."""
+    import warnings
+
+    host, port = proxy_address(url)
+    with warnings.catch_warnings():  # experimental since Optuna 4.2: said once in the README, not on every run
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        storage = optuna.storages.GrpcStorageProxy(host=host, port=port)
+    try:
+        storage.wait_server_ready(timeout=PROXY_WAIT_SECONDS)
+    except ConnectionError:
+        storage.close()
+        raise StorageError(f"--storage {url}: no storage proxy answers at {host}:{port} within "
+                           f"{PROXY_WAIT_SECONDS} s; start it there with `python study.py serve --storage URL "
+                           f"--port {port}`, or check the SSH tunnel or network to it") from None
+    return storage
 
 
 def _rdb_with_retry(url: str, attempts: int = 5, **kwargs) -> optuna.storages.RDBStorage:
