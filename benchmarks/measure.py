@@ -275,7 +275,7 @@ PRUNERS = ("median", "successive_halving", "hyperband")
 
 def pruning(scale: Scale, directory: Path) -> dict:
     """The same random learning-rate search (same seed, same trials) without and with each pruner."""
-    base = Config(dataset="digits", model="baseline1", epochs=scale.search_epochs, batch_size=32, bn_momentum=0.9)
+    base = Config(dataset="digits", model="baseline1", epochs=scale.search_epochs, batch_size=32)
     ablation = Ablation(question="benchmark: learning-rate search", base={}, design="search",
                         search_space={"learning_rate": ("log", 1e-5, 3e-1)}, n_trials=scale.search_trials)
     searches = {}

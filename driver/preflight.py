@@ -15,13 +15,21 @@ def preflight(ablation, base, seeds: int) -> None:
 
     from training.data import load_data
 
-    networks = {}  # a cell's Config without seed and learning rate -> its network as Keras describes it
-    for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:
+    networks, shapes = {}, {}  # a cell's Config without seed and learning rate -> its network as Keras describes
+    for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:  # it, and its data's shapes
         data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
-        keras.utils.clear_session()  # layers Keras names itself (dense_3, ...) get the same names in every build
-        networks[config] = _build(config, data.input_shape, data.num_classes).to_json()
-    keras.utils.clear_session()
+        shapes[config] = data.input_shape, data.num_classes
+        networks[config] = _described(config, *shapes[config])
     _refuse_levels_the_network_ignores(ablation, base, networks)
+    _refuse_base_knobs_the_network_ignores(ablation, base, networks, shapes)
+    keras.utils.clear_session()
+
+
+def _described(config, image_shape, num_classes) -> str:
+    import keras
+
+    keras.utils.clear_session()  # layers Keras names itself (dense_3, ...) get the same names in every build
+    return _build(config, image_shape, num_classes).to_json()
 
 
 def _unseeded(config, base):
@@ -50,6 +58,32 @@ def _refuse_levels_the_network_ignores(ablation, base, networks: dict) -> None:
                                 f"{', '.join(sorted(fields))} (it is not built from the shared blocks of "
                                 "baselines/blocks.py there); build it with those blocks so the knob reaches it, "
                                 "or drop the level")
+
+
+def _refuse_base_knobs_the_network_ignores(ablation, base, networks: dict, shapes: dict) -> None:
+    """A network knob set in the base (or by --set) must change the network of some cell: else it is set for
+    nothing (e.g. bn_momentum on a network published without batch norm). One extra build per such knob,
+    stopping at the first cell where it acts."""
+    from baselines.blocks import NETWORK_KNOBS
+    from config import Config, ConfigError
+    from ablations.levels import fields_varied
+
+    varied = set().union(*fields_varied(ablation.factors).values()) | set(ablation.search_space)
+    for knob in NETWORK_KNOBS:
+        default = getattr(Config(), knob)
+        if knob in varied or getattr(base, knob) == default:
+            continue
+        for config, described in networks.items():
+            try:
+                without = config.replace(**{knob: default})
+            except ConfigError:
+                break  # the default is not even valid here: the knob matters
+            if _described(without, *shapes[config]) != described:
+                break
+        else:
+            raise CellError(f"{knob}={getattr(base, knob)!r} builds the same network as {knob}={default!r} in every "
+                            f"cell (model={base.model!r} ignores it, e.g. it has no layer the knob shapes); leave "
+                            f"{knob} at its default, or use a network where it acts")
 
 
 def model_size(config) -> tuple[int, int]:

@@ -42,7 +42,19 @@ def test_a_level_the_network_ignores_is_refused_naming_the_knob_and_the_fix(knob
 def test_the_same_levels_pass_on_a_network_built_from_the_blocks():
     ablation = Ablation(question="q", base=dict(model="baseline1"), factors=dict(bn=["none", "after"],
                         activation=["relu", "tanh"]), seeds=1, name="blocks")
-    preflight(ablation, BASE.replace(model="baseline1"), 1)  # raises nothing
+    built = {level: baselines.build(BASE.replace(model="baseline1", bn=level), (8, 8, 1), 10) for level in ("none", "after")}
+    assert any("BatchNormalization" == type(layer).__name__ for layer in built["after"].layers)
+    assert not any("BatchNormalization" == type(layer).__name__ for layer in built["none"].layers)
+    assert preflight(ablation, BASE.replace(model="baseline1"), 1) is None  # accepted: the levels build other networks
+
+
+def test_a_base_network_knob_the_network_ignores_is_refused_and_accepted_where_it_acts():
+    """baseline1 is published without batch norm: bn_momentum set for it alone does nothing."""
+    ablation = Ablation(question="q", base=dict(model="baseline1"), factors=dict(activation=["relu", "tanh"]),
+                        seeds=1, name="momentum")
+    with pytest.raises(CellError, match="bn_momentum=0.9 builds the same network as bn_momentum=0.99 in every cell"):
+        preflight(ablation, BASE.replace(model="baseline1", bn_momentum=0.9), 1)
+    assert preflight(ablation, BASE.replace(model="baseline1", bn="after", bn_momentum=0.9), 1) is None
 
 
 def test_through_the_cli_a_factor_the_users_network_ignores_exits_2_and_writes_nothing(tmp_path_factory, monkeypatch,

@@ -83,8 +83,12 @@ def test_report_001_baseline_ablation():
     first = dict(common, **adam, batch_size=32, epochs=20, augmentation="none")
     check(cells("early_stopping")["report_001"], "early_stopping [report_001]", early_stopping_patience=3,
           early_stopping_monitor="val_loss", min_delta=0.0, restore_best_weights=False)
-    depth = check_all("baseline_depth", **first, bn="none")
+    depth = check_all("baseline_depth", **first, bn="default")  # both are published without normalisation
     assert {c.model for c in depth.values()} == {"baseline1", "baseline2"}
+    import baselines
+
+    baselines.names()  # loads the families, which register their published placements
+    assert {baselines._PLACEMENT[c.model] for c in depth.values()} == {"none"}
     placements = check_all("bn_both_baselines", **first)
     assert {(c.model, c.bn) for c in placements.values()} == {(m, bn) for m in ("baseline1", "baseline2")
                                                               for bn in ("none", "before", "after")}
