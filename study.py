@@ -19,23 +19,21 @@ status 2 before anything is written.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import os
 import sys
 from pathlib import Path
 
 import ablations
-from ablations import PRUNERS, SAMPLERS, SEARCH_DESIGNS, AblationError
+from ablations import SEARCH_DESIGNS, AblationError
 from ablations.levels import fields_varied
 from config import Config, ConfigError, parse_override
 from driver.console import prepare_tensorflow
 from driver.devices import DeviceError
-from driver.memory import DEFAULT_RECYCLE_MB
+from driver.arguments import parser
 from driver.preflight import CellError
 from driver.space import SearchError, fit_to_run
 from driver.storage import ENV, StorageError, given_url, load_study, masked_command
-from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count
 from training.data import DataError
 
 USER_ERRORS = (AblationError, CellError, ConfigError, DataError, DeviceError, SearchError, StorageError)
@@ -47,7 +45,7 @@ class UsageError(ValueError):
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser().parse_args(argv)
+    args = parser(HANDLERS).parse_args(argv)
     args.argv = argv
     prepare_tensorflow(args.verbose)  # before anything loads TensorFlow: its C++ start-up log kept out
     try:
@@ -55,87 +53,6 @@ def main(argv=None) -> int:
     except (*USER_ERRORS, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="study.py", description=__doc__.split("\n")[0])
-    verbose = dict(action="store_true", help="also show TensorFlow's own C++ log (start-up, CUDA probes)")
-    top.add_argument("--verbose", **verbose)
-    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    commands.add_parser("list", help="list named ablations and baselines").set_defaults(handler=cmd_list)
-    for name, handler, help_text in (
-        ("show", cmd_show, "print an ablation's cells, budget and training protocol"),
-        ("run", cmd_run, "run a named ablation, resuming it if its study exists"),
-        ("search", cmd_run, "run or resume an ablation with a search design (search budget options)"),
-    ):
-        sub = commands.add_parser(name, help=help_text)
-        _study_arguments(sub)
-        sub.add_argument("--dataset", help="dataset name, npz:PATH or idx:DIR (default: the ablation's)")
-        sub.add_argument("--epochs", type=int, help="epochs per cell (default: the ablation's)")
-        sub.add_argument("--seeds", type=int, help="seeds per variant (default: the ablation's)")
-        sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                         help="override a base Config field, e.g. --set batch_size=64 (repeatable)")
-        if name in ("run", "search"):
-            sub.add_argument("--workers", type=worker_count, default=1,
-                             help="worker processes on this machine sharing the storage, each with its share of "
-                                  "the CPU cores (per GPU with --gpus; default 1)")
-            sub.add_argument("--gpus", type=gpu_list, metavar="LIST",
-                             help="GPU indices, e.g. 0,1: one worker (or --workers per GPU) on each")
-            sub.add_argument("--recycle-mb", type=megabytes, default=DEFAULT_RECYCLE_MB, metavar="MB",
-                             help="restart a worker process between trials once its memory grew by MB since its "
-                                  f"first trial (TensorFlow leaks a few MB per trial); 0 = never (default "
-                                  f"{DEFAULT_RECYCLE_MB})")
-            sub.add_argument("--tensorboard", metavar="DIR", help="write per-trial TensorBoard logs under "
-                             "DIR/STUDY_NAME/trial-N (needs the tensorboard package)")
-            sub.add_argument(CARRIED, type=carried_state, default={}, help=argparse.SUPPRESS)
-        if name in ("show", "search"):
-            sub.add_argument("--n-trials", type=int, help="search budget, per level in a nested design, counted "
-                             "across restarts (default: the ablation's)")
-            sub.add_argument("--sampler", choices=SAMPLERS, help="Optuna sampler (default: the ablation's)")
-            sub.add_argument("--pruner", choices=PRUNERS, help="pruner of search trials (default: the ablation's)")
-        sub.set_defaults(handler=handler)
-    status = commands.add_parser("status", help="show cells, statistics against the base and warnings")
-    _study_arguments(status)
-    status.add_argument("--test", choices=("t", "wilcoxon"), default="t", help="paired test against the base level")
-    status.set_defaults(handler=cmd_status)
-    best = commands.add_parser("best", help="print the best configuration as --set overrides")
-    _study_arguments(best)
-    best.set_defaults(handler=cmd_best)
-    export = commands.add_parser("export", help="write one row per trial (params, metrics, attributes)")
-    _study_arguments(export)
-    export.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    export.add_argument("--out", help="output file (default runs/exports/STUDY_NAME.csv|parquet)")
-    export.set_defaults(handler=cmd_export)
-    recover = commands.add_parser("recover", help="list running trials; re-queue those whose worker is gone")
-    _study_arguments(recover)
-    recover.add_argument("--grace", type=float, default=None,
-                         help="seconds without heartbeat after which a running trial is stale (default 120)")
-    recover.set_defaults(handler=cmd_recover)
-    report = commands.add_parser("report", help="render the figure report from the study database")
-    _study_arguments(report)
-    report.add_argument("--out", help="output directory (default runs/reports/STUDY_NAME)")
-    report.add_argument("--format", choices=("html", "pdf"), default="html",
-                        help="html: index.html with PNG figures; pdf: one multi-page report.pdf")
-    report.add_argument("--svg", action="store_true", help="also write every figure as SVG (html format)")
-    report.set_defaults(handler=cmd_report)
-    serve = commands.add_parser("serve", help="serve the storage through Optuna's gRPC proxy (no authentication)")
-    serve.add_argument("--storage", default=None, help=f"the storage to serve (default ${ENV}, else "
-                       "sqlite:///runs/studies.db); not a journal file")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine "
-                       "only, reach it over an SSH tunnel)")
-    serve.add_argument("--port", type=int, required=True, help="port to listen on")
-    serve.set_defaults(handler=cmd_serve)
-    for sub in commands.choices.values():  # --verbose after the command too
-        sub.add_argument("--verbose", **verbose, default=argparse.SUPPRESS)
-    return top
-
-
-def _study_arguments(sub):
-    sub.add_argument("name", metavar="NAME", help="a named ablation (see `study.py list`) or an ablation file's path")
-    sub.add_argument("--storage", default=None, help=f"Optuna storage URL (default ${ENV}, else "
-                     "sqlite:///runs/studies.db); shown and recorded with its password masked")
-    sub.add_argument("--study-name", default=None, help="study name in the storage (default: the ablation's name)")
 
 
 def study_name(args) -> str:
@@ -391,6 +308,9 @@ def cmd_serve(args):
 
     serve(storage_url(args), args.port, args.host)
 
+
+HANDLERS = dict(list=cmd_list, show=cmd_show, run=cmd_run, search=cmd_run, status=cmd_status, best=cmd_best,
+                export=cmd_export, recover=cmd_recover, report=cmd_report, serve=cmd_serve)
 
 if __name__ == "__main__":
     sys.exit(main())
