@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 import ablations
-from ablations import SEARCH_DESIGNS, AblationError
+from ablations import AUTO, RULE_DEFAULTS, RULE_FIELDS, SEARCH_DESIGNS, AblationError
 from ablations.levels import fields_varied
 from config import Config, ConfigError, parse_override
 from driver.console import prepare_tensorflow
@@ -82,13 +82,17 @@ def resolve(args):
     ablation = ablations.load(args.name)
     options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
     options = {key: value for key, value in options.items() if value is not None}
+    seeding = {key: getattr(args, key) for key in ("seeds", *RULE_FIELDS) if getattr(args, key) is not None}
     if args.command == "search" and not ablation.searches:
         raise UsageError(f"ablation {args.name!r} has design {ablation.design!r}, not a search; "
                          f"run it with: python study.py run {args.name}")
     if options and not ablation.searches:
         raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in options)} only apply to search designs; "
                          f"ablation {args.name!r} has design {ablation.design!r}")
-    ablation = dataclasses.replace(ablation, **options)  # validated again, e.g. --sampler grid with ranges
+    if seeding.get("seeds", AUTO) != AUTO and not set(seeding) - {"seeds"}:
+        seeding.update({key: RULE_DEFAULTS[key] for key in RULE_FIELDS})  # --seeds N replaces an "auto" rule
+    # validated again, e.g. --sampler grid with ranges, --rope without --seeds auto
+    ablation = dataclasses.replace(ablation, **options, **seeding)
     overrides = dict(parse_override(text) for text in args.set)
     for key, value in (("dataset", args.dataset), ("epochs", args.epochs)):
         if value is not None:
@@ -102,9 +106,7 @@ def resolve(args):
     if "seed" in overrides:
         raise UsageError("seed is set per cell; use --seeds N to choose how many seeds each variant gets")
     base = Config().replace(**ablation.base).replace(**overrides)
-    seeds = ablation.seeds if args.seeds is None else args.seeds
-    if seeds < 1:
-        raise UsageError(f"--seeds {seeds}: must be at least 1")
+    seeds = ablation.seed_cap
     ablation, base, adapted = fit_to_run(ablation, base, fixed={*ablation.base, *overrides, *varied})
     ablation.configs(base, seeds)  # validates every cell
     return ablation, base, seeds, adapted
@@ -188,6 +190,10 @@ def cmd_status(args):
     print(f"study {study.study_name}: {spec.get('question', '').strip()}")
     if spec.get("design") in SEARCH_DESIGNS:
         print_search_progress(url, study)
+    if spec.get("seeds") == AUTO:  # the answer first: each level's decision
+        from driver.adaptive import study_decisions
+
+        print("\n".join(study_decisions(study, spec)) + "\n")
     table = status_table(frame, [*spec.get("factors", {}), *spec.get("search_space", {})])
     if table.empty:
         print("no cells yet")

@@ -25,6 +25,7 @@ from config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, c
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
 PRUNERS = ("none", "median", "successive_halving", "hyperband")
+MIN_PAIRS = 3  # a seeds="auto" level is never decided on fewer paired seeds
 RANGE_KINDS = {"log": "float", "float": "float", "int": "int", "logint": "int"}  # kind -> Config type
 
 
@@ -40,7 +41,12 @@ class Ablation:
     base: dict  # fixed Config fields
     factors: dict = field(default_factory=dict)  # scientific factors: name -> levels (values or Levels), first = base
     design: str = "ofat"
-    seeds: int = 3
+    seeds: int | str = 3  # seeds per variant, or "auto": each level's seeds decided by the rule below
+    # seeds="auto" (driver.decide): margin of practical equivalence in accuracy points, error rate, seed bounds
+    rope: float = 0.5
+    alpha: float = 0.05
+    min_seeds: int = 3
+    max_seeds: int = 10
     name: str = ""  # set by load(): the file name
     source: str = ""  # which seed report (and figure) this reproduces
     notes: str = ""  # how levels were chosen where the source is silent
@@ -64,7 +70,7 @@ class Ablation:
             if self.factors and self.factors != staged:  # (a copy made by dataclasses.replace repeats them)
                 raise AblationError("a chained ablation lists its factors in `stages`, not in `factors`")
             object.__setattr__(self, "factors", staged)
-        _check_count("seeds", self.seeds)
+        self._check_seeds(design)
         _check_count("n_trials", self.n_trials)
         check_choice("sampler", self.sampler, SAMPLERS, error=AblationError)
         check_choice("pruner", self.pruner, PRUNERS, error=AblationError)
@@ -90,6 +96,41 @@ class Ablation:
             if ranges:
                 raise AblationError(f"sampler='grid' needs a list of values for every searched field; "
                                     f"{', '.join(ranges)} is a range")
+
+    @property
+    def adaptive(self) -> bool:
+        """Whether each level's seeds are decided as it trains (seeds="auto", driver.decide)."""
+        return self.seeds == AUTO
+
+    @property
+    def seed_cap(self) -> int:
+        """The most seeds a variant can get: ``seeds``, or ``max_seeds`` when they are decided."""
+        return self.max_seeds if self.adaptive else self.seeds
+
+    def rule(self):
+        """The decision rule of seeds="auto" (driver.decide.Rule holds it; this package only stores it)."""
+        return {name: getattr(self, name) for name in RULE_FIELDS}
+
+    def _check_seeds(self, design) -> None:
+        if self.adaptive:
+            if not design.adaptive:
+                adaptive = [name for name, entry in DESIGNS.items() if entry.adaptive]
+                raise AblationError(f"seeds='auto' is not available with design={self.design!r}; use a number of "
+                                    f"seeds, or one of the designs {', '.join(adaptive)}")
+            problems = rule_problems(self.rule())
+            if problems:
+                raise AblationError("; ".join(problems))
+            return
+        if self.seeds != AUTO and isinstance(self.seeds, str):
+            raise AblationError(f"seeds={self.seeds!r} must be an integer >= 1 or 'auto'")
+        _check_count("seeds", self.seeds)
+        if design.races:
+            raise AblationError(f"design={self.design!r} decides how many seeds each level needs: set seeds='auto' "
+                                "(with rope, alpha, min_seeds, max_seeds), or use design='grid' with fixed seeds")
+        idle = [f"{name}={getattr(self, name)!r}" for name in RULE_FIELDS if getattr(self, name) != RULE_DEFAULTS[name]]
+        if idle:
+            raise AblationError(f"{', '.join(idle)} only act with seeds='auto' (this ablation trains {self.seeds} "
+                                "fixed seeds); set seeds='auto' (--seeds auto) or remove them")
 
     def _check_fields_varied_once(self) -> None:
         """A Config field is varied by one factor only, and is not also searched: else a cell's value of it
@@ -181,7 +222,7 @@ class Ablation:
 
         In a search design a cell also carries its variant's tuned values, known only after the search.
         """
-        return [{**variant, "seed": seed} for seed in range(seeds or self.seeds) for variant in self.variants()]
+        return [{**variant, "seed": seed} for seed in range(seeds or self.seed_cap) for variant in self.variants()]
 
     def configs(self, base: Config, seeds: int | None = None) -> list[Config]:
         """The validated Config of every cell, ``base`` being the resolved base Config.
@@ -230,13 +271,16 @@ class Ablation:
     def spec(self) -> dict:
         """JSON-safe description stored with the study, so reports need no ablation file."""
         return dict(name=self.name, question=self.question.strip(), base=self.base, design=self.design,
-                    factors=_levels_to_spec(self.factors), seeds=self.seeds,
+                    factors=_levels_to_spec(self.factors), seeds=self.seeds, **self.rule(),
                     source=self.source, notes=self.notes,
                     search_space={k: list(v) for k, v in self.search_space.items()},
                     sampler=self.sampler, n_trials=self.n_trials, pruner=self.pruner,
                     stages=[_levels_to_spec(stage) for stage in self.stages])
 
 
+AUTO = "auto"
+RULE_FIELDS = ("rope", "alpha", "min_seeds", "max_seeds")
+RULE_DEFAULTS = {f.name: f.default for f in fields(Ablation) if f.name in RULE_FIELDS}
 NOT_ABLATIONS = {"designs", "levels"}  # modules of this package that hold no ABLATION
 
 
@@ -294,6 +338,24 @@ def _levels_to_spec(factors: dict) -> dict:
 
 def _levels_from_spec(factors: dict) -> dict:
     return {name: [level_model.from_spec(level) for level in levels] for name, levels in factors.items()}
+
+
+def rule_problems(rule: dict) -> list[str]:
+    """What is wrong with a seeds="auto" rule (the checks mirror driver.decide.Rule, which cannot be imported
+    here: ablations are data and never import the driver)."""
+    wrong = []
+    rope, alpha = rule["rope"], rule["alpha"]
+    if isinstance(rope, bool) or not isinstance(rope, (int, float)) or not 0 <= rope < 100:
+        wrong.append(f"rope={rope!r} must be a margin in accuracy points, 0 <= rope < 100 (e.g. 0.5)")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 0.5:
+        wrong.append(f"alpha={alpha!r} must be an error rate in (0, 0.5] (e.g. 0.05)")
+    for name in ("min_seeds", "max_seeds"):
+        value = rule[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < MIN_PAIRS:
+            wrong.append(f"{name}={value!r} must be an integer >= {MIN_PAIRS}: fewer paired seeds are no evidence")
+    if not wrong and rule["max_seeds"] < rule["min_seeds"]:
+        wrong.append(f"max_seeds={rule['max_seeds']} is below min_seeds={rule['min_seeds']}; raise max_seeds")
+    return wrong
 
 
 def _check_count(name, value):

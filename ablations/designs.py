@@ -8,11 +8,15 @@ comparisons it yields and how the driver runs it.
 - ``nested``: for each level of the factors (their grid), its own search over the nuisance
   ``search_space``; then each level's best trial is re-run with every seed, so levels are compared
   at their best (the Deep Learning Tuning Playbook's recipe).
+- ``race``: every level of the factors (their grid) races for "which is best" with ``seeds="auto"``:
+  a level confidently worse than the current best by more than the margin stops receiving seeds, as
+  in F-Race, so the budget goes to the contenders (driver.decide).
 - ``chained``: ``stages`` run in order, each a grid of its own factors; each stage starts from the
   winners (best mean validation accuracy) of the stages before it, as seed report 001 did. Its
   ``factors`` are derived: every staged field with all its levels, the base value first.
 
-Adding a design is one entry here plus its runner, a function ``(driver.runner.Run) -> Outcome``
+``seeds="auto"`` (adaptive seeds, driver.decide) is run by a design's ``adaptive`` runner; designs without
+one take a fixed number of seeds. Adding a design is one entry here plus its runner, a function ``(driver.runner.Run) -> Outcome``
 named by ``runner`` as "module:function" (a name, so that this data package never imports the driver).
 The functions take the ``Ablation`` (this module does not import it: the arrow runs from it to here).
 """
@@ -71,6 +75,8 @@ class Design:
     searches: bool = False  # searches a nuisance ``search_space`` per variant before training its seeds
     stages: bool = False  # is made of ``stages``
     trained: Callable | None = None  # ablation -> variants trained per seed, when not every variant is
+    adaptive: str = ""  # "module:function" running it with seeds="auto" ("" = fixed seeds only)
+    races: bool = False  # levels are decided against the current best, not the base (seeds="auto" only)
 
 
 def _ofat_variants(ablation) -> list[dict]:
@@ -131,9 +137,11 @@ def _stages(ablation, winners) -> list[Comparison]:
 
 CELLS = "driver.runner:run_variants"
 SEARCH = "driver.search:run_search_design"
+ROUNDS = "driver.adaptive:run_rounds"
 DESIGNS = {
-    "ofat": Design(_ofat_variants, _per_factor, CELLS),
-    "grid": Design(_grid_variants, _whole_grid, CELLS),
+    "ofat": Design(_ofat_variants, _per_factor, CELLS, adaptive=ROUNDS),
+    "grid": Design(_grid_variants, _whole_grid, CELLS, adaptive=ROUNDS),
+    "race": Design(_grid_variants, _whole_grid, ROUNDS, adaptive=ROUNDS, races=True),
     "search": Design(_grid_variants, _whole_grid, SEARCH, factors=False, searches=True),
     "nested": Design(_grid_variants, _whole_grid, SEARCH, searches=True),
     "chained": Design(_chain_variants, _stages, "driver.chain:run_chained", stages=True, trained=_chain_trained),

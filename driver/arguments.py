@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from ablations import PRUNERS, SAMPLERS
+from ablations import AUTO, PRUNERS, SAMPLERS
 from driver.memory import DEFAULT_RECYCLE_MB
 from driver.storage import ENV
 from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count
@@ -33,7 +33,14 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
         _study_arguments(sub)
         sub.add_argument("--dataset", help="dataset name, npz:PATH or idx:DIR (default: the ablation's)")
         sub.add_argument("--epochs", type=int, help="epochs per cell (default: the ablation's)")
-        sub.add_argument("--seeds", type=int, help="seeds per variant (default: the ablation's)")
+        sub.add_argument("--seeds", type=seed_count, help="seeds per variant, or auto: each level trains seeds until "
+                         "it is decided better, worse or equivalent (default: the ablation's)")
+        sub.add_argument("--rope", type=float, help="with --seeds auto: margin of practical equivalence in accuracy "
+                         "points (default 0.5)")
+        sub.add_argument("--alpha", type=float, help="with --seeds auto: error rate of the decisions of one "
+                         "comparison (default 0.05)")
+        sub.add_argument("--min-seeds", type=int, help="with --seeds auto: seeds every level starts with (default 3)")
+        sub.add_argument("--max-seeds", type=int, help="with --seeds auto: most seeds a level gets (default 10)")
         sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                          help="override a base Config field, e.g. --set batch_size=64 (repeatable)")
         if name in ("run", "search"):
@@ -96,3 +103,13 @@ def _study_arguments(sub):
     sub.add_argument("--storage", default=None, help=f"Optuna storage URL (default ${ENV}, else "
                      "sqlite:///runs/studies.db); shown and recorded with its password masked")
     sub.add_argument("--study-name", default=None, help="study name in the storage (default: the ablation's name)")
+
+
+def seed_count(text: str) -> int | str:
+    """--seeds: a whole number, or "auto"."""
+    if text == AUTO:
+        return AUTO
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a number of seeds nor {AUTO!r}") from None

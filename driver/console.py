@@ -91,6 +91,12 @@ def plan(ablation, base, seeds: int) -> str:
     """The plan of a study in one line: design, cells, search trials and epochs."""
     trained = ablation.trained_variants()
     searches = len(ablation.variants()) * ablation.n_trials if ablation.searches else 0
+    if ablation.adaptive:
+        low = trained * ablation.min_seeds
+        return (f"design: {ablation.design}, {trained} variants x {ablation.min_seeds}-{seeds} seeds decided as they "
+                f"train (margin +-{ablation.rope:g} pp, alpha {ablation.alpha:g}) = {low}-{trained * seeds} cells, "
+                f"{base.epochs} epoch{'s' if base.epochs > 1 else ''} each (up to {trained * seeds * base.epochs} "
+                "epochs)")
     return (f"design: {ablation.design}, {trained} variants x {seeds} seeds = {trained * seeds} cells"
             + (f" + {searches} search trials" if searches else "")
             + f", {base.epochs} epoch{'s' if base.epochs > 1 else ''} each (up to "

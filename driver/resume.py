@@ -6,7 +6,7 @@ import dataclasses
 
 import optuna
 
-from ablations import Ablation
+from ablations import AUTO, RULE_DEFAULTS, RULE_FIELDS, Ablation
 from config import Config, ConfigError, effective
 from driver import record
 from driver.provenance import provenance
@@ -38,8 +38,12 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
         pass  # stored under rules this version refuses: compare as stored, which names the difference
     spec, stored_spec = ablation.spec(), record.stored_spec(study)
     same_design = all(stored_spec.get(key, spec[key]) == spec[key] for key in ("factors", "search_space", "stages"))
-    if stored != wanted or not same_design:
-        changed = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
+    changed = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
+    if AUTO in (stored_spec.get("seeds"), spec["seeds"]):  # decisions are valid under the rule they started with
+        rule = ("seeds", *RULE_FIELDS)
+        changed |= {k: (stored_spec.get(k, RULE_DEFAULTS.get(k)), spec[k]) for k in rule
+                    if stored_spec.get(k, RULE_DEFAULTS.get(k)) != spec[k]}
+    if changed or not same_design:
         what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \
             "the factors' levels or the search space"
         raise StorageError(

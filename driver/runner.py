@@ -72,8 +72,10 @@ class Run:
 
 
 def run_design(run: Run) -> Outcome:
-    """Train this worker's share of the study with its design's runner (``ablations.designs.DESIGNS``)."""
-    module, function = DESIGNS[run.ablation.design].runner.split(":")
+    """Train this worker's share of the study with its design's runner (``ablations.designs.DESIGNS``), or its
+    adaptive runner when the seeds are decided as the study trains (seeds="auto")."""
+    design = DESIGNS[run.ablation.design]
+    module, function = (design.adaptive if run.ablation.adaptive else design.runner).split(":")
     return getattr(importlib.import_module(module), function)(run)
 
 

@@ -1,0 +1,167 @@
+"""Deciding a comparison with the fewest seeds: the decision rule of ``seeds="auto"`` and of racing.
+
+Each level is compared seed by seed with a reference level (its base, or in a race the current best)
+through the paired difference ``level - reference`` of test accuracy. After every round the paired
+differences get a two-sided Student-t interval, and the level is
+
+- **better** when the whole interval lies above ``+rope`` (it beats the reference by more than the
+  margin of practical equivalence), **worse** when it lies below ``-rope``,
+- **equivalent** when the whole interval lies inside ``[-rope, +rope]``,
+- **undecided** otherwise, or with fewer than ``min_seeds`` pairs; an undecided level gets one more
+  seed per round until ``max_seeds``.
+
+Why the error rate holds although the data decide when to stop: every interval a study can ever look
+at is fixed in advance. A level is looked at with ``min_seeds, min_seeds + 1, ..., max_seeds`` pairs
+(``looks`` = max - min + 1 of them) and a comparison has ``m`` such levels (m - 1 levels against the
+base; every pair of levels in a race, whose reference is chosen by the data). Each interval is built at
+level ``1 - alpha / (looks * m)``, so by the union bound the chance that *any* interval at *any* look
+misses its true difference is at most ``alpha``, whatever rule chose when to stop (a Bonferroni
+group-sequential design; conservative, but exact for normal paired differences at every n, where the
+asymptotic spending functions of group-sequential libraries and the bounded-range confidence sequences
+of ``confseq`` are far too wide or not valid at 3-10 seeds). A wrong decision needs a missed interval,
+so the chance of any false "better"/"worse"/"equivalent" in a comparison is at most ``alpha``.
+
+Accuracy moves in steps of one test example, so paired differences that happen to be identical on
+every seed would give a zero-width interval: the spread is floored at that step (``resolution``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from ablations import MIN_PAIRS  # noqa: F401 (fewer paired seeds are never presented as evidence)
+
+VERDICTS = ("better", "worse", "equivalent", "undecided")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a level is decided: ``rope`` in accuracy points (0.5 = half a percentage point). Validated where
+    an ablation states it (ablations.rule_problems)."""
+
+    rope: float = 0.5
+    alpha: float = 0.05
+    min_seeds: int = 3
+    max_seeds: int = 10
+
+    @property
+    def margin(self) -> float:
+        """The margin as a difference of accuracy fractions (accuracy is stored in [0, 1])."""
+        return self.rope / 100
+
+    @property
+    def looks(self) -> int:
+        return self.max_seeds - self.min_seeds + 1
+
+    def confidence(self, comparisons: int) -> float:
+        """Confidence of each interval when a comparison makes ``comparisons`` of them per look."""
+        return 1 - self.alpha / (self.looks * max(comparisons, 1))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One level against its reference: the paired difference's mean and simultaneous interval."""
+
+    level: str
+    reference: str
+    pairs: int
+    mean: float
+    low: float
+    high: float
+    verdict: str
+
+    @property
+    def decided(self) -> bool:
+        return self.verdict != "undecided"
+
+
+def interval(differences, confidence: float, resolution: float = 0.0) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t interval of paired accuracy differences, kept inside [-1, 1] where every
+    difference of accuracies lies (so clipping loses no coverage); [-1, 1] with fewer than two."""
+    diffs = np.asarray(differences, dtype=float)
+    if len(diffs) < 2:
+        return (float(diffs.mean()) if len(diffs) else math.nan), -1.0, 1.0
+    mean = float(diffs.mean())
+    spread = max(float(diffs.std(ddof=1)), resolution)
+    half = float(stats.t.ppf(1 - (1 - confidence) / 2, len(diffs) - 1)) * spread / math.sqrt(len(diffs))
+    return mean, max(mean - half, -1.0), min(mean + half, 1.0)  # two accuracies differ by at most 1
+
+
+def verdict(low: float, high: float, pairs: int, rule: Rule) -> str:
+    if pairs < rule.min_seeds:
+        return "undecided"
+    if low > rule.margin:
+        return "better"
+    if high < -rule.margin:
+        return "worse"
+    if -rule.margin <= low and high <= rule.margin:
+        return "equivalent"
+    return "undecided"
+
+
+def paired(level: dict, reference: dict) -> np.ndarray:
+    """``level - reference`` over the seeds both have (each a dict seed -> accuracy)."""
+    common = sorted(set(level) & set(reference))
+    return np.array([level[seed] - reference[seed] for seed in common], dtype=float)
+
+
+def against_base(values: dict, base: str, rule: Rule, resolution: float = 0.0) -> list[Decision]:
+    """Every level of ``values`` (level -> {seed: accuracy}) but ``base`` decided against ``base``."""
+    others = [level for level in values if level != base]
+    confidence = rule.confidence(len(others))
+    return [_decide(level, base, values, confidence, rule, resolution) for level in others]
+
+
+def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str | None, list[Decision]]:
+    """A race: the current best level (highest mean) and every other level decided against it.
+
+    The best is chosen by the data, so the intervals are corrected for every pair of levels."""
+    means = {level: float(np.mean(list(seeds.values()))) for level, seeds in values.items() if seeds}
+    if not means:
+        return None, []
+    best = max(means, key=means.get)
+    pairs = len(values) * (len(values) - 1) // 2
+    confidence = rule.confidence(pairs)
+    return best, [_decide(level, best, values, confidence, rule, resolution) for level in values if level != best]
+
+
+def _decide(level, reference, values, confidence, rule, resolution) -> Decision:
+    diffs = paired(values.get(level, {}), values.get(reference, {}))
+    mean, low, high = interval(diffs, confidence, resolution)
+    return Decision(level, reference, len(diffs), mean, low, high, verdict(low, high, len(diffs), rule))
+
+
+def race_finished(decisions: list[Decision]) -> bool:
+    """A race ends when no contender is still undecided against the best (worse ones are out; equivalent ones
+    tie with it; "better" than the best by its paired seeds means the lead is not settled yet)."""
+    return all(d.verdict in ("worse", "equivalent") for d in decisions)
+
+
+def seeds_wanted(decisions: list[Decision], counts: dict, rule: Rule, race: bool = False) -> dict:
+    """Level -> how many seeds it should have after the next round (only levels that need more).
+
+    Every level first gets ``min_seeds``; then an undecided level gets one more, up to ``max_seeds``; its
+    reference gets every seed a level pairs with. In a race the best keeps pace with its contenders."""
+    wanted = {level: rule.min_seeds for level, n in counts.items() if n < rule.min_seeds}
+    if wanted:
+        return wanted
+    for decision in decisions:
+        undecided = decision.verdict == "undecided" or (race and decision.verdict == "better")
+        if undecided and counts.get(decision.level, 0) < rule.max_seeds:
+            target = counts.get(decision.level, 0) + 1
+            wanted[decision.level] = max(wanted.get(decision.level, 0), target)
+            if counts.get(decision.reference, 0) < target:
+                wanted[decision.reference] = max(wanted.get(decision.reference, 0), target)
+    return wanted
+
+
+def summary(decisions: list[Decision], trainings: int, variants: int, rule: Rule) -> str:
+    """One line: how many levels were decided with how many trainings, against a fixed design at the cap."""
+    decided = sum(d.decided for d in decisions)
+    fixed = variants * rule.max_seeds
+    return (f"decided {decided} of {len(decisions)} level(s) with {trainings} training(s); a fixed "
+            f"{rule.max_seeds}-seed design would have used {fixed}")
