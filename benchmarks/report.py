@@ -118,8 +118,29 @@ def _pipeline(results: dict) -> list[tuple]:
 
 
 # measurement -> its rows, in the table's order
+def _adaptive_seeds(results: dict) -> list[tuple]:
+    adaptive = results["adaptive_seeds"]
+    simulated, real, rule = adaptive["simulated"], adaptive["real_digits"], adaptive["rule"]
+    return [
+        (f"8. adaptive seeds, simulated ({simulated['ablations']} ablations x {simulated['levels_per_ablation']} levels, "
+         f"margin {rule['rope_pp']} pp, {rule['min_seeds']}-{rule['max_seeds']} seeds, spreads from the digits run)",
+         f"{simulated['trainings']['adaptive']} trainings vs {simulated['trainings']['fixed']} for the fixed design: "
+         f"{100 * simulated['trainings_saved']:.0f}% saved; false decisions {100 * simulated['false_decision_rate']:.2f}% "
+         f"of levels ({100 * simulated['comparisons_with_a_false_decision']:.2f}% of comparisons, fixed design "
+         f"{100 * simulated['false_decision_rate_fixed']:.2f}%); same decision as the fixed design for "
+         f"{100 * simulated['agreement_with_fixed']:.1f}% of levels",
+         f">= 40% saved, false <= {rule['alpha']:g}",
+         simulated["trainings_saved"] >= 0.40 and simulated["comparisons_with_a_false_decision"] <= rule["alpha"]),
+        ("8b. adaptive seeds on digits (learning rate, 3 levels vs base)",
+         f"--seeds auto {real['auto']['trainings']} trainings, fixed {real['max_seeds']} seeds "
+         f"{real['fixed']['trainings']}; decisions {'agree' if real['decisions_agree'] else '**differ**'}: "
+         + ", ".join(f"{level} {verdict}" for level, verdict in real["auto"]["decisions"].items()),
+         "same decisions", real["decisions_agree"]),
+    ]
+
+
 ROWS = {"throughput": _throughput, "fixed_cost": _fixed_cost, "workers": _workers, "memory": _memory,
-        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline}
+        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline, "adaptive_seeds": _adaptive_seeds}
 
 
 def _met(met) -> str:

@@ -8,7 +8,8 @@ differences get a two-sided Student-t interval, and the level is
   margin of practical equivalence), **worse** when it lies below ``-rope``,
 - **equivalent** when the whole interval lies inside ``[-rope, +rope]``,
 - **undecided** otherwise, or with fewer than ``min_seeds`` pairs; an undecided level gets one more
-  seed per round until ``max_seeds``.
+  seed per round until ``max_seeds``, unless even ``max_seeds`` could not decide it (futility: judged
+  optimistically from its spread and mean so far, ``_hopeless``), when it stops undecided.
 
 Why the error rate holds although the data decide when to stop: every interval a study can ever look
 at is fixed in advance. A level is looked at with ``min_seeds, min_seeds + 1, ..., max_seeds`` pairs
@@ -27,6 +28,7 @@ every seed would give a zero-width interval: the spread is floored at that step 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ from scipy import stats
 from ablations import MIN_PAIRS  # noqa: F401 (fewer paired seeds are never presented as evidence)
 
 VERDICTS = ("better", "worse", "equivalent", "undecided")
+FUTILITY_SLACK = 0.10  # a level is hopeless only if its spread's 90% lower bound still cannot be decided
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Decision:
     low: float
     high: float
     verdict: str
+    hopeless: bool = False  # undecided, and the cap cannot decide it either: it gets no more seeds
 
     @property
     def decided(self) -> bool:
@@ -87,8 +91,19 @@ def interval(differences, confidence: float, resolution: float = 0.0) -> tuple[f
         return (float(diffs.mean()) if len(diffs) else math.nan), -1.0, 1.0
     mean = float(diffs.mean())
     spread = max(float(diffs.std(ddof=1)), resolution)
-    half = float(stats.t.ppf(1 - (1 - confidence) / 2, len(diffs) - 1)) * spread / math.sqrt(len(diffs))
+    half = _t_quantile(confidence, len(diffs) - 1) * spread / math.sqrt(len(diffs))
     return mean, max(mean - half, -1.0), min(mean + half, 1.0)  # two accuracies differ by at most 1
+
+
+@functools.lru_cache(maxsize=None)
+def _t_quantile(confidence: float, df: int) -> float:
+    """The two-sided Student-t critical value (cached: a study asks for the same few many times)."""
+    return float(stats.t.ppf(1 - (1 - confidence) / 2, df))
+
+
+@functools.lru_cache(maxsize=None)
+def _chi2_quantile(q: float, df: int) -> float:
+    return float(stats.chi2.ppf(q, df))
 
 
 def verdict(low: float, high: float, pairs: int, rule: Rule) -> str:
@@ -132,7 +147,29 @@ def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str
 def _decide(level, reference, values, confidence, rule, resolution) -> Decision:
     diffs = paired(values.get(level, {}), values.get(reference, {}))
     mean, low, high = interval(diffs, confidence, resolution)
-    return Decision(level, reference, len(diffs), mean, low, high, verdict(low, high, len(diffs), rule))
+    decision = verdict(low, high, len(diffs), rule)
+    hopeless = decision == "undecided" and _hopeless(diffs, confidence, rule, resolution)
+    return Decision(level, reference, len(diffs), mean, low, high, decision, hopeless)
+
+
+def _hopeless(diffs, confidence: float, rule: Rule, resolution: float) -> bool:
+    """Whether even ``max_seeds`` pairs could not decide the level (stopping for futility).
+
+    Judged optimistically: the spread at its 90% lower bound (chi-square) and the mean anywhere within one
+    standard error of its estimate. Stopping such a level early can never make a false decision (it ends
+    undecided, as it would at the cap); it only saves the seeds that could not have decided it.
+    """
+    n = len(diffs)
+    if n < rule.min_seeds or n >= rule.max_seeds:
+        return False
+    spread = max(float(np.std(diffs, ddof=1)), resolution)
+    optimistic = spread * math.sqrt((n - 1) / _chi2_quantile(1 - FUTILITY_SLACK, n - 1))
+    half = _t_quantile(confidence, rule.max_seeds - 1) * optimistic / math.sqrt(rule.max_seeds)
+    mean, error = float(np.mean(diffs)), spread / math.sqrt(n)
+    could_differ = abs(mean) + error - half > rule.margin
+    room = rule.margin - half  # how far from zero the mean may be for the cap's interval to fit the margin
+    could_be_equivalent = room >= 0 and abs(mean) - error <= room
+    return not (could_differ or could_be_equivalent)
 
 
 def race_finished(decisions: list[Decision]) -> bool:
@@ -150,7 +187,7 @@ def seeds_wanted(decisions: list[Decision], counts: dict, rule: Rule, race: bool
     if wanted:
         return wanted
     for decision in decisions:
-        undecided = decision.verdict == "undecided" or (race and decision.verdict == "better")
+        undecided = (decision.verdict == "undecided" and not decision.hopeless) or (race and decision.verdict == "better")
         if undecided and counts.get(decision.level, 0) < rule.max_seeds:
             target = counts.get(decision.level, 0) + 1
             wanted[decision.level] = max(wanted.get(decision.level, 0), target)

@@ -43,9 +43,9 @@ def test_equivalence_needs_the_whole_interval_inside_the_margin():
 
 
 def test_an_undecided_level_gets_one_more_seed_until_the_cap():
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(4)
     base = rng.normal(0.9, 0.01, 10)
-    level = base + rng.normal(0.004, 0.01, 10)
+    level = base + rng.normal(0.009, 0.005, 10)  # +0.9 pp: maybe beyond the margin, it takes many seeds to tell
     for n in (3, 6, 9):
         values = {"base": seeds(base[:n]), "level": seeds(level[:n])}
         decisions = decide.against_base(values, "base", RULE)
@@ -55,6 +55,19 @@ def test_an_undecided_level_gets_one_more_seed_until_the_cap():
     decisions = decide.against_base(values, "base", RULE)
     assert decisions[0].verdict == "undecided"  # still open at the cap ...
     assert decide.seeds_wanted(decisions, {"base": 10, "level": 10}, RULE) == {}  # ... and it stays there
+
+
+def test_a_level_the_cap_could_not_decide_stops_early_undecided():
+    """A zero difference with a 1 pp spread: 10 seeds could neither fit the 0.5 pp margin nor leave it."""
+    rng = np.random.default_rng(3)
+    base = rng.normal(0.9, 0.01, 4)
+    values = {"base": seeds(base), "tie": seeds(base + np.array([0.01, -0.012, 0.004, -0.002]))}
+    [decision] = decide.against_base(values, "base", RULE)
+    assert decision.verdict == "undecided" and decision.hopeless
+    assert decide.seeds_wanted([decision], {"base": 4, "tie": 4}, RULE) == {}
+    wide = decide.Rule(rope=2.0)  # with a 2 pp margin the same data could still become "equivalent"
+    [promising] = decide.against_base(values, "base", wide)
+    assert promising.verdict == "undecided" and not promising.hopeless
 
 
 def test_every_level_starts_with_the_minimum():
@@ -91,7 +104,7 @@ def test_a_race_drops_levels_confidently_worse_than_the_best_and_ties_equivalent
     rng = np.random.default_rng(2)
     best = rng.normal(0.9, 0.01, 3)
     values = {"a": seeds(best), "tie": seeds(best + rng.normal(0, 0.0001, 3)),
-              "bad": seeds(best - 0.1 + rng.normal(0, 0.002, 3)), "open": seeds(best - 0.006 + [0.01, -0.01, 0.0])}
+              "bad": seeds(best - 0.1 + rng.normal(0, 0.002, 3)), "open": seeds(best - 0.012 + [0.004, -0.004, 0.0])}
     leader, decisions = decide.against_best(values, RULE)
     verdicts = {d.level: d.verdict for d in decisions}
     assert leader in ("a", "tie")
