@@ -4,5 +4,6 @@ One run measures, side by side: (1) the trainer's throughput against a hand-writ
 and against the machine's matmul peak, (2) the fixed cost of a trial, (3) the speed-up of
 ``study.py run --workers 2``, (4) resident-memory growth over many trials, (5) a learning-rate
 search with and without pruning, (6) precision policies and XLA, (7) the input pipeline's
-overhead. Results go to ``benchmarks/results/latest.json`` and ``latest.md``.
+overhead, (8) adaptive seeds (`--seeds auto`) against a fixed design: trainings saved and false
+decisions, simulated and on digits. Results go to ``benchmarks/results/latest.json`` and ``latest.md``.
 """

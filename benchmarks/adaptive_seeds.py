@@ -37,7 +37,7 @@ ABLATION = Ablation(
     question=__doc__,
     base=dict(model="baseline1", dataset="digits", epochs={epochs}, train_size={train_size}, batch_size=32),
     factors=dict(learning_rate=[0.003, 0.002, 0.0003, 0.000003]),
-    seeds={seeds}, max_seeds={max_seeds},
+    seeds={seeds},
 )
 '''
 
@@ -56,9 +56,9 @@ def measure(quick: bool, directory: Path) -> dict:
 def real_run(directory: Path, epochs: int, train_size: int, max_seeds: int) -> dict:
     """The same ablation as a fixed ``max_seeds`` design and with ``--seeds auto``, each a fresh study."""
     result = {"max_seeds": max_seeds}
-    for kind, seeds in (("fixed", max_seeds), ("auto", '"auto"')):
+    for kind, seeds in (("fixed", str(max_seeds)), ("auto", f'"auto", max_seeds={max_seeds}')):
         question = directory / f"lr_{kind}.py"
-        question.write_text(QUESTION.format(epochs=epochs, train_size=train_size, seeds=seeds, max_seeds=max_seeds))
+        question.write_text(QUESTION.format(epochs=epochs, train_size=train_size, seeds=seeds))
         storage = f"sqlite:///{directory / f'adaptive_{kind}.db'}"
         done = subprocess.run([sys.executable, str(REPO / "study.py"), "run", str(question), "--storage", storage],
                               cwd=directory, capture_output=True, text=True)

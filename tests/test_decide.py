@@ -163,3 +163,14 @@ def test_the_rule_is_stored_with_the_study_and_read_back():
     back = Ablation.from_spec(ablation.spec())
     assert back.adaptive and back.rule() == ablation.rule() == dict(rope=1.0, alpha=0.05, min_seeds=3, max_seeds=6)
     assert back.seed_cap == 6
+
+
+def test_the_benchmark_simulation_saves_trainings_without_false_decisions():
+    """The simulation of `make bench` (adaptive_seeds): its counts follow the rule's own rounds."""
+    from benchmarks.adaptive_seeds import simulate
+
+    result = simulate([0.004, 0.01], ablations=60)
+    assert result["trainings"]["adaptive"] < result["trainings"]["fixed"] == 60 * 5 * RULE.max_seeds
+    assert result["comparisons_with_a_false_decision"] <= RULE.alpha
+    assert result["by_truth"]["large"]["mean_seeds"] < RULE.max_seeds  # large effects stop early
+    assert result["by_truth"]["large"]["decided"] > 0.8
