@@ -47,8 +47,7 @@ def measure(quick: bool, directory: Path) -> dict:
                     max_seeds=3 if quick else RULE.max_seeds)
     spreads = [s for s in real["paired_difference_sd"].values() if s > 0] or [0.01]
     simulated = simulate(spreads, ablations=40 if quick else 2000)
-    return {"rule": dict(rope_pp=RULE.rope, alpha=RULE.alpha, min_seeds=RULE.min_seeds,
-                         max_seeds=real["max_seeds"] if quick else RULE.max_seeds),
+    return {"rule": dict(rope_pp=RULE.rope, alpha=RULE.alpha, min_seeds=RULE.min_seeds, max_seeds=RULE.max_seeds),
             "real_digits": real, "simulated": simulated,
             "trainings_saved": simulated["trainings_saved"], "false_decision_rate": simulated["false_decision_rate"]}
 

@@ -131,7 +131,7 @@ def _adaptive_seeds(results: dict) -> list[tuple]:
          f"{100 * simulated['agreement_with_fixed']:.1f}% of levels",
          f">= 40% saved, false <= {rule['alpha']:g}",
          simulated["trainings_saved"] >= 0.40 and simulated["comparisons_with_a_false_decision"] <= rule["alpha"]),
-        ("8b. adaptive seeds on digits (learning rate, 3 levels vs base)",
+        (f"8b. adaptive seeds on digits (learning rate, 3 levels vs base, {rule['min_seeds']}-{real['max_seeds']} seeds)",
          f"--seeds auto {real['auto']['trainings']} trainings, fixed {real['max_seeds']} seeds "
          f"{real['fixed']['trainings']}; decisions {'agree' if real['decisions_agree'] else '**differ**'}: "
          + ", ".join(f"{level} {verdict}" for level, verdict in real["auto"]["decisions"].items()),
