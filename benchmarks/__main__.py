@@ -29,12 +29,32 @@ def main(argv=None) -> int:
     results = run(scale, "quick" if args.quick else "full", args.only)
     out = Path(args.out) if args.out else RESULTS
     out.mkdir(parents=True, exist_ok=True)
+    results = kept_with(results, out / "latest.json")
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     text = table(results)
     (out / "latest.md").write_text(text)
     print(text)
     print(f"written: {out / 'latest.json'} and {out / 'latest.md'}")
     return 0
+
+
+def kept_with(results: dict, previous: Path) -> dict:
+    """``results`` plus the measurements of the previous file that this run did not repeat (``--only``), each
+    marked with the date of its own run in ``earlier`` (a full run of the same scale replaces everything)."""
+    if not previous.exists():
+        return results
+    old = json.loads(previous.read_text())
+    if old.get("scale") != results["scale"]:
+        return results
+    measured = set(results["seconds"]) - {"total"}
+    kept = {key: value for key, value in old.items()
+            if key not in results and key not in ("seconds", "earlier") and key in ROWS}
+    if not kept:
+        return results
+    earlier = {key: old.get("earlier", {}).get(key, old.get("date")) for key in kept}
+    return {**results, **kept, "earlier": earlier,
+            "seconds": {**{k: v for k, v in old.get("seconds", {}).items() if k in kept}, **results["seconds"]},
+            "measured_now": sorted(measured)}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -15,6 +15,9 @@ def table(results: dict) -> str:
         f"matmul peak {machine['matmul_peak_gflops']:.0f} GFLOP/s; load average "
         f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} at end",
         "",
+        *([f"Kept from earlier runs of this scale (not repeated by this `--only` run): "
+           + ", ".join(f"{key} ({date})" for key, date in results["earlier"].items()), ""]
+          if results.get("earlier") else []),
         "| measurement | result | target | met |",
         "|---|---|---|---|",
         *(f"| {name} | {result} | {target} | {_met(met)} |" for name, result, target, met in rows(results)),

@@ -178,3 +178,17 @@ def test_an_unknown_measurement_is_refused_with_the_valid_names(only, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--quick", "--only", only])
     assert exit_.value.code == 2 and "choose from: throughput, fixed_cost, workers" in capsys.readouterr().err
+
+
+def test_an_only_run_keeps_the_other_measurements_of_the_same_scale(tmp_path):
+    """`python -m benchmarks --only X` replaces X in latest.json and keeps the rest, each with its date."""
+    from benchmarks.__main__ import kept_with
+
+    previous = tmp_path / "latest.json"
+    previous.write_text(json.dumps({"scale": "full", "date": "monday", "workers": {"speed_up": 1.1},
+                                    "memory": {"growth_mb": 3}, "seconds": {"workers": 5, "memory": 7, "total": 12}}))
+    now = {"scale": "full", "date": "tuesday", "memory": {"growth_mb": 4}, "seconds": {"memory": 8, "total": 8}}
+    merged = kept_with(now, previous)
+    assert merged["memory"] == {"growth_mb": 4} and merged["workers"] == {"speed_up": 1.1}
+    assert merged["earlier"] == {"workers": "monday"} and merged["seconds"]["workers"] == 5
+    assert kept_with({**now, "scale": "quick"}, previous) == {**now, "scale": "quick"}  # scales never mix
