@@ -276,7 +276,8 @@ def launch_ray(args, url: str, command: list[str], log=print) -> int:
         ray.init(address=args.address, logging_level="WARNING", log_to_driver=True)
     except ConnectionError as error:
         raise LaunchError(f"--address {args.address}: no Ray cluster answers ({error}); start one with "
-                          "`ray start --head` and give the address it prints") from None
+                          "`ray start --head` and give the address it prints; a cluster with token authentication "
+                          "also needs its token in RAY_AUTH_TOKEN or ~/.ray/auth_token") from None
     try:
         task = ray.remote(run_worker)
         refs = [task.options(num_cpus=cpus, num_gpus=gpus, name=f"study.py worker {index}", max_retries=0)

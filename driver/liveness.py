@@ -29,10 +29,10 @@ def stale_trials(study: optuna.Study, grace: float = GRACE_SECONDS) -> list[tupl
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = record.trial_worker(trial)
         silent = record.silence(trial)
-        if worker.get("host") == host and not _alive(worker.get("pid", -1)):
-            stale.append((trial, f"worker pid {worker.get('pid')} on this host is gone"))
-        elif requeued := requeued_from(worker):  # a preempted SLURM task back on any node: its old self is gone
+        if requeued := requeued_from(worker):  # a preempted SLURM task back on any node: its old self is gone
             stale.append((trial, requeued))
+        elif worker.get("host") == host and not _alive(worker.get("pid", -1)):
+            stale.append((trial, f"worker pid {worker.get('pid')} on this host is gone"))
         elif silent > grace:
             stale.append((trial, f"no heartbeat from {worker.get('host')}:{worker.get('pid')} for {silent:.0f} s"))
     return stale
