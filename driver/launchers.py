@@ -12,9 +12,11 @@ shows which cells each array task ran and a requeued array task takes its interr
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -48,7 +50,7 @@ def check_request(args, url: str) -> str | None:
     (a launcher's option without it, --gpus with a launcher) and storages other machines cannot share."""
     launcher = args.launcher
     for dest, owners in OPTIONS.items():
-        if getattr(args, dest) in (None, False):
+        if getattr(args, dest) is None or getattr(args, dest) is False:  # not given (0 is given: --gpus-per-worker 0)
             continue
         if launcher is None:
             raise LaunchError(f"{option_name(dest)} only applies with --launcher {' or '.join(owners)}; "
@@ -61,6 +63,13 @@ def check_request(args, url: str) -> str | None:
     if launcher == "ray" and not args.address:
         raise LaunchError("--launcher ray needs --address HOST:PORT of a running Ray cluster (its head node's "
                           "address, as `ray start --head` prints it); use --address auto on a node of the cluster")
+    package = {"slurm": "submitit", "ray": "ray"}[launcher]
+    if importlib.util.find_spec(package) is None:
+        raise LaunchError(f"--launcher {launcher} needs the {package} package, which is not installed; install it "
+                          f"with: pip install -e '.[{launcher}]'")
+    if launcher == "slurm" and not args.print_sbatch and shutil.which("sbatch") is None:
+        raise LaunchError("--launcher slurm submits with sbatch, which is not on this machine's PATH; run the command "
+                          "on a login node of the cluster, or print the script with --print-sbatch")
     if args.gpus:
         raise LaunchError(f"--gpus picks GPUs of this machine; with --launcher {launcher} give each worker its "
                           "GPUs with --gpus-per-worker N (the scheduler chooses which)")
@@ -80,7 +89,8 @@ def worker_command(argv: list[str], study_py: Path) -> list[str]:
     """What each launched worker runs: this command without the worker and launcher options (one worker each)."""
     launcher_options = ("--launcher", *(option_name(dest) for dest in OPTIONS if option_name(dest) not in FLAGS))
     kept = without_worker_options(argv, launcher_options)
-    kept = [arg for arg in kept if not (arg.startswith("--") and len(arg) > 3 and any(f.startswith(arg) for f in FLAGS))]
+    flag = lambda arg: arg.startswith("--") and len(arg) > 3 and any(f.startswith(arg) for f in FLAGS)  # noqa: E731
+    kept = [arg for arg in kept if not flag(arg)]
     return [sys.executable, str(study_py), *kept]
 
 
@@ -209,7 +219,8 @@ def sbatch_script(args, command: list[str], workers: int, logs: Path, env: dict)
     # submitit's early warning signal asks it to requeue; by hand nothing would catch it
     text = re.sub(r"#SBATCH --signal=\S+\n", "#SBATCH --requeue\n", text)
     guard = (f"# The storage comes from your environment (sbatch exports it), never from this file:\n"
-             f"#   export {ENV}='{masked(env[ENV])}'   (with the real password), then: sbatch THIS_FILE\n"
+             f"#   export {ENV}='{masked(env[ENV])}'" + ("   (with the real password)" if masked(env[ENV]) != env[ENV]
+                                                       else "") + "\n#   sbatch THIS_FILE\n"
              f": \"${{{ENV}:?set {ENV} to the storage URL before sbatch}}\"\n")
     return text.replace("\n# command\n", "\n# command\n" + guard)
 
@@ -231,8 +242,11 @@ def launch_slurm(args, url: str, command: list[str], name: str, log=print) -> in
     # sbatch exports this process's environment to the job: the storage, and this code for submitit to unpickle
     # the task with (the nodes see the repository at the same path, as they run its study.py)
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    with exported({ENV: url, "PYTHONPATH": path}), executor.batch():
-        jobs = [executor.submit(task) for _ in range(args.workers)]
+    try:
+        with exported({ENV: url, "PYTHONPATH": path}), executor.batch():
+            jobs = [executor.submit(task) for _ in range(args.workers)]
+    except submitit.core.utils.FailedJobError as error:  # sbatch's own message: a partition, a limit
+        raise LaunchError(f"sbatch refused the job array: {error}") from None
     job = jobs[0].job_id.split("_")[0]
     log(f"submitted SLURM job {job}: {args.workers} worker(s) (array 0-{args.workers - 1}), {cpus} CPU(s) and "
         f"{args.gpus_per_worker or 0} GPU(s) each, time limit {args.time or DEFAULT_MINUTES} min")

@@ -35,6 +35,16 @@ def cli(args, cwd, env=ENV, timeout=300):
     return subprocess.run([*STUDY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+def requeue_now(task: str, env: dict) -> None:
+    """Let a requeued task start again at once (SLURM holds a requeued job back for about two minutes)."""
+    deadline = time.monotonic() + 60
+    while "PENDING" not in subprocess.run(["squeue", "-h", "-j", task, "-o", "%T"], env=env, capture_output=True,
+                                          text=True).stdout:
+        assert time.monotonic() < deadline, f"task {task} never went back to PENDING after its requeue"
+        time.sleep(0.2)
+    subprocess.run(["scontrol", "update", f"JobId={task}", "StartTime=now"], env=env, check=True, capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def slurm(tmp_path_factory):
     with single_node_cluster(tmp_path_factory.mktemp("slurm")) as env:
@@ -46,6 +56,8 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
     url, logs = f"grpc://127.0.0.1:{port}", tmp_path / "logs"
     options = ["run", "bn_placement", *THREE_CELLS, "--epochs", "2", "--storage", url, "--launcher", "slurm",
                "--workers", "2", "--time", "10", "--cpus-per-worker", "1", "--slurm-logs", str(logs)]
+    refused = cli([*options, "--partition", "nowhere"], tmp_path, slurm)  # sbatch's own refusal, exit 2
+    assert refused.returncode == 2 and "sbatch refused the job array" in refused.stderr and "nowhere" in refused.stderr
     submitted = cli(options, tmp_path, slurm)
     assert submitted.returncode == 0, submitted.stderr
     job = re.search(r"submitted SLURM job (\d+): 2 worker", submitted.stdout).group(1)
@@ -57,8 +69,8 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
     while not (first.is_file() and " epoch 1/2 " in first.read_text()):
         assert time.monotonic() < deadline, (first.read_text() if first.is_file() else "no log") + submitted.stdout
         time.sleep(0.2)
-    for command in (["scontrol", "requeue", f"{job}_0"], ["scontrol", "update", f"JobId={job}_0", "StartTime=now"]):
-        subprocess.run(command, env=slurm, check=True, capture_output=True)  # (a requeued job waits 2 min otherwise)
+    subprocess.run(["scontrol", "requeue", f"{job}_0"], env=slurm, check=True, capture_output=True)
+    requeue_now(f"{job}_0", slurm)
     wait_for_job(job, slurm)
 
     out = "\n".join(path.read_text() for path in sorted(logs.glob("*_log.*")))
@@ -85,7 +97,8 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
     sbatch = lambda text: {line for line in text.splitlines() if line.startswith("#SBATCH")}  # noqa: E731
     assert sbatch(printed.stdout) - sbatch(script) == {"#SBATCH --requeue"}
     assert sbatch(script) - sbatch(printed.stdout) == {"#SBATCH --signal=USR2@90"}
-    assert "study.py run bn_placement --dataset digits --seeds 1" in printed.stdout and url not in printed.stdout
+    assert "study.py run bn_placement --dataset digits --seeds 1" in printed.stdout
+    assert [line for line in printed.stdout.splitlines() if url in line] == [f"#   export ABLATION_STORAGE='{url}'"]
 
 
 def test_print_sbatch_keeps_the_password_out_and_submits_nothing(tmp_path, monkeypatch, capsys):
@@ -93,7 +106,8 @@ def test_print_sbatch_keeps_the_password_out_and_submits_nothing(tmp_path, monke
 
     monkeypatch.chdir(tmp_path)
     secret = "s3cr3t-pw"
-    code = study.main(["run", "bn_placement", *THREE_CELLS, "--storage", f"postgresql://ann:{secret}@db.lab:5432/studies",
+    url = f"postgresql://ann:{secret}@db.lab:5432/studies"
+    code = study.main(["run", "bn_placement", *THREE_CELLS, "--storage", url,
                        "--launcher", "slurm", "--workers", "4", "--partition", "gpu", "--time", "120",
                        "--gpus-per-worker", "1", "--cpus-per-worker", "8", "--print-sbatch"])
     script, errors = capsys.readouterr()
@@ -112,7 +126,8 @@ def test_print_sbatch_keeps_the_password_out_and_submits_nothing(tmp_path, monke
     (["--storage", "journal:j.log", "--launcher", "ray", "--address", "127.0.0.1:1"], "cannot share the file storage"),
     (["--storage", "grpc://127.0.0.1:1", "--partition", "gpu"], "--partition only applies with --launcher slurm"),
     (["--storage", "grpc://127.0.0.1:1", "--address", "h:1"], "--address only applies with --launcher ray"),
-    (["--storage", "grpc://127.0.0.1:1", "--launcher", "slurm", "--address", "h:1"], "does not apply to --launcher slurm"),
+    (["--storage", "grpc://127.0.0.1:1", "--launcher", "slurm", "--address", "h:1"],
+     "does not apply to --launcher slurm"),
     (["--storage", "grpc://127.0.0.1:1", "--launcher", "ray", "--address", "h:1", "--time", "5"],
      "does not apply to --launcher ray"),
     (["--storage", "grpc://127.0.0.1:1", "--launcher", "ray"], "needs --address"),
@@ -163,3 +178,13 @@ def test_two_ray_tasks_train_every_cell_once(ray_head, proxy, tmp_path):
     levels, trials = completed_levels(url)
     assert levels == LEVELS  # every cell exactly once
     assert {t.user_attrs["worker"]["ray_task"] for t in trials if t.state == TrialState.COMPLETE} <= {"0", "1"}
+
+
+def test_each_launched_worker_runs_the_command_without_worker_and_launcher_options():
+    from driver.launchers import worker_command
+
+    argv = ["run", "x", "--seeds", "2", "--launcher=slurm", "--workers", "4", "--storage", "postgresql://u:pw@h/d",
+            "--partition", "gpu", "--time=30", "--print-sbatch", "--cpus-per-worker", "2", "--gpus-per-w", "1",
+            "--slurm-logs", "logs", "--address", "a:1", "--tensorboard", "tb", "--set", "train_size=200"]
+    assert worker_command(argv, REPO / "study.py")[1:] == [str(REPO / "study.py"), "run", "x", "--seeds", "2",
+                                                           "--tensorboard", "tb", "--set", "train_size=200"]
