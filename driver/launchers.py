@@ -248,9 +248,10 @@ def launch_slurm(args, url: str, command: list[str], name: str, log=print) -> in
     except submitit.core.utils.FailedJobError as error:  # sbatch's own message: a partition, a limit
         raise LaunchError(f"sbatch refused the job array: {error}") from None
     job = jobs[0].job_id.split("_")[0]
-    log(f"submitted SLURM job {job}: {args.workers} worker(s) (array 0-{args.workers - 1}), {cpus} CPU(s) and "
+    array = f"array 0-{args.workers - 1}" if args.workers > 1 else "one job: submitit submits a single task unarrayed"
+    log(f"submitted SLURM job {job}: {args.workers} worker(s) ({array}), {cpus} CPU(s) and "
         f"{args.gpus_per_worker or 0} GPU(s) each, time limit {args.time or DEFAULT_MINUTES} min")
-    log(f"logs: {logs}/{job}_<TASK>_0_log.out (and .err)")
+    log(f"logs: {logs}/{job}_{'<TASK>_' if args.workers > 1 else ''}0_log.out (and .err)")
     log(f"watch: {watch_command(args, name, url)}   (squeue -j {job}; cancel: scancel {job})")
     return 0
 
