@@ -166,7 +166,7 @@ def cells_by_task(study) -> dict[str, list[str]]:
 
 # --- SLURM ---------------------------------------------------------------------------------------------
 
-def slurm_parameters(args, workers: int, logs: Path) -> dict:
+def slurm_parameters(args, workers: int) -> dict:
     """The sbatch options of the job array, as submitit's SlurmExecutor takes them."""
     cpus, gpus = resources(args)
     parameters = {"job_name": f"study-{args.study_name or Path(args.name).stem}", "time": args.time or DEFAULT_MINUTES,
@@ -214,7 +214,7 @@ def sbatch_script(args, command: list[str], workers: int, logs: Path, env: dict)
     exports = " ".join(f"{key}={value}" for key, value in env.items() if key != ENV)
     run = f"cd {shlex.quote(os.getcwd())}\nexport {exports}\nsrun --unbuffered {shlex.join(command)}"
     text = _make_sbatch_string(command=run, folder=logs, map_count=workers,
-                               **{**slurm_parameters(args, workers, logs), "use_srun": False})
+                               **{**slurm_parameters(args, workers), "use_srun": False})
     text = text.replace("export SUBMITIT_EXECUTOR=slurm\n", "")
     # submitit's early warning signal asks it to requeue; by hand nothing would catch it
     text = re.sub(r"#SBATCH --signal=\S+\n", "#SBATCH --requeue\n", text)
@@ -237,7 +237,7 @@ def launch_slurm(args, url: str, command: list[str], name: str, log=print) -> in
 
     logs.mkdir(parents=True, exist_ok=True)
     executor = submitit.SlurmExecutor(folder=logs)
-    executor.update_parameters(**slurm_parameters(args, args.workers, logs))
+    executor.update_parameters(**slurm_parameters(args, args.workers))
     task = ArrayTask(command, os.getcwd(), {key: value for key, value in env.items() if key != ENV})
     # sbatch exports this process's environment to the job: the storage, and this code for submitit to unpickle
     # the task with (the nodes see the repository at the same path, as they run its study.py)
