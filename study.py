@@ -30,13 +30,15 @@ from ablations.levels import fields_varied
 from config import Config, ConfigError, parse_override
 from driver.console import prepare_tensorflow
 from driver.devices import DeviceError
+from driver.launchers import LaunchError
 from driver.arguments import parser
 from driver.preflight import CellError
 from driver.space import SearchError, fit_to_run
 from driver.storage import ENV, StorageError, given_url, load_study, masked_command
 from training.data import DataError
 
-USER_ERRORS = (AblationError, CellError, ConfigError, DataError, DeviceError, SearchError, StorageError)
+USER_ERRORS = (AblationError, CellError, ConfigError, DataError, DeviceError, LaunchError, SearchError,
+               StorageError)
 
 
 class UsageError(ValueError):
@@ -119,7 +121,7 @@ def cmd_show(args):
 
 
 def cmd_run(args):
-    from driver import console, resume, runner, workers
+    from driver import console, launchers, resume, runner, workers
     from driver.devices import check_gpus
     from driver.memory import MemoryWatch
     from driver.preflight import preflight
@@ -129,6 +131,11 @@ def cmd_run(args):
     ablation, base, seeds, adapted = resolve(args)
     url, name = storage_url(args), study_name(args)
     tensorboard = tensorboard_root(args.tensorboard)
+    if launchers.check_request(args, url):  # workers on a cluster, each running this command without the launcher
+        if not args.print_sbatch:
+            resume.check_resumable(url, name, ablation, base)
+            console.run_header(name, url, ablation, base, seeds, adapted)
+        return launchers.launch(args, url, Path(__file__).resolve(), name)
     if not args.carried:  # a restarted worker was validated before its restart
         resume.check_resumable(url, name, ablation, base)
         if args.gpus:  # before any worker's CUDA_VISIBLE_DEVICES
@@ -177,6 +184,7 @@ def tensorboard_root(directory: str | None) -> Path | None:
 
 
 def cmd_status(args):
+    from driver import launchers
     from driver.frame import status_table, trials_frame
     from driver.record import spec_with_winners
     from reports.comparisons import groups
@@ -200,6 +208,8 @@ def cmd_status(args):
         return
     print(table.drop(columns=["error"]).to_string(index=False))
     print("cells:", ", ".join(f"{n} {s}" for s, n in table["status"].value_counts().items()))
+    for task, cells in launchers.cells_by_task(study).items():  # workers started by --launcher
+        print(f"{task} ran: {'; '.join(cells)}")
     for _, row in table[table["error"].notna() & (table["status"] == "failed")].iterrows():
         print(f"error of seed {row['seed']} cell: {row['error']}")
     comparisons = []
@@ -234,7 +244,7 @@ def print_search_progress(url, study):
 def cmd_recover(args):
     from optuna.trial import TrialState
 
-    from driver import liveness, record, runner
+    from driver import launchers, liveness, record, runner
 
     study = load_study(storage_url(args), study_name(args))
     grace = liveness.GRACE_SECONDS if args.grace is None else args.grace
@@ -247,8 +257,9 @@ def cmd_recover(args):
     for trial in running:
         worker = record.trial_worker(trial)
         verdict = f"STALE: {stale[trial.number]}" if trial.number in stale else "alive"
+        task = f" ({launchers.task_label(worker)})" if launchers.task_label(worker) else ""
         print(f"  #{trial.number} {record.describe_cell(record.trial_cell(trial))} worker {worker.get('host')}:"
-              f"{worker.get('pid')} heartbeat {record.silence(trial):.0f} s ago -> {verdict}")
+              f"{worker.get('pid')}{task} heartbeat {record.silence(trial):.0f} s ago -> {verdict}")
     cells = [cell for cell in liveness.fail_stale_trials(study, grace, log=lambda *a, **k: None) if cell]
     queued = runner.enqueue_missing(study, cells)
     print(f"re-queued {queued} cell(s); run `python study.py run {args.name}` (any worker) to train them")

@@ -11,7 +11,12 @@ import argparse
 from ablations import AUTO, PRUNERS, SAMPLERS
 from driver.memory import DEFAULT_RECYCLE_MB
 from driver.storage import ENV
-from driver.workers import CARRIED, carried_state, gpu_list, megabytes, worker_count
+from driver.launchers import DEFAULT_MINUTES, LAUNCHERS
+from driver.workers import CARRIED, carried_state, gpu_list, megabytes, number_option, worker_count
+
+minutes = number_option(int, 1, "a whole number of minutes", "--time 120", "the time limit of each array task")
+cpu_count = number_option(int, 1, "a whole number of CPUs", "--cpus-per-worker 4", "CPUs of each worker")
+gpu_count = number_option(int, 0, "a whole number of GPUs", "--gpus-per-worker 1", "0 = CPU only")
 
 DESCRIPTION = "The study driver: run, resume and report named hyperparameter ablations."
 
@@ -56,6 +61,7 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
             sub.add_argument("--tensorboard", metavar="DIR", help="write per-trial TensorBoard logs under "
                              "DIR/STUDY_NAME/trial-N (needs the tensorboard package)")
             sub.add_argument(CARRIED, type=carried_state, default={}, help=argparse.SUPPRESS)
+            _launcher_arguments(sub)
         if name in ("show", "search"):
             sub.add_argument("--n-trials", type=int, help="search budget, per level in a nested design, counted "
                              "across restarts (default: the ablation's)")
@@ -96,6 +102,24 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
     for sub in commands.choices.values():  # --verbose after the command too
         sub.add_argument("--verbose", **verbose, default=argparse.SUPPRESS)
     return top
+
+
+def _launcher_arguments(sub):
+    """run/search on a cluster (driver/launchers.py): --workers N workers as a SLURM job array or Ray tasks."""
+    group = sub.add_argument_group("launchers", "start the --workers N workers on a cluster instead of this "
+                                   "machine; the storage must be shareable (postgresql:// or grpc://)")
+    group.add_argument("--launcher", choices=LAUNCHERS, help="slurm: one job array through submitit; ray: Ray tasks "
+                       "on the cluster at --address")
+    group.add_argument("--address", help="Ray: the cluster's address, e.g. 10.0.0.1:6379 or auto")
+    group.add_argument("--partition", help="SLURM: the partition to submit to (default: the cluster's)")
+    group.add_argument("--time", type=minutes, metavar="MINUTES", help="SLURM: time limit of each array task "
+                       f"(default {DEFAULT_MINUTES}); a task at its limit is requeued and resumes")
+    group.add_argument("--cpus-per-worker", type=cpu_count, metavar="N", help="CPUs of each worker (default 1)")
+    group.add_argument("--gpus-per-worker", type=gpu_count, metavar="N", help="GPUs of each worker (default 0)")
+    group.add_argument("--slurm-logs", metavar="DIR", help="SLURM: where the array tasks' logs go (default "
+                       "runs/slurm/STUDY_NAME; on a file system the nodes share)")
+    group.add_argument("--print-sbatch", action="store_true", help="SLURM: print an equivalent sbatch script and "
+                       "exit without submitting")
 
 
 def _study_arguments(sub):

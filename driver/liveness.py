@@ -3,8 +3,8 @@ silent trial stale so its cell is trained again.
 
 The heartbeat is a trial user attribute (driver.record), so it works the same on SQLite, journal
 files and PostgreSQL (Optuna's own heartbeat exists for RDB storages only). A RUNNING trial is stale
-when its worker process on this host is gone, or when a worker on any host has been silent for
-longer than the grace period.
+when its worker process on this host is gone, when this process is the requeued SLURM task that
+started it, or when a worker on any host has been silent for longer than the grace period.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import optuna
 from optuna.trial import TrialState
 
 from driver import record
+from driver.launchers import requeued_from
 
 HEARTBEAT_SECONDS = 20  # how often a running trial records that its worker is alive
 GRACE_SECONDS = 120  # a RUNNING trial silent for longer belongs to a dead worker (any host)
@@ -28,7 +29,9 @@ def stale_trials(study: optuna.Study, grace: float = GRACE_SECONDS) -> list[tupl
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = record.trial_worker(trial)
         silent = record.silence(trial)
-        if worker.get("host") == host and not _alive(worker.get("pid", -1)):
+        if requeued := requeued_from(worker):  # a preempted SLURM task back on any node: its old self is gone
+            stale.append((trial, requeued))
+        elif worker.get("host") == host and not _alive(worker.get("pid", -1)):
             stale.append((trial, f"worker pid {worker.get('pid')} on this host is gone"))
         elif silent > grace:
             stale.append((trial, f"no heartbeat from {worker.get('host')}:{worker.get('pid')} for {silent:.0f} s"))

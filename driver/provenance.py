@@ -12,6 +12,7 @@ from pathlib import Path
 
 from driver import devices, record
 from driver.storage import masked, masked_command
+from driver.launchers import scheduler_task
 from driver.workers import available_cores
 
 LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
@@ -73,7 +74,7 @@ def hardware() -> dict:
     except OSError:
         pass  # not Linux: platform.processor() is the best there is
     info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count(),
-            "cores_available": len(available_cores())}
+            "cores_available": len(available_cores()), **scheduler_task()}
     if "tensorflow" in sys.modules:
         found = devices.seen(sys.modules["tensorflow"])
         info.update({**found, "gpus": [gpu["name"] for gpu in found["gpus"]], "gpu_details": found["gpus"]})

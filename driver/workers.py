@@ -113,12 +113,12 @@ def _pinning(cores):
     return (lambda: os.sched_setaffinity(0, cores)) if hasattr(os, "sched_setaffinity") else None
 
 
-def without_worker_options(argv: list[str]) -> list[str]:
-    """The command line minus --workers/--gpus/--carried/--storage (as "--opt VALUE" or "--opt=VALUE", also
-    abbreviated as argparse accepts, e.g. --sto)."""
+def without_worker_options(argv: list[str], extra: tuple = ()) -> list[str]:
+    """The command line minus --workers/--gpus/--carried/--storage and the ``extra`` options that take a value
+    (as "--opt VALUE" or "--opt=VALUE", also abbreviated as argparse accepts, e.g. --sto)."""
     def ours(arg: str) -> bool:
         name = arg.split("=", 1)[0]
-        return arg.startswith("--") and len(name) > 2 and any(option.startswith(name) for option in OPTIONS)
+        return arg.startswith("--") and len(name) > 2 and any(option.startswith(name) for option in (*OPTIONS, *extra))
 
     kept, skip = [], False
     for arg in argv:
