@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 
 def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None,
            searches: list[Section] = (), fmt: str = "html", svg: bool = False) -> Path:
-    """Write the report to ``out_dir``: index.html with PNG (and, with ``svg``, SVG) figures, or one multi-page
-    report.pdf (``fmt="pdf"``). ``searches`` are the search studies' sections (reports.search_plots).
+    """Write the report to ``out_dir``: index.html with PNG figures, or one report.pdf laid out like a paper's
+    appendix (``fmt="pdf"``); either way every figure also as vector PDF (and, with ``svg``, SVG) under
+    ``figures/`` and every table as CSV and LaTeX under ``tables/``. ``searches`` are the search studies'
+    sections (reports.search_plots); ``spec["rope"]``, when set, is the equivalence margin the answers use.
     Returns the written page's path."""
     # Here, not at the top: importing any reports module runs this file first, and the text commands
     # (study.py status, best) must not load matplotlib and seaborn.
     from reports.comparisons import groups
+    from reports.exports import Table
     from reports.figures import plot_accuracy_vs_parameters, plot_per_class_accuracy, plot_train_vs_test
     from reports.sections import comparison_section
     from reports.stats import methodology_warnings
@@ -41,7 +44,7 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     out.mkdir(parents=True, exist_ok=True)
     sections, comparisons = [], []
     for group in groups(frame, spec):
-        section, table = comparison_section(group)
+        section, table = comparison_section(group, spec.get("rope"))
         sections.append(section)
         if table is not None:
             comparisons.append((group.title, table))
@@ -51,8 +54,9 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
                    ("networks_accuracy_vs_parameters", plot_accuracy_vs_parameters(networks),
                     "test accuracy vs log10 parameters"),
                    ("networks_per_class", plot_per_class_accuracy(networks), "per-class test accuracy")]
-        sections.append(Section("networks", [], [networks.drop(columns=["per_class_accuracy", "class_names"])],
-                                figures))
+        table = Table("networks", networks.drop(columns=["per_class_accuracy", "class_names"]),
+                      "Per network: seeds, mean final training and test accuracy, trainable parameters.")
+        sections.append(Section("networks", [], [table], figures))
     sections += list(searches)
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
     header = dict(title=f"{study_name}: ablation report", question=spec.get("question", ""),
@@ -62,5 +66,5 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
                   best=best_configuration(frame, spec).head(5),
                   provenance=pd.Series(provenance or {}, dtype=object).to_frame("value"))
     if fmt == "pdf":
-        return _write_pdf(header, sections, out / "report.pdf")
+        return _write_pdf(header, sections, out / "report.pdf", svg)
     return _write_html(header, sections, out / "index.html", svg)

@@ -1,0 +1,162 @@
+"""The PDF report, laid out like a paper's appendix: A4 pages in the HTML page's order (question, answers,
+warnings, each comparison's figures with numbered captions and its tables typeset as tables, the best
+configurations, provenance as a compact two-column table at the end).
+
+Text flows down the page and moves to a new page when a block does not fit. Figures are placed on the page
+as 200-dpi images scaled to the text width (matplotlib cannot nest one vector figure in another); their
+vector versions are written beside the report (``figures/*.pdf``, reports.exports) for the paper itself.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_pdf import PdfPages
+
+from reports.exports import Table, save_figure, save_table
+
+PAGE_W, PAGE_H = 8.27, 11.69  # A4 portrait, inches
+MARGIN = 0.75
+TEXT_W = PAGE_W - 2 * MARGIN
+DPI = 200
+CHARS_PER_INCH = {11: 11.5, 9: 15.0, 8: 17.0}  # sans-serif at these point sizes, for wrapping
+
+
+class Flow:
+    """A cursor going down A4 pages: blocks are placed at the cursor, a new page starts when one does not fit."""
+
+    def __init__(self, pdf: PdfPages):
+        self.pdf, self.page, self.y = pdf, None, 0.0
+
+    def _new_page(self):
+        self.close_page()
+        self.page = plt.figure(figsize=(PAGE_W, PAGE_H))
+        self.y = MARGIN
+
+    def close_page(self):
+        if self.page is not None:
+            self.pdf.savefig(self.page)
+            plt.close(self.page)
+            self.page = None
+
+    def room(self, height: float):
+        if self.page is None or self.y + height > PAGE_H - MARGIN:
+            self._new_page()
+
+    def _at(self, x: float, y: float) -> tuple[float, float]:
+        return x / PAGE_W, 1 - y / PAGE_H
+
+    def text(self, text: str, size: int = 9, bold: bool = False, indent: float = 0.0, gap: float = 0.08):
+        lines = textwrap.wrap(text, int((TEXT_W - indent) * CHARS_PER_INCH.get(size, 15.0))) or [""]
+        line_h = size * 1.35 / 72
+        for start in range(0, len(lines), 40):
+            chunk = lines[start:start + 40]
+            self.room(line_h * len(chunk))
+            self.page.text(*self._at(MARGIN + indent, self.y), "\n".join(chunk), fontsize=size, va="top",
+                           fontweight="bold" if bold else "normal", linespacing=1.35)
+            self.y += line_h * len(chunk)
+        self.y += gap
+
+    def heading(self, text: str, size: int = 11):
+        self.room(0.9)  # a heading never ends a page alone
+        self.y += 0.12
+        self.text(text, size=size, bold=True, gap=0.06)
+
+    def bullets(self, items: list[str], size: int = 9):
+        for item in items:
+            self.text("- " + item, size=size, indent=0.15, gap=0.03)
+        self.y += 0.06
+
+    def figure(self, fig, number: int, caption: str):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+        buffer.seek(0)
+        image = plt.imread(buffer)
+        width, height = image.shape[1] / DPI, image.shape[0] / DPI
+        scale = min(1.0, TEXT_W / width, (PAGE_H - 2 * MARGIN - 1.0) / height)
+        width, height = width * scale, height * scale
+        caption_lines = len(textwrap.wrap(f"Figure {number}. {caption}", int(TEXT_W * CHARS_PER_INCH[8])))
+        self.room(height + caption_lines * 8 * 1.35 / 72 + 0.2)
+        left = MARGIN + (TEXT_W - width) / 2
+        ax = self.page.add_axes([left / PAGE_W, 1 - (self.y + height) / PAGE_H, width / PAGE_W, height / PAGE_H])
+        ax.imshow(image, interpolation="lanczos")
+        ax.axis("off")
+        self.y += height + 0.08
+        self.text(f"Figure {number}. {caption}", size=8, gap=0.22)
+
+    def table(self, table: Table, number: int, font: float = 7.0, row_h: float = 0.2):
+        shown = table.display().astype(str)
+        widths = [max([1.15 * len(str(c))] + [len(v) for v in shown[c]]) + 2 for c in shown.columns]  # bold headers
+        font = min(font, TEXT_W * 72 / (0.55 * sum(widths)))  # shrink a wide table to the text width
+        per_page = int((PAGE_H - 2 * MARGIN - 0.8) / row_h) - 1
+        for start in range(0, max(len(shown), 1), per_page):
+            rows = shown.iloc[start:start + per_page]
+            caption = f"Table {number}. {table.caption}" + (" (continued)" if start else "")
+            self.room(0.45 + row_h * (len(rows) + 1))
+            self.text(caption, size=8, gap=0.04)
+            height = row_h * (len(rows) + 1)
+            ax = self.page.add_axes([MARGIN / PAGE_W, 1 - (self.y + height) / PAGE_H, TEXT_W / PAGE_W,
+                                     height / PAGE_H])
+            ax.axis("off")
+            cells = ax.table(cellText=rows.to_numpy().tolist() or [[""] * len(shown.columns)],
+                             colLabels=list(shown.columns), colWidths=[w / sum(widths) for w in widths],
+                             loc="upper center", cellLoc="right", colLoc="right", edges="horizontal", bbox=[0, 0, 1, 1])
+            cells.auto_set_font_size(False)
+            cells.set_fontsize(font)
+            for (row, col), cell in cells.get_celld().items():
+                cell.set_linewidth(0.8 if row == 0 else 0.3)
+                cell.set_edgecolor("0.4" if row == 0 else "0.8")
+                if col == 0:
+                    cell.get_text().set_horizontalalignment("left")
+                if row == 0:
+                    cell.get_text().set_fontweight("bold")
+            self.y += height + 0.25
+
+
+def write_appendix(header: dict, sections: list, path: Path, svg: bool = False) -> Path:
+    """report.pdf in the page's order; each figure's vector PDF (and SVG) and each table's CSV/LaTeX beside it."""
+    from reports.writers import header_tables, tables_of
+
+    out, figure_number, table_number = path.parent, 0, 0
+    with PdfPages(path) as pdf:
+        flow = Flow(pdf)
+        flow.heading(header["title"], size=11)
+        for label, key in (("Question", "question"), ("Source", "source"), ("", "notes"), ("Trials", "trials")):
+            if header[key]:
+                flow.text(f"{label}: {header[key]}" if label else header[key])
+        answers = [sentence for section in sections for sentence in section.lead]
+        if answers:
+            flow.heading("Answers")
+            flow.bullets(answers)
+        flow.heading("Methodology warnings")
+        flow.bullets(header["warnings"] or ["none"])
+        for section in sections:
+            flow.heading(section.title)
+            flow.bullets(section.lead)
+            for paragraph in section.paragraphs:
+                flow.text(paragraph)
+            for name, fig, caption in section.figures:
+                figure_number += 1
+                save_figure(fig, out, name, png=False, svg=svg)
+                flow.figure(fig, figure_number, caption)
+                plt.close(fig)
+            for table in tables_of(section):
+                table_number += 1
+                save_table(table, out)
+                flow.table(table, table_number)
+        for table in header_tables(header):
+            table_number += 1
+            flow.heading("Best configuration")
+            save_table(table, out)
+            flow.table(table, table_number)
+        provenance = header["provenance"]
+        if len(provenance):
+            flow.heading("Provenance")
+            for key, value in provenance["value"].items():
+                flow.text(f"{key}: {value}", size=8, gap=0.02)
+        flow.close_page()
+        pdf.infodict()["Title"] = header["title"]
+    return path
