@@ -69,9 +69,10 @@ def plot_interaction(group: Group) -> plt.Figure:
     for color, level in zip(palette, factor_order(group, line)):
         rows = means[means[line] == level]
         rows = rows.assign(_pos=rows[x].map(x_order.index)).sort_values("_pos")
-        position = rows["value"].astype(float) if numeric else rows["_pos"]
-        bar = np.array([rows["mean"] - rows["low"], rows["high"] - rows["mean"]])
-        ax.errorbar(position, rows["mean"], yerr=np.where(np.isfinite(bar), bar, 0), marker="o", color=color,
+        position = (rows["value"] if numeric else rows["_pos"]).to_numpy(dtype=float)
+        mean = rows["mean"].to_numpy(dtype=float)
+        bar = np.array([mean - rows["low"].to_numpy(dtype=float), rows["high"].to_numpy(dtype=float) - mean])
+        ax.errorbar(position, mean, yerr=np.where(np.isfinite(bar), bar, 0), marker="o", color=color,
                     capsize=3, label=level)
     if log:
         ax.set_xscale("log")

@@ -144,7 +144,7 @@ def test_the_lead_sentence_states_difference_interval_decision_and_seeds():
                         f"not decided with 2 seeds; about {int(row['seeds_needed'])} would")
     five = compare_levels(rows(), ["a", "b", "c"], "a")
     assert [s.split(", ")[-1] for s in lead_sentences(five, "lr", "a")] == ["better with 5 seeds",
-                                                                             "not decided with 5 seeds; about 336 would"]
+                                                                             "not decided with 5 seeds; more than 100 would"]
     # an adaptive design's decisions win over the fixed-design rule; equivalence names its margin
     decided = five.assign(decision=["", "undecided", "equivalent"])
     assert lead_sentences(decided, "lr", "a", rope=0.02)[1].endswith("equivalent within +-2.0 pp with 5 seeds")
