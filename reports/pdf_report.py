@@ -87,6 +87,22 @@ class Flow:
         self.y += height + 0.08
         self.text(f"Figure {number}. {caption}", size=8, gap=0.22)
 
+    def pairs(self, items: list[tuple[str, str]], size: float = 7.0, key_width: float = 1.7):
+        """A compact two-column table (key, wrapped value), thin rules between rows."""
+        line_h = size * 1.3 / 72
+        for key, value in items:
+            lines = textwrap.wrap(str(value), int((TEXT_W - key_width) * 72 / (0.5 * size))) or [""]
+            for start in range(0, len(lines), 60):
+                chunk = lines[start:start + 60]
+                self.room(line_h * len(chunk) + 0.06)
+                self.page.text(*self._at(MARGIN, self.y), str(key), fontsize=size, va="top", fontweight="bold")
+                self.page.text(*self._at(MARGIN + key_width, self.y), "\n".join(chunk), fontsize=size, va="top",
+                               linespacing=1.3)
+                self.y += line_h * len(chunk) + 0.04
+                self.page.add_artist(plt.Line2D([MARGIN / PAGE_W, 1 - MARGIN / PAGE_W], [1 - self.y / PAGE_H] * 2,
+                                                color="0.85", linewidth=0.4, transform=self.page.transFigure))
+                self.y += 0.03
+
     def table(self, table: Table, number: int, font: float = 7.0, row_h: float = 0.2):
         shown = table.display().astype(str)
         widths = [max([1.15 * len(str(c))] + [len(v) for v in shown[c]]) + 2 for c in shown.columns]  # bold headers
@@ -155,8 +171,7 @@ def write_appendix(header: dict, sections: list, path: Path, svg: bool = False) 
         provenance = header["provenance"]
         if len(provenance):
             flow.heading("Provenance")
-            for key, value in provenance["value"].items():
-                flow.text(f"{key}: {value}", size=8, gap=0.02)
+            flow.pairs(list(provenance["value"].items()))
         flow.close_page()
         pdf.infodict()["Title"] = header["title"]
     return path
