@@ -205,7 +205,7 @@ def cmd_status(args):
         comparisons.append((group.title, summary))
         columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high",
                    "delta_vs_base", "diff_low", "diff_high", "p_value", "p_holm", "effect_size", "note"]
-        print(f"\n{group.title}: " + "\n  ".join(["", *lead_sentences(summary, group.title, group.base, spec.get("rope"))]))
+        print(f"\n{group.title}:", *lead_sentences(summary, group.title, group.base, spec.get("rope")), sep="\n  ")
         print(f"(test accuracy with 95% interval; difference from base {group.base} with its paired 95% interval; "
               f"paired {args.test} test, Holm):")
         print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))

@@ -15,10 +15,9 @@ import math
 
 import pandas as pd
 
-from reports.stats import ALPHA, MIN_PAIRS
+from reports.stats import ALPHA, MIN_PAIRS, seeds_would
 
 DECISIONS = ("better", "worse", "equivalent", "undecided")
-MANY_SEEDS = 100  # beyond this a planning guess from a few seeds means only "a great many"
 
 
 def fixed_design_decision(row, rope: float | None = None) -> str:
@@ -66,8 +65,7 @@ def lead_sentence(row, title: str, base: str, rope: float | None = None) -> str:
     else:
         needed = row.get("seeds_needed", math.nan)
         known = isinstance(needed, (int, float)) and math.isfinite(needed) and needed > row["pairs"]
-        verdict = f"not decided with {seeds}" + ("" if not known else f"; about {int(needed)} would"
-                                                 if needed <= MANY_SEEDS else f"; more than {MANY_SEEDS} would")
+        verdict = f"not decided with {seeds}" + (f"; {seeds_would(needed)} would" if known else "")
     return f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}"
 
 

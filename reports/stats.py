@@ -75,14 +75,16 @@ def paired_differences(level, base) -> np.ndarray:
     return (pairs["level"] - pairs["base"]).to_numpy()
 
 
-def difference_ci(diff, confidence=CONFIDENCE) -> tuple[float, float]:
-    """95% paired t interval of the mean difference; NaN with fewer than 2 pairs or no spread (a zero-width
+def difference_ci(diff, confidence=CONFIDENCE, bounded: bool = True) -> tuple[float, float]:
+    """95% paired t interval of the mean difference (within [-1, 1] when ``bounded``: accuracies); NaN with fewer than 2 pairs or no spread
+    (a zero-width
     interval from a few seeds that happened to shift alike would claim a certainty nobody has)."""
     diff = np.asarray(diff, dtype=float)
     if len(diff) < 2 or diff.std(ddof=1) == 0:
         return math.nan, math.nan
     low, high = stats.t.interval(confidence, len(diff) - 1, loc=diff.mean(), scale=stats.sem(diff))
-    return float(low), float(high)
+    # a difference of accuracies lies in [-1, 1]: cutting the interval to it keeps its coverage exactly
+    return (float(max(low, -1.0)), float(min(high, 1.0))) if bounded else (float(low), float(high))
 
 
 def paired_test(level, base, test: str = "t") -> tuple[float, float, int]:
@@ -150,7 +152,8 @@ def compare_levels(rows: pd.DataFrame, levels: list[str], base: str, metric: str
         mean, low, high = accuracy_ci(values, images) if metric.endswith("accuracy") else mean_ci(values)
         row = dict(level=level, seeds=len(values), mean=mean, ci_low=low, ci_high=high,
                    delta_vs_base=mean - by_level[base].mean() if not by_level[base].empty else math.nan,
-                   **_versus_base(values, by_level[base], test) if level != base else _BASE_ROW)
+                   **_versus_base(values, by_level[base], test, metric.endswith("accuracy")) if level != base
+                   else _BASE_ROW)
         table.append(row)
     table = pd.DataFrame(table, columns=[c for c in COLUMNS if c != "p_holm"])
     table.insert(COLUMNS.index("p_holm"), "p_holm", holm(table["p_value"]) if len(table) else [])
@@ -162,11 +165,11 @@ _BASE_ROW = dict(diff_low=math.nan, diff_high=math.nan, p_value=math.nan, effect
                  seeds_needed=math.nan, note="base")
 
 
-def _versus_base(values: pd.Series, base: pd.Series, test: str) -> dict:
+def _versus_base(values: pd.Series, base: pd.Series, test: str, bounded: bool) -> dict:
     """The paired columns of one level against the base."""
     diff = paired_differences(values, base)
     p, effect, pairs = paired_test(values, base, test)
-    low, high = difference_ci(diff)
+    low, high = difference_ci(diff, bounded=bounded)
     spread = diff.std(ddof=1) if len(diff) >= 2 else 0.0
     needed = seeds_needed(diff.mean() / spread) if spread > 0 and diff.mean() != 0 else math.nan
     note = "no seed paired with the base" if pairs == 0 else NEEDS_PAIRS if pairs < MIN_PAIRS else ""
@@ -178,6 +181,14 @@ def seeds_needed(effect_size: float, power: float = 0.8, alpha: float = ALPHA) -
     """Pairs a two-sided paired t test needs to detect ``effect_size`` (d_z) with ``power``."""
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     return math.ceil((z / abs(effect_size)) ** 2 + 2)  # +2: the t distribution's small-sample correction
+
+
+MANY_SEEDS = 100  # beyond this a planning guess from a few seeds means only "a great many"
+
+
+def seeds_would(needed: float) -> str:
+    """How many seeds would likely tell, in words: "about 8" or "more than 100"."""
+    return f"about {int(needed)}" if needed <= MANY_SEEDS else f"more than {MANY_SEEDS}"
 
 
 def methodology_warnings(frame: pd.DataFrame, spec: dict, comparisons: list[tuple[str, pd.DataFrame]]) -> list[str]:
@@ -214,8 +225,8 @@ def _comparison_warnings(title: str, table: pd.DataFrame) -> list[str]:
         if row["p_value"] >= ALPHA and math.isfinite(row["seeds_needed"]) and row["seeds_needed"] > row["pairs"]:
             warnings.append(
                 f"{title}: {row['level']} differs from the base by {row['delta_vs_base']:+.4f} but "
-                f"{row['pairs']} paired seeds cannot tell (p={row['p_value']:.2g}); about "
-                f"{int(row['seeds_needed'])} seeds would")
+                f"{row['pairs']} paired seeds cannot tell (p={row['p_value']:.2g}); "
+                f"{seeds_would(row['seeds_needed'])} seeds would")
         elif math.isnan(row["p_value"]):
             warnings.append(
                 f"{title}: {row['level']} differs from the base by the same {row['delta_vs_base']:+.4f} on all "
