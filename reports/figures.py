@@ -197,9 +197,9 @@ def plot_train_vs_test(table: pd.DataFrame, what: str = "network", colors: dict 
         color = [colors[n] for n in rows["network"]] if colors else ["tab:blue"] * len(rows)
         ax.vlines(positions, rows["test_accuracy"], rows["train_accuracy"], color="0.75", zorder=1)
         ax.scatter(positions, rows["train_accuracy"], marker="o", s=50, facecolors="none", edgecolors=color,
-                   linewidths=1.8, label="train", zorder=2)
+                   linewidths=1.8, label="train", zorder=2, clip_on=False)
         ax.scatter(positions, rows["test_accuracy"], marker="D", s=50, color=color if colors else "tab:orange",
-                   label="test", zorder=2)
+                   label="test", zorder=2, clip_on=False)
         ax.set_xticks(positions, rows["network"].map(short) if colors else rows["network"],
                       rotation=30 if len(rows) > 4 else 0, ha="right" if len(rows) > 4 else "center")
         ax.set(title=f"train vs test accuracy{' on ' + dataset if dataset else ''}", xlabel=what,
@@ -208,7 +208,7 @@ def plot_train_vs_test(table: pd.DataFrame, what: str = "network", colors: dict 
         ax.legend(handles=[plt.Line2D([], [], marker="o", color="0.3", markerfacecolor="none", linestyle="none",
                                       label="train"),
                            plt.Line2D([], [], marker="D", color="0.3" if colors else "tab:orange", linestyle="none",
-                                      label="test")])
+                                      label="test")], loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.tight_layout()
     return fig
 
