@@ -38,13 +38,11 @@ COLUMNS = ["level", "seeds", "mean", "ci_low", "ci_high", "delta_vs_base", "diff
 
 
 def mean_ci(values, confidence=CONFIDENCE):
-    """Mean and Student-t confidence interval of unbounded values (NaN bounds with one value)."""
+    """Mean and Student-t confidence interval of unbounded values (NaN bounds with one value or no spread)."""
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
-    if len(values) < 2:
+    if len(values) < 2 or np.allclose(values, mean):
         return mean, math.nan, math.nan
-    if np.allclose(values, mean):
-        return mean, mean, mean
     low, high = stats.t.interval(confidence, len(values) - 1, loc=mean, scale=stats.sem(values))
     return mean, float(low), float(high)
 
@@ -53,15 +51,13 @@ def accuracy_ci(values, test_size: int | None = None, confidence=CONFIDENCE):
     """Mean accuracy and a 95% interval inside [0, 1]: a t interval of the seeds' logits, transformed back.
 
     An accuracy of exactly 0 or 1 has no finite logit; it is moved half an image inwards (``test_size``
-    images, from the stored confusion matrix; 10,000 when unknown). NaN bounds with one seed: one
-    value says nothing about the spread between seeds.
+    images, from the stored confusion matrix; 10,000 when unknown). NaN bounds with one seed, or seeds
+    that all agree: neither says how far another seed could land, and a zero-width interval would claim it.
     """
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
-    if len(values) < 2:
+    if len(values) < 2 or np.allclose(values, mean):
         return mean, math.nan, math.nan
-    if np.allclose(values, mean):
-        return mean, mean, mean
     half_image = 0.5 / (test_size or 10_000)
     logits = logit(np.clip(values, half_image, 1 - half_image))
     low, high = stats.t.interval(confidence, len(values) - 1, loc=logits.mean(), scale=stats.sem(logits))
