@@ -131,8 +131,9 @@ def test_accuracy_intervals_stay_inside_zero_and_one_where_a_t_interval_would_no
     assert 0.0 < low < mean < high < 1.0
     t_low, t_high = stats.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values))
     assert t_low < 0.0 or t_high > 1.0 or values == [0.5, 0.9]  # the raw t interval leaves [0, 1]
-    one = accuracy_ci([0.9])
-    assert one[0] == 0.9 and math.isnan(one[1]) and math.isnan(one[2])  # one seed: no spread to show
+    for agreeing in ([0.9], [0.9, 0.9, 0.9]):  # one seed, or seeds that all agree: no spread to show
+        mean, low, high = accuracy_ci(agreeing)
+        assert mean == 0.9 and math.isnan(low) and math.isnan(high)
 
 
 def test_the_lead_sentence_states_difference_interval_decision_and_seeds():
