@@ -57,14 +57,15 @@ def lead_sentence(row, title: str, base: str, rope: float | None = None) -> str:
     low, high = row["diff_low"], row["diff_high"]
     interval = (f" [{points(low)}, {points(high)}]" if math.isfinite(low) and math.isfinite(high)
                 else " (no interval)")
-    seeds = f"{int(row['pairs'])} seed{'s' if row['pairs'] != 1 else ''}"
+    pairs = int(row["pairs"] if "pairs" in row else row["seeds"])  # an adaptive table may count seeds only
+    seeds = f"{pairs} seed{'s' if pairs != 1 else ''}"
     if decision == "equivalent":
         verdict = f"equivalent within +-{100 * rope:.1f} pp with {seeds}" if rope else f"equivalent with {seeds}"
     elif decision in ("better", "worse"):
         verdict = f"{decision} with {seeds}"
     else:
         needed = row.get("seeds_needed", math.nan)
-        known = isinstance(needed, (int, float)) and math.isfinite(needed) and needed > row["pairs"]
+        known = isinstance(needed, (int, float)) and math.isfinite(needed) and needed > pairs
         verdict = f"not decided with {seeds}" + (f"; {seeds_would(needed)} would" if known else "")
     return f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}"
 

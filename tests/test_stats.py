@@ -149,3 +149,13 @@ def test_the_lead_sentence_states_difference_interval_decision_and_seeds():
     # an adaptive design's decisions win over the fixed-design rule; equivalence names its margin
     decided = five.assign(decision=["", "undecided", "equivalent"])
     assert lead_sentences(decided, "lr", "a", rope=0.02)[1].endswith("equivalent within +-2.0 pp with 5 seeds")
+
+
+def test_an_adaptive_designs_table_with_its_own_decisions_and_seeds_reads_the_same_way():
+    """The columns an adaptive design hands over: level, delta_vs_base, diff_low, diff_high, seeds, decision."""
+    table = pd.DataFrame(dict(level=["none", "before", "after"], delta_vs_base=[0.0, 0.011, -0.001],
+                              diff_low=[math.nan, -0.003, -0.004], diff_high=[math.nan, 0.025, 0.003],
+                              seeds=[2, 2, 6], decision=["", "undecided", "equivalent"], seeds_needed=[math.nan, 8, 40]))
+    assert lead_sentences(table, "bn", "none", rope=0.005) == [
+        "bn=before: +1.1 pp [-0.3, +2.5] vs none, not decided with 2 seeds; about 8 would",
+        "bn=after: -0.1 pp [-0.4, +0.3] vs none, equivalent within +-0.5 pp with 6 seeds"]
