@@ -1,10 +1,13 @@
 """Figure report: trials DataFrame in, figures and one offline HTML page (or one PDF) out.
 
 One concern a module: ``comparisons`` (which trials each comparison holds: ``Group``, ``groups``),
-``tables`` (summary, networks and best-configuration tables; no plotting), ``stats`` (CIs, paired
-tests, methodology warnings), ``figures`` (the ``plot_*`` functions, pure: Group or table ->
-Figure), ``sections`` (a comparison's charts and table as a report ``Section``), ``writers`` (HTML
-and PDF files) and ``search_plots`` (the search studies' figures, the one module that needs Optuna).
+``tables`` (summary, networks, confused-pairs and best-configuration tables; no plotting), ``stats``
+(intervals, the paired difference, paired tests, methodology warnings), ``answers`` (per level a
+decision and the sentence the report leads with), ``figures`` and ``grid_figures`` (the ``plot_*``
+functions, pure: Group or table -> Figure), ``formatting`` (tables as shown), ``sections`` (a
+comparison's answer, charts and tables as a report ``Section``), ``writers`` (the HTML page),
+``pdf_report`` (the PDF as a paper appendix), ``exports`` (vector figures, CSV and LaTeX tables) and
+``search_plots`` (the search studies' figures, the one module that needs Optuna).
 This file holds ``render`` alone, which writes the report, and imports no plotting at import time:
 ``import reports.tables`` runs it first, and text commands must not load matplotlib. Nothing here
 imports TensorFlow; the report is made from the study's table.
