@@ -177,7 +177,7 @@ def tensorboard_root(directory: str | None) -> Path | None:
 def cmd_status(args):
     from driver.frame import status_table, trials_frame
     from driver.record import spec_with_winners
-    from reports.answers import lead_sentences
+    from reports.answers import group_sentences
     from reports.comparisons import groups
     from reports.stats import methodology_warnings
     from reports.tables import summary_table
@@ -205,7 +205,7 @@ def cmd_status(args):
         comparisons.append((group.title, summary))
         columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high",
                    "delta_vs_base", "diff_low", "diff_high", "p_value", "p_holm", "effect_size", "note"]
-        print(f"\n{group.title}:", *lead_sentences(summary, group.title, group.base, spec.get("rope")), sep="\n  ")
+        print(f"\n{group.title}:", *group_sentences(group, summary, spec.get("rope")), sep="\n  ")
         print(f"(test accuracy with 95% interval; difference from base {group.base} with its paired 95% interval; "
               f"paired {args.test} test, Holm):")
         print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))

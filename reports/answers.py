@@ -74,3 +74,10 @@ def lead_sentences(table: pd.DataFrame, title: str, base: str, rope: float | Non
     """One sentence per level other than the base, in the table's order."""
     decided = with_decisions(table, base, rope)
     return [lead_sentence(row, title, base, rope) for _, row in decided.iterrows() if row["level"] != base]
+
+
+def group_sentences(group, table: pd.DataFrame, rope: float | None = None) -> list[str]:
+    """The sentences of one comparison (a reports.comparisons.Group): its levels named by their field
+    ("bn=before"), not by the comparison's title (a chain's "stage 1: bn")."""
+    name = group.fields[0] if len(group.fields) == 1 else group.title
+    return lead_sentences(table, name, group.base, rope)

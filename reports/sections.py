@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.answers import with_decisions, lead_sentences
+from reports.answers import group_sentences, with_decisions
 from reports.comparisons import Group
 from reports.exports import Table
 from reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, plot_confusion_matrices, plot_forest,
@@ -40,7 +40,7 @@ def comparison_section(group: Group, rope: float | None = None) -> tuple[Section
     seeds = seeds_phrase(table)
     colors = level_colors(group.levels)
     levels = level_table(group)
-    section = Section(title, lead=lead_sentences(table, title, base, rope) if len(table) > 1 else [])
+    section = Section(title, lead=group_sentences(group, table, rope) if len(table) > 1 else [])
     if group.note:
         section.paragraphs.append(group.note)
     band = f"; shaded: the equivalence band +-{100 * rope:g} pp" if rope else ""

@@ -213,7 +213,7 @@ def _comparison_warnings(title: str, table: pd.DataFrame) -> list[str]:
     others = table[table["note"] != "base"]
     few = others[others["pairs"] < MIN_PAIRS]
     if len(few):
-        warnings.append(f"{title}: {', '.join(map(str, few['level']))} "
+        warnings.append(f"{title}: {'; '.join(map(str, few['level']))} "
                         f"{'has' if len(few) == 1 else 'have'} fewer than {MIN_PAIRS} seeds paired with the base "
                         f"({', '.join(str(n) for n in dict.fromkeys(few['pairs']))}), so no p-value or effect size "
                         "is given; read the interval of the difference, or run more seeds (--seeds)")

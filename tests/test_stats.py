@@ -121,7 +121,7 @@ def test_fewer_than_three_pairs_give_no_p_value_or_effect_size_but_the_interval_
     assert table.loc["b", "diff_low"] < 0 < table.loc["b", "diff_high"]  # 2 seeds cannot tell
     warnings = methodology_warnings(two.assign(status="done"), dict(factors={}, search_space={}),
                                     [("optimizer", compare_levels(two, ["a", "b", "c"], "a"))])
-    assert warnings == ["optimizer: b, c have fewer than 3 seeds paired with the base (2), so no p-value or effect "
+    assert warnings == ["optimizer: b; c have fewer than 3 seeds paired with the base (2), so no p-value or effect "
                         "size is given; read the interval of the difference, or run more seeds (--seeds)"]
 
 
