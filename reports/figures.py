@@ -142,13 +142,14 @@ def plot_confusion_matrices(group: Group) -> plt.Figure:
     panel each, titled in the level's colour, with one shared colour bar."""
     levels = _present(group, group.rows)
     colors = level_colors(group.levels)
-    names = list(group.rows["class_names"].iloc[0])
+    names = max(group.rows["class_names"], key=len)  # sizes the panels; each level labels its own classes
     columns = min(len(levels), 3 if len(names) <= 12 else 2)
     rows = -(-len(levels) // columns)
     panel = 3.2 if len(names) <= 12 else 5.0
     fig, axes = plt.subplots(rows, columns, figsize=(panel * columns + 1.0, panel * rows + 0.3), squeeze=False)
     for ax, level in zip(axes.ravel(), levels):
         matrix, seeds = mean_confusion(group, level)
+        names = list(group.rows.loc[group.rows["level"] == level, "class_names"].iloc[0])  # a dataset factor
         sns.heatmap(matrix, annot=len(names) <= 10, fmt=".0%" if len(names) <= 10 else ".2f", cmap="Blues", vmin=0,
                     vmax=1, square=True, cbar=False, ax=ax, annot_kws={"fontsize": 6},
                     xticklabels=names if len(names) <= 20 else False, yticklabels=names if len(names) <= 20 else False)

@@ -85,11 +85,13 @@ def mean_confusion(group: Group, level: str) -> tuple[np.ndarray, int]:
 def confused_pairs(group: Group, top: int = 3) -> pd.DataFrame:
     """Per level, its ``top`` most confused class pairs ("9 read as 4"): the share of the true class predicted
     as the other (mean over seeds) and the same share at the base level."""
-    names = list(group.rows["class_names"].iloc[0])
-    base = mean_confusion(group, group.base)[0] if group.base in set(group.rows["level"]) else None
+    names_of = {level: list(sub["class_names"].iloc[0]) for level, sub in group.rows.groupby("level")}
+    base = mean_confusion(group, group.base)[0] if group.base in names_of else None
     records = []
     for level in _present(group, group.rows):
         matrix, seeds = mean_confusion(group, level)
+        names = names_of[level]
+        same = base is not None and names_of[group.base] == names  # the base's share means nothing across datasets
         off = matrix.copy()
         np.fill_diagonal(off, -1.0)
         for index in np.argsort(off, axis=None)[::-1][:top]:
@@ -98,7 +100,7 @@ def confused_pairs(group: Group, top: int = 3) -> pd.DataFrame:
                 break
             records.append(dict(level=level, true=names[true], predicted=names[predicted], seeds=seeds,
                                 share=float(matrix[true, predicted]),
-                                base_share=float(base[true, predicted]) if base is not None else np.nan))
+                                base_share=float(base[true, predicted]) if same else np.nan))
     return pd.DataFrame(records, columns=["level", "true", "predicted", "seeds", "share", "base_share"])
 
 
