@@ -150,8 +150,8 @@ def plot_confusion_matrices(group: Group) -> plt.Figure:
     for ax, level in zip(axes.ravel(), levels):
         matrix, seeds = mean_confusion(group, level)
         names = list(group.rows.loc[group.rows["level"] == level, "class_names"].iloc[0])  # a dataset factor
-        sns.heatmap(matrix, annot=len(names) <= 10, fmt=".0%" if len(names) <= 10 else ".2f", cmap="Blues", vmin=0,
-                    vmax=1, square=True, cbar=False, ax=ax, annot_kws={"fontsize": 6},
+        sns.heatmap(100 * matrix, annot=len(names) <= 10, fmt=".0f", cmap="Blues", vmin=0,
+                    vmax=100, square=True, cbar=False, ax=ax, annot_kws={"fontsize": 6},
                     xticklabels=names if len(names) <= 20 else False, yticklabels=names if len(names) <= 20 else False)
         title = f"{short(level)}{' (base)' if level == group.base else ''}, {seeds} seed{'s' if seeds != 1 else ''}"
         ax.set_title("\n".join(textwrap.wrap(title, int(9 * panel))), color=colors[level], fontsize=9,
@@ -161,8 +161,8 @@ def plot_confusion_matrices(group: Group) -> plt.Figure:
     for ax in axes.ravel()[len(levels):]:
         ax.axis("off")
     fig.tight_layout()
-    fig.colorbar(plt.cm.ScalarMappable(cmap="Blues", norm=plt.Normalize(0, 1)), ax=axes.ravel().tolist(),
-                 shrink=0.6, label="share of the true class")
+    fig.colorbar(plt.cm.ScalarMappable(cmap="Blues", norm=plt.Normalize(0, 100)), ax=axes.ravel().tolist(),
+                 shrink=0.6, label="% of the true class")
     return fig
 
 

@@ -71,7 +71,11 @@ def comparison_section(group: Group, rope: float | None = None) -> tuple[Section
     section.figures.append((f"{stem}_train_vs_test", plot_train_vs_test(levels, what=title, colors=colors),
                             f"Final training accuracy (circles) and test accuracy (diamonds) per level, mean over "
                             f"seeds ({seeds}): the gap is over-fitting."))
-    if len(levels) > 1:
+    same_classes = group.rows["class_names"].map(tuple).nunique() == 1
+    if len(levels) > 1 and not same_classes:
+        section.paragraphs.append("The levels classify different sets of classes (a dataset factor): no per-class "
+                                  "difference from the base.")
+    elif len(levels) > 1:
         section.figures.append((f"{stem}_per_class", plot_per_class_difference(group),
                                 f"Per-class test accuracy of each level minus the base level's ({base}), in "
                                 f"percentage points, mean over seeds ({seeds})."))

@@ -114,6 +114,7 @@ def test_render_adds_the_network_charts_when_model_is_a_factor(frame, tmp_path):
     for name in ("networks_train_vs_test.png", "networks_accuracy_vs_parameters.png", "networks_per_class.png"):
         assert (tmp_path / "with" / name).stat().st_size > 0 and f'src="{name}"' in page
     assert "28,142,858" in page  # the network table, counts with separators
+    assert "classify different sets of classes" in page and "model_x_dataset_per_class.png" not in page
     spec = {"design": "ofat", "factors": {"dataset": ["mnist", "cifar10"]}, "question": "q"}
     reports.render(frame[frame["model"] == "conv"], spec, tmp_path / "without", "data")
     assert not list((tmp_path / "without").glob("networks_*"))
