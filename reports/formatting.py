@@ -42,10 +42,18 @@ def count(value) -> str:
     return DASH if value is None or (isinstance(value, float) and not math.isfinite(value)) else f"{int(value):,}"
 
 
-def shown_summary(table: pd.DataFrame, base: str, test_size: int | None) -> pd.DataFrame:
-    """The summary table (reports.tables.summary_table, optionally with ``decision``) as shown."""
+def shown_summary(table: pd.DataFrame, base: str, test_size: int | None, fields: dict | None = None) -> pd.DataFrame:
+    """The summary table (reports.tables.summary_table, optionally with ``decision``) as shown. ``fields``
+    (level -> {field: value label}) of a comparison of several fields puts each field in a column of its own,
+    so the table stays narrow and sortable instead of repeating "field=value, ..." in every row."""
     d = accuracy_decimals(test_size)
-    shown = pd.DataFrame({"level": [f"{level} (base)" if level == base else level for level in table["level"]]})
+    mark = [" (base)" if level == base else "" for level in table["level"]]
+    if fields and len(next(iter(fields.values()))) > 1:
+        shown = pd.DataFrame({name: [fields[level][name] for level in table["level"]]
+                              for name in next(iter(fields.values()))})
+        shown[shown.columns[-1]] = shown[shown.columns[-1]] + mark
+    else:
+        shown = pd.DataFrame({"level": [f"{level}{m}" for level, m in zip(table["level"], mark)]})
     for column in [c for c in table.columns if c.startswith("tuned_")]:
         shown[column.removeprefix("tuned_")] = table[column].map(lambda v: f"{v:.3g}" if isinstance(v, float) else v)
     shown["seeds"] = table["seeds"].map(count)

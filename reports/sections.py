@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports.answers import group_sentences, with_decisions
-from reports.comparisons import Group
+from reports.comparisons import Group, level_label
 from reports.exports import Table
 from reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, plot_confusion_matrices, plot_forest,
                              plot_learning_curves, plot_per_class_difference, plot_test_accuracy, plot_train_vs_test,
@@ -27,6 +27,12 @@ def seeds_phrase(table: pd.DataFrame) -> str:
     low, high = int(table["seeds"].min()), int(table["seeds"].max())
     count = f"{low}" if low == high else f"{low}-{high}"
     return f"{count} seed{'s' if high != 1 else ''} per level"
+
+
+def level_fields(group: Group) -> dict:
+    """Level label -> {field: value label}, for tables that show each field in a column."""
+    return {level: {name: level_label(sub[name].iloc[0]) for name in group.fields}
+            for level, sub in group.rows.groupby("level")}
 
 
 def comparison_section(group: Group, rope: float | None = None) -> tuple[Section, pd.DataFrame | None]:
@@ -91,7 +97,7 @@ def comparison_section(group: Group, rope: float | None = None) -> tuple[Section
                                 f"interval, the difference from {base} in percentage points with its paired 95% "
                                 f"interval, Holm-corrected paired t test and d_z (given with >= {MIN_PAIRS} paired "
                                 "seeds), final training accuracy, size and speed.",
-                                shown_summary(table, base, images)))
+                                shown_summary(table, base, images, level_fields(group))))
     pairs = confused_pairs(group)
     if not pairs.empty:
         section.tables.append(Table(f"{stem}_confused_pairs", pairs, f"{title}: the three most confused class pairs "

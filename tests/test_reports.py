@@ -251,6 +251,8 @@ def test_figures_without_information_are_left_out_with_a_note(grid, ofat):
     kinds = [name.removeprefix("optimizer_x_learning_rate_") for name, _, _ in section.figures]
     assert "interaction" in kinds and "heatmap" in kinds and "test_accuracy" not in kinds  # no flattened axis
     assert "accuracy_vs_parameters" not in kinds and any("differ by less than 1%" in p for p in section.paragraphs)
+    shown = section.tables[0].display()  # each factor in a column of its own, not "optimizer=adam, ..." per row
+    assert list(shown.columns[:2]) == ["optimizer", "learning_rate"] and shown.iloc[0, 1] == "0.001 (base)"
     one = ofat[ofat["lr"] == 0.1]
     section, _ = comparison_section(comparisons.groups(one, OFAT)[0])
     kinds = [name.removeprefix("lr_") for name, _, _ in section.figures]
