@@ -2,26 +2,27 @@
 warnings, each comparison's figures with numbered captions and its tables typeset as tables, the best
 configurations, provenance as a compact two-column table at the end).
 
-Text flows down the page and moves to a new page when a block does not fit. Figures are placed on the page
-as 200-dpi images scaled to the text width (matplotlib cannot nest one vector figure in another); their
-vector versions are written beside the report (``figures/*.pdf``, reports.exports) for the paper itself.
+Text flows down the page and moves to a new page when a block does not fit. A figure's place is kept free
+on the page; once the pages are written, pypdf stamps the figure's own vector PDF (``figures/NAME.pdf``,
+reports.exports) into it, scaled to the text width (matplotlib cannot nest one figure in another), so the
+appendix stays vector throughout.
 """
 
 from __future__ import annotations
 
-import io
 import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
+from pypdf import PdfReader, PdfWriter, Transformation
 
 from reports.exports import Table, save_figure, save_table
 
 PAGE_W, PAGE_H = 8.27, 11.69  # A4 portrait, inches
 MARGIN = 0.75
 TEXT_W = PAGE_W - 2 * MARGIN
-DPI = 200
+POINTS = 72  # PDF units per inch
 CHARS_PER_INCH = {11: 11.5, 9: 15.0, 8: 17.0}  # sans-serif at these point sizes, for wrapping
 
 
@@ -30,10 +31,13 @@ class Flow:
 
     def __init__(self, pdf: PdfPages):
         self.pdf, self.page, self.y = pdf, None, 0.0
+        self.pages = 0
+        self.placed = []  # (page index, left and bottom in inches, scale, the figure's vector PDF)
 
     def _new_page(self):
         self.close_page()
         self.page = plt.figure(figsize=(PAGE_W, PAGE_H))
+        self.pages += 1
         self.y = MARGIN
 
     def close_page(self):
@@ -70,20 +74,16 @@ class Flow:
             self.text("- " + item, size=size, indent=0.15, gap=0.03)
         self.y += 0.06
 
-    def figure(self, fig, number: int, caption: str):
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
-        buffer.seek(0)
-        image = plt.imread(buffer)
-        width, height = image.shape[1] / DPI, image.shape[0] / DPI
+    def figure(self, vector: Path, number: int, caption: str):
+        """Keep room for the figure whose vector PDF is ``vector`` (stamped in by ``stamp_figures``)."""
+        box = PdfReader(vector).pages[0].mediabox
+        width, height = float(box.width) / POINTS, float(box.height) / POINTS
         scale = min(1.0, TEXT_W / width, (PAGE_H - 2 * MARGIN - 1.0) / height)
         width, height = width * scale, height * scale
         caption_lines = len(textwrap.wrap(f"Figure {number}. {caption}", int(TEXT_W * CHARS_PER_INCH[8])))
         self.room(height + caption_lines * 8 * 1.35 / 72 + 0.2)
         left = MARGIN + (TEXT_W - width) / 2
-        ax = self.page.add_axes([left / PAGE_W, 1 - (self.y + height) / PAGE_H, width / PAGE_W, height / PAGE_H])
-        ax.imshow(image, interpolation="lanczos")
-        ax.axis("off")
+        self.placed.append((self.pages - 1, left, PAGE_H - self.y - height, scale, vector))
         self.y += height + 0.08
         self.text(f"Figure {number}. {caption}", size=8, gap=0.22)
 
@@ -156,9 +156,9 @@ def write_appendix(header: dict, sections: list, path: Path, svg: bool = False) 
                 flow.text(paragraph)
             for name, fig, caption in section.figures:
                 figure_number += 1
-                save_figure(fig, out, name, png=False, svg=svg)
-                flow.figure(fig, figure_number, caption)
+                files = save_figure(fig, out, name, png=False, svg=svg)
                 plt.close(fig)
+                flow.figure(out / files["pdf"], figure_number, caption)
             for table in tables_of(section):
                 table_number += 1
                 save_table(table, out)
@@ -174,4 +174,17 @@ def write_appendix(header: dict, sections: list, path: Path, svg: bool = False) 
             flow.pairs(list(provenance["value"].items()))
         flow.close_page()
         pdf.infodict()["Title"] = header["title"]
+    stamp_figures(path, flow.placed)
     return path
+
+
+def stamp_figures(path: Path, placed: list) -> None:
+    """Draw each figure's vector PDF into the room its page kept for it."""
+    writer = PdfWriter(clone_from=PdfReader(path))
+    for page, left, bottom, scale, vector in placed:
+        figure = PdfReader(vector).pages[0]
+        box = figure.mediabox
+        move = Transformation().translate(-float(box.left), -float(box.bottom)).scale(scale, scale)
+        writer.pages[page].merge_transformed_page(figure, move.translate(left * POINTS, bottom * POINTS))
+    with open(path, "wb") as file:
+        writer.write(file)
