@@ -46,11 +46,12 @@ def comparison_section(group: Group, rope: float | None = None) -> tuple[Section
     seeds = seeds_phrase(table)
     colors = level_colors(group.levels)
     levels = level_table(group)
-    section = Section(title, lead=group_sentences(group, table, rope) if len(table) > 1 else [])
+    compared = len(table) > 1 and base in set(table["level"])  # levels to compare, and the base to compare with
+    section = Section(title, lead=group_sentences(group, table, rope) if compared else [])
     if group.note:
         section.paragraphs.append(group.note)
     band = f"; shaded: the equivalence band +-{100 * rope:g} pp" if rope else ""
-    if len(table) > 1 and base in set(table["level"]):
+    if compared:
         section.figures.append((f"{stem}_forest", plot_forest(table, base, title, rope, colors),
                                 f"Difference in test accuracy from the base level {base}, in percentage points: mean "
                                 f"over the seeds both levels share ({seeds}) with the 95% paired t interval of the "
@@ -78,10 +79,10 @@ def comparison_section(group: Group, rope: float | None = None) -> tuple[Section
                             f"Final training accuracy (circles) and test accuracy (diamonds) per level, mean over "
                             f"seeds ({seeds}): the gap is over-fitting."))
     same_classes = group.rows["class_names"].map(tuple).nunique() == 1
-    if len(levels) > 1 and not same_classes:
+    if compared and not same_classes:
         section.paragraphs.append("The levels classify different sets of classes (a dataset factor): no per-class "
                                   "difference from the base.")
-    elif len(levels) > 1:
+    elif compared:
         section.figures.append((f"{stem}_per_class", plot_per_class_difference(group),
                                 f"Per-class test accuracy of each level minus the base level's ({base}), in "
                                 f"percentage points, mean over seeds ({seeds})."))

@@ -258,6 +258,9 @@ def test_figures_without_information_are_left_out_with_a_note(grid, ofat):
     kinds = [name.removeprefix("lr_") for name, _, _ in section.figures]
     assert "forest" not in kinds and "per_class" not in kinds and section.lead == []
     assert any("no differences to show" in p for p in section.paragraphs)
+    without_base = ofat[ofat["lr"] != 0.1]  # two levels, but the base has not finished yet
+    section, _ = comparison_section(comparisons.groups(without_base, OFAT)[0])
+    assert section.lead == [] and not {"lr_forest", "lr_per_class"} & {name for name, _, _ in section.figures}
     plt.close("all")
 
 
