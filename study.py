@@ -187,6 +187,7 @@ def cmd_status(args):
     from driver import launchers
     from driver.frame import status_table, trials_frame
     from driver.record import spec_with_winners
+    from reports.answers import group_sentences
     from reports.comparisons import groups
     from reports.stats import methodology_warnings
     from reports.tables import summary_table
@@ -219,9 +220,11 @@ def cmd_status(args):
         summary = summary_table(group, test=args.test)
         comparisons.append((group.title, summary))
         columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high",
-                   "delta_vs_base", "p_value", "p_holm", "effect_size"]
-        print(f"\n{group.title} (test accuracy, 95% CI, paired {args.test} test vs base {group.base}, Holm):")
-        print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+                   "delta_vs_base", "diff_low", "diff_high", "p_value", "p_holm", "effect_size", "note"]
+        print(f"\n{group.title}:", *group_sentences(group, summary, spec.get("rope")), sep="\n  ")
+        print(f"(test accuracy with 95% interval; difference from base {group.base} with its paired 95% interval; "
+              f"paired {args.test} test, Holm):")
+        print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
     warnings = methodology_warnings(frame, spec, comparisons)
     print("\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings")
 

@@ -1,10 +1,13 @@
 """Figure report: trials DataFrame in, figures and one offline HTML page (or one PDF) out.
 
 One concern a module: ``comparisons`` (which trials each comparison holds: ``Group``, ``groups``),
-``tables`` (summary, networks and best-configuration tables; no plotting), ``stats`` (CIs, paired
-tests, methodology warnings), ``figures`` (the ``plot_*`` functions, pure: Group or table ->
-Figure), ``sections`` (a comparison's charts and table as a report ``Section``), ``writers`` (HTML
-and PDF files) and ``search_plots`` (the search studies' figures, the one module that needs Optuna).
+``tables`` (summary, networks, confused-pairs and best-configuration tables; no plotting), ``stats``
+(intervals, the paired difference, paired tests, methodology warnings), ``answers`` (per level a
+decision and the sentence the report leads with), ``figures`` and ``grid_figures`` (the ``plot_*``
+functions, pure: Group or table -> Figure), ``formatting`` (tables as shown), ``sections`` (a
+comparison's answer, charts and tables as a report ``Section``), ``writers`` (the HTML page),
+``pdf_report`` (the PDF as a paper appendix), ``exports`` (vector figures, CSV and LaTeX tables) and
+``search_plots`` (the search studies' figures, the one module that needs Optuna).
 This file holds ``render`` alone, which writes the report, and imports no plotting at import time:
 ``import reports.tables`` runs it first, and text commands must not load matplotlib. Nothing here
 imports TensorFlow; the report is made from the study's table.
@@ -23,12 +26,15 @@ if TYPE_CHECKING:
 
 def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None,
            searches: list[Section] = (), fmt: str = "html", svg: bool = False) -> Path:
-    """Write the report to ``out_dir``: index.html with PNG (and, with ``svg``, SVG) figures, or one multi-page
-    report.pdf (``fmt="pdf"``). ``searches`` are the search studies' sections (reports.search_plots).
+    """Write the report to ``out_dir``: index.html with PNG figures, or one report.pdf laid out like a paper's
+    appendix (``fmt="pdf"``); either way every figure also as vector PDF (and, with ``svg``, SVG) under
+    ``figures/`` and every table as CSV and LaTeX under ``tables/``. ``searches`` are the search studies'
+    sections (reports.search_plots); ``spec["rope"]``, when set, is the equivalence margin the answers use.
     Returns the written page's path."""
     # Here, not at the top: importing any reports module runs this file first, and the text commands
     # (study.py status, best) must not load matplotlib and seaborn.
     from reports.comparisons import groups
+    from reports.exports import Table
     from reports.figures import plot_accuracy_vs_parameters, plot_per_class_accuracy, plot_train_vs_test
     from reports.sections import comparison_section
     from reports.stats import methodology_warnings
@@ -41,7 +47,7 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     out.mkdir(parents=True, exist_ok=True)
     sections, comparisons = [], []
     for group in groups(frame, spec):
-        section, table = comparison_section(group)
+        section, table = comparison_section(group, spec.get("rope"))
         sections.append(section)
         if table is not None:
             comparisons.append((group.title, table))
@@ -51,8 +57,9 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
                    ("networks_accuracy_vs_parameters", plot_accuracy_vs_parameters(networks),
                     "test accuracy vs log10 parameters"),
                    ("networks_per_class", plot_per_class_accuracy(networks), "per-class test accuracy")]
-        sections.append(Section("networks", [], [networks.drop(columns=["per_class_accuracy", "class_names"])],
-                                figures))
+        table = Table("networks", networks.drop(columns=["per_class_accuracy", "class_names"]),
+                      "Per network: seeds, mean final training and test accuracy, trainable parameters.")
+        sections.append(Section("networks", [], [table], figures))
     sections += list(searches)
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
     header = dict(title=f"{study_name}: ablation report", question=spec.get("question", ""),
@@ -62,5 +69,5 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
                   best=best_configuration(frame, spec).head(5),
                   provenance=pd.Series(provenance or {}, dtype=object).to_frame("value"))
     if fmt == "pdf":
-        return _write_pdf(header, sections, out / "report.pdf")
+        return _write_pdf(header, sections, out / "report.pdf", svg)
     return _write_html(header, sections, out / "index.html", svg)

@@ -30,6 +30,7 @@ class Group:
     base: str
     tuned: tuple = ()  # searched fields whose per-level tuned values the summary shows
     note: str = ""  # e.g. a chained stage's winner and its margin
+    fields: tuple = ()  # the factors whose values make a level (two for a two-factor grid)
 
 
 def finished(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,4 +58,4 @@ def _group(done: pd.DataFrame, comparison: Comparison, tuned: tuple) -> Group:
     rows = rows.assign(level=[comparison.label({name: row[name] for name in comparison.fields})
                               for _, row in rows.iterrows()])
     return Group(comparison.title, rows, [comparison.label(level) for level in comparison.levels],
-                 comparison.label(comparison.base), tuned, comparison.note)
+                 comparison.label(comparison.base), tuned, comparison.note, tuple(comparison.fields))

@@ -1,34 +1,107 @@
-"""One comparison's report part: its charts and summary table gathered into a ``Section``."""
+"""One comparison's report part: its answer, charts and tables gathered into a ``Section``.
+
+The section leads with the answer (one sentence per level, reports.answers, and the forest plot of the
+paired differences), then the seed reports' figures; a figure that carries no information for this
+study (one level, sizes that do not differ, no second factor) is left out with a note saying why.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from reports.comparisons import Group
-from reports.figures import (plot_accuracy_vs_parameters, plot_confusion_matrix, plot_learning_curves,
-                             plot_per_class_difference, plot_test_accuracy, plot_train_vs_test)
-from reports.tables import _present, level_table, summary_table
+from reports.answers import group_sentences, with_decisions
+from reports.comparisons import Group, level_label
+from reports.exports import Table
+from reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, plot_confusion_matrices, plot_forest,
+                             plot_learning_curves, plot_per_class_difference, plot_test_accuracy, plot_train_vs_test,
+                             sizes_differ)
+from reports.formatting import shown_confused_pairs, shown_summary
+from reports.grid_figures import is_two_factor, plot_accuracy_heatmap, plot_interaction
+from reports.stats import MIN_PAIRS, test_size
+from reports.tables import confused_pairs, level_table, summary_table
 from reports.writers import Section, slug
 
 
-def comparison_section(group: Group) -> tuple[Section, pd.DataFrame | None]:
-    """Every chart of one comparison and its summary table (None while nothing has finished)."""
+def seeds_phrase(table: pd.DataFrame) -> str:
+    """ "3 seeds per level" or "2-3 seeds per level"."""
+    low, high = int(table["seeds"].min()), int(table["seeds"].max())
+    count = f"{low}" if low == high else f"{low}-{high}"
+    return f"{count} seed{'s' if high != 1 else ''} per level"
+
+
+def level_fields(group: Group) -> dict:
+    """Level label -> {field: value label}, for tables that show each field in a column."""
+    return {level: {name: level_label(sub[name].iloc[0]) for name in group.fields}
+            for level, sub in group.rows.groupby("level")}
+
+
+def comparison_section(group: Group, rope: float | None = None) -> tuple[Section, pd.DataFrame | None]:
+    """Every chart of one comparison and its summary table (None while nothing has finished); ``rope``: the
+    practical-equivalence margin (accuracy as a fraction) when the study sets one."""
     if group.rows.empty:
         return Section(group.title, ["No finished cells yet."]), None
-    stem = slug(group.title)
-    table = summary_table(group)
-    best = table.loc[table["test_accuracy"].idxmax(), "level"]
+    stem, title, base = slug(group.title), group.title, group.base
+    table = with_decisions(summary_table(group), base, rope)
+    images = test_size(group.rows)
+    seeds = seeds_phrase(table)
+    colors = level_colors(group.levels)
     levels = level_table(group)
-    figures = [(f"{stem}_curves", plot_learning_curves(group), "learning curves (mean over seeds, 95% CI band)"),
-               (f"{stem}_test_accuracy", plot_test_accuracy(group), "test accuracy per level, significance vs base"),
-               (f"{stem}_train_vs_test", plot_train_vs_test(levels, what=group.title),
-                "train vs test accuracy per level (the over-fitting gap)"),
-               (f"{stem}_per_class", plot_per_class_difference(group), "per-class accuracy, difference from base"),
-               (f"{stem}_accuracy_vs_parameters", plot_accuracy_vs_parameters(levels),
-                "test accuracy vs log10 parameters per level")]
-    for index, level in enumerate(_present(group, group.rows)):
-        name = "base" if level == group.base else f"{index}_{slug(level)}"  # the index keeps names unique
-        figures.append((f"{stem}_confusion_{name}", plot_confusion_matrix(group, level),
-                        f"confusion matrix, {level}" + (" (base)" if level == group.base else "")))
-    paragraphs = [f"Best level (test accuracy): {best}."] + ([group.note] if group.note else [])
-    return Section(group.title, paragraphs, [table], figures), table
+    compared = len(table) > 1 and base in set(table["level"])  # levels to compare, and the base to compare with
+    section = Section(title, lead=group_sentences(group, table, rope) if compared else [])
+    if group.note:
+        section.paragraphs.append(group.note)
+    band = f"; shaded: the equivalence band +-{100 * rope:g} pp" if rope else ""
+    if compared:
+        section.figures.append((f"{stem}_forest", plot_forest(table, base, title, rope, colors),
+                                f"Difference in test accuracy from the base level {base}, in percentage points: mean "
+                                f"over the seeds both levels share ({seeds}) with the 95% paired t interval of the "
+                                f"difference{band}. Right: decision and paired seeds; a decision needs at least "
+                                f"{MIN_PAIRS} pairs."))
+    else:
+        section.paragraphs.append("One level (or no base level) has finished: no differences to show yet.")
+    two_factor = is_two_factor(group)
+    section.figures += [] if two_factor else [
+        (f"{stem}_test_accuracy", plot_test_accuracy(group),
+         f"Test accuracy by {title} ({seeds}): dots are seeds, diamonds the mean with its 95% interval (t interval on "
+         "the logit scale, so inside [0, 1]); marks: Holm-corrected paired t test against the base "
+         f"(*** < 0.001, ** < 0.01, * < 0.05, n.s.), only with >= {MIN_PAIRS} paired seeds.")]
+    section.figures += [
+        (f"{stem}_curves", plot_learning_curves(group),
+         f"Learning curves by {title}: accuracy (top) and loss (bottom), validation (left) and training (right); "
+         f"line: mean over seeds ({seeds}), {BAND}.")]
+    if two_factor:  # the interaction plot and heat map replace one axis of flattened "a=x, b=y" labels
+        section.figures += [
+            (f"{stem}_interaction", plot_interaction(group),
+             f"Interaction of {' and '.join(group.fields)}: mean test accuracy per cell with its 95% interval "
+             f"({seeds})."),
+            (f"{stem}_heatmap", plot_accuracy_heatmap(group), f"Mean test accuracy (%) of every cell ({seeds}).")]
+    section.figures.append((f"{stem}_train_vs_test", plot_train_vs_test(levels, what=title, colors=colors),
+                            f"Final training accuracy (circles) and test accuracy (diamonds) per level, mean over "
+                            f"seeds ({seeds}): the gap is over-fitting."))
+    same_classes = group.rows["class_names"].map(tuple).nunique() == 1
+    if compared and not same_classes:
+        section.paragraphs.append("The levels classify different sets of classes (a dataset factor): no per-class "
+                                  "difference from the base.")
+    elif compared:
+        section.figures.append((f"{stem}_per_class", plot_per_class_difference(group),
+                                f"Per-class test accuracy of each level minus the base level's ({base}), in "
+                                f"percentage points, mean over seeds ({seeds})."))
+    section.figures.append((f"{stem}_confusion", plot_confusion_matrices(group),
+                            f"Test confusion matrices, normalised per true class and averaged over seeds; one panel "
+                            f"per level ({seeds})."))
+    if sizes_differ(levels["params"]):
+        section.figures.append((f"{stem}_accuracy_vs_parameters", plot_accuracy_vs_parameters(levels, colors),
+                                f"Test accuracy against log10 of the trainable parameters, per level ({seeds})."))
+    else:
+        section.paragraphs.append("The levels' parameter counts differ by less than 1%: no accuracy-vs-size figure.")
+    section.tables.append(Table(f"{stem}_summary", table, f"{title}: per level, test accuracy (%) with its 95% "
+                                f"interval, the difference from {base} in percentage points with its paired 95% "
+                                f"interval, Holm-corrected paired t test and d_z (given with >= {MIN_PAIRS} paired "
+                                "seeds), final training accuracy, size and speed.",
+                                shown_summary(table, base, images, level_fields(group))))
+    pairs = confused_pairs(group)
+    if not pairs.empty:
+        section.tables.append(Table(f"{stem}_confused_pairs", pairs, f"{title}: the three most confused class pairs "
+                                    f"of every level, as a share of the true class (mean over seeds), and the same "
+                                    f"share at {base}.", shown_confused_pairs(pairs, base, images)))
+    return section, table

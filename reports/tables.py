@@ -75,6 +75,35 @@ def _seed_means(trials: pd.DataFrame) -> dict:
                 class_names=list(trials["class_names"].iloc[0]))
 
 
+def mean_confusion(group: Group, level: str) -> tuple[np.ndarray, int]:
+    """The level's row-normalised test confusion matrix averaged over its seeds, and the number of seeds."""
+    sub = group.rows[group.rows["level"] == level]
+    matrices = [np.asarray(m, dtype=float) for m in sub["confusion_matrix"]]
+    return np.mean([m / np.maximum(m.sum(axis=1, keepdims=True), 1) for m in matrices], axis=0), len(matrices)
+
+
+def confused_pairs(group: Group, top: int = 3) -> pd.DataFrame:
+    """Per level, its ``top`` most confused class pairs ("9 read as 4"): the share of the true class predicted
+    as the other (mean over seeds) and the same share at the base level."""
+    names_of = {level: list(sub["class_names"].iloc[0]) for level, sub in group.rows.groupby("level")}
+    base = mean_confusion(group, group.base)[0] if group.base in names_of else None
+    records = []
+    for level in _present(group, group.rows):
+        matrix, seeds = mean_confusion(group, level)
+        names = names_of[level]
+        same = base is not None and names_of[group.base] == names  # the base's share means nothing across datasets
+        off = matrix.copy()
+        np.fill_diagonal(off, -1.0)
+        for index in np.argsort(off, axis=None)[::-1][:top]:
+            true, predicted = np.unravel_index(index, off.shape)
+            if off[true, predicted] <= 0:
+                break
+            records.append(dict(level=level, true=names[true], predicted=names[predicted], seeds=seeds,
+                                share=float(matrix[true, predicted]),
+                                base_share=float(base[true, predicted]) if same else np.nan))
+    return pd.DataFrame(records, columns=["level", "true", "predicted", "seeds", "share", "base_share"])
+
+
 def _present(group, data):
     return [level for level in group.levels if level in set(data["level"])]
 

@@ -64,7 +64,7 @@ def test_report_renders_from_database_alone(finished_study, tmp_path):
     assert run_cli("report", "bn_placement", "--storage", f"sqlite:///{finished_study}", "--out", out) == 0
     page = (out / "index.html").read_text()
     pngs = sorted(p.name for p in out.glob("*.png"))
-    assert {"bn_curves.png", "bn_test_accuracy.png", "bn_confusion_base.png"} <= set(pngs)
+    assert {"bn_forest.png", "bn_curves.png", "bn_test_accuracy.png", "bn_confusion.png"} <= set(pngs)
     for name in pngs:
         assert f'src="{name}"' in page and (out / name).stat().st_size > 5000
     assert "Where should batch normalisation sit" in page and "split fingerprints" in page

@@ -1,4 +1,5 @@
-"""The report of a real tiny study, still running, opened in headless Chromium from a copied folder, offline.
+"""The report of a real tiny study, still running, opened in headless Chromium from a copied folder, offline,
+at 1280 px: every image loads and no table or figure overflows the page.
 
 Needs Debian's chromium (driven by Playwright, no browser download). Without it the test skips with the
 reason, except in CI (the CI variable set), where a missing browser is a failure: .ci/run installs it.
@@ -63,7 +64,7 @@ def test_report_of_a_running_study_loads_every_image_offline_from_a_copied_folde
     shutil.copytree(made, copied)
     shutil.rmtree(made)  # nothing may point back at the folder the report was written to
 
-    context = browser.new_context(offline=True)
+    context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
     outside, errors = [], []
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
                   else (outside.append(route.request.url), route.abort()))
@@ -72,9 +73,27 @@ def test_report_of_a_running_study_loads_every_image_offline_from_a_copied_folde
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto((copied / "index.html").as_uri(), wait_until="load")
     images = page.evaluate("Array.from(document.images, i => [i.getAttribute('src'), i.complete, i.naturalWidth])")
+    page_width, overflowing = page.evaluate(OVERFLOW)
     context.close()
 
     assert sorted(src for src, _, _ in images) == sorted(p.name for p in copied.glob("*.png"))
-    assert len(images) >= 8  # curves, test accuracy, gap, per-class, size, three confusion matrices
+    assert len(images) >= 6  # forest, test accuracy, curves, gap, per-class, confusion matrices (one figure)
     assert [src for src, complete, width in images if not (complete and width > 0)] == []
     assert errors == [] and outside == []
+    assert page_width <= 1280 and overflowing == []
+    tables = (copied / "tables").glob("*.tex")
+    assert {p.stem for p in tables} >= {"bn_summary", "best_configuration"}
+    assert {p.name for p in (copied / "figures").iterdir()} == {f"{p.stem}.pdf" for p in copied.glob("*.png")}
+
+
+# Every table and figure must end inside the page and inside the box that holds it (a table wider than its
+# scrolling box would need sideways scrolling to read); the page itself must not scroll sideways.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth, bad = [];
+  for (const element of document.querySelectorAll("table, img, figure, .table")) {
+    const box = element.getBoundingClientRect(), holder = element.parentElement.getBoundingClientRect();
+    if (box.right > width + 0.5 || box.right > holder.right + 0.5 || box.left < -0.5)
+      bad.push(`${element.tagName} ${element.getAttribute("src") || element.className}: right edge ${box.right}`);
+  }
+  return [document.documentElement.scrollWidth, bad];
+}"""

@@ -113,7 +113,8 @@ def test_render_adds_the_network_charts_when_model_is_a_factor(frame, tmp_path):
     page = reports.render(frame, SPEC, tmp_path / "with", "zoo").read_text()
     for name in ("networks_train_vs_test.png", "networks_accuracy_vs_parameters.png", "networks_per_class.png"):
         assert (tmp_path / "with" / name).stat().st_size > 0 and f'src="{name}"' in page
-    assert "28142858" in page  # the network table
+    assert "28,142,858" in page  # the network table, counts with separators
+    assert "classify different sets of classes" in page and "model_x_dataset_per_class.png" not in page
     spec = {"design": "ofat", "factors": {"dataset": ["mnist", "cifar10"]}, "question": "q"}
     reports.render(frame[frame["model"] == "conv"], spec, tmp_path / "without", "data")
     assert not list((tmp_path / "without").glob("networks_*"))
@@ -139,7 +140,8 @@ OFAT = {"design": "ofat", "factors": {"lr": [0.1, 0.01, 0.001]}, "question": "Wh
 def test_every_comparison_chart_renders_from_a_hand_made_trials_table(ofat):
     (group,) = comparisons.groups(ofat, OFAT)
     curves = figures.plot_learning_curves(group)
-    assert [ax.get_title() for ax in curves.axes] == ["validation accuracy by lr", "training accuracy by lr"]
+    assert [ax.get_title() for ax in curves.axes] == ["validation accuracy", "training accuracy", "validation loss",
+                                                      "training loss"]  # loss curves beside the accuracy curves
     accuracy = figures.plot_test_accuracy(group)
     marks = {text.get_text() for text in accuracy.axes[0].texts}
     assert "**" in marks  # 0.01 vs base: p = 0.0012 paired, 0.0024 after Holm
@@ -148,14 +150,126 @@ def test_every_comparison_chart_renders_from_a_hand_made_trials_table(ofat):
     train, test = (c.get_offsets()[:, 1] for c in gap.axes[0].collections[1:])
     np.testing.assert_allclose(train - test, 0.1)
     assert gap.axes[0].get_xlabel() == "lr"
-    heatmap = figures.plot_per_class_difference(group)
-    values = np.asarray(heatmap.axes[0].collections[0].get_array()).reshape(3, 10)
-    np.testing.assert_allclose(values, [np.zeros(10), 0.1 * np.arange(10) / 9, np.zeros(10)], atol=1e-12)
-    confusion = figures.plot_confusion_matrix(group, "0.01")
-    assert [label.get_text() for label in confusion.axes[0].get_xticklabels()] == DIGITS
+    heatmap = figures.plot_per_class_difference(group)  # the base's own row (all zeros) is left out
+    values = np.asarray(heatmap.axes[0].collections[0].get_array()).reshape(2, 10)
+    np.testing.assert_allclose(values, [100 * 0.1 * np.arange(10) / 9, np.zeros(10)], atol=1e-9)
+    confusion = figures.plot_confusion_matrices(group)  # small multiples: one panel per level
+    panels = [ax for ax in confusion.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["0.1 (base), 3 seeds", "0.01, 3 seeds", "0.001, 3 seeds"]
+    assert [label.get_text() for label in panels[1].get_xticklabels()] == DIGITS
     size = figures.plot_accuracy_vs_parameters(tables.level_table(group))
     assert [text.get_text() for text in size.axes[0].texts] == ["0.1", "0.01", "0.001"]
     plt.close("all")
+
+
+def test_one_colour_per_level_across_the_figures_of_a_comparison(ofat):
+    (group,) = comparisons.groups(ofat, OFAT)
+    colors = figures.level_colors(group.levels)
+    assert len({tuple(c) for c in colors.values()}) == 3
+    table = tables.summary_table(group)
+    forest = figures.plot_forest(table, group.base, "lr", colors=colors)
+    dots = {line.get_ydata()[0]: line.get_color() for line in forest.axes[0].lines if line.get_marker() == "o"}
+    accuracy = figures.plot_test_accuracy(group)
+    bars = [c for c in accuracy.axes[0].containers]  # errorbar containers, in level order
+    curves = figures.plot_learning_curves(group)
+    legend = {text.get_text(): handle.get_color() for text, handle in
+              zip(curves.legends[0].get_texts(), curves.legends[0].legend_handles)}
+    for position, level in enumerate(group.levels):
+        assert tuple(bars[position].lines[0].get_color()) == tuple(colors[level])
+        assert tuple(legend[level]) == tuple(colors[level])
+    labels = [t.get_text() for t in forest.axes[0].get_yticklabels()]
+    for y, color in dots.items():
+        assert tuple(color) == tuple(colors[labels[int(y)]])
+    plt.close("all")
+
+
+def test_the_forest_plot_sorts_levels_marks_the_base_and_shades_the_equivalence_band(ofat):
+    (group,) = comparisons.groups(ofat, OFAT)
+    table = tables.summary_table(group).assign(decision=["", "better", "undecided"])
+    fig = figures.plot_forest(table, group.base, "lr", rope=0.005)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.1 (base)", "0.001", "0.01"]  # best on top
+    segments = [c.get_segments()[0] for c in ax.collections if len(c.get_segments()) == 1]
+    row = table.set_index("level").loc["0.01"]
+    assert any(np.allclose(s[:, 0], [100 * row["diff_low"], 100 * row["diff_high"]]) for s in segments)
+    band = [p for p in ax.patches if p.get_label().startswith("equivalence band")]
+    assert len(band) == 1 and np.allclose([band[0].get_x(), band[0].get_x() + band[0].get_width()], [-0.5, 0.5])
+    assert [t.get_text() for t in ax.texts] == ["undecided, 3 seeds", "better, 3 seeds"]
+    plt.close(fig)
+
+
+def test_most_confused_pairs_are_read_from_the_stored_confusion_matrices(ofat):
+    confused = np.eye(10, dtype=int) * 30
+    confused[9, 9], confused[9, 4] = 20, 10  # "9 read as 4": a third of the nines
+    frame = ofat.assign(confusion_matrix=[confused.tolist() if lr == 0.01 else np.eye(10, dtype=int).tolist()
+                                          for lr in ofat["lr"]])
+    pairs = tables.confused_pairs(comparisons.groups(frame, OFAT)[0])
+    assert pairs.to_dict("records") == [dict(level="0.01", true="9", predicted="4", seeds=3, share=pytest.approx(1 / 3),
+                                             base_share=0.0)]  # the other levels confuse nothing
+
+
+GRID = {"design": "grid", "factors": {"optimizer": ["adam", "sgd"], "learning_rate": [1e-3, 1e-2, 1e-1]},
+        "question": "Which optimiser at which rate?"}
+
+
+@pytest.fixture
+def grid():
+    """2 optimisers x 3 learning rates x 3 seeds; adam peaks at 1e-2, sgd gains with the rate."""
+    rows = []
+    for optimizer in ("adam", "sgd"):
+        for lr in (1e-3, 1e-2, 1e-1):
+            for seed in range(3):
+                mean = {"adam": {1e-3: 0.80, 1e-2: 0.90, 1e-1: 0.70}, "sgd": {1e-3: 0.60, 1e-2: 0.70, 1e-1: 0.80}}
+                test = mean[optimizer][lr] + 0.01 * (seed - 1)
+                rows.append(dict(trial("conv", "mnist", seed, test, test, [test] * 10), optimizer=optimizer,
+                                 learning_rate=lr))
+    return pd.DataFrame(rows)
+
+
+def test_a_two_factor_grid_gets_an_interaction_plot_on_a_log_axis_and_a_heat_map(grid):
+    from reports import grid_figures
+
+    (group,) = comparisons.groups(grid, GRID)
+    assert grid_figures.is_two_factor(group) and grid_figures.axis_factor(group) == ("learning_rate", "optimizer")
+    fig = grid_figures.plot_interaction(group)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "learning_rate (log scale)"
+    lines = [line for line in ax.lines if line.get_marker() == "o"]  # not the caps
+    np.testing.assert_allclose(lines[0].get_ydata(), [0.80, 0.90, 0.70])  # adam across the rates
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.60, 0.70, 0.80])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["adam", "sgd"]
+    heat = grid_figures.plot_accuracy_heatmap(group)
+    values = np.asarray(heat.axes[0].collections[0].get_array()).reshape(2, 3)
+    np.testing.assert_allclose(values, [[80, 90, 70], [60, 70, 80]])
+    plt.close("all")
+
+
+def test_figures_without_information_are_left_out_with_a_note(grid, ofat):
+    from reports.sections import comparison_section
+
+    section, _ = comparison_section(comparisons.groups(grid, GRID)[0])
+    kinds = [name.removeprefix("optimizer_x_learning_rate_") for name, _, _ in section.figures]
+    assert "interaction" in kinds and "heatmap" in kinds and "test_accuracy" not in kinds  # no flattened axis
+    assert "accuracy_vs_parameters" not in kinds and any("differ by less than 1%" in p for p in section.paragraphs)
+    shown = section.tables[0].display()  # each factor in a column of its own, not "optimizer=adam, ..." per row
+    assert list(shown.columns[:2]) == ["optimizer", "learning_rate"] and shown.iloc[0, 1] == "0.001 (base)"
+    one = ofat[ofat["lr"] == 0.1]
+    section, _ = comparison_section(comparisons.groups(one, OFAT)[0])
+    kinds = [name.removeprefix("lr_") for name, _, _ in section.figures]
+    assert "forest" not in kinds and "per_class" not in kinds and section.lead == []
+    assert any("no differences to show" in p for p in section.paragraphs)
+    without_base = ofat[ofat["lr"] != 0.1]  # two levels, but the base has not finished yet
+    section, _ = comparison_section(comparisons.groups(without_base, OFAT)[0])
+    assert section.lead == [] and not {"lr_forest", "lr_per_class"} & {name for name, _, _ in section.figures}
+    plt.close("all")
+
+
+def test_tables_are_shown_to_their_precision():
+    from reports.formatting import accuracy_decimals, interval, percent
+
+    assert [accuracy_decimals(n) for n in (360, 999, 10_000, None)] == [1, 1, 2, 2]
+    assert percent(0.8912, 1) == "89.1" and interval(-0.003, 0.025, 1, signed=True) == "[-0.3, +2.5]"
+    assert interval(float("nan"), 0.1, 1) == "-"
 
 
 def test_summary_and_best_configuration_rank_by_validation_accuracy(ofat):
@@ -166,15 +280,29 @@ def test_summary_and_best_configuration_rank_by_validation_accuracy(ofat):
             "images_per_second", "wall_time"} <= set(table.columns)
 
 
-def test_render_writes_html_with_svg_and_a_multi_page_pdf(ofat, tmp_path):
-    page = reports.render(ofat, OFAT, tmp_path, "lr", {"git commit": "abc123"}, svg=True)
+def test_render_writes_html_with_vector_figures_latex_and_csv_tables_and_an_appendix_pdf(ofat, tmp_path):
+    page = reports.render(ofat, OFAT.copy() | {"rope": 0.005}, tmp_path, "lr", {"git commit": "abc123"}, svg=True)
     text = page.read_text()
-    for png in tmp_path.glob("*.png"):
-        assert f'src="{png.name}"' in text and png.with_suffix(".svg").stat().st_size > 0
-    assert "lr_confusion_base.png" in text and "--set lr=0.01" in text and "abc123" in text
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert [p.stem for p in pngs] == sorted(f"lr_{kind}" for kind in ("forest", "test_accuracy", "curves",
+                                                                     "train_vs_test", "per_class", "confusion"))
+    for png in pngs:  # every figure also as vector PDF and SVG, linked under its caption
+        assert f'src="{png.name}"' in text and f'href="figures/{png.stem}.pdf"' in text
+        for suffix in (".pdf", ".svg"):
+            assert (tmp_path / "figures" / png.with_suffix(suffix).name).stat().st_size > 0
+    summary = pd.read_csv(tmp_path / "tables" / "lr_summary.csv")  # raw numbers
+    expected = tables.summary_table(comparisons.groups(ofat, OFAT)[0])
+    np.testing.assert_allclose(summary["diff_high"], expected["diff_high"], equal_nan=True)
+    latex = (tmp_path / "tables" / "lr_summary.tex").read_text()
+    assert "\\begin{table}" in latex and "\\caption{lr: per level, test accuracy (\\%)" in latex and "+10.5" in latex
+    assert "lr=0.01: +10.5 pp [+8.9, +12.1] vs 0.1" in text and "better with 3 seeds" in text  # the answer leads
+    assert "--set lr=0.01" in text and "abc123" in text
+    assert text.index("Answers") < text.index("Figure 1.") < text.index("Provenance")
     pdf = reports.render(ofat, OFAT, tmp_path / "pdf", "lr", {"git commit": "abc123"}, fmt="pdf")
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes()))  # /Pages (the page tree) does not match
-    assert pdf.name == "report.pdf" and pages >= 1 + len(list(tmp_path.glob("*.png")))  # text pages + figures
+    assert pdf.name == "report.pdf" and 2 <= pages <= 8  # figures and tables flow on A4 pages
+    assert (tmp_path / "pdf" / "figures" / "lr_forest.pdf").exists() and not list((tmp_path / "pdf").glob("*.png"))
+    assert (tmp_path / "pdf" / "tables" / "lr_summary.tex").exists()  # (identity matrices: no confused pairs)
     with pytest.raises(ValueError, match="choose one of: html, pdf"):
         reports.render(ofat, OFAT, tmp_path, "lr", fmt="docx")
 

@@ -1,0 +1,83 @@
+"""The answer a comparison leads with: per level a decision against the base and one sentence saying it.
+
+Takes a ``compare_levels``-shaped table (level, delta_vs_base, diff_low, diff_high, pairs, p_holm,
+seeds_needed) and, optionally, a ``decision`` column (better / worse / equivalent / undecided, from an
+adaptive design's decision rule) and a practical-equivalence margin ``rope`` (accuracy as a fraction,
+e.g. 0.005 for 0.5 points). Without a ``decision`` column a fixed-seed design is decided here from its
+one final look: better or worse when the Holm-corrected paired test rejects (at least MIN_PAIRS pairs),
+equivalent when the whole interval of the difference lies inside +-rope, else undecided. Pure pandas,
+so ``study.py status`` prints the same sentences as the report.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from reports.stats import ALPHA, MIN_PAIRS, seeds_would
+
+DECISIONS = ("better", "worse", "equivalent", "undecided")
+
+
+def fixed_design_decision(row, rope: float | None = None) -> str:
+    """better / worse / equivalent / undecided from one look at a fixed number of seeds."""
+    low, high = row["diff_low"], row["diff_high"]
+    if row["pairs"] < MIN_PAIRS or not (math.isfinite(low) and math.isfinite(high)):
+        return "undecided"
+    if rope and -rope <= low and high <= rope:
+        return "equivalent"
+    if math.isfinite(row["p_holm"]) and row["p_holm"] < ALPHA:
+        return "better" if row["delta_vs_base"] > 0 else "worse"
+    return "undecided"
+
+
+def with_decisions(table: pd.DataFrame, base: str, rope: float | None = None) -> pd.DataFrame:
+    """The table with a ``decision`` per level (the base's is empty); a ``decision`` column already present
+    (an adaptive design's) is kept as it is."""
+    if "decision" in table:
+        return table
+    decided = [("" if row["level"] == base else fixed_design_decision(row, rope)) for _, row in table.iterrows()]
+    return table.assign(decision=decided)
+
+
+def points(value: float) -> str:
+    """A difference of accuracies (fraction) as signed percentage points, e.g. +1.1."""
+    return f"{100 * value:+.1f}"
+
+
+def level_name(title: str, level: str) -> str:
+    """How a level is named in a sentence: "bn=before" for a one-factor comparison, the label itself otherwise."""
+    return level if "=" in level else f"{title}={level}"
+
+
+def lead_sentence(row, title: str, base: str, rope: float | None = None) -> str:
+    """e.g. "bn=before: +1.1 pp [-0.3, +2.5] vs none, not decided with 2 seeds; about 8 would"."""
+    decision = row.get("decision") or fixed_design_decision(row, rope)
+    low, high = row["diff_low"], row["diff_high"]
+    interval = (f" [{points(low)}, {points(high)}]" if math.isfinite(low) and math.isfinite(high)
+                else " (no interval)")
+    pairs = int(row["pairs"] if "pairs" in row else row["seeds"])  # an adaptive table may count seeds only
+    seeds = f"{pairs} seed{'s' if pairs != 1 else ''}"
+    if decision == "equivalent":
+        verdict = f"equivalent within +-{100 * rope:.1f} pp with {seeds}" if rope else f"equivalent with {seeds}"
+    elif decision in ("better", "worse"):
+        verdict = f"{decision} with {seeds}"
+    else:
+        needed = row.get("seeds_needed", math.nan)
+        known = isinstance(needed, (int, float)) and math.isfinite(needed) and needed > pairs
+        verdict = f"not decided with {seeds}" + (f"; {seeds_would(needed)} would" if known else "")
+    return f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}"
+
+
+def lead_sentences(table: pd.DataFrame, title: str, base: str, rope: float | None = None) -> list[str]:
+    """One sentence per level other than the base, in the table's order."""
+    decided = with_decisions(table, base, rope)
+    return [lead_sentence(row, title, base, rope) for _, row in decided.iterrows() if row["level"] != base]
+
+
+def group_sentences(group, table: pd.DataFrame, rope: float | None = None) -> list[str]:
+    """The sentences of one comparison (a reports.comparisons.Group): its levels named by their field
+    ("bn=before"), not by the comparison's title (a chain's "stage 1: bn")."""
+    name = group.fields[0] if len(group.fields) == 1 else group.title
+    return lead_sentences(table, name, group.base, rope)
