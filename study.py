@@ -187,10 +187,9 @@ def cmd_status(args):
     from driver import launchers
     from driver.frame import status_table, trials_frame
     from driver.record import spec_with_winners
-    from reports.answers import group_sentences
+    from reports.answers import answered, group_sentences
     from reports.comparisons import groups
     from reports.stats import methodology_warnings
-    from reports.tables import summary_table
 
     url = storage_url(args)
     study = load_study(url, study_name(args))
@@ -217,14 +216,16 @@ def cmd_status(args):
     for group in groups(frame, spec):
         if group.rows.empty:
             continue
-        summary = summary_table(group, test=args.test)
+        group, summary = answered(group, spec, test=args.test)
         comparisons.append((group.title, summary))
         columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high",
                    "delta_vs_base", "diff_low", "diff_high", "p_value", "p_holm", "effect_size", "note"]
-        print(f"\n{group.title}:", *group_sentences(group, summary, spec.get("rope")), sep="\n  ")
-        print(f"(test accuracy with 95% interval; difference from base {group.base} with its paired 95% interval; "
+        sentences = [] if spec.get("seeds") == AUTO else group_sentences(group, summary)  # (auto: printed first)
+        print(f"\n{group.title}:", *sentences, sep="\n  ")
+        interval = "the decision rule's interval" if spec.get("seeds") == AUTO else "its paired 95% interval"
+        print(f"(test accuracy with 95% interval; difference from {group.base} with {interval}; "
               f"paired {args.test} test, Holm):")
-        print(summary[columns].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
+        print(summary[[*columns, "decision"]].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
     warnings = methodology_warnings(frame, spec, comparisons)
     print("\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings")
 

@@ -29,7 +29,8 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     """Write the report to ``out_dir``: index.html with PNG figures, or one report.pdf laid out like a paper's
     appendix (``fmt="pdf"``); either way every figure also as vector PDF (and, with ``svg``, SVG) under
     ``figures/`` and every table as CSV and LaTeX under ``tables/``. ``searches`` are the search studies'
-    sections (reports.search_plots); ``spec["rope"]``, when set, is the equivalence margin the answers use.
+    sections (reports.search_plots); a seeds="auto" study's levels are decided by its own rule (``spec``'s rope, alpha,
+    min_seeds, max_seeds; reports.answers.answered).
     Returns the written page's path."""
     # Here, not at the top: importing any reports module runs this file first, and the text commands
     # (study.py status, best) must not load matplotlib and seaborn.
@@ -47,7 +48,7 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     out.mkdir(parents=True, exist_ok=True)
     sections, comparisons = [], []
     for group in groups(frame, spec):
-        section, table = comparison_section(group, spec.get("rope"))
+        section, table = comparison_section(group, spec)
         sections.append(section)
         if table is not None:
             comparisons.append((group.title, table))

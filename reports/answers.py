@@ -11,13 +11,55 @@ so ``study.py status`` prints the same sentences as the report.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
 
-from reports.stats import ALPHA, MIN_PAIRS, seeds_would
+from ablations import AUTO, RULE_FIELDS
+from ablations.designs import DESIGNS
+from driver import decide
+from reports.stats import ALPHA, MIN_PAIRS, seeds_would, test_size
 
-DECISIONS = ("better", "worse", "equivalent", "undecided")
+DECISIONS = decide.VERDICTS
+
+
+def margin(spec: dict) -> float | None:
+    """A seeds="auto" study's margin of practical equivalence as a difference of accuracies (its ``rope`` is in
+    points); None for a fixed-seed study, which states no margin."""
+    return spec.get("rope", 0.5) / 100 if spec.get("seeds") == AUTO else None
+
+
+def answered(group, spec: dict, test: str = "t"):
+    """The comparison (a race's against its current best) and its summary table with a decision per level.
+
+    A seeds="auto" study is decided by its own rule (driver.decide), as it was while it trained: its
+    intervals of the difference are the rule's (simultaneous over its looks and levels) and replace the
+    plain paired ones. A fixed-seed study is decided here from its one final look."""
+    from reports.tables import summary_table  # (tables imports plotting-free modules only; kept local for cycles)
+
+    if spec.get("seeds") != AUTO or group.rows.empty:
+        return group, with_decisions(summary_table(group, test=test), group.base, margin(spec))
+    rule = decide.Rule(**{name: spec[name] for name in RULE_FIELDS if name in spec})
+    values = {level: rows.set_index("seed")["test_accuracy"].astype(float).to_dict()
+              for level, rows in group.rows.groupby("level")}
+    images = test_size(group.rows)
+    resolution = 1 / images if images else 0.0
+    if DESIGNS[spec["design"]].races:
+        best, decisions = decide.against_best(values, rule, resolution)
+        group = dataclasses.replace(group, base=best)
+    else:
+        decisions = decide.against_base(values, group.base, rule, resolution)
+    table = summary_table(group, test=test).set_index("level")
+    # the rule's difference is the mean over the seeds a level shares with its reference, which its interval is about
+    decided = pd.DataFrame([dict(level=d.level, delta_vs_base=d.mean, diff_low=d.low, diff_high=d.high, pairs=d.pairs,
+                                 decision=d.verdict) for d in decisions],
+                           columns=["level", "delta_vs_base", "diff_low", "diff_high", "pairs", "decision"])
+    decided = decided.set_index("level")
+    numbers = ["delta_vs_base", "diff_low", "diff_high", "pairs"]
+    table.loc[decided.index, numbers] = decided[numbers].to_numpy()
+    table["decision"] = decided["decision"].reindex(table.index).fillna("")
+    return group, table.reset_index()
 
 
 def fixed_design_decision(row, rope: float | None = None) -> str:

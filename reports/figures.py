@@ -58,9 +58,10 @@ def plot_learning_curves(group: Group) -> plt.Figure:
     return fig
 
 
-def plot_test_accuracy(group: Group) -> plt.Figure:
+def plot_test_accuracy(group: Group, marks: bool = True) -> plt.Figure:
     """Test accuracy per level: each seed as a dot, the mean with its 95% interval (on the logit scale, so
-    inside [0, 1]) as a bar; Holm-corrected paired-test marks against the base where there are >= 3 pairs."""
+    inside [0, 1]) as a bar; Holm-corrected paired-test marks against the base where there are >= 3 pairs
+    (``marks``; off where a decision rule of its own decides the study)."""
     table = summary_table(group)
     colors = level_colors(group.levels)
     fig, ax = plt.subplots(figsize=(max(5.0, 0.8 * len(table) + 2.5), 4))
@@ -72,7 +73,7 @@ def plot_test_accuracy(group: Group) -> plt.Figure:
         bar = [[row["test_accuracy"] - low], [high - row["test_accuracy"]]] if np.isfinite([low, high]).all() else None
         ax.errorbar(position, row["test_accuracy"], yerr=bar, fmt="D", color=colors[row["level"]], markersize=7,
                     elinewidth=2, capsize=5, zorder=3)
-        mark = significance_mark(row["p_holm"])
+        mark = significance_mark(row["p_holm"]) if marks else ""
         if mark:  # along the top edge: a wide interval would push a mark at its end out of the axes
             ax.text(position, 0.97, mark, transform=ax.get_xaxis_transform(), ha="center", va="top", fontsize=11,
                     fontweight="bold")
@@ -86,12 +87,13 @@ def plot_test_accuracy(group: Group) -> plt.Figure:
 
 
 def plot_forest(table: pd.DataFrame, base: str, title: str = "", rope: float | None = None,
-                colors: dict | None = None) -> plt.Figure:
+                colors: dict | None = None, reference: str = "base") -> plt.Figure:
     """Paired differences from the base in percentage points, one row per level sorted best first, each with
     its interval; the base as the zero line (and a row of its own), the equivalence band +-``rope`` shaded.
 
     ``table`` has level, delta_vs_base, diff_low, diff_high, pairs (or seeds) and optionally ``decision``,
-    which is written at the row's right end."""
+    which is written at the row's right end; ``reference`` names what the others are compared with (a race's
+    current "best")."""
     others = table[table["level"] != base].sort_values("delta_vs_base", ascending=True, kind="stable")
     colors = colors or level_colors([base, *others["level"]])
     n = "pairs" if "pairs" in others else "seeds"
@@ -110,7 +112,7 @@ def plot_forest(table: pd.DataFrame, base: str, title: str = "", rope: float | N
         label = f"{verdict + ', ' if verdict else ''}{int(row[n])} seed{'s' if row[n] != 1 else ''}"
         ax.annotate(label, (1.0, y), xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
                     va="center", fontsize=9, color="0.25")
-    ax.set_yticks(range(len(others) + 1), [f"{short(base)} (base)", *others["level"].map(short)])
+    ax.set_yticks(range(len(others) + 1), [f"{short(base)} ({reference})", *others["level"].map(short)])
     ax.set_ylim(-0.6, len(others) + 0.6)
     ax.set(xlabel=f"difference in test accuracy from {short(base)} (percentage points)", ylabel=title)
     ax.margins(x=0.08)

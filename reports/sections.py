@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.answers import group_sentences, with_decisions
+from ablations import AUTO
+from ablations.designs import DESIGNS
+from reports.answers import answered, group_sentences, margin
 from reports.comparisons import Group, level_label
 from reports.exports import Table
 from reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, plot_confusion_matrices, plot_forest,
@@ -35,13 +37,15 @@ def level_fields(group: Group) -> dict:
             for level, sub in group.rows.groupby("level")}
 
 
-def comparison_section(group: Group, rope: float | None = None) -> tuple[Section, pd.DataFrame | None]:
-    """Every chart of one comparison and its summary table (None while nothing has finished); ``rope``: the
-    practical-equivalence margin (accuracy as a fraction) when the study sets one."""
+def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame | None]:
+    """Every chart of one comparison and its summary table (None while nothing has finished), decided as the
+    study decides (reports.answers.answered; a seeds="auto" study's margin is shaded)."""
     if group.rows.empty:
         return Section(group.title, ["No finished cells yet."]), None
+    group, table = answered(group, spec)
+    rope, adaptive = margin(spec), spec.get("seeds") == AUTO
+    races = adaptive and DESIGNS[spec["design"]].races
     stem, title, base = slug(group.title), group.title, group.base
-    table = with_decisions(summary_table(group), base, rope)
     images = test_size(group.rows)
     seeds = seeds_phrase(table)
     colors = level_colors(group.levels)
@@ -52,16 +56,21 @@ def comparison_section(group: Group, rope: float | None = None) -> tuple[Section
         section.paragraphs.append(group.note)
     band = f"; shaded: the equivalence band +-{100 * rope:g} pp" if rope else ""
     if compared:
-        section.figures.append((f"{stem}_forest", plot_forest(table, base, title, rope, colors),
-                                f"Difference in test accuracy from the base level {base}, in percentage points: mean "
-                                f"over the seeds both levels share ({seeds}) with the 95% paired t interval of the "
-                                f"difference{band}. Right: decision and paired seeds; a decision needs at least "
-                                f"{MIN_PAIRS} pairs."))
+        reference = "best" if races else "base"
+        section.figures.append((f"{stem}_forest", plot_forest(table, base, title, rope, colors, reference),
+                                f"Difference in test accuracy from the {'current best' if races else 'base'} "
+                                f"level {base}, in percentage points: mean over the seeds both levels share ({seeds}) "
+                                + (f"with the interval of the study's decision rule (paired t, simultaneous over its "
+                                   f"looks and levels at error rate {spec.get('alpha', 0.05):g}: valid although the "
+                                   "data decided when to stop)" if adaptive else
+                                   "with the 95% paired t interval of the difference")
+                                + f"{band}. Right: decision and paired seeds; a decision needs at least {MIN_PAIRS} "
+                                "pairs."))
     else:
         section.paragraphs.append("One level (or no base level) has finished: no differences to show yet.")
     two_factor = is_two_factor(group)
     section.figures += [] if two_factor else [
-        (f"{stem}_test_accuracy", plot_test_accuracy(group),
+        (f"{stem}_test_accuracy", plot_test_accuracy(group, marks=not adaptive),
          f"Test accuracy by {title} ({seeds}): dots are seeds, diamonds the mean with its 95% interval (t interval on "
          "the logit scale, so inside [0, 1]); marks: Holm-corrected paired t test against the base "
          f"(*** < 0.001, ** < 0.01, * < 0.05, n.s.), only with >= {MIN_PAIRS} paired seeds.")]

@@ -247,19 +247,19 @@ def test_a_two_factor_grid_gets_an_interaction_plot_on_a_log_axis_and_a_heat_map
 def test_figures_without_information_are_left_out_with_a_note(grid, ofat):
     from reports.sections import comparison_section
 
-    section, _ = comparison_section(comparisons.groups(grid, GRID)[0])
+    section, _ = comparison_section(comparisons.groups(grid, GRID)[0], GRID)
     kinds = [name.removeprefix("optimizer_x_learning_rate_") for name, _, _ in section.figures]
     assert "interaction" in kinds and "heatmap" in kinds and "test_accuracy" not in kinds  # no flattened axis
     assert "accuracy_vs_parameters" not in kinds and any("differ by less than 1%" in p for p in section.paragraphs)
     shown = section.tables[0].display()  # each factor in a column of its own, not "optimizer=adam, ..." per row
     assert list(shown.columns[:2]) == ["optimizer", "learning_rate"] and shown.iloc[0, 1] == "0.001 (base)"
     one = ofat[ofat["lr"] == 0.1]
-    section, _ = comparison_section(comparisons.groups(one, OFAT)[0])
+    section, _ = comparison_section(comparisons.groups(one, OFAT)[0], OFAT)
     kinds = [name.removeprefix("lr_") for name, _, _ in section.figures]
     assert "forest" not in kinds and "per_class" not in kinds and section.lead == []
     assert any("no differences to show" in p for p in section.paragraphs)
     without_base = ofat[ofat["lr"] != 0.1]  # two levels, but the base has not finished yet
-    section, _ = comparison_section(comparisons.groups(without_base, OFAT)[0])
+    section, _ = comparison_section(comparisons.groups(without_base, OFAT)[0], OFAT)
     assert section.lead == [] and not {"lr_forest", "lr_per_class"} & {name for name, _, _ in section.figures}
     plt.close("all")
 
