@@ -132,8 +132,8 @@ def decision_lines(ablation, found: list[Verdicts], trained: int) -> list[str]:
                      f"alpha {rule.alpha:g}):")
         lines += ["  " + describe(decision) for decision in verdict.decisions]
     variants = len({record.cell_key(cell) for verdict in found for cell in verdict.cells.values()})
-    decisions = [decision for verdict in found for decision in verdict.decisions]
-    return lines + [decide.summary(decisions, trained, variants, rule)]
+    verdicts = [decision.verdict for verdict in found for decision in verdict.decisions]
+    return lines + [decide.summary(verdicts, trained, variants, rule)]
 
 
 def describe(decision: decide.Decision) -> str:

@@ -196,9 +196,9 @@ def seeds_wanted(decisions: list[Decision], counts: dict, rule: Rule, race: bool
     return wanted
 
 
-def summary(decisions: list[Decision], trainings: int, variants: int, rule: Rule) -> str:
+def summary(verdicts: list[str], trainings: int, variants: int, rule: Rule) -> str:
     """One line: how many levels were decided with how many trainings, against a fixed design at the cap."""
-    decided = sum(d.decided for d in decisions)
+    decided = sum(verdict in ("better", "worse", "equivalent") for verdict in verdicts)
     fixed = variants * rule.max_seeds
-    return (f"decided {decided} of {len(decisions)} level(s) with {trainings} training(s); a fixed "
+    return (f"decided {decided} of {len(verdicts)} level(s) with {trainings} training(s); a fixed "
             f"{rule.max_seeds}-seed design would have used {fixed}")

@@ -42,6 +42,9 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     from reports.tables import best_configuration, networks_table
     from reports.writers import FORMATS, Section, _write_html, _write_pdf
 
+    from ablations import AUTO
+    from reports.answers import adaptive_summary
+
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not known; choose one of: {', '.join(FORMATS)}")
     out = Path(out_dir)
@@ -63,9 +66,11 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
         sections.append(Section("networks", [], [table], figures))
     sections += list(searches)
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
+    trials = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no trials yet"
+    if spec.get("seeds") == AUTO and comparisons:  # what deciding as it trained saved
+        trials += "; " + adaptive_summary(frame, spec, [table for _, table in comparisons])
     header = dict(title=f"{study_name}: ablation report", question=spec.get("question", ""),
-                  source=spec.get("source", ""), notes=spec.get("notes", ""),
-                  trials=", ".join(f"{v} {k}" for k, v in counts.items()) or "no trials yet",
+                  source=spec.get("source", ""), notes=spec.get("notes", ""), trials=trials,
                   warnings=methodology_warnings(frame, spec, comparisons) if not frame.empty else [],
                   best=best_configuration(frame, spec).head(5),
                   provenance=pd.Series(provenance or {}, dtype=object).to_frame("value"))

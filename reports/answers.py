@@ -74,6 +74,17 @@ def fixed_design_decision(row, rope: float | None = None) -> str:
     return "undecided"
 
 
+def adaptive_summary(frame: pd.DataFrame, spec: dict, tables: list[pd.DataFrame]) -> str:
+    """A seeds="auto" study's summary line: levels decided, trainings used, and a fixed design at the cap."""
+    from ablations import Ablation
+    from reports.comparisons import finished
+
+    rule = decide.Rule(**{name: spec[name] for name in RULE_FIELDS if name in spec})
+    verdicts = [verdict for table in tables for verdict in table["decision"] if verdict]
+    variants = Ablation.from_spec(spec).trained_variants()
+    return decide.summary(verdicts, len(finished(frame)), variants, rule)
+
+
 def with_decisions(table: pd.DataFrame, base: str, rope: float | None = None) -> pd.DataFrame:
     """The table with a ``decision`` per level (the base's is empty); a ``decision`` column already present
     (an adaptive design's) is kept as it is."""

@@ -72,8 +72,10 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
     section.figures += [] if two_factor else [
         (f"{stem}_test_accuracy", plot_test_accuracy(group, marks=not adaptive),
          f"Test accuracy by {title} ({seeds}): dots are seeds, diamonds the mean with its 95% interval (t interval on "
-         "the logit scale, so inside [0, 1]); marks: Holm-corrected paired t test against the base "
-         f"(*** < 0.001, ** < 0.01, * < 0.05, n.s.), only with >= {MIN_PAIRS} paired seeds.")]
+         "the logit scale, so inside [0, 1]); "
+         + ("no test marks: the study's decision rule decides (Figure 1)." if adaptive else
+            "marks: Holm-corrected paired t test against the base (*** < 0.001, ** < 0.01, * < 0.05, n.s.), only "
+            f"with >= {MIN_PAIRS} paired seeds."))]
     section.figures += [
         (f"{stem}_curves", plot_learning_curves(group),
          f"Learning curves by {title}: accuracy (top) and loss (bottom), validation (left) and training (right); "

@@ -101,3 +101,17 @@ def test_a_resume_with_another_decision_rule_is_refused(tmp_path, capsys):
     assert "rope: 0.5 -> 1.0" in capsys.readouterr().err
     assert study.main(["run", str(question), "--storage", storage, "--seeds", "4"]) == 2
     assert "seeds: 'auto' -> 4" in capsys.readouterr().err
+
+
+def test_the_report_leads_with_the_rules_decisions(decided, tmp_path, monkeypatch, capsys):
+    _, storage, _, _ = decided
+    monkeypatch.chdir(tmp_path)
+    assert study.main(["report", "lr_floor", "--storage", storage, "--out", str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "index.html").read_text()
+    trainings = len(finished_trials(storage))
+    assert f"with {trainings} training(s); a fixed 4-seed design would have used 12" in page
+    answers = page.index("<h2>Answers</h2>")
+    assert answers < page.index("<figure>")
+    assert "learning_rate=3e-06" in page[answers:] and "worse with 3 seeds" in page[answers:]
+    assert "the interval of the study&#x27;s decision rule" in page  # the forest's caption names the rule's interval
+    assert "no test marks: the study&#x27;s decision rule decides" in page
