@@ -59,7 +59,7 @@ def _builder(name: str, data_dir, where: str):
                         "(tfds.list_builders()) or NAME@DIR of a prepared dataset, or " + prepare) from None
     if not builder.is_prepared():
         raise DataError(f"{where}: {name!r} is not prepared in {builder.data_dir} (the suite never downloads); "
-                        + prepare + f" there" + ("" if data_dir else ", or name another with tfds:NAME@DIR"))
+                        + prepare + " there" + ("" if data_dir else ", or name another with tfds:NAME@DIR"))
     return builder
 
 

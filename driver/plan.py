@@ -1,0 +1,100 @@
+"""What ``study.py run``/``search`` and the notebook API (driver.notebook) share: resolve an ablation into its
+validated base Config and cells, check everything before anything is written, then create or resume its study
+and train this worker's share."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ablations.levels import fields_varied
+from config import Config, parse_override
+from driver.space import fit_to_run
+
+
+class UsageError(ValueError):
+    """A request the CLI (exit status 2) and the notebook API refuse."""
+
+
+def resolve(ablation, label: str, command: str, overrides: dict, seeds: int | None = None,
+            options: dict | None = None):
+    """The ablation (with search ``options`` applied and its search space fitted to the run), its resolved base
+    Config, seeds and what was adapted to the run (driver.space.fit_to_run), all validated. ``label`` names
+    the ablation in messages (its name or file); ``overrides`` are Config fields (``--set``, dataset, epochs)."""
+    options = {key: value for key, value in (options or {}).items() if value is not None}
+    if command == "search" and not ablation.searches:
+        raise UsageError(f"ablation {label!r} has design {ablation.design!r}, not a search; "
+                         f"run it with: python study.py run {label}")
+    if options and not ablation.searches:
+        raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in options)} only apply to search designs; "
+                         f"ablation {label!r} has design {ablation.design!r}")
+    ablation = dataclasses.replace(ablation, **options)  # validated again, e.g. --sampler grid with ranges
+    varied = {field: factor for factor, fields in fields_varied(ablation.factors).items() for field in fields}
+    clash = sorted(set(overrides) & set(varied))
+    if clash:
+        where = label if label.endswith(".py") or "/" in label else f"ablations/{label}.py"
+        raise UsageError(f"{', '.join(clash)} is varied by factor {varied[clash[0]]!r} of ablation {label!r} "
+                         f"(levels {ablation.factors[varied[clash[0]]]}); edit {where} to change its levels")
+    if "seed" in overrides:
+        raise UsageError("seed is set per cell; use --seeds N to choose how many seeds each variant gets")
+    base = Config().replace(**ablation.base).replace(**overrides)
+    seeds = ablation.seeds if seeds is None else seeds
+    if seeds < 1:
+        raise UsageError(f"--seeds {seeds}: must be at least 1")
+    ablation, base, adapted = fit_to_run(ablation, base, fixed={*ablation.base, *overrides, *varied})
+    ablation.configs(base, seeds)  # validates every cell
+    return ablation, base, seeds, adapted
+
+
+def overrides_of(settings, dataset=None, epochs=None) -> dict:
+    """Config overrides from ``--set key=value`` texts and the dataset and epochs options."""
+    overrides = dict(parse_override(text) for text in settings)
+    for key, value in (("dataset", dataset), ("epochs", epochs)):
+        if value is not None:
+            overrides[key] = value
+    return overrides
+
+
+def check_before_writing(ablation, base, seeds: int) -> None:
+    """Every cell's data loads and network builds, and a search's sampler can run here (driver.preflight)."""
+    from driver.preflight import preflight
+    from driver.space import make_sampler
+
+    preflight(ablation, base, seeds)
+    if ablation.searches:
+        make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
+
+
+def train_study(url: str, name: str, ablation, base, seeds: int, command: str, tensorboard=None, memory=None,
+                log=print):
+    """Create or resume the study (a different set-up is refused) and train this worker's share of its cells;
+    returns the runner's Outcome."""
+    from driver import resume, runner
+    from driver.memory import MemoryWatch
+    from driver.storage import backup_root
+
+    study = resume.create_or_resume(url, name, ablation, base, command)
+    return runner.run_design(runner.Run(url, study, ablation, base, seeds, backup_root(url), tensorboard,
+                                        log=log, memory=memory or MemoryWatch()))
+
+
+def write_report(url: str, name: str, out=None, fmt: str = "html", svg: bool = False):
+    """Render study ``name``'s report from the storage alone (to ``out``, default runs/reports/NAME); returns the
+    written page's path."""
+    from pathlib import Path
+
+    import reports
+    from driver.frame import trials_frame
+    from driver.provenance import report_provenance
+    from driver.record import spec_with_winners
+    from driver.storage import load_study, open_storage
+    from reports.search_plots import search_sections, search_studies
+
+    study = load_study(url, name)
+    frame = trials_frame(study)
+    spec = spec_with_winners(study)
+    if not spec:
+        raise UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
+    out = Path(out) if out else Path("runs") / "reports" / study.study_name
+    searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
+    return reports.render(frame, spec, out, study.study_name, report_provenance(study, frame, url), searches,
+                          fmt=fmt, svg=svg)
