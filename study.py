@@ -210,7 +210,9 @@ def cmd_recover(args):
 
 
 def cmd_report(args):
-    path = plan.write_report(storage_url(args), study_name(args), args.out, args.format, args.svg)
+    import study_api
+
+    path = study_api.report(study_name(args), storage_url(args), args.out, args.format, args.svg)
     print(f"report written: {path.resolve()}")
 
 

@@ -76,25 +76,3 @@ def train_study(url: str, name: str, ablation, base, seeds: int, command: str, t
     return runner.run_design(runner.Run(url, study, ablation, base, seeds, backup_root(url), tensorboard,
                                         log=log, memory=memory or MemoryWatch()))
 
-
-def write_report(url: str, name: str, out=None, fmt: str = "html", svg: bool = False):
-    """Render study ``name``'s report from the storage alone (to ``out``, default runs/reports/NAME); returns the
-    written page's path."""
-    from pathlib import Path
-
-    import reports
-    from driver.frame import trials_frame
-    from driver.provenance import report_provenance
-    from driver.record import spec_with_winners
-    from driver.storage import load_study, open_storage
-    from reports.search_plots import search_sections, search_studies
-
-    study = load_study(url, name)
-    frame = trials_frame(study)
-    spec = spec_with_winners(study)
-    if not spec:
-        raise UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
-    out = Path(out) if out else Path("runs") / "reports" / study.study_name
-    searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
-    return reports.render(frame, spec, out, study.study_name, report_provenance(study, frame, url), searches,
-                          fmt=fmt, svg=svg)

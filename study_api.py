@@ -1,12 +1,13 @@
-"""The suite from a notebook: build an ``Ablation`` in a cell, run it, get the per-trial table and the figures.
+"""The suite from Python, for notebooks and scripts: the API beside ``study.py``'s command line. Build an
+``Ablation`` in a cell, run it, get the tidy per-trial table back and show the report's figures inline:
 
     from ablations import Ablation
-    from driver import notebook
+    import study_api
 
     question = Ablation(question="Does batch norm help?", base=dict(model="baseline1"),
                         factors=dict(bn=["none", "before"]), seeds=2)
-    frame = notebook.run(question, name="bn", storage="sqlite:///runs/studies.db", dataset="digits", epochs=1)
-    notebook.figures("bn", storage="sqlite:///runs/studies.db")   # matplotlib figures, shown inline
+    frame = study_api.run(question, name="bn", storage="sqlite:///runs/studies.db", dataset="digits", epochs=1)
+    study_api.figures("bn", storage="sqlite:///runs/studies.db")   # matplotlib figures, shown inline
 
 ``run`` takes the same path as ``study.py run`` (driver.plan): the ablation is validated and resolved, a study
 made with another set-up is refused, every cell's data and network are checked before anything is written,
@@ -15,6 +16,8 @@ nothing. Errors are the CLI's, raised as exceptions (``ValueError`` subclasses) 
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 
@@ -76,7 +79,22 @@ def figures(name: str, storage: str | None = None) -> dict:
     return shown
 
 
-def report(name: str, storage: str | None = None, out=None, fmt: str = "html"):
-    """Write the study's report as ``study.py report`` does (to ``out``, default runs/reports/NAME); returns the
-    written page's path."""
-    return plan.write_report(given_url(storage), name, out, fmt)
+def report(name: str, storage: str | None = None, out=None, fmt: str = "html", svg: bool = False) -> Path:
+    """Render study ``name``'s report from the storage alone, as ``study.py report`` does (to ``out``, default
+    runs/reports/NAME); returns the written page's path."""
+    import reports
+    from driver.provenance import report_provenance
+    from driver.record import spec_with_winners
+    from driver.storage import open_storage
+    from reports.search_plots import search_sections, search_studies
+
+    url = given_url(storage)
+    study = load_study(url, name)
+    table = frame(name, storage)
+    spec = spec_with_winners(study)
+    if not spec:
+        raise plan.UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
+    out = Path(out) if out else Path("runs") / "reports" / study.study_name
+    searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
+    return reports.render(table, spec, out, study.study_name, report_provenance(study, table, url), searches,
+                          fmt=fmt, svg=svg)
