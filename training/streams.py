@@ -92,7 +92,7 @@ def materialise(source: Source):
 
 def cache_path(source: Source) -> Path:
     root = Path(os.environ.get(CACHE_DIR_ENV) or Path("runs") / "cache")
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.name)[-60:].strip("_")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.name)[:48].strip("_")
     return root / f"{slug}-{hashlib.sha256(source.identity.encode()).hexdigest()[:16]}"
 
 
