@@ -33,6 +33,7 @@ from training.data import DataError
 CACHE_ENV, CACHE_DIR_ENV = "ABLATION_DATA_CACHE", "ABLATION_CACHE_DIR"
 CACHE_MODES = ("auto", "memory", "file")
 MEMORY_SHARE = 0.5  # of the available memory that decoded images (and a streamed shuffle buffer) may take
+CACHE_BATCH = 256  # images per entry of the file cache: reading one entry per image would cost more than training
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +108,7 @@ def _write_cache(source: Source, path: Path) -> None:
     print(f"{source.name}: {len(source.labels)} images, {len(source.labels) * int(np.prod(source.shape)) / 2**20:.1f} "
           f"MB decoded; {why}: decoding them once into the file cache {path}")
     try:
-        for _ in source.images().cache(str(partial)).batch(256).prefetch(tf.data.AUTOTUNE):
+        for _ in source.images().batch(CACHE_BATCH).cache(str(partial)).prefetch(tf.data.AUTOTUNE):
             pass
     except tf.errors.OpError as error:
         _remove(partial)
@@ -152,20 +153,23 @@ class Streamed:
 
     def dataset(self, labels: np.ndarray):
         """tf.data of (uint8 image, label) pairs, ``labels`` given in this Streamed's order, yielded in the
-        cache's order (``order``): one sequential read of the cache per pass, keeping this Streamed's images."""
+        cache's order (``order``): one sequential read of the cache per pass, keeping this Streamed's images
+        with a mask per cache entry."""
         import tensorflow as tf
 
         keep = np.zeros(len(self.source.labels), dtype=bool)
         keep[self.index] = True
-        keep = tf.constant(keep)
-        def kept(position, image):
-            return keep[position]
+        by_position = np.zeros(len(self.source.labels), dtype=np.int64)  # labels by position in the cache
+        by_position[self.index] = labels
+        keep, by_position = tf.constant(keep), tf.constant(by_position)
 
-        def image_only(position, image):
-            return image
+        def kept(entry, images):  # the cell's images of one cache entry, and their labels: no per-image work
+            start = entry * CACHE_BATCH
+            end = start + tf.shape(images, out_type=tf.int64)[0]
+            return tf.boolean_mask(images, keep[start:end]), tf.boolean_mask(by_position[start:end], keep[start:end])
 
-        images = self.source.images().cache(self.path).enumerate().filter(kept).map(image_only)
-        pairs = tf.data.Dataset.zip(images, tf.data.Dataset.from_tensor_slices(np.asarray(labels)[self.order()]))
+        cached = self.source.images().batch(CACHE_BATCH).cache(self.path)
+        pairs = cached.enumerate().map(kept, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
         return pairs.apply(tf.data.experimental.assert_cardinality(len(self.index)))
 
 
