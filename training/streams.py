@@ -5,8 +5,8 @@ A loader describes its images as a ``Source``: a tf.data pipeline yielding every
 fixed order, with parallel decoding, and the labels, read without decoding any image. ``materialise`` runs that
 pipeline exactly once:
 
-- the decoded images fit in memory (their size is at most ``MEMORY_SHARE`` of the available memory): a uint8
-  array, used like any in-memory dataset's;
+- the decoded images fit in memory (as float32 arrays they take at most ``MEMORY_SHARE`` of the available
+  memory): a uint8 array, validated and scaled like any in-memory dataset's;
 - they do not: the pass writes tf.data's file cache (``Dataset.cache(filename)``) under ``runs/cache/``, and a
   ``Streamed`` stands for the images. It is indexed like an array (``training.data.split`` takes
   ``x[train_idx]``, so the stratified split by seed and the split fingerprint are the same as for arrays), and
@@ -67,11 +67,11 @@ def available_memory() -> int:
 
 
 def fits_in_memory(count: int, shape: tuple) -> bool:
-    """Whether ``count`` decoded images of ``shape`` (uint8, then float32 batches) fit in memory."""
+    """Whether ``count`` images of ``shape`` fit in memory as the float32 arrays training.data holds."""
     mode = cache_mode()
     if mode != "auto":
         return mode == "memory"
-    return count * int(np.prod(shape)) <= MEMORY_SHARE * available_memory()
+    return count * int(np.prod(shape)) * 4 <= MEMORY_SHARE * available_memory()
 
 
 def materialise(source: Source):
