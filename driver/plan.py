@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ablations import is_path
 from ablations.levels import fields_varied
 from config import Config, parse_override
 from driver.space import fit_to_run
@@ -31,7 +32,7 @@ def resolve(ablation, label: str, command: str, overrides: dict, seeds: int | No
     varied = {field: factor for factor, fields in fields_varied(ablation.factors).items() for field in fields}
     clash = sorted(set(overrides) & set(varied))
     if clash:
-        where = label if label.endswith(".py") or "/" in label else f"ablations/{label}.py"
+        where = label if is_path(label) else f"ablations/{label}.py"
         raise UsageError(f"{', '.join(clash)} is varied by factor {varied[clash[0]]!r} of ablation {label!r} "
                          f"(levels {ablation.factors[varied[clash[0]]]}); edit {where} to change its levels")
     if "seed" in overrides:
