@@ -53,6 +53,7 @@ def test_leaves_never_import_tensorflow(part):
 
 
 def test_no_source_file_outgrows_one_concept():
-    long = {str(path.relative_to(ROOT)): n for part in [*ALLOWED, "study", "study_api", "benchmarks"] for path in sources(part)
+    long = {str(path.relative_to(ROOT)): n for part in [*ALLOWED, "study", "study_api", "benchmarks"]
+            for path in sources(part)
             if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert not long, f"files longer than {MAX_LINES} lines (split them by concept): {long}"

@@ -169,7 +169,7 @@ class Streamed:
             return tf.boolean_mask(images, keep[start:end]), tf.boolean_mask(by_position[start:end], keep[start:end])
 
         cached = self.source.images().batch(CACHE_BATCH).cache(self.path)
-        pairs = cached.enumerate().map(kept, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+        pairs = cached.enumerate().map(kept).unbatch()  # a few entries an epoch: no parallel calls needed
         return pairs.apply(tf.data.experimental.assert_cardinality(len(self.index)))
 
 
