@@ -124,7 +124,14 @@ def _folder_pipeline(results: dict) -> list[tuple]:
              f"{'x'.join(map(str, found['image_shape']))}, {found['train_images']} training PNGs",
              f"steady epoch {times['streamed']:.2f} s streamed, {times['in_memory']:.2f} s in memory: overhead "
              f"{100 * found['overhead']:+.1f}% (decoded once: {found['decode_seconds']['file']:.1f} s into the "
-             f"cache, {found['decode_seconds']['memory']:.1f} s into memory)", "<= 5%", found["target_met"])]
+             f"cache, {found['decode_seconds']['memory']:.1f} s into memory)" + _separately(found), "<= 5%",
+             found["target_met"])]
+
+
+def _separately(found: dict) -> str:
+    """When the row was measured apart from the rest of the table (``--only``), when and under what load."""
+    run = found.get("measured_separately")
+    return f"; measured separately on {run['date']}, load average {run['load_average_at_start'][0]}" if run else ""
 
 
 # measurement -> its rows, in the table's order
