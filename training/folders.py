@@ -1,11 +1,12 @@
 """Image folders (``dataset="folder:DIR"``): one sub-folder per class, optionally inside ``train/`` and
 ``test/``; without them a fixed stratified 25% of each class is the test set (as for ``digits``).
 
-Every file is checked with Pillow first, so a corrupt image, an empty class, mixed sizes or channel counts
-are refused naming the file or class (from the files' headers); the images are then decoded once and resized by
-TensorFlow in a parallel tf.data pipeline, as Keras's ``image_dataset_from_directory`` does, and held in memory as
-uint8 arrays, or streamed from a file cache when they do not fit (training.streams). ``Config.image_size`` resizes every image to a square of that side; at 0 the images
-must all have one size.
+Every file's header is read with Pillow first, so an empty class, mixed sizes or channel counts are refused
+naming the file or class; the images are then decoded once, by TensorFlow in a parallel tf.data pipeline
+(``decode_image`` and a bilinear resize, as Keras's ``image_dataset_from_directory`` does), and held in memory as
+uint8 arrays, or streamed from a file cache when they do not fit (training.streams). A file TensorFlow cannot
+decode is then named by decoding the files with Pillow. ``Config.image_size`` resizes every image to a square of
+that side; at 0 the images must all have one size.
 """
 
 from __future__ import annotations
