@@ -19,30 +19,26 @@ status 2 before anything is written.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
 
 import ablations
-from ablations import AUTO, RULE_DEFAULTS, RULE_FIELDS, SEARCH_DESIGNS, AblationError
-from ablations.levels import fields_varied
-from config import Config, ConfigError, parse_override
+from ablations import AUTO, RULE_FIELDS, SEARCH_DESIGNS, AblationError
+from config import ConfigError
+from driver import plan
 from driver.console import prepare_tensorflow
 from driver.devices import DeviceError
 from driver.launchers import LaunchError
 from driver.arguments import parser
+from driver.plan import UsageError
 from driver.preflight import CellError
-from driver.space import SearchError, fit_to_run
+from driver.space import SearchError
 from driver.storage import ENV, StorageError, given_url, load_study, masked_command
 from training.data import DataError
 
 USER_ERRORS = (AblationError, CellError, ConfigError, DataError, DeviceError, LaunchError, SearchError,
                StorageError)
-
-
-class UsageError(ValueError):
-    """A request the CLI refuses (exit status 2)."""
 
 
 def main(argv=None) -> int:
@@ -79,39 +75,11 @@ def cmd_list(args):
 
 
 def resolve(args):
-    """The ablation (with any search options applied and its search space fitted to the run), its resolved base
-    Config, seeds and what was adapted to the run (driver.space.fit_to_run), all validated."""
-    ablation = ablations.load(args.name)
+    """The ablation, its resolved base Config, seeds and what was adapted to the run (driver.plan.resolve)."""
     options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
-    options = {key: value for key, value in options.items() if value is not None}
-    seeding = {key: getattr(args, key) for key in ("seeds", *RULE_FIELDS) if getattr(args, key) is not None}
-    if args.command == "search" and not ablation.searches:
-        raise UsageError(f"ablation {args.name!r} has design {ablation.design!r}, not a search; "
-                         f"run it with: python study.py run {args.name}")
-    if options and not ablation.searches:
-        raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in options)} only apply to search designs; "
-                         f"ablation {args.name!r} has design {ablation.design!r}")
-    if seeding.get("seeds", AUTO) != AUTO and not set(seeding) - {"seeds"}:
-        seeding.update({key: RULE_DEFAULTS[key] for key in RULE_FIELDS})  # --seeds N replaces an "auto" rule
-    # validated again, e.g. --sampler grid with ranges, --rope without --seeds auto
-    ablation = dataclasses.replace(ablation, **options, **seeding)
-    overrides = dict(parse_override(text) for text in args.set)
-    for key, value in (("dataset", args.dataset), ("epochs", args.epochs)):
-        if value is not None:
-            overrides[key] = value
-    varied = {field: factor for factor, fields in fields_varied(ablation.factors).items() for field in fields}
-    clash = sorted(set(overrides) & set(varied))
-    if clash:
-        where = args.name if ablations.is_path(args.name) else f"ablations/{args.name}.py"
-        raise UsageError(f"{', '.join(clash)} is varied by factor {varied[clash[0]]!r} of ablation {args.name!r} "
-                         f"(levels {ablation.factors[varied[clash[0]]]}); edit {where} to change its levels")
-    if "seed" in overrides:
-        raise UsageError("seed is set per cell; use --seeds N to choose how many seeds each variant gets")
-    base = Config().replace(**ablation.base).replace(**overrides)
-    seeds = ablation.seed_cap
-    ablation, base, adapted = fit_to_run(ablation, base, fixed={*ablation.base, *overrides, *varied})
-    ablation.configs(base, seeds)  # validates every cell
-    return ablation, base, seeds, adapted
+    rule = {key: getattr(args, key) for key in RULE_FIELDS}
+    return plan.resolve(ablations.load(args.name), args.name, args.command,
+                        plan.overrides_of(args.set, args.dataset, args.epochs), args.seeds, options, rule)
 
 
 def cmd_show(args):
@@ -121,12 +89,9 @@ def cmd_show(args):
 
 
 def cmd_run(args):
-    from driver import console, launchers, resume, runner, workers
+    from driver import console, launchers, resume, workers
     from driver.devices import check_gpus
     from driver.memory import MemoryWatch
-    from driver.preflight import preflight
-    from driver.space import make_sampler
-    from driver.storage import backup_root
 
     ablation, base, seeds, adapted = resolve(args)
     url, name = storage_url(args), study_name(args)
@@ -144,19 +109,14 @@ def cmd_run(args):
 
     def prepare():
         console.device_line()
-        preflight(ablation, base, seeds)
-        if ablation.searches:
-            make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
+        plan.check_before_writing(ablation, base, seeds)
 
     def work():
-        study = resume.create_or_resume(url, name, ablation, base,
-                                        "python study.py " + masked_command(args.argv))
         # Only a process started as `python study.py` can re-execute itself as one (not a test or notebook
         # calling main()).
         restartable = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
-        memory = MemoryWatch(args.recycle_mb if restartable else 0)
-        outcome = runner.run_design(runner.Run(url, study, ablation, base, seeds, backup_root(url), tensorboard,
-                                               memory=memory))
+        outcome = plan.train_study(url, name, ablation, base, seeds, "python study.py " + masked_command(args.argv),
+                                   tensorboard, MemoryWatch(args.recycle_mb if restartable else 0))
         return outcome.counts, outcome.restart
 
     command = [sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)]
@@ -270,23 +230,9 @@ def cmd_recover(args):
 
 
 def cmd_report(args):
-    import reports
-    from driver.frame import trials_frame
-    from driver.provenance import report_provenance
-    from driver.record import spec_with_winners
-    from driver.storage import open_storage
-    from reports.search_plots import search_sections, search_studies
+    import study_api
 
-    url = storage_url(args)
-    study = load_study(url, study_name(args))
-    frame = trials_frame(study)
-    spec = spec_with_winners(study)
-    if not spec:
-        raise UsageError(f"study {study.study_name!r} was not created by study.py run (no ablation recorded)")
-    out = Path(args.out) if args.out else Path("runs") / "reports" / study.study_name
-    searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
-    path = reports.render(frame, spec, out, study.study_name, report_provenance(study, frame, url), searches,
-                          fmt=args.format, svg=args.svg)
+    path = study_api.report(study_name(args), storage_url(args), args.out, args.format, args.svg)
     print(f"report written: {path.resolve()}")
 
 

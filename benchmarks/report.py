@@ -120,12 +120,29 @@ def _pipeline(results: dict) -> list[tuple]:
              "<= 5%", pipeline["target_met"])]
 
 
+def _folder_pipeline(results: dict) -> list[tuple]:
+    found = results["folder_pipeline"]  # benchmarks/input_pipeline.py
+    times = found["steady_epoch_seconds"]
+    return [(f"8. image folder streamed from the file cache vs in memory, `{found['model']}` "
+             f"{'x'.join(map(str, found['image_shape']))}, {found['train_images']} training PNGs",
+             f"steady epoch {times['streamed']:.2f} s streamed, {times['in_memory']:.2f} s in memory: overhead "
+             f"{100 * found['overhead']:+.1f}% (decoded once: {found['decode_seconds']['file']:.1f} s into the "
+             f"cache, {found['decode_seconds']['memory']:.1f} s into memory)" + _separately(found), "<= 5%",
+             found["target_met"])]
+
+
+def _separately(found: dict) -> str:
+    """When the row was measured apart from the rest of the table (``--only``), when and under what load."""
+    run = found.get("measured_separately")
+    return f"; measured separately on {run['date']}, load average {run['load_average_at_start'][0]}" if run else ""
+
+
 # measurement -> its rows, in the table's order
 def _adaptive_seeds(results: dict) -> list[tuple]:
     adaptive = results["adaptive_seeds"]
     simulated, real, rule = adaptive["simulated"], adaptive["real_digits"], adaptive["rule"]
     return [
-        (f"8. adaptive seeds, simulated ({simulated['ablations']} ablations x {simulated['levels_per_ablation']} levels, "
+        (f"9. adaptive seeds, simulated ({simulated['ablations']} ablations x {simulated['levels_per_ablation']} levels, "
          f"margin {rule['rope_pp']} pp, {rule['min_seeds']}-{rule['max_seeds']} seeds, spreads from the digits run)",
          f"{simulated['trainings']['adaptive']} trainings vs {simulated['trainings']['fixed']} for the fixed design: "
          f"{100 * simulated['trainings_saved']:.0f}% saved; false decisions {100 * simulated['false_decision_rate']:.2f}% "
@@ -134,7 +151,7 @@ def _adaptive_seeds(results: dict) -> list[tuple]:
          f"{100 * simulated['agreement_with_fixed']:.1f}% of levels",
          f">= 40% saved, false <= {rule['alpha']:g}",
          simulated["trainings_saved"] >= 0.40 and simulated["comparisons_with_a_false_decision"] <= rule["alpha"]),
-        (f"8b. adaptive seeds on digits (learning rate, 3 levels vs base, {rule['min_seeds']}-{real['max_seeds']} seeds)",
+        (f"9b. adaptive seeds on digits (learning rate, 3 levels vs base, {rule['min_seeds']}-{real['max_seeds']} seeds)",
          f"--seeds auto {real['auto']['trainings']} trainings, fixed {real['max_seeds']} seeds "
          f"{real['fixed']['trainings']}; decisions {'agree' if real['decisions_agree'] else '**differ**'}: "
          + ", ".join(f"{level} {verdict}" for level, verdict in real["auto"]["decisions"].items()),
@@ -143,7 +160,8 @@ def _adaptive_seeds(results: dict) -> list[tuple]:
 
 
 ROWS = {"throughput": _throughput, "fixed_cost": _fixed_cost, "workers": _workers, "memory": _memory,
-        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline, "adaptive_seeds": _adaptive_seeds}
+        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline, "folder_pipeline": _folder_pipeline,
+        "adaptive_seeds": _adaptive_seeds}
 
 
 def _met(met) -> str:

@@ -28,11 +28,11 @@ class Config:
     would change nothing (IDLE_UNLESS: momentum with adam, reduce_lr_* with plateau cuts off, ...) is refused."""
 
     # data
-    dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR" / "folder:DIR" (DATASET_SOURCES)
+    dataset: str = "digits"  # a name in DATASETS, or "npz:PATH" / "idx:DIR" / "folder:DIR" / "tfds:NAME[@DIR]"
     val_fraction: float = 0.2  # stratified share of the training set held out for validation
     train_size: int = 0  # stratified subsample of the training split for quick runs; 0 = all
     input_scale: int = 1  # integer upsampling factor applied in the input pipeline
-    image_size: int = 0  # folder datasets: every image resized to image_size x image_size; 0 = all must share one size
+    image_size: int = 0  # folder and tfds datasets: images resized to image_size x image_size; 0 = all share one size
     seed: int = 0  # split, weight initialisation and data order
     deterministic: bool = False  # TensorFlow op determinism: bit-identical reruns, slower on GPU
     # Training batches only, e.g. "none", "flip+shift+zoom", "cutout+mixup": names from AUGMENTATION_NAMES

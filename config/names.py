@@ -37,8 +37,10 @@ DATASETS = {  # the one table of named datasets
                              keras_files=("cifar-100-python.tar.gz (unpacked to cifar-100-python/)",)),
 }
 # Datasets given by a file path: "KIND:PATH" -> the loader training.data.LOADERS[KIND], and what PATH names.
-DATASET_SOURCES = {"npz": "PATH", "idx": "DIR", "folder": "DIR"}
-RESIZED_SOURCES = ("folder",)  # the sources whose images Config.image_size resizes
+# tfds: a dataset TensorFlow Datasets has prepared, in its default data directory or @DIR; its shape, classes and
+# class names are read from the builder's info when it loads (training/tfds.py).
+DATASET_SOURCES = {"npz": "PATH", "idx": "DIR", "folder": "DIR", "tfds": "NAME[@DIR]"}
+RESIZED_SOURCES = ("folder", "tfds")  # the sources whose images Config.image_size resizes
 
 
 def dataset_source(dataset: str) -> tuple[str, str]:

@@ -60,8 +60,8 @@ IDLE_UNLESS = {
     "bn_momentum": Acts(("normalization", "bn"), lambda c: c.normalization == "batch" and c.bn != "none",
                         "no batch normalisation layer is placed", "use normalization='batch' with bn not 'none'"),
     "image_size": Acts(("dataset",), lambda c: dataset_source(c.dataset)[0] in RESIZED_SOURCES,
-                       "only image folders are resized (other sources have one size already)",
-                       "use dataset='folder:DIR', or input_scale to upsample"),
+                       "only image folders and TFDS datasets are resized (other sources have one size already)",
+                       "use dataset='folder:DIR' or 'tfds:NAME', or input_scale to upsample"),
     "augment_in": Acts(("augmentation",), lambda c: c.augmentation != "none", "there is nothing to augment",
                        "set an augmentation, e.g. augmentation='flip+shift'"),
 }

@@ -145,7 +145,7 @@ def test_quick_benchmark_writes_the_measurements_asked_for(tmp_path):
     processes and searches, minutes on 2 cores) are left to `make bench`, whose last results the next
     test renders."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    only = ("throughput", "fixed_cost", "precision", "pipeline")
+    only = ("throughput", "fixed_cost", "precision", "pipeline", "folder_pipeline")
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", ",".join(only), "--out",
                            str(tmp_path)], cwd=REPO, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -159,6 +159,8 @@ def test_quick_benchmark_writes_the_measurements_asked_for(tmp_path):
     text = (tmp_path / "latest.md").read_text()
     assert "| 7. input pipeline overhead |" in text and "| 3. parallel workers" not in text
     assert "| 1. augmentation `flip+shift+cutout`: in the tf.data pipeline vs in the train step |" in text
+    streamed = results["folder_pipeline"]  # real PNG files, decoded once into the file cache, then streamed
+    assert streamed["steady_epoch_seconds"]["streamed"] > 0 and "| 8. image folder streamed" in text
 
 
 def test_the_table_renders_every_measurement_of_the_last_full_run():
@@ -166,7 +168,7 @@ def test_the_table_renders_every_measurement_of_the_last_full_run():
 
     results = json.loads((REPO / "benchmarks" / "results" / "latest.json").read_text())
     text = table(results)
-    for number in range(1, 8):
+    for number in range(1, 9):
         assert f"| {number}. " in text
     assert text.count("| 5. pruning (") == len(results["pruning"]["searches"]) - 1
 

@@ -68,7 +68,7 @@ def load_raw(dataset: str, image_size: int = 0):
     returns the four arrays, and may add the class names; ``image_size`` goes to the sources it resizes."""
     kind, argument = dataset_source(dataset)
     loaded = LOADERS[kind](argument, image_size) if kind in RESIZED_SOURCES else LOADERS[kind](argument)
-    x_train, y_train, x_test, y_test = (np.asarray(a) for a in loaded[:4])
+    x_train, y_train, x_test, y_test = (a if _streamed(a) else np.asarray(a) for a in loaded[:4])
     x_train, y_train, x_test, y_test, num_classes = validate(x_train, y_train, x_test, y_test, dataset)
     names = DATASETS[dataset].class_names if dataset in DATASETS else (tuple(loaded[4]) if len(loaded) > 4 else ())
     names = names or tuple(str(k) for k in range(num_classes))
@@ -107,8 +107,15 @@ def validate(x_train, y_train, x_test, y_test, source: str):
     return _scale(x_train, source, "x_train"), y_train, _scale(x_test, source, "x_test"), y_test, num_classes
 
 
+def _streamed(images) -> bool:
+    """Images left in a file cache (training.streams.Streamed): decoded uint8, scaled as they are streamed."""
+    return hasattr(images, "dataset")
+
+
 def _scale(x, source, name):
     """Pixels to float32 in [0, 1]: integer images are divided by 255; float images must already fit."""
+    if _streamed(x):
+        return x
     if not (np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)):
         raise DataError(f"{source}: {name} has dtype {x.dtype}; images must be integer (0..255) or float ([0, 1])")
     if np.issubdtype(x.dtype, np.integer):
@@ -282,6 +289,14 @@ def _folder(directory: str, image_size: int = 0):
     return load_folder(directory, image_size)
 
 
+def _tfds(argument: str, image_size: int = 0):
+    """A prepared TensorFlow Datasets dataset, NAME[@DIR] (training/tfds.py), with the class names."""
+    from training.tfds import load_tfds
+
+    return load_tfds(argument, image_size)
+
+
 # Dataset source kind (config.dataset_source) -> loader of (x_train, y_train, x_test, y_test[, class_names]): the
 # one table; the sources in config.RESIZED_SOURCES also get Config.image_size.
-LOADERS = {"digits": _digits, "keras": _keras_dataset, "npz": _npz, "idx": _idx_dir, "folder": _folder}
+LOADERS = {"digits": _digits, "keras": _keras_dataset, "npz": _npz, "idx": _idx_dir, "folder": _folder,
+           "tfds": _tfds}

@@ -1,27 +1,26 @@
 """Image folders (``dataset="folder:DIR"``): one sub-folder per class, optionally inside ``train/`` and
 ``test/``; without them a fixed stratified 25% of each class is the test set (as for ``digits``).
 
-Every file is checked with Pillow first, so a corrupt image, an empty class, mixed sizes or channel counts
-are refused naming the file or class; the images are then decoded and resized by Keras's own
-``keras.utils.image_dataset_from_directory`` and held in memory as uint8 arrays (``training.data`` validates
-and scales them). ``Config.image_size`` resizes every image to a square of that side; at 0 the images
-must all have one size.
+Every file's header is read with Pillow first, so an empty class, mixed sizes or channel counts are refused
+naming the file or class; the images are then decoded once, by TensorFlow in a parallel tf.data pipeline
+(``decode_image`` and a bilinear resize, as Keras's ``image_dataset_from_directory`` does), and held in memory as
+uint8 arrays, or streamed from a file cache when they do not fit (training.streams). A file TensorFlow cannot
+decode is then named by decoding the files with Pillow. ``Config.image_size`` resizes every image to a square of
+that side; at 0 the images must all have one size.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from training.data import DataError
+from training.streams import Source, materialise
 
 EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what image_dataset_from_directory reads
 TEST_SHARE = 0.25  # of each class, fixed (random_state 0) when the folder has no train/ and test/
-COLOR_MODES = {1: "grayscale", 3: "rgb", 4: "rgba"}  # channels -> Keras's color_mode
 ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
 GRAY_MODES = ("1", "L", "I", "I;16", "F")
 
@@ -53,11 +52,15 @@ def load_folder(directory: str | Path, image_size: int = 0):
         classes = _classes(root, where)
         files = {root: _image_files(root, classes, where)}
     size, channels = _common_shape([f for found in files.values() for f in found], image_size, where)
-    arrays = [_read(part, classes, size, channels, where) for part in files]
-    if len(arrays) == 2:
-        (x_train, y_train), (x_test, y_test) = arrays
+    paths = [path for found in files.values() for path in found]
+    labels = np.array([classes.index(path.relative_to(part).parts[0]) for part, found in files.items()
+                       for path in found], dtype=np.int64)
+    images = materialise(_source(where, paths, labels, size, channels))
+    if len(files) == 2:
+        n_train = len(files[parts[0]])
+        x_train, y_train, x_test, y_test = images[:n_train], labels[:n_train], images[n_train:], labels[n_train:]
     else:
-        x_train, x_test, y_train, y_test = _test_split(*arrays[0], classes, where)
+        x_train, x_test, y_train, y_test = hold_out_test(images, labels, classes, where)
     return x_train, y_train, x_test, y_test, tuple(classes)
 
 
@@ -80,20 +83,26 @@ def _image_files(folder: Path, classes, where: str) -> list[Path]:
     return found
 
 
-def _common_shape(files, image_size: int, where: str) -> tuple[tuple[int, int], int]:
-    """((height, width), channels) every image is read at; each file is decoded once to find corrupt ones."""
+def _open(path: Path, where: str, decode: bool = False):
+    """(size, mode) from an image file's header (or, with ``decode``, after decoding it whole)."""
     from PIL import Image
 
+    try:
+        with Image.open(path) as image:
+            if decode:
+                image.load()
+            return image.size, image.mode
+    except Exception as error:  # Pillow raises OSError, SyntaxError, ValueError... for damaged files
+        raise DataError(f"{where}: cannot read image {path} ({type(error).__name__}: {error}); the file is "
+                        "corrupt, truncated or not an image: replace or delete it") from None
+
+
+def _common_shape(files, image_size: int, where: str) -> tuple[tuple[int, int], int]:
+    """((height, width), channels) every image is read at, from the files' headers (decoding them is
+    TensorFlow's job, done once; a file it cannot decode is then named by decoding it with Pillow)."""
     sizes, channels = {}, {}
     for path in files:
-        try:
-            with Image.open(path) as image:
-                image.load()
-                width, height = image.size
-                mode = image.mode
-        except Exception as error:  # Pillow raises OSError, SyntaxError, ValueError... for damaged files
-            raise DataError(f"{where}: cannot read image {path} ({type(error).__name__}: {error}); the file is "
-                            "corrupt, truncated or not an image: replace or delete it") from None
+        (width, height), mode = _open(path, where)
         count = 4 if mode in ALPHA_MODES else 1 if mode in GRAY_MODES else 3
         sizes.setdefault((height, width), path)
         channels.setdefault(count, path)
@@ -110,26 +119,38 @@ def _common_shape(files, image_size: int, where: str) -> tuple[tuple[int, int], 
     return next(iter(sizes)), next(iter(channels))
 
 
-def _read(folder: Path, classes, size, channels: int, where: str):
-    """Decode and resize with Keras's directory loader; uint8 images NHWC and int labels, in memory."""
-    import keras
+def _source(where: str, paths: list[Path], labels: np.ndarray, size, channels: int) -> Source:
+    """The folder's images as TensorFlow decodes and resizes them (decode_image, bilinear resize: what Keras's
+    image_dataset_from_directory does), rounded to uint8; decoded in parallel, in file order."""
+    import tensorflow as tf
 
+    def decode(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        image = tf.image.resize(image, size, method="bilinear")
+        image = tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+        image.set_shape((*size, channels))
+        return image
+
+    files = [str(path) for path in paths]
+    stamp = "\n".join(f"{f} {p.stat().st_size} {p.stat().st_mtime_ns}" for f, p in zip(files, paths))
+
+    def explain(error) -> DataError:  # find the file TensorFlow could not decode
+        for path in paths:
+            _open(path, where, decode=True)
+        return DataError(f"{where}: TensorFlow cannot decode its images ({type(error).__name__}: {error.message}); "
+                         "re-save them as PNG or JPEG")
+
+    return Source(where, lambda: tf.data.Dataset.from_tensor_slices(files).map(decode, tf.data.AUTOTUNE,
+                                                                               deterministic=True),
+                  labels, (*size, channels), f"{stamp}\n{size} {channels}", explain)
+
+
+def hold_out_test(x, y, classes, where: str):
+    """(x_train, x_test, y_train, y_test), as scikit-learn splits the arrays; by index, so that streamed images
+    (training.streams.Streamed) split the same way."""
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # its "Found N files belonging to K classes."
-            images = keras.utils.image_dataset_from_directory(
-                folder, labels="inferred", label_mode="int", class_names=list(classes),
-                color_mode=COLOR_MODES[channels], batch_size=None, image_size=size, shuffle=False)
-            pairs = [(image.numpy(), int(label)) for image, label in images]
-    except Exception as error:  # TensorFlow could not decode what Pillow could
-        raise DataError(f"{where}: Keras cannot load {folder} ({type(error).__name__}: {error}); re-save its "
-                        "images as PNG or JPEG") from None
-    x = np.clip(np.round(np.stack([image for image, _ in pairs])), 0, 255).astype(np.uint8)
-    return x, np.array([label for _, label in pairs], dtype=np.int64)
-
-
-def _test_split(x, y, classes, where: str):
-    try:
-        return train_test_split(x, y, test_size=TEST_SHARE, stratify=y, random_state=0)
+        train, test = train_test_split(np.arange(len(y)), test_size=TEST_SHARE, stratify=y, random_state=0)
+        return x[train], x[test], y[train], y[test]
     except ValueError as error:  # too few images in a class for a stratified split
         counts = np.bincount(y, minlength=len(classes))
         smallest = int(np.argmin(counts))

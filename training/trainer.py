@@ -29,6 +29,7 @@ from config import Config
 from training.data import Data, load_data, noisy_labels
 from training.optimizers import create_optimizer
 from training.schedules import CutOnPlateau, PlateauScaled, learning_rate
+from training.streams import Streamed, in_given_order, shuffle_buffer
 
 # Every trial builds a new model, whose predict function traces once per batch shape: TensorFlow calls
 # that "excessive retracing" and warns in every study's output, though nothing is wrong.
@@ -247,12 +248,15 @@ def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.
     """Batches of (images, one-hot labels) from memory, upsampled per batch if input_scale > 1; when
     training, shuffled by the seed and, unless the model's train step augments them (augment_in),
     augmented. Validation and test batches are never augmented."""
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    # images held in memory, or streamed from a file cache in its order (training.streams)
+    dataset = x.dataset(y) if isinstance(x, Streamed) else tf.data.Dataset.from_tensor_slices((x, y))
     if training:
-        dataset = dataset.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(shuffle_buffer(x), seed=config.seed, reshuffle_each_iteration=True)
     size = (x.shape[1] * config.input_scale, x.shape[2] * config.input_scale)
 
     def prepare(images, labels):
+        if images.dtype == tf.uint8:  # streamed: scaled per batch, as training.data scales arrays (in float64)
+            images = tf.cast(tf.cast(images, tf.float64) / 255.0, tf.float32)
         if config.input_scale > 1:
             images = tf.image.resize(images, size, method="nearest")
         return images, tf.one_hot(labels, num_classes)
@@ -282,6 +286,7 @@ def training_callbacks(config: Config, rate) -> list:
 def evaluate(model, x, y, config: Config, num_classes: int):
     """(cross-entropy or None if not finite, accuracy, predicted classes) from one pass of logits."""
     logits = model.predict(pipeline(x, y, config, num_classes, training=False), verbose=0).astype(np.float64)
+    logits = in_given_order(x, logits)  # a streamed split is read in its cache's order
     predictions = np.argmax(np.nan_to_num(logits, nan=-np.inf), axis=1)
     loss = float(-log_softmax(logits, axis=1)[np.arange(len(y)), y].mean())
     return _finite_or_none(loss), float((predictions == y).mean()), predictions

@@ -1,0 +1,63 @@
+"""The Python API as a notebook user meets it: a real .ipynb executed cell by cell in a real IPython kernel
+(nbclient + ipykernel). An Ablation built in a cell is run on digits, its per-trial table shown, a report figure
+displayed inline, and the same run again trains nothing; a mistake is refused as the CLI refuses it."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+import study_api
+from ablations import Ablation
+from driver.plan import UsageError
+
+ROOT = Path(__file__).resolve().parents[1]
+CELLS = [
+    # the repository first on the path (a notebook in one's own project folder, with the suite installed)
+    f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
+    "%matplotlib inline",
+    "from ablations import Ablation\nimport study_api\n"
+    "question = Ablation(question='Does batch norm help on digits?', base=dict(model='baseline1', train_size=300),\n"
+    "                    factors=dict(bn=['none', 'before']), seeds=1)",
+    "table = study_api.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
+    "table[['bn', 'seed', 'status', 'test_accuracy']]",
+    "figures = study_api.figures('in_a_notebook', storage=URL)\n"
+    "figures[next(caption for caption in figures if 'test accuracy per level' in caption)]",
+    "again = study_api.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
+    "print('rows', len(again), 'done', (again['status'] == 'done').sum())",
+]
+
+
+def test_a_notebook_runs_an_ablation_shows_its_table_and_figure_and_resumes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'notebook.db'}"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(f"URL = {url!r}")] + [nbformat.v4.new_code_cell(c) for c in CELLS]
+    path = tmp_path / "my_question.ipynb"
+    nbformat.write(notebook, path)
+    executed = nbformat.read(path, as_version=4)
+    NotebookClient(executed, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbformat.write(executed, path)  # what the user would save
+    outputs = [cell.outputs for cell in executed.cells]
+    text = lambda cell: "".join(o.get("text", "") for o in cell)  # noqa: E731 (stdout of a cell)
+    table = next(o for o in outputs[3] if o.output_type == "execute_result").data
+    assert "<table" in table["text/html"] and "test_accuracy" in table["text/html"]
+    assert table["text/plain"].count(" done ") == 2 and "before" in table["text/plain"]
+    assert "2 completed" in text(outputs[3]) and "[1/2]" in text(outputs[3])  # trained in the kernel
+    figure = next(o for o in outputs[4] if o.output_type == "execute_result").data
+    assert figure["image/png"]  # shown inline
+    assert "rows 2 done 2" in text(outputs[5]) and "0 completed" in text(outputs[5])  # resumed: nothing trained
+    assert not [o for cell in outputs for o in cell if o.output_type == "error"]
+
+
+def test_the_api_refuses_what_the_cli_refuses_before_writing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'api.db'}"
+    question = Ablation(question="q", base=dict(model="baseline1"), factors=dict(bn=["none", "before"]), seeds=1)
+    with pytest.raises(UsageError, match="has no name"):
+        study_api.run(question, storage=url)
+    with pytest.raises(UsageError, match="bn is varied by factor 'bn'"):
+        study_api.run(question, name="q", storage=url, settings=dict(bn="after"))
+    with pytest.raises(ValueError, match="needs inputs of at least"):
+        study_api.run(question, name="q", storage=url, dataset="digits", settings=dict(model="conv"))
+    assert list(tmp_path.iterdir()) == []
