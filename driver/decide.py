@@ -14,13 +14,17 @@ differences get a two-sided Student-t interval, and the level is
 Why the error rate holds although the data decide when to stop: every interval a study can ever look
 at is fixed in advance. A level is looked at with ``min_seeds, min_seeds + 1, ..., max_seeds`` pairs
 (``looks`` = max - min + 1 of them) and a comparison has ``m`` such levels (m - 1 levels against the
-base; every pair of levels in a race, whose reference is chosen by the data). Each interval is built at
-level ``1 - alpha / (looks * m)``, so by the union bound the chance that *any* interval at *any* look
-misses its true difference is at most ``alpha``, whatever rule chose when to stop (a Bonferroni
-group-sequential design; conservative, but exact for normal paired differences at every n, where the
-asymptotic spending functions of group-sequential libraries and the bounded-range confidence sequences
-of ``confseq`` are far too wide or not valid at 3-10 seeds). A wrong decision needs a missed interval,
-so the chance of any false "better"/"worse"/"equivalent" in a comparison is at most ``alpha``.
+base; every pair of levels in a race, whose reference is chosen by the data). The error rate ``alpha``
+is split in advance over all of these intervals (``Rule.confidence``): half of it at the last look, the
+other half shared by the earlier ones, each share split over the m levels. By the union bound the
+chance that *any* interval at *any* look misses its true difference is at most ``alpha``, whatever
+rule chose when to stop (a Bonferroni group-sequential design with a fixed spending of alpha over the
+looks; conservative, but exact for normal paired differences at every n, where the asymptotic
+spending-function boundaries of group-sequential libraries and the bounded-range confidence sequences
+of ``confseq`` are far too wide or not valid at 3-10 seeds). Spending half at the last look keeps a
+level that needs every seed almost as decidable as in a fixed design of ``max_seeds`` seeds. A wrong
+decision needs a missed interval, so the chance of any false "better"/"worse"/"equivalent" in a
+comparison is at most ``alpha``.
 
 Accuracy moves in steps of one test example, so paired differences that happen to be identical on
 every seed would give a zero-width interval: the spread is floored at that step (``resolution``).
@@ -60,9 +64,14 @@ class Rule:
     def looks(self) -> int:
         return self.max_seeds - self.min_seeds + 1
 
-    def confidence(self, comparisons: int) -> float:
-        """Confidence of each interval when a comparison makes ``comparisons`` of them per look."""
-        return 1 - self.alpha / (self.looks * max(comparisons, 1))
+    def confidence(self, comparisons: int, pairs: int) -> float:
+        """Confidence of the interval of one of ``comparisons`` levels looked at with ``pairs`` paired seeds.
+
+        The error rate is spent as in a fixed design at the cap, halved: half of alpha at the last look (so a
+        level that needs every seed is decided almost as a fixed ``max_seeds`` design would), the other half
+        shared by the earlier looks; each share split over the levels. The shares sum to alpha."""
+        share = 1.0 if self.looks == 1 else 0.5 if pairs >= self.max_seeds else 0.5 / (self.looks - 1)
+        return 1 - self.alpha * share / max(comparisons, 1)
 
 
 @dataclass(frozen=True)
@@ -127,8 +136,7 @@ def paired(level: dict, reference: dict) -> np.ndarray:
 def against_base(values: dict, base: str, rule: Rule, resolution: float = 0.0) -> list[Decision]:
     """Every level of ``values`` (level -> {seed: accuracy}) but ``base`` decided against ``base``."""
     others = [level for level in values if level != base]
-    confidence = rule.confidence(len(others))
-    return [_decide(level, base, values, confidence, rule, resolution) for level in others]
+    return [_decide(level, base, values, len(others), rule, resolution) for level in others]
 
 
 def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str | None, list[Decision]]:
@@ -140,20 +148,21 @@ def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str
         return None, []
     best = max(means, key=means.get)
     pairs = len(values) * (len(values) - 1) // 2
-    confidence = rule.confidence(pairs)
-    return best, [_decide(level, best, values, confidence, rule, resolution) for level in values if level != best]
+    return best, [_decide(level, best, values, pairs, rule, resolution) for level in values if level != best]
 
 
-def _decide(level, reference, values, confidence, rule, resolution) -> Decision:
+def _decide(level, reference, values, comparisons: int, rule, resolution) -> Decision:
     diffs = paired(values.get(level, {}), values.get(reference, {}))
-    mean, low, high = interval(diffs, confidence, resolution)
+    mean, low, high = interval(diffs, rule.confidence(comparisons, len(diffs)), resolution)
     decision = verdict(low, high, len(diffs), rule)
-    hopeless = decision == "undecided" and _hopeless(diffs, confidence, rule, resolution)
+    hopeless = decision == "undecided" and _hopeless(diffs, rule.confidence(comparisons, rule.max_seeds), rule,
+                                                     resolution)
     return Decision(level, reference, len(diffs), mean, low, high, decision, hopeless)
 
 
 def _hopeless(diffs, confidence: float, rule: Rule, resolution: float) -> bool:
-    """Whether even ``max_seeds`` pairs could not decide the level (stopping for futility).
+    """Whether even ``max_seeds`` pairs (whose interval has ``confidence``) could not decide the level (stopping
+    for futility).
 
     Judged optimistically: the spread at its 90% lower bound (chi-square) and the mean anywhere within one
     standard error of its estimate. Stopping such a level early can never make a false decision (it ends

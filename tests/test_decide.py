@@ -95,15 +95,19 @@ def test_identical_differences_are_not_certainty():
 
 
 def test_more_levels_and_more_looks_widen_each_interval():
-    assert RULE.confidence(4) > RULE.confidence(1)
-    assert decide.Rule(max_seeds=20).confidence(1) > RULE.confidence(1)
-    assert RULE.confidence(1) == pytest.approx(1 - 0.05 / 8)
+    assert RULE.confidence(4, 5) > RULE.confidence(1, 5)
+    assert decide.Rule(max_seeds=20).confidence(1, 5) > RULE.confidence(1, 5)
+    # half of alpha at the cap, the other half over the 7 earlier looks: the shares add up to alpha
+    assert 1 - RULE.confidence(1, 10) == pytest.approx(0.05 / 2)
+    spent = sum(1 - RULE.confidence(3, n) for n in range(3, 11)) * 3
+    assert spent == pytest.approx(0.05)
+    assert decide.Rule(min_seeds=5, max_seeds=5).confidence(2, 5) == pytest.approx(1 - 0.05 / 2)  # one look: fixed
 
 
 def test_a_race_drops_levels_confidently_worse_than_the_best_and_ties_equivalents():
     rng = np.random.default_rng(2)
     best = rng.normal(0.9, 0.01, 3)
-    values = {"a": seeds(best), "tie": seeds(best + rng.normal(0, 0.0001, 3)),
+    values = {"a": seeds(best), "tie": seeds(best + [0.00003, -0.00003, 0.0]),
               "bad": seeds(best - 0.1 + rng.normal(0, 0.002, 3)), "open": seeds(best - 0.012 + [0.004, -0.004, 0.0])}
     leader, decisions = decide.against_best(values, RULE)
     verdicts = {d.level: d.verdict for d in decisions}
