@@ -108,7 +108,7 @@ def test_a_race_drops_levels_confidently_worse_than_the_best_and_ties_equivalent
     rng = np.random.default_rng(2)
     best = rng.normal(0.9, 0.01, 3)
     values = {"a": seeds(best), "tie": seeds(best + [0.00003, -0.00003, 0.0]),
-              "bad": seeds(best - 0.1 + rng.normal(0, 0.002, 3)), "open": seeds(best - 0.012 + [0.004, -0.004, 0.0])}
+              "bad": seeds(best - 0.3 + rng.normal(0, 0.002, 3)), "open": seeds(best - 0.012 + [0.004, -0.004, 0.0])}
     leader, decisions = decide.against_best(values, RULE)
     verdicts = {d.level: d.verdict for d in decisions}
     assert leader in ("a", "tie")
