@@ -51,10 +51,15 @@ def kept_with(results: dict, previous: Path) -> dict:
             if key not in results and key not in ("seconds", "earlier") and key in ROWS}
     if not kept:
         return results
-    earlier = {key: old.get("earlier", {}).get(key, old.get("date")) for key in kept}
+    earlier = {key: old.get("earlier", {}).get(key) or _own_date(kept[key]) or old.get("date") for key in kept}
     return {**results, **kept, "earlier": earlier,
             "seconds": {**{k: v for k, v in old.get("seconds", {}).items() if k in kept}, **results["seconds"]},
             "measured_now": sorted(measured)}
+
+
+def _own_date(measurement) -> str | None:
+    """The date a measurement recorded of its own run (input_pipeline's, made apart from the table)."""
+    return measurement.get("measured_separately", {}).get("date") if isinstance(measurement, dict) else None
 
 
 def parser() -> argparse.ArgumentParser:
