@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from benchmarks import short_trials
+
 
 def table(results: dict) -> str:
     machine = results["machine"]
@@ -119,7 +121,8 @@ def _pipeline(results: dict) -> list[tuple]:
 
 # measurement -> its rows, in the table's order
 ROWS = {"throughput": _throughput, "fixed_cost": _fixed_cost, "workers": _workers, "memory": _memory,
-        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline}
+        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline,
+        "short_trials": short_trials.rows}
 
 
 def _met(met) -> str:
