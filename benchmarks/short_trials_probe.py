@@ -1,7 +1,8 @@
 """One `study.py run` as a whole process, with a perf counter around each step of its fixed cost.
 
 ``python benchmarks/short_trials_probe.py OUT.json LAUNCHED study.py-arguments...`` (LAUNCHED: the parent's
-``time.time()`` just before it started this process) runs ``study.main`` on the arguments after timing the
+``time.time()`` just before it started this process) runs study.py as ``python study.py ARGUMENTS`` would
+(``runpy``, the ending of its ``__main__`` included) after timing the
 suite's imports and TensorFlow's, with every step listed in ``STEPS`` wrapped in a counter (the real
 functions run; only their time is taken) and a Keras callback timing each call into the compiled train
 and validation functions. It writes the seconds per step and per trial to OUT.json (benchmarks/short_trials.py
@@ -15,6 +16,7 @@ ENTERED = time.time()
 
 import importlib  # noqa: E402
 import json  # noqa: E402
+import runpy  # noqa: E402
 import sys  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -23,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository
 
 # (module, attribute, step): what each counter measures. Nested steps are counted in their parent too.
 STEPS = (
-    ("study", "resolve", "resolve the ablation"),
     ("driver.resume", "check_resumable", "check resumable"),
     ("driver.console", "device_line", "describe the device"),
     ("driver.preflight", "preflight", "preflight"),
@@ -123,12 +124,15 @@ def main(out: str, launched: float, argv: list[str]) -> int:
     ExecutionTimer = execution_timer_class()
     install()
     started = time.perf_counter()
-    status = study.main(argv)
-    marks["study.main"] = time.perf_counter() - started
-    Path(out).write_text(json.dumps({"marks": marks, "steps": SECONDS, "executions": EXECUTIONS,
-                                     "ended": time.time(), "status": status}))
-    return status
+    sys.argv = [study.__file__, *argv]
+    try:  # study.py as `python study.py ARGS` runs it, its ending included
+        runpy.run_path(study.__file__, run_name="__main__")
+    except SystemExit as stop:
+        marks["study.main"] = time.perf_counter() - started
+        Path(out).write_text(json.dumps({"marks": marks, "steps": SECONDS, "executions": EXECUTIONS,
+                                         "ended": time.time(), "status": stop.code}))
+        raise
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], float(sys.argv[2]), sys.argv[3:]))
+    main(sys.argv[1], float(sys.argv[2]), sys.argv[3:])
