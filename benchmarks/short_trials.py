@@ -55,6 +55,7 @@ QUICK = ShortScale(train_images=400, test_images=200, epochs=1, batch_size=128)
 
 def measure(directory: Path, scale: ShortScale, repeats: int) -> dict:
     """The three ways' wall and CPU seconds (median of ``repeats``), their ratios and the suite's fixed cost."""
+    load_at_start, date = os.getloadavg()[0], time.strftime("%Y-%m-%d %H:%M:%S %Z")
     directory = Path(directory) / "short_trials"
     directory.mkdir(parents=True, exist_ok=True)
     data = write_dataset(directory / "data.npz", scale)
@@ -72,6 +73,7 @@ def measure(directory: Path, scale: ShortScale, repeats: int) -> dict:
         for name, options in (("jit_compile_off", []), ("jit_compile_on", ["--set", "jit_compile=true"])):
             probes[name].append(probe(directory, data, scale, f"{name}_{repeat}", options))
     return {
+        "date": date, "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
         "question": f"learning_rate in {', '.join(LEARNING_RATES)}, model conv, 1 seed",
         "data": f"synthetic MNIST-shaped npz (28x28x1 uint8, 10 classes, noisy class templates): "
                 f"{scale.train_images} training, {scale.train_images // 4} validation, {scale.test_images} test images",
