@@ -53,8 +53,9 @@ FULL = ShortScale(train_images=8500, test_images=2000, epochs=1, batch_size=128)
 QUICK = ShortScale(train_images=400, test_images=200, epochs=1, batch_size=128)
 
 
-def measure(directory: Path, scale: ShortScale, repeats: int) -> dict:
-    """The three ways' wall and CPU seconds (median of ``repeats``), their ratios and the suite's fixed cost."""
+def measure(directory: Path, scale: ShortScale, repeats: int, probe_repeats: int | None = None) -> dict:
+    """The three ways' wall and CPU seconds (median of ``repeats``), their ratios and the suite's fixed cost
+    (median of ``probe_repeats`` probes, default ``repeats``)."""
     load_at_start, date = os.getloadavg()[0], time.strftime("%Y-%m-%d %H:%M:%S %Z")
     directory = Path(directory) / "short_trials"
     directory.mkdir(parents=True, exist_ok=True)
@@ -69,7 +70,7 @@ def measure(directory: Path, scale: ShortScale, repeats: int) -> dict:
     medians = {way: _median(values) for way, values in wall.items()}
     cpu_medians = {way: _median(values) for way, values in cpu.items()}
     probes = {"jit_compile_off": [], "jit_compile_on": []}
-    for repeat in range(repeats):
+    for repeat in range(repeats if probe_repeats is None else probe_repeats):
         for name, options in (("jit_compile_off", []), ("jit_compile_on", ["--set", "jit_compile=true"])):
             probes[name].append(probe(directory, data, scale, f"{name}_{repeat}", options))
     return {
@@ -152,8 +153,11 @@ def probe(directory: Path, data: Path, scale: ShortScale, name: str, options: li
     """The suite's run with a perf counter around each step (benchmarks/short_trials_probe.py), as its breakdown."""
     out = directory / f"{name}.json"
     launched = time.time()
+    # --recycle-mb 0: a worker restarting itself (XLA's compilations grow its memory) would continue as a plain
+    # study.py process, without the counters.
     seconds, _ = run_whole([sys.executable, str(HERE / "short_trials_probe.py"), str(out), repr(launched),
-                            *suite_arguments(directory, data, scale, name, options)], directory)
+                            *suite_arguments(directory, data, scale, name, [*options, "--recycle-mb", "0"])],
+                           directory)
     counted = json.loads(out.read_text())
     return breakdown(counted, seconds, launched)
 
@@ -235,14 +239,17 @@ def rows(results: dict) -> list[tuple]:
     short = results["short_trials"]
     seconds, cpu = short["seconds"], short["cpu_seconds"]
     off, on = short["suite_fixed_cost"]["jit_compile_off"], short["suite_fixed_cost"]["jit_compile_on"]
+    when = f" ({short['date']}, load average {short['load_average'][0]} to {short['load_average'][1]})" \
+        if "date" in short else ""
     trial = off["per_trial"]
     return [
-        (f"8. short trials: {short['cells']} cells of `conv`, {short['epochs']} epoch, whole processes",
+        (f"8. short trials: {short['cells']} cells of `conv`, {short['epochs']} epoch, whole processes{when}",
          f"suite {seconds['suite']:.1f} s, plain fit loop {seconds['plain']:.1f} s, KerasTuner grid "
          f"{seconds['kerastuner']:.1f} s: suite/plain {short['suite_vs_plain']:.2f}, suite/KerasTuner "
          f"{short['suite_vs_kerastuner']:.2f} (CPU time: {short['cpu_suite_vs_plain']:.2f}, "
          f"{short['cpu_suite_vs_kerastuner']:.2f}; CPU s {cpu['suite']:.1f}, {cpu['plain']:.1f}, {cpu['kerastuner']:.1f})",
          "suite <= plain, < KerasTuner", short["target_met"]),
+        *_before(short),
         ("8. suite's fixed cost per trial",
          f"{off['fixed_per_trial']:.2f} s next to {trial['fit: training (steady)']:.2f} s of training: trace "
          f"{trial['fit: trace and first call of the train function']:.2f}, validation in fit "
@@ -257,3 +264,16 @@ def rows(results: dict) -> list[tuple]:
          f"{on['per_trial']['fit: trace and first call of the train function']:.2f} s)",
          "reported", None),
     ]
+
+
+def _before(short: dict) -> list[tuple]:
+    """The same measurement of the code before the short-trial changes, when latest.json keeps it."""
+    if "before_changes" not in short:
+        return []
+    before = short["before_changes"]
+    return [(f"8. the same before the short-trial changes (commit {before['commit']}, {before['date']}, load "
+             f"average {before['load_average'][0]} to {before['load_average'][1]})",
+             f"suite/plain {before['suite_vs_plain']:.2f}, suite/KerasTuner {before['suite_vs_kerastuner']:.2f} "
+             f"(CPU time: {before['cpu_suite_vs_plain']:.2f}, {before['cpu_suite_vs_kerastuner']:.2f}); fixed cost "
+             f"{before['fixed_per_trial']:.2f} s per trial, exit {before['exit']:.2f} s",
+             "suite <= plain, < KerasTuner", before["target_met"])]
