@@ -16,7 +16,7 @@ from driver.console import prepare_tensorflow  # noqa: E402
 
 prepare_tensorflow()  # before measure imports TensorFlow: its C++ start-up lines kept out, as in study.py
 
-from benchmarks import adaptive_seeds, input_pipeline, measure  # noqa: E402
+from benchmarks import adaptive_seeds, input_pipeline, measure, short_trials  # noqa: E402
 from benchmarks.machine import describe, matmul_peak  # noqa: E402
 from benchmarks.report import ROWS, table  # noqa: E402
 
@@ -105,6 +105,8 @@ def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
             "workers": lambda: measure.parallel_workers(dataset, scale, directory),
             "adaptive_seeds": lambda: adaptive_seeds.measure(scale is measure.QUICK, directory),
             "folder_pipeline": lambda: input_pipeline.folder_pipeline(scale, directory),
+            "short_trials": lambda: short_trials.measure(
+                directory, short_trials.QUICK if scale is measure.QUICK else short_trials.FULL, scale.repeats),
         }
         for key, step in ((key, steps[key]) for key in steps if key in only):
             step_started = time.perf_counter()

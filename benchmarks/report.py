@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from benchmarks import short_trials
+
 
 def table(results: dict) -> str:
     machine = results["machine"]
@@ -161,7 +163,7 @@ def _adaptive_seeds(results: dict) -> list[tuple]:
 
 ROWS = {"throughput": _throughput, "fixed_cost": _fixed_cost, "workers": _workers, "memory": _memory,
         "pruning": _pruning, "precision": _precision, "pipeline": _pipeline, "folder_pipeline": _folder_pipeline,
-        "adaptive_seeds": _adaptive_seeds}
+        "adaptive_seeds": _adaptive_seeds, "short_trials": short_trials.rows}
 
 
 def _met(met) -> str:

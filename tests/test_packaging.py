@@ -17,7 +17,8 @@ def _pins(lines):
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = _pins(project["dependencies"] + project["optional-dependencies"]["test"])
+    wanted = _pins(project["dependencies"] + project["optional-dependencies"]["test"]
+                   + project["optional-dependencies"]["bench"])
     pip_section = (REPO / "environment.yml").read_text().split("- pip:", 1)[1]
     conda = _pins(line.strip().lstrip("- ") for line in pip_section.splitlines())
     assert conda == wanted

@@ -200,7 +200,9 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     epochs_here = len(fitted.get("loss", []))  # epochs trained by this process (after a resume, fewer)
 
     evaluate_started = time.perf_counter()
-    val_loss, val_accuracy, _ = evaluate(model, data.x_val, data.y_val, config, data.num_classes)
+    val_accuracy = validated_accuracy(fitted, config, len(data.y_val), diverged)
+    if val_accuracy is None:  # no validation pass saw these weights: one of our own
+        val_accuracy = evaluate(model, data.x_val, data.y_val, config, data.num_classes)[1]
     test_loss, test_accuracy, predictions = evaluate(model, data.x_test, data.y_test, config, data.num_classes)
     labels = list(range(data.num_classes))
     matrix = confusion_matrix(data.y_test, predictions, labels=labels)
@@ -281,6 +283,23 @@ def training_callbacks(config: Config, rate) -> list:
             rate, monitor=config.reduce_lr_monitor, patience=config.reduce_lr_patience,
             factor=config.reduce_lr_factor, min_delta=config.min_delta))
     return callbacks
+
+
+def validated_accuracy(fitted: dict, config: Config, val_images: int, diverged: bool) -> float | None:
+    """The validation accuracy of the final weights, from the validation pass ``model.fit`` ran after its last
+    epoch (``fitted``: fit's history), or None when that pass did not see the final weights: no epoch trained in
+    this process (a resumed trial already complete), a diverged trial (its NaN logits are ranked by our
+    ``evaluate``), or early stopping that may have restored an earlier epoch's weights.
+
+    The same images and weights in inference mode give the same predictions, so a second pass over the
+    validation set (a traced predict function and a pass over the data per trial) would only repeat it.
+    Keras's metric is a float32 share; it is returned as the exact fraction of images, as ``evaluate`` gives it.
+    """
+    accuracies = fitted.get("val_accuracy") or [None]
+    restoring = config.early_stopping_patience and config.restore_best_weights
+    if accuracies[-1] is None or diverged or restoring or not math.isfinite(accuracies[-1]):
+        return None
+    return round(float(accuracies[-1]) * val_images) / val_images
 
 
 def evaluate(model, x, y, config: Config, num_classes: int):
