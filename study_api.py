@@ -22,7 +22,10 @@ from pathlib import Path
 import pandas as pd
 
 from driver import plan
+from driver.console import prepare_tensorflow
 from driver.storage import given_url, load_study
+
+prepare_tensorflow()  # as study.py: TensorFlow's C++ start-up lines stay out of the notebook's output
 
 
 def run(ablation, name: str | None = None, storage: str | None = None, dataset: str | None = None,
@@ -74,7 +77,7 @@ def figures(name: str, storage: str | None = None) -> dict:
     table, spec = frame(name, storage), spec_with_winners(study)
     shown = {}
     for group in groups(table, spec):
-        for _, figure, caption in comparison_section(group)[0].figures:
+        for _, figure, caption in comparison_section(group, spec)[0].figures:
             shown[f"{group.title}: {caption}"] = figure
     return shown
 

@@ -31,6 +31,7 @@ OPTIONS = {"address": ("ray",), "partition": ("slurm",), "time": ("slurm",), "sl
            "print_sbatch": ("slurm",), "gpus_per_worker": LAUNCHERS, "cpus_per_worker": LAUNCHERS}
 FLAGS = ("--print-sbatch",)  # launcher options without a value
 DEFAULT_MINUTES = 60
+SUBMITIT_LOGGING = "SUBMITIT_LOG_LEVEL"  # "NOCONFIG": submitit leaves logging as it is
 REPO = Path(__file__).resolve().parents[1]
 SHAREABLE = "serve it with `python study.py serve --storage URL --host HOST --port P` on one machine and give the " \
             "workers --storage grpc://HOST:P, or use PostgreSQL (--storage postgresql://USER@HOST/DATABASE, " \
@@ -206,10 +207,30 @@ class ArrayTask:
         return DelayedSubmission(self)
 
 
+def submitit_module():
+    """submitit, imported without letting it reconfigure this process's logging: at import it runs
+    ``logging.config.dictConfig``, which closes every handler already configured (absl's, which TensorFlow
+    set up, closes the stream it was given). Its jobs configure its logging as usual (the variable is only
+    set for the import)."""
+    import importlib
+
+    previous = os.environ.get(SUBMITIT_LOGGING)
+    os.environ[SUBMITIT_LOGGING] = "NOCONFIG"
+    try:
+        module = importlib.import_module("submitit")
+        importlib.import_module("submitit.slurm.slurm")
+    finally:
+        if previous is None:
+            os.environ.pop(SUBMITIT_LOGGING, None)
+        else:
+            os.environ[SUBMITIT_LOGGING] = previous
+    return module
+
+
 def sbatch_script(args, command: list[str], workers: int, logs: Path, env: dict) -> str:
     """An sbatch script equivalent to the submitted job array, for submitting by hand (no password in it:
     the storage comes from ABLATION_STORAGE in the environment sbatch is run from)."""
-    from submitit.slurm.slurm import _make_sbatch_string  # the same options submitit submits
+    _make_sbatch_string = submitit_module().slurm.slurm._make_sbatch_string  # the same options submitit submits
 
     exports = " ".join(f"{key}={value}" for key, value in env.items() if key != ENV)
     run = f"cd {shlex.quote(os.getcwd())}\nexport {exports}\nsrun --unbuffered {shlex.join(command)}"
@@ -233,8 +254,7 @@ def launch_slurm(args, url: str, command: list[str], name: str, log=print) -> in
     if args.print_sbatch:
         log(sbatch_script(args, command, args.workers, logs, env))
         return 0
-    import submitit
-
+    submitit = submitit_module()
     logs.mkdir(parents=True, exist_ok=True)
     executor = submitit.SlurmExecutor(folder=logs)
     executor.update_parameters(**slurm_parameters(args, args.workers))

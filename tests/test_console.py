@@ -3,6 +3,7 @@ plan and device, the hardware recorded per trial, and --gpus refused when Tensor
 
 The GPU paths run on this CPU machine with a stand-in for TensorFlow's device API (``FakeTF``)."""
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -69,10 +70,13 @@ def test_a_run_leads_with_study_plan_and_device_and_records_the_hardware(tmp_pat
 
 def test_a_password_in_the_storage_url_is_not_printed():
     lines = []
-    ablation = SimpleNamespace(question="Q?", trained_variants=lambda: 1, variants=lambda: [{}], searches=False,
-                               design="ofat")
-    console.run_header("s", "postgresql://me:secret@host:5432/db", ablation, SimpleNamespace(epochs=2), 1, "",
-                       log=lines.append)
+    from ablations import Ablation
+    from config import Config
+
+    ablation = Ablation(question="Q?", base={}, factors={"bn": ["none", "before"]})
+    for seeds in (ablation, dataclasses.replace(ablation, seeds="auto")):  # both plans
+        console.run_header("s", "postgresql://me:secret@host:5432/db", seeds, Config(epochs=2), seeds.seed_cap, "",
+                           log=lines.append)
     assert lines[0] == "study s in postgresql://me:***@host:5432/db: Q?" and "secret" not in "".join(lines)
 
 

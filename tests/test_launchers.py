@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 import time
 
 import optuna
@@ -188,3 +189,21 @@ def test_each_launched_worker_runs_the_command_without_worker_and_launcher_optio
             "--slurm-logs", "logs", "--address", "a:1", "--tensorboard", "tb", "--set", "train_size=200"]
     assert worker_command(argv, REPO / "study.py")[1:] == [str(REPO / "study.py"), "run", "x", "--seeds", "2",
                                                            "--tensorboard", "tb", "--set", "train_size=200"]
+
+
+def test_importing_submitit_leaves_the_logging_of_this_process_alone(tmp_path):
+    """submitit's import runs logging.config.dictConfig, which closes every handler already set up (absl's,
+    once TensorFlow is loaded): the launcher imports it without that."""
+    script = textwrap.dedent(f"""
+        import logging, sys
+        sys.path.insert(0, {str(REPO)!r})
+        handler = logging.FileHandler({str(tmp_path / 'log.txt')!r})
+        logging.getLogger("mine").addHandler(handler)
+        from driver.launchers import submitit_module
+        submitit_module()
+        logging.getLogger("mine").warning("still here")
+        assert handler.stream is not None and not handler.stream.closed
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "still here" in (tmp_path / "log.txt").read_text()

@@ -23,7 +23,7 @@ CELLS = [
     "table = study_api.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
     "table[['bn', 'seed', 'status', 'test_accuracy']]",
     "figures = study_api.figures('in_a_notebook', storage=URL)\n"
-    "figures[next(caption for caption in figures if 'test accuracy per level' in caption)]",
+    "figures[next(caption for caption in figures if 'Test accuracy by' in caption)]",
     "again = study_api.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
     "print('rows', len(again), 'done', (again['status'] == 'done').sum())",
 ]
