@@ -188,8 +188,10 @@ def cmd_status(args):
                    "delta_vs_base", "diff_low", "diff_high", "p_value", "p_holm", "effect_size", "note"]
         sentences = [] if spec.get("seeds") == AUTO else group_sentences(group, summary)  # (auto: printed first)
         print(f"\n{group.title}:", *sentences, sep="\n  ")
-        interval = "the decision rule's interval" if spec.get("seeds") == AUTO else "its paired 95% interval"
-        print(f"(test accuracy with 95% interval; difference from {group.base} with {interval}; "
+        adaptive = spec.get("seeds") == AUTO
+        reference = "the best" if adaptive and group.base != group.levels[0] else "base"
+        interval = "the decision rule's interval" if adaptive else "its paired 95% interval"
+        print(f"(test accuracy with 95% interval; difference from {reference} {group.base} with {interval}; "
               f"paired {args.test} test, Holm):")
         print(summary[[*columns, "decision"]].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
     warnings = methodology_warnings(frame, spec, comparisons)

@@ -20,7 +20,7 @@ from reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, pl
 from reports.formatting import shown_confused_pairs, shown_summary
 from reports.grid_figures import is_two_factor, plot_accuracy_heatmap, plot_interaction
 from reports.stats import MIN_PAIRS, test_size
-from reports.tables import confused_pairs, level_table, summary_table
+from reports.tables import confused_pairs, level_table
 from reports.writers import Section, slug
 
 

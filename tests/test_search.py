@@ -70,7 +70,7 @@ def test_status_best_and_export_of_a_search(resumed_search, tmp_path, capsys):
     url, _, _ = resumed_search
     assert study.main(["status", "optimizer_lr", "--storage", url]) == 0
     out = capsys.readouterr().out
-    assert "search optimizer=sgd: 2/2 trials" in out and "paired t test vs base optimizer=adam" in out
+    assert "search optimizer=sgd: 2/2 trials" in out and "difference from base optimizer=adam" in out
     assert study.main(["best", "optimizer_lr", "--storage", url]) == 0
     best = capsys.readouterr().out.splitlines()[0]
     assert best.startswith("best ") and "--set optimizer=" in best and "--set learning_rate=" in best
