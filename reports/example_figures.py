@@ -90,6 +90,8 @@ def plot_misclassified(group: Group) -> plt.Figure:
     "true 9 -> predicted 4" with the test index below; the row label in the level's colour."""
     chosen, _ = shown_trials(group, "misclassified")
     levels = [level for level in group.levels if level in chosen]
+    if not levels:
+        raise ValueError(f"no trial of {group.title!r} recorded misclassified test images (stored by older code)")
     colors = level_colors(group.levels)
     columns = max([len(chosen[level]["misclassified"]) for level in levels] + [1])
     fig, axes = plt.subplots(len(levels), columns, squeeze=False,
@@ -119,6 +121,8 @@ def plot_augmented_samples(group: Group) -> plt.Figure:
     level when the levels' samples differ), then one row per level that augments, in the level's colour."""
     chosen, _ = shown_trials(group, "augmented_samples")
     levels = augmenting_levels(group)
+    if not levels:
+        raise ValueError(f"no level of {group.title!r} recorded augmented training images: nothing to draw")
     colors = level_colors(group.levels)
     shared = len({tuple(sample["index"] for sample in chosen[level]["augmented_samples"]) for level in levels}) == 1
     rows = [("original", chosen[levels[0]], "original", "0.25")] if shared else []

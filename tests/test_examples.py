@@ -121,3 +121,29 @@ def test_a_study_stored_before_examples_were_recorded_renders_without_them_with_
     page = (out / "index.html").read_text()
     assert "stored before trials recorded example images" in page
     assert not list(out.glob("*_misclassified.png")) and not list(out.glob("*_augmented.png"))
+
+
+def test_example_images_of_a_streamed_split_are_read_as_from_memory_and_large_ones_shrunk(tmp_path, monkeypatch):
+    """Images too large for memory (forced with ABLATION_DATA_CACHE=file) are read from the file cache, in the
+    order asked; a 40x40 colour image is stored at 32x32."""
+    from test_bring_your_own import write_images
+    from training import data
+    from training.examples import MAX_SIDE, images_at, png
+    from training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
+
+    write_images(tmp_path / "data", per_class=12, size=40)
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    config = Config(dataset=f"folder:{tmp_path / 'data'}", seed=4)
+    data.load_raw.cache_clear()
+    try:
+        in_memory = data.load_data(config)
+        data.load_raw.cache_clear()
+        monkeypatch.setenv(CACHE_ENV, "file")
+        streamed = data.load_data(config)
+    finally:
+        data.load_raw.cache_clear()
+    assert isinstance(streamed.x_test, Streamed)
+    for part in ("train", "test"):
+        np.testing.assert_array_equal(images_at(getattr(streamed, f"x_{part}"), [5, 0, 3]),
+                                      getattr(in_memory, f"x_{part}")[[5, 0, 3]])
+    assert pixels(png(in_memory.x_train[0])).shape == (MAX_SIDE, MAX_SIDE, 3)
