@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
-import textwrap
+import re
 
 import matplotlib.image as mpimg
 import matplotlib.pyplot as plt
@@ -21,7 +21,7 @@ import pandas as pd
 from reports.comparisons import Group
 from reports.figures import level_colors, short
 
-PANEL = 1.35  # inches per image panel
+PANEL = 1.5  # inches per image panel
 
 
 def recorded(group: Group, column: str) -> pd.DataFrame:
@@ -73,8 +73,19 @@ def _bare(ax) -> None:
 
 
 def _row_label(ax, text: str, color) -> None:
-    ax.set_ylabel("\n".join(textwrap.wrap(text, 16)), color=color, fontsize=9, fontweight="bold", rotation=0,
-                  ha="right", va="center", labelpad=8)
+    ax.set_ylabel(_wrapped(text), color=color, fontsize=9, fontweight="bold", rotation=0, ha="right", va="center",
+                  labelpad=8)
+
+
+def _wrapped(text: str, width: int = 16) -> str:
+    """A level label in lines of about ``width`` characters, broken after "+" and "," (augmentation names joined
+    by "+", fields by ", ") or at spaces, never inside a name."""
+    lines = [""]
+    for piece in re.findall(r"[^+,\s]+[+,]?\s*", text):
+        if lines[-1] and len(lines[-1]) + len(piece.rstrip()) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _level_name(group: Group, level: str) -> str:
@@ -106,7 +117,7 @@ def plot_misclassified(group: Group) -> plt.Figure:
             _show(ax, example["png"])
             true, predicted = (_class_name(trial["class_names"], example[k]) for k in ("true", "predicted"))
             title = f"true {true} -> predicted {predicted}"
-            ax.set_title(title if len(title) <= 22 else f"true {true}\n-> predicted {predicted}", fontsize=7)
+            ax.set_title(title if len(title) <= 22 else f"true {true}\n-> predicted {predicted}", fontsize=8)
             ax.set_xlabel(f"test #{example['index']}", fontsize=6, color="0.4")
         if not trial["misclassified"]:
             row[0].text(0.0, 0.5, "no misclassified test image", transform=row[0].transAxes, fontsize=8,
