@@ -20,7 +20,8 @@ from training.streams import Streamed, in_given_order
 MISCLASSIFIED = 8  # test images per trial
 AUGMENTED = 6  # training images per trial, each before and after augmentation
 MAX_SIDE = 32  # pixels: larger images are shrunk (antialiased) to this side, enough to see what was misread
-BUDGET = 16_000  # characters of PNG text per list: about 8 CIFAR-size colour images, or hundreds of digits
+BUDGET = 16_000  # characters of PNG text per image list (twice that for the before/after pairs): 4-5 colour
+# 32x32 images (noise-like ones compress worst), any number of 8x8 digits
 
 
 def png(image: np.ndarray) -> str:
@@ -73,8 +74,9 @@ def augmented_samples(x_train, y_train: np.ndarray, config: Config, num_classes:
         size = (originals.shape[1] * config.input_scale, originals.shape[2] * config.input_scale)
         originals = tf.image.resize(originals, size, method="nearest")
     augmented, _ = augment(originals, tf.one_hot(y_train[positions], num_classes))
-    return _within_budget({"index": int(p), "label": int(y_train[p]), "original": png(before), "augmented": png(after)}
-                          for p, before, after in zip(positions, originals.numpy(), np.asarray(augmented)))
+    return _within_budget(({"index": int(p), "label": int(y_train[p]), "original": png(before), "augmented": png(after)}
+                           for p, before, after in zip(positions, originals.numpy(), np.asarray(augmented))),
+                          budget=2 * BUDGET)
 
 
 def _within_budget(records, budget: int = BUDGET) -> list[dict]:
