@@ -9,7 +9,8 @@ optuna-dashboard shows it. The layout:
   winners), ``tuned:CELL`` (a search level's tuned values).
 - Cell trial: ``cell`` (the JSON key of its levels and seed), ``worker`` (host, pid, hardware,
   start), ``heartbeat``, ``process`` (this worker's trial count and memory), the TrialResult's
-  fields, or ``error`` and ``traceback``; ``duplicate_of`` on a trial closed untrained;
+  fields (since issue 21 with ``misclassified`` and ``augmented_samples``: lists of small base64 PNGs with
+  their classes, which older trials lack), or ``error`` and ``traceback``; ``duplicate_of`` on a trial closed untrained;
   ``pruned_at_epoch`` on a pruned search trial; ``over_budget`` on a search trial that lost a race
   for the last slot of the budget.
 - Search study ``NAME/search/LEVEL`` (``NAME/search`` for a plain search): ``parent``, ``level``,
@@ -31,7 +32,7 @@ BASE_CONFIG = "base_config"
 TUNED_PREFIX = "tuned:"
 RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epochs_run", "wall_time",
                   "images_per_second", "diverged", "history", "confusion_matrix", "per_class_accuracy",
-                  "class_names", "split_fingerprint", "extra", "error")
+                  "class_names", "split_fingerprint", "extra", "error", "misclassified", "augmented_samples")
 
 
 # --- cells ------------------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from ablations import AUTO
 from ablations.designs import DESIGNS
 from reports.answers import answered, group_sentences, margin
 from reports.comparisons import Group, level_label
+from reports.example_figures import augmenting_levels, plot_augmented_samples, plot_misclassified, shown_trials
 from reports.exports import Table
 from reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, plot_confusion_matrices, plot_forest,
                              plot_learning_curves, plot_per_class_difference, plot_test_accuracy, plot_train_vs_test,
-                             sizes_differ)
+                             short, sizes_differ)
 from reports.formatting import shown_confused_pairs, shown_summary
 from reports.grid_figures import is_two_factor, plot_accuracy_heatmap, plot_interaction
 from reports.stats import MIN_PAIRS, test_size
@@ -100,6 +101,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
     section.figures.append((f"{stem}_confusion", plot_confusion_matrices(group),
                             f"Test confusion matrices, normalised per true class and averaged over seeds; one panel "
                             f"per level ({seeds})."))
+    example_figures(group, stem, section)
     if sizes_differ(levels["params"]):
         section.figures.append((f"{stem}_accuracy_vs_parameters", plot_accuracy_vs_parameters(levels, colors),
                                 f"Test accuracy against log10 of the trainable parameters, per level ({seeds})."))
@@ -116,3 +118,34 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
                                     f"of every level, as a share of the true class (mean over seeds), and the same "
                                     f"share at {base}.", shown_confused_pairs(pairs, base, images)))
     return section, table
+
+
+def example_figures(group: Group, stem: str, section: Section) -> None:
+    """The recorded example images (reports.example_figures): misclassified test images per level and, where a level
+    augments, its augmented training images; a note where the trials recorded none (stored by older code) or no
+    level augments."""
+    chosen, seed = shown_trials(group, "misclassified")
+    if not chosen:
+        section.paragraphs.append("These trials were stored before trials recorded example images: no misclassified "
+                                  "test images or augmented training images to show.")
+        return
+    section.figures.append((f"{stem}_misclassified", plot_misclassified(group),
+                            f"The first misclassified test images in test order, up to 8 per level, one row per level "
+                            f"({_shown_seed(seed)}): title: true -> predicted class; below: the test image's index. "
+                            "Taken in test order, an image several levels misread appears in each of their rows."))
+    augmenting = augmenting_levels(group)
+    if not augmenting:
+        section.paragraphs.append("No level augments its training images: no figure of augmented samples.")
+        return
+    chosen, seed = shown_trials(group, "augmented_samples")
+    plain = [short(level) for level in group.levels if level in chosen and level not in augmenting]
+    section.figures.append((f"{stem}_augmented", plot_augmented_samples(group),
+                            f"Training images as each level augments them ({_shown_seed(seed)}): the first training "
+                            "image of each class (the row labelled original) and, per level, the same images after "
+                            "that trial's own augmentation layers and seeds, applied once (mixup and cutmix blend each "
+                            "image with another of the row)"
+                            + (f"; levels without augmentation ({', '.join(plain)}) are left out." if plain else ".")))
+
+
+def _shown_seed(seed) -> str:
+    return f"seed {seed}" if seed is not None else "each level's lowest seed: the levels share no seed"

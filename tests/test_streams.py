@@ -100,6 +100,7 @@ def test_streamed_images_train_exactly_as_in_memory(tmp_path, monkeypatch):
     streamed = train(config, log=lambda *a, **k: None)
     assert streamed.split_fingerprint == in_memory.split_fingerprint
     assert streamed.history == in_memory.history and streamed.confusion_matrix == in_memory.confusion_matrix
+    assert streamed.misclassified == in_memory.misclassified  # example images read back from the file cache
     assert len(list((tmp_path / "cache").glob("*.index"))) == 1
 
 

@@ -27,6 +27,7 @@ from baselines.cost import parameters
 from training.augment import augment_in, batch_augmenter, with_augmentation
 from config import Config
 from training.data import Data, load_data, noisy_labels
+from training.examples import augmented_samples, misclassified
 from training.optimizers import create_optimizer
 from training.schedules import CutOnPlateau, PlateauScaled, learning_rate
 from training.streams import Streamed, in_given_order, shuffle_buffer
@@ -55,7 +56,10 @@ class TrialResult:
     diverged: bool
     split_fingerprint: str
     extra: dict = field(default_factory=dict)  # label_noise_flipped: share of training labels flipped;
-    # setup_seconds, evaluate_seconds, epoch_seconds (each epoch this process trained, with validation)
+    # setup_seconds, evaluate_seconds, examples_seconds (recording the examples), epoch_seconds (each epoch this
+    # process trained, with validation)
+    misclassified: list = field(default_factory=list)  # the first misclassified test images (training.examples)
+    augmented_samples: list = field(default_factory=list)  # training images before/after augmentation ([] without)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -207,7 +211,11 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     labels = list(range(data.num_classes))
     matrix = confusion_matrix(data.y_test, predictions, labels=labels)
     per_class = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
-    timings = dict(setup_seconds=setup_seconds, evaluate_seconds=time.perf_counter() - evaluate_started,
+    evaluate_seconds, examples_started = time.perf_counter() - evaluate_started, time.perf_counter()
+    examples = dict(misclassified=misclassified(data.x_test, data.y_test, predictions),  # the evaluation's predictions
+                    augmented_samples=augmented_samples(data.x_train, data.y_train, config, data.num_classes))
+    timings = dict(setup_seconds=setup_seconds, evaluate_seconds=evaluate_seconds,
+                   examples_seconds=time.perf_counter() - examples_started,
                    epoch_seconds=[epoch_log.seconds[epoch] for epoch in sorted(epoch_log.seconds)])
     return TrialResult(
         history=history, val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=test_loss,
@@ -215,7 +223,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
         params=parameters(model), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged, split_fingerprint=data.split_fingerprint,
-        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train))},
+        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train))}, **examples,
     )
 
 
