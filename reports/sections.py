@@ -74,7 +74,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
         (f"{stem}_test_accuracy", plot_test_accuracy(group, marks=not adaptive),
          f"Test accuracy by {title} ({seeds}): dots are seeds, diamonds the mean with its 95% interval (t interval on "
          "the logit scale, so inside [0, 1]); "
-         + ("no test marks: the study's decision rule decides (Figure 1)." if adaptive else
+         + ("no test marks: the study's decision rule decides (the forest plot above)." if adaptive else
             "marks: Holm-corrected paired t test against the base (*** < 0.001, ** < 0.01, * < 0.05, n.s.), only "
             f"with >= {MIN_PAIRS} paired seeds."))]
     section.figures += [
@@ -108,9 +108,11 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
     else:
         section.paragraphs.append("The levels' parameter counts differ by less than 1%: no accuracy-vs-size figure.")
     section.tables.append(Table(f"{stem}_summary", table, f"{title}: per level, test accuracy (%) with its 95% "
-                                f"interval, the difference from {base} in percentage points with its paired 95% "
-                                f"interval, Holm-corrected paired t test and d_z (given with >= {MIN_PAIRS} paired "
-                                "seeds), final training accuracy, size and speed.",
+                                f"interval, the difference from {base} in percentage points with "
+                                + ("the interval and decision of the study's rule (the forest plot above); for reference the "
+                                   if adaptive else "its paired 95% interval, ")
+                                + f"Holm-corrected paired t test and d_z (given with >= {MIN_PAIRS} paired seeds), "
+                                "final training accuracy, size and speed.",
                                 shown_summary(table, base, images, level_fields(group))))
     pairs = confused_pairs(group)
     if not pairs.empty:
