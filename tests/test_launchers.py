@@ -32,6 +32,20 @@ def completed_levels(url: str) -> list[str]:
     return sorted(json.loads(t.user_attrs["cell"])["bn"] for t in trials if t.state == TrialState.COMPLETE), trials
 
 
+def wait_until_trained(job: str, url: str, env: dict, timeout: float = 300) -> None:
+    """Wait until the job has left the queue with no cell running or waiting: squeue can show a requeued task
+    nowhere for a moment between its requeue and its start, so an empty queue alone does not mean done."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wait_for_job(job, env)
+        trials = optuna.load_study(study_name="bn_placement", storage=open_storage(url)).get_trials()
+        open_cells = [t.number for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+        if not open_cells:
+            return
+        assert time.monotonic() < deadline, f"trials {open_cells} still open {timeout} s after the requeue"
+        time.sleep(2)
+
+
 def cli(args, cwd, env=ENV, timeout=300):
     return subprocess.run([*STUDY, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -72,7 +86,7 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
         time.sleep(0.2)
     subprocess.run(["scontrol", "requeue", f"{job}_0"], env=slurm, check=True, capture_output=True)
     requeue_now(f"{job}_0", slurm)
-    wait_for_job(job, slurm)
+    wait_until_trained(job, url, slurm)
 
     out = "\n".join(path.read_text() for path in sorted(logs.glob("*_log.*")))
     levels, trials = completed_levels(url)
