@@ -140,9 +140,10 @@ def describe(decision: decide.Decision) -> str:
     """"bn=before: better, +1.1 pp [+0.6, +1.6] vs none, 4 paired seeds"."""
     if decision.pairs < 2:
         return f"{decision.level}: {decision.verdict}, {decision.pairs} paired seed(s) vs {decision.reference}"
+    stopped = "; stopped: its cap of seeds could not decide it" if decision.hopeless else ""
     return (f"{decision.level}: {decision.verdict}, {100 * decision.mean:+.2f} pp "
             f"[{100 * decision.low:+.2f}, {100 * decision.high:+.2f}] vs {decision.reference}, "
-            f"{decision.pairs} paired seeds")
+            f"{decision.pairs} paired seeds{stopped}")
 
 
 def study_decisions(study: optuna.Study, spec: dict) -> list[str]:

@@ -9,7 +9,7 @@ differences get a two-sided Student-t interval, and the level is
 - **equivalent** when the whole interval lies inside ``[-rope, +rope]``,
 - **undecided** otherwise, or with fewer than ``min_seeds`` pairs; an undecided level gets one more
   seed per round until ``max_seeds``, unless even ``max_seeds`` could not decide it (futility: judged
-  optimistically from its spread and mean so far, ``_hopeless``), when it stops undecided.
+  optimistically from its spread and mean so far, ``_hopeless``), when it stops undecided (and says so).
 
 Why the error rate holds although the data decide when to stop: every interval a study can ever look
 at is fixed in advance. A level is looked at with ``min_seeds, min_seeds + 1, ..., max_seeds`` pairs

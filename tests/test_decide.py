@@ -65,6 +65,9 @@ def test_a_level_the_cap_could_not_decide_stops_early_undecided():
     [decision] = decide.against_base(values, "base", RULE)
     assert decision.verdict == "undecided" and decision.hopeless
     assert decide.seeds_wanted([decision], {"base": 4, "tie": 4}, RULE) == {}
+    from driver.adaptive import describe
+
+    assert describe(decision).endswith("stopped: its cap of seeds could not decide it")  # status says why
     wide = decide.Rule(rope=2.0)  # with a 2 pp margin the same data could still become "equivalent"
     [promising] = decide.against_base(values, "base", wide)
     assert promising.verdict == "undecided" and not promising.hopeless
