@@ -26,6 +26,7 @@ from pathlib import Path
 
 import ablations
 from ablations import AUTO, RULE_FIELDS, SEARCH_DESIGNS, AblationError
+from ablations.designs import DESIGNS
 from config import ConfigError
 from driver import plan
 from driver.console import prepare_tensorflow
@@ -189,7 +190,7 @@ def cmd_status(args):
         sentences = [] if spec.get("seeds") == AUTO else group_sentences(group, summary)  # (auto: printed first)
         print(f"\n{group.title}:", *sentences, sep="\n  ")
         adaptive = spec.get("seeds") == AUTO
-        reference = "the best" if adaptive and group.base != group.levels[0] else "base"
+        reference = "the best" if adaptive and DESIGNS[spec["design"]].races else "base"
         interval = "the decision rule's interval" if adaptive else "its paired 95% interval"
         print(f"(test accuracy with 95% interval; difference from {reference} {group.base} with {interval}; "
               f"paired {args.test} test, Holm):")

@@ -35,7 +35,7 @@ class Verdicts:
 
 
 def rule_of(ablation) -> decide.Rule:
-    return decide.Rule(**ablation.rule())
+    return decide.Rule.of(ablation.rule())
 
 
 def finished(study: optuna.Study) -> tuple[dict, float]:

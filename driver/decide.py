@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ablations import MIN_PAIRS  # noqa: F401 (fewer paired seeds are never presented as evidence)
+from ablations import MIN_PAIRS, RULE_DEFAULTS, RULE_FIELDS  # noqa: F401 (MIN_PAIRS: fewer pairs are no evidence)
 
 VERDICTS = ("better", "worse", "equivalent", "undecided")
 FUTILITY_SLACK = 0.10  # a level is hopeless only if its spread's 90% lower bound still cannot be decided
@@ -50,10 +50,15 @@ class Rule:
     """When a level is decided: ``rope`` in accuracy points (0.5 = half a percentage point). Validated where
     an ablation states it (ablations.rule_problems)."""
 
-    rope: float = 0.5
-    alpha: float = 0.05
-    min_seeds: int = 3
-    max_seeds: int = 10
+    rope: float = RULE_DEFAULTS["rope"]
+    alpha: float = RULE_DEFAULTS["alpha"]
+    min_seeds: int = RULE_DEFAULTS["min_seeds"]
+    max_seeds: int = RULE_DEFAULTS["max_seeds"]
+
+    @classmethod
+    def of(cls, spec: dict) -> "Rule":
+        """The rule an ablation's spec (or ``Ablation.rule()``) states; a field it leaves out has its default."""
+        return cls(**{name: spec[name] for name in RULE_FIELDS if name in spec})
 
     @property
     def margin(self) -> float:

@@ -16,10 +16,12 @@ import math
 
 import pandas as pd
 
-from ablations import AUTO, RULE_FIELDS
+from ablations import AUTO, Ablation
 from ablations.designs import DESIGNS
 from driver import decide
+from reports.comparisons import finished
 from reports.stats import ALPHA, MIN_PAIRS, seeds_would, test_size
+from reports.tables import summary_table
 
 DECISIONS = decide.VERDICTS
 
@@ -27,7 +29,7 @@ DECISIONS = decide.VERDICTS
 def margin(spec: dict) -> float | None:
     """A seeds="auto" study's margin of practical equivalence as a difference of accuracies (its ``rope`` is in
     points); None for a fixed-seed study, which states no margin."""
-    return spec.get("rope", 0.5) / 100 if spec.get("seeds") == AUTO else None
+    return decide.Rule.of(spec).margin if spec.get("seeds") == AUTO else None
 
 
 def answered(group, spec: dict, test: str = "t"):
@@ -36,11 +38,9 @@ def answered(group, spec: dict, test: str = "t"):
     A seeds="auto" study is decided by its own rule (driver.decide), as it was while it trained: its
     intervals of the difference are the rule's (simultaneous over its looks and levels) and replace the
     plain paired ones. A fixed-seed study is decided here from its one final look."""
-    from reports.tables import summary_table  # (tables imports plotting-free modules only; kept local for cycles)
-
     if spec.get("seeds") != AUTO or group.rows.empty:
         return group, with_decisions(summary_table(group, test=test), group.base, margin(spec))
-    rule = decide.Rule(**{name: spec[name] for name in RULE_FIELDS if name in spec})
+    rule = decide.Rule.of(spec)
     values = {level: rows.set_index("seed")["test_accuracy"].astype(float).to_dict()
               for level, rows in group.rows.groupby("level")}
     images = test_size(group.rows)
@@ -76,10 +76,7 @@ def fixed_design_decision(row, rope: float | None = None) -> str:
 
 def adaptive_summary(frame: pd.DataFrame, spec: dict, tables: list[pd.DataFrame]) -> str:
     """A seeds="auto" study's summary line: levels decided, trainings used, and a fixed design at the cap."""
-    from ablations import Ablation
-    from reports.comparisons import finished
-
-    rule = decide.Rule(**{name: spec[name] for name in RULE_FIELDS if name in spec})
+    rule = decide.Rule.of(spec)
     verdicts = [verdict for table in tables for verdict in table["decision"] if verdict]
     variants = Ablation.from_spec(spec).trained_variants()
     return decide.summary(verdicts, len(finished(frame)), variants, rule)

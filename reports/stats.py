@@ -24,12 +24,11 @@ import pandas as pd
 from scipy import stats
 from scipy.special import expit, logit
 
-from ablations import is_range
+from ablations import MIN_PAIRS, is_range  # MIN_PAIRS: fewer paired seeds: no p-value, effect size or decision
 
 TESTS = ("t", "wilcoxon")
 ALPHA = 0.05
 CONFIDENCE = 0.95
-MIN_PAIRS = 3  # fewer paired seeds than this: no p-value, no effect size
 NEEDS_PAIRS = f"needs >= {MIN_PAIRS} paired seeds"
 DIVERGED_WARNING = 0.10  # share of diverged trials above which results are suspect
 BOUNDARY = 0.05  # a tuned value within 5% of a range end (on its scale) is "on the boundary"
