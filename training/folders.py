@@ -73,6 +73,9 @@ def _classes(folder: Path, where: str, need_two: bool = True) -> list[str]:
 
 
 def _image_files(folder: Path, classes, where: str) -> list[Path]:
+    """Every image of the classes, in a fixed random order of their sorted listing. A folder lists them class by
+    class; streamed in that order from the file cache (training.streams), a shuffle buffer smaller than the
+    split would fill its batches with one or two classes."""
     found = []
     for name in classes:
         images = sorted(p for p in (folder / name).rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
@@ -80,7 +83,7 @@ def _image_files(folder: Path, classes, where: str) -> list[Path]:
             raise DataError(f"{where}: class {name!r} ({folder / name}) holds no image ({', '.join(EXTENSIONS)}); "
                             "add its images or remove the empty folder")
         found += images
-    return found
+    return [found[i] for i in np.random.default_rng(0).permutation(len(found))]
 
 
 def _open(path: Path, where: str, decode: bool = False):
@@ -147,9 +150,11 @@ def _source(where: str, paths: list[Path], labels: np.ndarray, size, channels: i
 
 def hold_out_test(x, y, classes, where: str):
     """(x_train, x_test, y_train, y_test), as scikit-learn splits the arrays; by index, so that streamed images
-    (training.streams.Streamed) split the same way."""
+    (training.streams.Streamed) split the same way, and each side in the folder's order: the order a streamed
+    split is read in, so that it trains exactly as in memory."""
     try:
         train, test = train_test_split(np.arange(len(y)), test_size=TEST_SHARE, stratify=y, random_state=0)
+        train, test = np.sort(train), np.sort(test)
         return x[train], x[test], y[train], y[test]
     except ValueError as error:  # too few images in a class for a stratified split
         counts = np.bincount(y, minlength=len(classes))

@@ -154,22 +154,23 @@ class Streamed:
     def dataset(self, labels: np.ndarray):
         """tf.data of (uint8 image, label) pairs, ``labels`` given in this Streamed's order, yielded in the
         cache's order (``order``): one sequential read of the cache per pass, keeping this Streamed's images
-        with a mask per cache entry."""
+        of each cache entry with one gather (the positions to keep and their labels come with the entry)."""
         import tensorflow as tf
 
-        keep = np.zeros(len(self.source.labels), dtype=bool)
-        keep[self.index] = True
-        by_position = np.zeros(len(self.source.labels), dtype=np.int64)  # labels by position in the cache
-        by_position[self.index] = labels
-        keep, by_position = tf.constant(keep), tf.constant(by_position)
+        order = self.order()
+        kept = self.index[order]  # cache positions, ascending
+        entries = -(-len(self.source.labels) // CACHE_BATCH)
+        per_entry = np.bincount(kept // CACHE_BATCH, minlength=entries)
+        positions = tf.RaggedTensor.from_row_lengths(kept % CACHE_BATCH, per_entry)
+        entry_labels = tf.RaggedTensor.from_row_lengths(np.asarray(labels, np.int64)[order], per_entry)
 
-        def kept(entry, images):  # the cell's images of one cache entry, and their labels: no per-image work
-            start = entry * CACHE_BATCH
-            end = start + tf.shape(images, out_type=tf.int64)[0]
-            return tf.boolean_mask(images, keep[start:end]), tf.boolean_mask(by_position[start:end], keep[start:end])
+        def keep(images, wanted):  # the cell's images of one cache entry and their labels: no per-image work
+            at, labelled = wanted
+            return tf.gather(images, at), labelled
 
         cached = self.source.images().batch(CACHE_BATCH).cache(self.path)
-        pairs = cached.enumerate().map(kept).unbatch()  # a few entries an epoch: no parallel calls needed
+        wanted = tf.data.Dataset.from_tensor_slices((positions, entry_labels))
+        pairs = tf.data.Dataset.zip(cached, wanted).map(keep, tf.data.AUTOTUNE).unbatch()
         return pairs.apply(tf.data.experimental.assert_cardinality(len(self.index)))
 
 
