@@ -9,7 +9,7 @@ import optuna
 from ablations import AUTO, RULE_DEFAULTS, RULE_FIELDS, Ablation
 from config import Config, ConfigError, effective
 from driver import record
-from driver.provenance import provenance
+from driver.provenance import model_files, provenance
 from driver.storage import StorageError, exists, masked, masked_command, open_storage
 
 
@@ -43,13 +43,27 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
         rule = ("seeds", *RULE_FIELDS)
         changed |= {k: (stored_spec.get(k, RULE_DEFAULTS.get(k)), spec[k]) for k in rule
                     if stored_spec.get(k, RULE_DEFAULTS.get(k)) != spec[k]}
-    if changed or not same_design:
+    edited = _edited_model_files(study, ablation, base)
+    if changed or edited or not same_design:
         what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \
-            "the factors' levels or the search space"
+            ("" if edited else "the factors' levels or the search space")
+        what += "; " * bool(changed) + ", ".join(
+            f"the file of model {model!r} was edited (sha256 {old[:12]}... -> {new[:12]}...)"
+            for model, (old, new) in edited.items())
+        restore = "restore its file as it was (its cells so far trained that network), " if edited else ""
         raise StorageError(
             f"study {study.study_name!r} in {masked(url)} was created with a different set-up ({what}); "
-            f"resume it with the original options, or start a separate study with --study-name NEW_NAME"
+            f"resume it with the original options, {restore}or start a separate study with --study-name NEW_NAME"
         )
+
+
+def _edited_model_files(study: optuna.Study, ablation: Ablation, base: Config) -> dict:
+    """{model: (sha256 at creation, sha256 now)} of the user's network files that changed since the study was
+    created: its cells so far trained the old network, so the study cannot go on with the new one."""
+    stored = record.creation(study)["provenance"].get("model_files", {})
+    now = model_files(ablation.configs(base, 1)).get("model_files", {})
+    return {model: (stored[model]["sha256"], now[model]["sha256"]) for model in sorted(stored.keys() & now.keys())
+            if stored[model]["sha256"] != now[model]["sha256"]}
 
 
 def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:

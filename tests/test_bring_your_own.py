@@ -94,6 +94,16 @@ def test_my_question_on_my_network_and_images_runs_resumes_and_reports(mine, tmp
     assert sum(map(sum, trial["confusion_matrix"])) == 6  # a stratified 25% of 8 images in each of 3 classes
     assert trial["class_names"] == list(CLASSES)  # the sub-folders' names
     assert run_cli(*argv) == 0 and "0 completed" in capsys.readouterr().out  # resumed: nothing left to train
+    source = (mine / "models.py").read_text()
+    try:  # its cells trained the network of the file as it was: going on with another is refused
+        (mine / "models.py").write_text(source.replace("conv_block(x, 16,", "conv_block(x, 32,"))
+        assert run_cli(*argv) == 2
+        err = capsys.readouterr().err
+        assert f"the file of model '{mine / 'models.py'}:tiny_cnn' was edited (sha256 {recorded['sha256'][:12]}" in err
+        assert "restore its file as it was" in err and "--study-name NEW_NAME" in err
+    finally:
+        (mine / "models.py").write_text(source)
+    assert len(optuna.load_study(study_name="question", storage=url).trials) == 2
     assert run_cli("status", mine / "question.py", "--storage", url) == 0 and "2 done" in capsys.readouterr().out
     assert run_cli("show", mine / "question.py", "--dataset", f"folder:{mine / 'images'}", "--epochs", "1") == 0
     shown = capsys.readouterr().out
