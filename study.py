@@ -37,7 +37,8 @@ from driver.plan import UsageError
 from driver.preflight import CellError
 from driver.space import SearchError
 from driver.storage import ENV, StorageError, given_url, load_study, masked_command
-from training.data import DataError
+from training import streams
+from training.data import DataError, load_raw
 
 USER_ERRORS = (AblationError, CellError, ConfigError, DataError, DeviceError, LaunchError, SearchError,
                StorageError)
@@ -48,10 +49,13 @@ def main(argv=None) -> int:
     args = parser(HANDLERS).parse_args(argv)
     args.argv = argv
     prepare_tensorflow(args.verbose)  # before anything loads TensorFlow: its C++ start-up log kept out
+    streams.forget_written()
     try:
         return args.handler(args) or 0
     except (*USER_ERRORS, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
+        if streams.remove_written():  # a refused command writes nothing, not even the data it decoded
+            load_raw.cache_clear()  # whose splits pointed into it
         return 2
 
 

@@ -13,6 +13,7 @@ import baselines
 import study
 from config import Config, ConfigError, check_knobs_act
 from training.data import DataError, load_raw
+from training.streams import CACHE_ENV
 
 CLASSES = ("cat", "dog", "owl")
 MODEL_FILE = '''"""A network of my own, from the suite's shared blocks so the network knobs reach it."""
@@ -193,6 +194,9 @@ def broken_folder(root, kind):
 
 @pytest.mark.parametrize("model, message", BAD_MODELS, ids=[m for m, _ in BAD_MODELS])
 def test_a_bad_network_of_my_own_exits_2_and_writes_nothing(model, message, mine, tmp_path, monkeypatch, capsys):
+    if model == "MODELS:no_model":  # once with the images decoded into a file cache first: it is removed too
+        monkeypatch.setenv(CACHE_ENV, "file")
+        load_raw.cache_clear()
     (tmp_path.parent / "broken_models.py").write_text("import no_such_module_at_all\n")
     model = model.replace("MODELS", str(mine / "models.py")).replace("BROKEN", str(tmp_path.parent / "broken_models.py"))
     work = tmp_path / "work"

@@ -91,6 +91,29 @@ def materialise(source: Source):
     return Streamed(source, str(path), np.arange(len(source.labels)))
 
 
+_written: list[tuple[Path, Path | None]] = []  # (cache, the outermost folder made for it) written since forget_written
+
+
+def forget_written() -> None:
+    """Start a new command: the caches written so far are its predecessors' to keep."""
+    _written.clear()
+
+
+def remove_written() -> bool:
+    """Remove the file caches this command wrote (and the folders made for them): a command refused after
+    decoding its data (a bad network, say) leaves nothing behind. Whether there was any."""
+    removed = bool(_written)
+    for path, made in _written:
+        _remove(path)
+        if made is not None:
+            for folder in (path.parent, *path.parent.parents):
+                if not folder.is_relative_to(made) or any(folder.iterdir()):
+                    break
+                folder.rmdir()
+    _written.clear()
+    return removed
+
+
 def cache_path(source: Source) -> Path:
     root = Path(os.environ.get(CACHE_DIR_ENV) or Path("runs") / "cache")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.name)[:48].strip("_")
@@ -102,6 +125,7 @@ def _write_cache(source: Source, path: Path) -> None:
     when complete: a worker never reads a half-written cache, and two workers filling it at once do not clash."""
     import tensorflow as tf
 
+    new_folder = next((folder for folder in reversed(path.parents) if not folder.exists()), None)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     why = f"{CACHE_ENV}=file" if cache_mode() == "file" else "they do not fit in memory"
@@ -116,10 +140,11 @@ def _write_cache(source: Source, path: Path) -> None:
     except BaseException:
         _remove(partial)
         raise
-    for made in sorted(path.parent.glob(partial.name + ".*")):  # .index last: it marks the cache complete
-        if made.suffix != ".index":
-            os.replace(made, path.parent / made.name.replace(partial.name, path.name))
+    for file in sorted(path.parent.glob(partial.name + ".*")):  # .index last: it marks the cache complete
+        if file.suffix != ".index":
+            os.replace(file, path.parent / file.name.replace(partial.name, path.name))
     os.replace(f"{partial}.index", f"{path}.index")
+    _written.append((path, new_folder))
 
 
 def _remove(partial: Path) -> None:
