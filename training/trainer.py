@@ -29,6 +29,7 @@ from config import Config
 from training.data import Data, load_data, noisy_labels
 from training.examples import augmented_samples, misclassified
 from training.optimizers import create_optimizer
+from training.reuse import COMPILED, capacity, graph_key
 from training.schedules import CutOnPlateau, PlateauScaled, learning_rate
 from training.streams import Streamed, in_given_order, shuffle_buffer
 
@@ -57,7 +58,8 @@ class TrialResult:
     split_fingerprint: str
     extra: dict = field(default_factory=dict)  # label_noise_flipped: share of training labels flipped;
     # setup_seconds, evaluate_seconds, examples_seconds (recording the examples), epoch_seconds (each epoch this
-    # process trained, with validation)
+    # process trained, with validation), traces_reused (trained on the traced functions of an earlier cell:
+    # training.reuse)
     misclassified: list = field(default_factory=list)  # the first misclassified test images (training.examples)
     augmented_samples: list = field(default_factory=list)  # training images before/after augmentation ([] without)
 
@@ -161,7 +163,11 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     removed when training ends.
     """
     with releasing_traced_graphs():
-        return _train(config, data, prefix, log, callbacks, backup_dir)
+        try:
+            return _train(config, data, prefix, log, callbacks, backup_dir)
+        except BaseException:  # a model left mid-fit is never trained again
+            COMPILED.clear()
+            raise
 
 
 def set_op_determinism(on: bool) -> None:
@@ -187,6 +193,10 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     model = with_augmentation(build_model(config, data), config)
     y_train = noisy_labels(data.y_train, data.num_classes, config)
     rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
+    # The compiled model of an earlier cell with this network, holding the fresh model's initial state, when
+    # there is one (its traced functions are kept: training.reuse); else this fresh model.
+    compiled = COMPILED.take(graph_key(config, data.input_shape, data.num_classes), model, rate, capacity())
+    model, rate = compiled.model, compiled.rate
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     # The history is written before the weights: a kill between the two re-runs that epoch.
@@ -223,7 +233,8 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
         params=parameters(model), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged, split_fingerprint=data.split_fingerprint,
-        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train))}, **examples,
+        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train)),
+               "traces_reused": compiled.reused}, **examples,
     )
 
 
