@@ -1,6 +1,8 @@
 """Train one cell: ``train(config) -> TrialResult``.
 
-Every trial starts clean (cleared Keras session, seeded RNGs), trains with ``model.fit`` on a
+Every trial starts clean (cleared Keras session, seeded RNGs, a freshly built and compiled model whose
+initial state an earlier cell's compiled model with the same network takes when there is one, to train on
+its traced functions: training.reuse), trains with ``model.fit`` on a
 ``tf.data`` pipeline (one-hot labels, so mixup/cutmix can make them soft; label noise and
 augmentation on the training split only) and is evaluated on the untouched test set. A NaN/inf
 loss stops the trial as "diverged" with its history kept; that is a result, not an error.
@@ -140,7 +142,8 @@ def releasing_traced_graphs():
     function registers a gradient closure under a new "CustomGradient-N" name in TensorFlow's global
     registry and never removes it (tensorflow/tensorflow#97697). Each closure keeps its whole
     training graph alive: 10-15 MB per trial of the `conv` model, which clear_session cannot free.
-    The closures are only needed while the graph is traced, so the trial's own ones are dropped
+    The closures are only needed while the graph is traced (a graph kept for re-use, training.reuse, runs
+    without them; a new input shape traces again and registers new ones), so the trial's own ones are dropped
     when it ends (registrations made before it, e.g. by user code in a notebook, are left alone).
     """
     from tensorflow.python.framework import ops  # private: the registry has no public API
