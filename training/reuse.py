@@ -50,7 +50,8 @@ def capacity() -> int:
     value = os.environ.get("ABLATION_REUSE_TRACES", str(DEFAULT_ENTRIES)).strip()
     if not value.isdigit():
         raise ValueError(f"ABLATION_REUSE_TRACES={value!r} must be a whole number: 0 (no re-use of traced "
-                         f"functions between trials) or how many networks a worker keeps (default {DEFAULT_ENTRIES})")
+                         f"functions between trials) or how many networks a worker keeps (default {DEFAULT_ENTRIES}); "
+                         "set it to one, or unset it")
     return int(value)
 
 
@@ -69,19 +70,16 @@ class CompiledModels:
 
     def __init__(self):
         self.entries: OrderedDict[tuple, Compiled] = OrderedDict()
-        self.hits = self.misses = 0
 
     def take(self, key: tuple, fresh: keras.Model, rate, entries: int) -> Compiled:
         """The model to train: the cached one for ``key`` holding the fresh, compiled model's initial state
         (a hit), else the fresh one, kept for later cells (a miss). ``rate``: the fresh model's compiled LR."""
         cached = self.entries.pop(key, None)
         if entries and cached is not None and _take_state(cached.model, fresh):
-            self.hits += 1
             self.entries[key] = cached
             # CutOnPlateau must cut the multiplier the cached optimiser reads; any other rate is a value
             rate = cached.rate if not isinstance(rate, (int, float)) else rate
             return Compiled(cached.model, rate, reused=True)
-        self.misses += 1
         if entries:
             self.entries[key] = Compiled(fresh, rate)
             self._evict(entries)
