@@ -12,7 +12,8 @@ model and optimiser exactly as without re-use; the cached model then takes all o
 and the fresh optimiser's (iterations 0, zero moments, the cell's learning rate, loss-scale state, plateau
 multiplier 1), its metrics are reset and fit's resume epoch cleared. Only the traced functions are kept.
 A cache hit needs the variables to match one for one (name, shape, dtype); anything else is a miss, and the
-fresh model is trained and cached instead.
+fresh model is trained and cached instead. (So a Keras callback that keeps ``self.model`` after its trial holds
+a model that a later cell may train again: save what it needs, e.g. the weights, in ``on_train_end``.)
 
 ABLATION_REUSE_TRACES=0 turns the re-use off (every trial traces its own functions, as before);
 ABLATION_REUSE_TRACES=N keeps at most N networks (default 4: the driver hands a worker its cells seed by
