@@ -148,3 +148,25 @@ def test_the_trainer_evaluates_validation_itself_when_fit_did_not_see_the_final_
         else Config(**TINY)
     fitted = {} if case == "no epoch here" else {"val_accuracy": [0.5]}
     assert validated_accuracy(fitted, config, 100, diverged=case == "diverged") is None
+
+
+NETWORK = """import keras
+
+def build(input_shape, num_classes, config):
+    inputs = keras.Input(input_shape)
+    hidden = keras.layers.Dense(16, activation="{activation}")(keras.layers.Flatten()(inputs))
+    return keras.Model(inputs, keras.layers.Dense(num_classes)(hidden))
+"""
+
+
+def test_a_network_file_of_my_own_edited_between_cells_is_traced_again(tmp_path):
+    """An edited file is imported again (baselines.user), e.g. in a notebook; its graph may change where no
+    variable does, so a cell after the edit never trains on the functions traced before it."""
+    source = tmp_path / "mine.py"
+    source.write_text(NETWORK.format(activation="relu"))
+    config = Config(**{**TINY, "model": f"{source}:build"})
+    before = train(config, log=lambda *a, **k: None)
+    assert train(config.replace(seed=1), log=lambda *a, **k: None).extra["traces_reused"]  # same file: re-used
+    source.write_text(NETWORK.format(activation="tanh"))
+    after = train(config, log=lambda *a, **k: None)
+    assert not after.extra["traces_reused"] and after.history != before.history

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from baselines import user
 from config import Config
 
 DEFAULT_ENTRIES = 4
@@ -59,11 +60,13 @@ def capacity() -> int:
 def graph_key(config: Config, input_shape, num_classes: int) -> tuple:
     """What the traced graphs depend on: the whole Config but the seed, and but a constant learning rate
     (a variable of the optimiser; a schedule or a plateau multiplier bakes the rate into the graph), with
-    the network's input shape and classes."""
+    the network's input shape and classes, and for a network of the user's own the hash of its file (an
+    edited file is imported again, e.g. in a notebook, and may change the graph but no variable)."""
     fields = dict(config.to_dict(), seed=None)
     if config.lr_schedule == "constant" and not config.reduce_lr_on_plateau:
         fields["learning_rate"] = None
-    return tuple(sorted(fields.items())), tuple(input_shape), int(num_classes)
+    source = user.file_sha256(config.model) if user.is_user_model(config.model) else None
+    return tuple(sorted(fields.items())), tuple(input_shape), int(num_classes), source
 
 
 class CompiledModels:
