@@ -30,12 +30,12 @@ class MemoryWatch:
         self.first_trial, self.most_kept = 0, 0  # the reference trial; the most networks kept after a trial
 
     def record(self) -> dict:
-        """Count a finished trial; its number in this process and the resident memory now."""
+        """Count a finished trial; its number in this process, the resident memory now and the networks kept."""
         self.trials += 1
         rss, kept = resident_mb(), kept_networks()
         if self.first_mb is None or kept > self.most_kept:
             self.first_mb, self.first_trial, self.most_kept = rss, self.trials, max(kept, self.most_kept)
-        return {"process_trial": self.trials, "rss_mb": round(rss, 1)}
+        return {"process_trial": self.trials, "rss_mb": round(rss, 1), "kept_networks": kept}
 
     def restart_reason(self) -> str:
         """Why this worker should restart before its next trial ("" when it need not): one more trial

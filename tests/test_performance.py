@@ -131,7 +131,7 @@ def test_a_network_newly_kept_for_reuse_is_growth_that_never_restarts_a_worker()
     watch.record(), watch.record()  # two trials, no network kept
     ballast = [b"\x01" * (64 << 20)]  # 64 MB really resident, with the trial that keeps its network
     train(TINY.replace(epochs=1), log=lambda *_: None)
-    watch.record()
+    assert watch.record()["kept_networks"] == 1  # recorded with the trial
     assert len(COMPILED.entries) == 1 and watch.restart_reason() == ""
     ballast.append(b"\x02" * (64 << 20))  # growth after it still counts
     watch.record()
