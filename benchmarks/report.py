@@ -88,7 +88,10 @@ def _memory(results: dict) -> list[tuple]:
     memory = results["memory"]
     return [(f"4. memory over {memory['trials']} trials of one worker",
              f"RSS {memory['rss_mb_after_first']:.0f} MB after the first trial, peak {memory['rss_mb_peak']:.0f} MB "
-             f"(growth {memory['growth_mb']:+.0f} MB); peak of the first fifth of the trials "
+             f"(growth {memory['growth_mb']:+.0f} MB; {memory.get('networks_kept', 0)} network(s) kept for re-use from "
+             f"trial {memory.get('trial_kept', 1)}, {memory.get('rss_mb_once_kept', memory['rss_mb_after_first']):.0f} MB, "
+             f"growth after that {memory.get('growth_after_kept_mb', memory['growth_mb']):+.0f} MB); peak of the first "
+             f"fifth of the trials "
              f"{memory['peak_first_fifth_mb']:.0f} MB, of the last fifth {memory['peak_last_fifth_mb']:.0f} MB. "
              f"{memory['restarts']} restart(s) at the default --recycle-mb "
              f"(trials per process {', '.join(map(str, memory['trials_per_process']))}), at most "

@@ -20,29 +20,41 @@ class MemoryWatch:
     """Resident memory of this process after each of its trials, against its first trial's.
 
     The trial loops call ``record`` after every trial (stored with the trial) and ``restart_reason``
-    between trials; a non-empty reason makes them stop and return it."""
+    between trials; a non-empty reason makes them stop and return it. A trial after which the worker keeps
+    more networks for re-use than ever before (training.reuse: their graphs and variables, growth by
+    design and bounded) becomes the new reference, so that growth never restarts a worker (a restart
+    would drop them)."""
 
     def __init__(self, limit_mb: float = 0):
         self.limit_mb, self.trials, self.first_mb = limit_mb, 0, None  # limit 0 = never restart
+        self.first_trial, self.most_kept = 0, 0  # the reference trial; the most networks kept after a trial
 
     def record(self) -> dict:
-        """Count a finished trial; its number in this process and the resident memory now."""
+        """Count a finished trial; its number in this process, the resident memory now and the networks kept."""
         self.trials += 1
-        rss = resident_mb()
-        self.first_mb = rss if self.first_mb is None else self.first_mb
-        return {"process_trial": self.trials, "rss_mb": round(rss, 1)}
+        rss, kept = resident_mb(), kept_networks()
+        if self.first_mb is None or kept > self.most_kept:
+            self.first_mb, self.first_trial, self.most_kept = rss, self.trials, max(kept, self.most_kept)
+        return {"process_trial": self.trials, "rss_mb": round(rss, 1), "kept_networks": kept}
 
     def restart_reason(self) -> str:
         """Why this worker should restart before its next trial ("" when it need not): one more trial
         would likely take its memory past the limit."""
-        if not self.limit_mb or self.trials < 2:
+        if not self.limit_mb or self.trials <= self.first_trial:
             return ""
         growth = resident_mb() - self.first_mb
-        per_trial = max(growth, 0.0) / (self.trials - 1)
+        per_trial = max(growth, 0.0) / (self.trials - self.first_trial)
         if growth + per_trial > self.limit_mb:
-            return (f"resident memory grew {growth:.0f} MB over {self.trials} trials (limit {self.limit_mb:g} MB, "
-                    "--recycle-mb)")
+            return (f"resident memory grew {growth:.0f} MB over {self.trials - self.first_trial + 1} trials "
+                    f"(limit {self.limit_mb:g} MB, --recycle-mb)")
         return ""
+
+
+def kept_networks() -> int:
+    """How many compiled networks this worker keeps for re-use (training.reuse)."""
+    from training.reuse import COMPILED
+
+    return len(COMPILED.entries)
 
 
 def resident_mb() -> float:

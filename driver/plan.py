@@ -60,10 +60,16 @@ def overrides_of(settings, dataset=None, epochs=None) -> dict:
 
 
 def check_before_writing(ablation, base, seeds: int) -> None:
-    """Every cell's data loads and network builds, and a search's sampler can run here (driver.preflight)."""
+    """Every cell's data loads and network builds, a search's sampler can run here (driver.preflight), and
+    ABLATION_REUSE_TRACES, if set, says how many networks a worker keeps (training.reuse)."""
     from driver.preflight import preflight
     from driver.space import make_sampler
+    from training.reuse import capacity
 
+    try:
+        capacity()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     preflight(ablation, base, seeds)
     if ablation.searches:
         make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now

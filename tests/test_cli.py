@@ -252,6 +252,14 @@ def test_bad_input_exits_2_and_writes_nothing(argv, message, bad_data, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_bad_reuse_setting_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ABLATION_REUSE_TRACES", "lots")
+    assert run_cli("run", "bn_placement", *TINY, "--storage", f"sqlite:///{tmp_path / 's.db'}") == 2
+    assert "ABLATION_REUSE_TRACES='lots' must be a whole number" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("source, message", [
     ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after']\n",
      "syntax error at line"),

@@ -80,10 +80,13 @@ def test_bad_worker_options_exit_2(option, message, capsys):
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_a_finished_trial_leaves_no_traced_graph_alive():
+def test_a_finished_trial_leaves_no_traced_graph_alive_but_those_of_the_networks_kept_for_reuse(monkeypatch):
     # TensorFlow keeps a custom-gradient closure, and with it the whole training graph, per traced train
-    # step (10-15 MB a trial); the trainer drops the ones it registered.
+    # step (10-15 MB a trial); the trainer drops the ones it registered. The graphs of the compiled models kept
+    # for later cells (training.reuse) stay, as many networks as ABLATION_REUSE_TRACES says.
     import gc
+
+    from training.reuse import COMPILED
 
     from tensorflow.python.framework import ops
     from tensorflow.python.framework.func_graph import FuncGraph
@@ -95,10 +98,14 @@ def test_a_finished_trial_leaves_no_traced_graph_alive():
         gc.collect()
         return sum(isinstance(graph, FuncGraph) for graph in gc.get_objects())
 
+    COMPILED.clear()
+    monkeypatch.setenv("ABLATION_REUSE_TRACES", "1")
     before, graphs_before = custom_gradients(), graphs()
     train(TINY.replace(epochs=1), log=lambda *_: None)
     train(TINY.replace(epochs=1, bn="after"), log=lambda *_: None)
     assert custom_gradients() == before
+    assert [dict(key[0])["bn"] for key in COMPILED.entries] == ["after"]  # one network kept: the last one
+    COMPILED.clear()
     assert graphs() <= graphs_before
 
 
@@ -114,6 +121,22 @@ def test_memory_watch_asks_for_a_restart_before_the_limit_is_crossed():
     never.first_mb, never.trials = 0.0, 5  # as if it had grown by all this process's memory
     assert never.restart_reason() == ""
     del ballast
+
+
+def test_a_network_newly_kept_for_reuse_is_growth_that_never_restarts_a_worker():
+    from training.reuse import COMPILED
+
+    COMPILED.clear()
+    watch = MemoryWatch(limit_mb=40)
+    watch.record(), watch.record()  # two trials, no network kept
+    ballast = [b"\x01" * (64 << 20)]  # 64 MB really resident, with the trial that keeps its network
+    train(TINY.replace(epochs=1), log=lambda *_: None)
+    assert watch.record()["kept_networks"] == 1  # recorded with the trial
+    assert len(COMPILED.entries) == 1 and watch.restart_reason() == ""
+    ballast.append(b"\x02" * (64 << 20))  # growth after it still counts
+    watch.record()
+    assert "limit 40 MB" in watch.restart_reason()
+    COMPILED.clear()
 
 
 def test_workers_share_the_cores_and_get_one_gpu_each():

@@ -181,3 +181,28 @@ def test_a_deterministic_trial_does_not_leak_into_the_next_one_of_the_process():
     assert tf_config.is_op_determinism_enabled()
     train(Config(**{**TINY, "epochs": 1}), log=quiet)
     assert not tf_config.is_op_determinism_enabled()
+
+
+def test_a_trial_resumed_on_a_reused_network_continues_as_on_its_own_and_leaves_no_resume_epoch(tmp_path, monkeypatch):
+    """A worker may resume a killed cell on the compiled model of an earlier cell with its network
+    (training.reuse): the checkpoint's weights, optimiser state and epoch go into that model, and the next cell
+    on it starts at epoch 1 again."""
+    config = Config(**TINY, model="baseline1", deterministic=True)
+
+    def resumed(cell, reuse: str):
+        monkeypatch.setenv("ABLATION_REUSE_TRACES", reuse)
+        with pytest.raises(Crash):  # a killed attempt: its checkpoint after epoch 1
+            train(config, log=quiet, callbacks=[CrashAfter(0)], backup_dir=tmp_path / cell)
+        if reuse != "0":
+            train(config.replace(seed=1), log=quiet)  # another cell with this network, before the resume
+        lines = []
+        return train(config, log=lines.append, backup_dir=tmp_path / cell), lines
+
+    own, own_lines = resumed("own", "0")
+    reused, reused_lines = resumed("reused", "4")
+    assert reused.extra["traces_reused"] and not own.extra["traces_reused"]
+    assert [line.split()[1] for line in reused_lines] == ["2/2"] == [line.split()[1] for line in own_lines]
+    assert reused.history == own.history and reused.test_accuracy == own.test_accuracy
+    lines = []
+    after = train(config.replace(seed=1), log=lines.append)  # on the model the resume ran on
+    assert after.extra["traces_reused"] and [line.split()[1] for line in lines] == ["1/2", "2/2"]

@@ -1,6 +1,8 @@
 """Train one cell: ``train(config) -> TrialResult``.
 
-Every trial starts clean (cleared Keras session, seeded RNGs), trains with ``model.fit`` on a
+Every trial starts clean (cleared Keras session, seeded RNGs, a freshly built and compiled model whose
+initial state an earlier cell's compiled model with the same network takes when there is one, to train on
+its traced functions: training.reuse), trains with ``model.fit`` on a
 ``tf.data`` pipeline (one-hot labels, so mixup/cutmix can make them soft; label noise and
 augmentation on the training split only) and is evaluated on the untouched test set. A NaN/inf
 loss stops the trial as "diverged" with its history kept; that is a result, not an error.
@@ -29,6 +31,7 @@ from config import Config
 from training.data import Data, load_data, noisy_labels
 from training.examples import augmented_samples, misclassified
 from training.optimizers import create_optimizer
+from training.reuse import COMPILED, capacity, graph_key
 from training.schedules import CutOnPlateau, PlateauScaled, learning_rate
 from training.streams import Streamed, in_given_order, shuffle_buffer
 
@@ -57,7 +60,8 @@ class TrialResult:
     split_fingerprint: str
     extra: dict = field(default_factory=dict)  # label_noise_flipped: share of training labels flipped;
     # setup_seconds, evaluate_seconds, examples_seconds (recording the examples), epoch_seconds (each epoch this
-    # process trained, with validation)
+    # process trained, with validation), traces_reused (trained on the traced functions of an earlier cell:
+    # training.reuse)
     misclassified: list = field(default_factory=list)  # the first misclassified test images (training.examples)
     augmented_samples: list = field(default_factory=list)  # training images before/after augmentation ([] without)
 
@@ -138,7 +142,8 @@ def releasing_traced_graphs():
     function registers a gradient closure under a new "CustomGradient-N" name in TensorFlow's global
     registry and never removes it (tensorflow/tensorflow#97697). Each closure keeps its whole
     training graph alive: 10-15 MB per trial of the `conv` model, which clear_session cannot free.
-    The closures are only needed while the graph is traced, so the trial's own ones are dropped
+    The closures are only needed while the graph is traced (a graph kept for re-use, training.reuse, runs
+    without them; a new input shape traces again and registers new ones), so the trial's own ones are dropped
     when it ends (registrations made before it, e.g. by user code in a notebook, are left alone).
     """
     from tensorflow.python.framework import ops  # private: the registry has no public API
@@ -161,7 +166,11 @@ def train(config: Config, data: Data | None = None, prefix: str = "", log=print,
     removed when training ends.
     """
     with releasing_traced_graphs():
-        return _train(config, data, prefix, log, callbacks, backup_dir)
+        try:
+            return _train(config, data, prefix, log, callbacks, backup_dir)
+        except BaseException:  # a model left mid-fit is never trained again
+            COMPILED.clear()
+            raise
 
 
 def set_op_determinism(on: bool) -> None:
@@ -187,6 +196,10 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     model = with_augmentation(build_model(config, data), config)
     y_train = noisy_labels(data.y_train, data.num_classes, config)
     rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
+    # The compiled model of an earlier cell with this network, holding the fresh model's initial state, when
+    # there is one (its traced functions are kept: training.reuse); else this fresh model.
+    compiled = COMPILED.take(graph_key(config, data.input_shape, data.num_classes), model, rate, capacity())
+    model, rate = compiled.model, compiled.rate
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     # The history is written before the weights: a kill between the two re-runs that epoch.
@@ -223,7 +236,8 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
         params=parameters(model), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged, split_fingerprint=data.split_fingerprint,
-        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train))}, **examples,
+        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train)),
+               "traces_reused": compiled.reused}, **examples,
     )
 
 
