@@ -62,17 +62,18 @@ def quiet(*args, **kwargs):
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Seconds of every epoch (training plus its validation pass)."""
+    """Seconds of every epoch (training plus its validation pass), wall and CPU."""
 
     def __init__(self):
         super().__init__()
-        self.seconds = []
+        self.seconds, self.cpu_seconds = [], []  # cpu: of the whole process (every thread)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
+        self.started, self.cpu_started = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self.started)
+        self.cpu_seconds.append(time.process_time() - self.cpu_started)
 
     def steady(self) -> float:
         """An epoch's time once the graph is traced: the fastest epoch after the first.
