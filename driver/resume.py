@@ -45,11 +45,10 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
                     if stored_spec.get(k, RULE_DEFAULTS.get(k)) != spec[k]}
     edited = _edited_model_files(study, ablation, base)
     if changed or edited or not same_design:
-        what = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()) or \
-            ("" if edited else "the factors' levels or the search space")
-        what += "; " * bool(changed) + ", ".join(
+        differences = [f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()] + [
             f"the file of model {model!r} was edited (sha256 {old[:12]}... -> {new[:12]}...)"
-            for model, (old, new) in edited.items())
+            for model, (old, new) in edited.items()]
+        what = ", ".join(differences) or "the factors' levels or the search space"
         restore = "restore its file as it was (its cells so far trained that network), " if edited else ""
         raise StorageError(
             f"study {study.study_name!r} in {masked(url)} was created with a different set-up ({what}); "

@@ -79,8 +79,9 @@ def run_with_two_workers(storage_url: str, cwd) -> tuple[str, list[list[str]]]:
             "--workers", "2", "--recycle-mb", "1"]
     env = {key: value for key, value in os.environ.items() if key not in (storage.ENV, "PGPASSWORD")}
     with open(cwd / "run.out", "w") as out:
-        process = subprocess.Popen(argv, cwd=cwd, env={**env, "TF_CPP_MIN_LOG_LEVEL": "3"}, stdout=out,
-                                   stderr=subprocess.STDOUT)
+        # no network kept for re-use, so every trial's growth counts and --recycle-mb 1 restarts the worker
+        process = subprocess.Popen(argv, cwd=cwd, env={**env, "TF_CPP_MIN_LOG_LEVEL": "3", "ABLATION_REUSE_TRACES": "0"},
+                                   stdout=out, stderr=subprocess.STDOUT)
         children, deadline = {}, time.time() + 900
         while process.poll() is None and time.time() < deadline:
             try:

@@ -69,9 +69,10 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
     storage = f"journal:{tmp_path / 'study.log'}"
     argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--storage", storage,
             "--workers", "2", "--recycle-mb", "1"]
-    # One network kept for re-use (training.reuse): the memory watch takes a trial that keeps more networks than
-    # ever as its new reference, which with every trial a new network (bn level) would be every trial here.
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "ABLATION_REUSE_TRACES": "1"}
+    # No network kept for re-use (training.reuse): the memory watch takes a trial after which a worker keeps more
+    # networks than ever as its new reference (every trial here: each is a new bn level), and a network that
+    # replaces the one kept may hand memory back; without re-use every trial's growth counts, as this test needs.
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "ABLATION_REUSE_TRACES": "0"}
     worker_0 = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = worker_0.communicate(timeout=600)[0]
     assert worker_0.returncode == 0, tails([worker_0], [output])
