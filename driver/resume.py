@@ -44,6 +44,8 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
         changed |= {k: (stored_spec.get(k, RULE_DEFAULTS.get(k)), spec[k]) for k in rule
                     if stored_spec.get(k, RULE_DEFAULTS.get(k)) != spec[k]}
     edited = _edited_model_files(study, ablation, base)
+    if not changed and same_design:
+        _refuse_changed_data(study, url, ablation, base)
     if changed or edited or not same_design:
         differences = [f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()] + [
             f"the file of model {model!r} was edited (sha256 {old[:12]}... -> {new[:12]}...)"
@@ -63,6 +65,32 @@ def _edited_model_files(study: optuna.Study, ablation: Ablation, base: Config) -
     now = model_files(ablation.configs(base, 1)).get("model_files", {})
     return {model: (stored[model]["sha256"], now[model]["sha256"]) for model in sorted(stored.keys() & now.keys())
             if stored[model]["sha256"] != now[model]["sha256"]}
+
+
+def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base: Config) -> None:
+    """Refuse to go on when the data now splits a finished cell differently than it did when that cell trained
+    (images added, removed or replaced in a folder, a re-prepared dataset): the study would compare cells
+    trained on different data. Cells of a search or a chain are left out (their tuned values or an earlier
+    stage's winners, which the cell does not name, may shape the data)."""
+    from training.data import load_data
+
+    if ablation.searches or ablation.stages:
+        return
+    now, moved = {}, []
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        cell, stored = record.trial_cell(trial), record.results(trial).get("split_fingerprint")
+        if not cell or not stored:
+            continue
+        config = base.replace(**ablation.overrides(cell))
+        if config not in now:
+            now[config] = load_data(config).split_fingerprint
+        if now[config] != stored:
+            moved.append(record.describe_cell(cell))
+    if moved:
+        raise StorageError(
+            f"study {study.study_name!r} in {masked(url)}: the data of {base.dataset!r} changed since {len(moved)} of "
+            f"its finished cell(s) trained ({'; '.join(moved[:3])}{' ...' if len(moved) > 3 else ''}: their split "
+            "fingerprint differs); put the data back as it was, or start a separate study with --study-name NEW_NAME")
 
 
 def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:

@@ -105,6 +105,18 @@ def test_my_question_on_my_network_and_images_runs_resumes_and_reports(mine, tmp
     finally:
         (mine / "models.py").write_text(source)
     assert len(optuna.load_study(study_name="question", storage=url).trials) == 2
+    extra = mine / "images" / "owl" / "extra.png"
+    try:  # an image added since: every finished cell's split differs, so going on is refused
+        Image.new("RGB", (12, 12), (200, 200, 200)).save(extra)
+        load_raw.cache_clear()  # the CLI process of a user would read the folder anew
+        assert run_cli(*argv) == 2
+        err = capsys.readouterr().err
+        assert f"the data of 'folder:{mine / 'images'}' changed since 2 of its finished cell(s) trained" in err
+        assert "bn=none seed=0" in err and "put the data back as it was" in err
+    finally:
+        extra.unlink(missing_ok=True)
+        load_raw.cache_clear()
+    assert len(optuna.load_study(study_name="question", storage=url).trials) == 2
     assert run_cli("status", mine / "question.py", "--storage", url) == 0 and "2 done" in capsys.readouterr().out
     assert run_cli("show", mine / "question.py", "--dataset", f"folder:{mine / 'images'}", "--epochs", "1") == 0
     shown = capsys.readouterr().out
