@@ -44,8 +44,6 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
         changed |= {k: (stored_spec.get(k, RULE_DEFAULTS.get(k)), spec[k]) for k in rule
                     if stored_spec.get(k, RULE_DEFAULTS.get(k)) != spec[k]}
     edited = _edited_model_files(study, ablation, base)
-    if not changed and same_design:
-        _refuse_changed_data(study, url, ablation, base)
     if changed or edited or not same_design:
         differences = [f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()] + [
             f"the file of model {model!r} was edited (sha256 {old[:12]}... -> {new[:12]}...)"
@@ -72,7 +70,7 @@ def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base
     (images added, removed or replaced in a folder, a re-prepared dataset): the study would compare cells
     trained on different data. Cells of a search or a chain are left out (their tuned values or an earlier
     stage's winners, which the cell does not name, may shape the data)."""
-    from training.data import load_data
+    from training.data import split_fingerprint
 
     if ablation.searches or ablation.stages:
         return
@@ -83,7 +81,7 @@ def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base
             continue
         config = base.replace(**ablation.overrides(cell))
         if config not in now:
-            now[config] = load_data(config).split_fingerprint
+            now[config] = split_fingerprint(config)
         if now[config] != stored:
             moved.append(record.describe_cell(cell))
     if moved:
@@ -99,4 +97,6 @@ def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config)
         return
     storage = open_storage(url)
     if any(s.study_name == study_name for s in optuna.get_all_study_summaries(storage)):
-        check_same_setup(optuna.load_study(study_name=study_name, storage=storage), url, ablation, base)
+        study = optuna.load_study(study_name=study_name, storage=storage)
+        check_same_setup(study, url, ablation, base)
+        _refuse_changed_data(study, url, ablation, base)  # here only: every worker of the run calls check_same_setup

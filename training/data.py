@@ -133,7 +133,25 @@ def _scale(x, source, name):
 
 def split(x_train, y_train, x_test, y_test, class_names, config: Config) -> Data:
     """Stratified train/validation split by seed, then an optional stratified subsample."""
-    num_classes = len(class_names)
+    train_idx, val_idx = split_indices(y_train, len(class_names), config)
+    return Data(x_train[train_idx], y_train[train_idx], x_train[val_idx], y_train[val_idx], x_test, y_test,
+                len(class_names), tuple(class_names), _fingerprint(train_idx, val_idx, y_test, x_train.shape))
+
+
+def split_fingerprint(config: Config) -> str:
+    """The fingerprint of the cell's split as ``load_data`` would give it, without copying any image."""
+    x_train, y_train, _, y_test, class_names = load_raw(config.dataset, config.image_size)
+    return _fingerprint(*split_indices(y_train, len(class_names), config), y_test, x_train.shape)
+
+
+def _fingerprint(train_idx, val_idx, y_test, shape) -> str:
+    return hashlib.sha256(b"".join([train_idx.tobytes(), val_idx.tobytes(), y_test.tobytes(), str(shape).encode()])
+                          ).hexdigest()[:16]
+
+
+def split_indices(y_train, num_classes: int, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """(training, validation) positions in the training images, each sorted: stratified by ``config.seed``,
+    the training side subsampled to ``train_size``."""
     counts = np.bincount(y_train, minlength=num_classes)
     n_val = int(round(config.val_fraction * len(y_train)))
     if counts.min() < 2 or n_val < num_classes or len(y_train) - n_val < num_classes:
@@ -156,12 +174,7 @@ def split(x_train, y_train, x_test, y_test, class_names, config: Config) -> Data
         except ValueError as error:  # scikit-learn's refusal to stratify, e.g. a class left with one image
             raise DataError(f"train_size={config.train_size}: cannot subsample the training split stratified "
                             f"({error}); choose a train_size that keeps every class on both sides, or 0") from None
-    train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
-    fingerprint = hashlib.sha256(
-        b"".join([train_idx.tobytes(), val_idx.tobytes(), y_test.tobytes(), str(x_train.shape).encode()])
-    ).hexdigest()[:16]
-    return Data(x_train[train_idx], y_train[train_idx], x_train[val_idx], y_train[val_idx], x_test, y_test,
-                num_classes, tuple(class_names), fingerprint)
+    return np.sort(train_idx), np.sort(val_idx)
 
 
 # label_noise_kind -> the class offset (mod K, never 0) each flipped label gets. Symmetric: one of the

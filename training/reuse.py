@@ -57,13 +57,14 @@ def capacity() -> int:
     return int(value)
 
 
-def graph_key(config: Config, input_shape, num_classes: int) -> tuple:
-    """What the traced graphs depend on: the whole Config but the seed, and but a constant learning rate
-    (a variable of the optimiser; a schedule or a plateau multiplier bakes the rate into the graph), with
-    the network's input shape and classes, and for a network of the user's own the hash of its file (an
-    edited file is imported again, e.g. in a notebook, and may change the graph but no variable)."""
+def graph_key(config: Config, rate, input_shape, num_classes: int) -> tuple:
+    """What the traced graphs depend on: the whole Config but the seed, and but the learning rate when the
+    compiled ``rate`` is a number (the optimiser holds it in a variable; a schedule, plateau cuts included,
+    bakes it into the graph), with the network's input shape and classes, and for a network of the user's
+    own the hash of its file (an edited file is imported again, e.g. in a notebook, and may change the graph
+    but no variable)."""
     fields = dict(config.to_dict(), seed=None)
-    if config.lr_schedule == "constant" and not config.reduce_lr_on_plateau:
+    if _a_number(rate):
         fields["learning_rate"] = None
     source = user.file_sha256(config.model) if user.is_user_model(config.model) else None
     return tuple(sorted(fields.items())), tuple(input_shape), int(num_classes), source
@@ -82,7 +83,7 @@ class CompiledModels:
         if entries and cached is not None and _take_state(cached.model, fresh):
             self.entries[key] = cached
             # CutOnPlateau must cut the multiplier the cached optimiser reads; any other rate is a value
-            rate = cached.rate if not isinstance(rate, (int, float)) else rate
+            rate = rate if _a_number(rate) else cached.rate
             return Compiled(cached.model, rate, reused=True)
         if entries:
             self.entries[key] = Compiled(fresh, rate)
@@ -99,6 +100,10 @@ class CompiledModels:
             self.entries.popitem(last=False)
         while len(self.entries) > 1 and sum(_bytes(e.model) for e in list(self.entries.values())[:-1]) > VARIABLE_BUDGET:
             self.entries.popitem(last=False)
+
+
+def _a_number(rate) -> bool:
+    return isinstance(rate, (int, float))
 
 
 def _take_state(cached: keras.Model, fresh: keras.Model) -> bool:

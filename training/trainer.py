@@ -198,7 +198,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
     # The compiled model of an earlier cell with this network, holding the fresh model's initial state, when
     # there is one (its traced functions are kept: training.reuse); else this fresh model.
-    compiled = COMPILED.take(graph_key(config, data.input_shape, data.num_classes), model, rate, capacity())
+    compiled = COMPILED.take(graph_key(config, rate, data.input_shape, data.num_classes), model, rate, capacity())
     model, rate = compiled.model, compiled.rate
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
