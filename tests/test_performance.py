@@ -184,6 +184,10 @@ def test_quick_benchmark_writes_the_measurements_asked_for(tmp_path):
     assert "| 1. augmentation `flip+shift+cutout`: in the tf.data pipeline vs in the train step |" in text
     streamed = results["folder_pipeline"]  # real PNG files, decoded once into the file cache, then streamed
     assert streamed["steady_epoch_seconds"]["streamed"] > 0 and "| 8. image folder streamed" in text
+    # adjacent pairs of epochs, one per variant each: the overhead is their median ratio, inside its interval
+    assert [len(streamed["epoch_seconds"][name]) for name in ("in_memory", "streamed")] == [streamed["pairs"]] * 2
+    low, high = streamed["overhead_interval_95"]
+    assert low <= streamed["overhead"] <= high
 
 
 def test_the_table_renders_every_measurement_of_the_last_full_run():
