@@ -173,6 +173,30 @@ def test_plateau_cuts_survive_a_kill(tmp_path):
     assert result.history["learning_rate"][3] == pytest.approx(0.25 * scheduled(plain, 4)[3], rel=1e-5)
 
 
+# Early stopping and plateau cuts whose decisions do not depend on the metrics' values: with min_delta 10 only
+# the first epoch improves, so the plateau cuts after every later epoch and early stopping ends epoch 3.
+DECIDING = dict(PLATEAU, early_stopping_patience=2, early_stopping_monitor="loss", restore_best_weights=True,
+                deterministic=True)
+
+
+@pytest.mark.parametrize("killed_after", [0, 2], ids=["mid-patience", "after-stopping"])
+def test_early_stopping_and_plateau_state_survive_a_kill(tmp_path, killed_after):
+    """A cell killed mid-trial decides as the uninterrupted cell: its patience counters and best value continue
+    (not start over), it stops at the same epoch, and it restores the same best weights (epoch 1's)."""
+    config = Config(**{**TINY, "epochs": 6}, **DECIDING)
+    whole = train(config, log=quiet, backup_dir=tmp_path / "whole")
+    with pytest.raises(Crash):
+        train(config, log=quiet, callbacks=[CrashAfter(killed_after)], backup_dir=tmp_path / "killed")
+    lines = []
+    resumed = train(config, log=lines.append, backup_dir=tmp_path / "killed")
+    assert whole.epochs_run == resumed.epochs_run == 3
+    assert len([line for line in lines if " epoch " in f" {line}"]) == 2 - killed_after  # epochs trained again
+    assert resumed.history["learning_rate"] == whole.history["learning_rate"]  # the same cuts
+    assert resumed.history["loss"][0] == whole.history["loss"][0]
+    # both restored epoch 1's weights: the same network, bit for bit (deterministic ops, same seed)
+    assert (resumed.test_loss, resumed.test_accuracy) == (whole.test_loss, whole.test_accuracy)
+
+
 def test_a_deterministic_trial_does_not_leak_into_the_next_one_of_the_process():
     """Op determinism is process-wide: a worker's deterministic cell must not make the next cells deterministic."""
     from tensorflow.python.framework import config as tf_config

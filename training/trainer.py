@@ -27,6 +27,7 @@ from sklearn.metrics import confusion_matrix
 import baselines
 from baselines.cost import parameters
 from training.augment import augment_in, batch_augmenter, with_augmentation
+from training.checkpoint import Checkpoint
 from config import Config
 from training.data import Data, load_data, noisy_labels
 from training.examples import augmented_samples, misclassified
@@ -67,27 +68,6 @@ class TrialResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-class Checkpoint(keras.callbacks.BackupAndRestore):
-    """BackupAndRestore that keeps the previous checkpoint too and, if a kill left both unreadable,
-    starts the cell over instead of failing it."""
-
-    def __init__(self, backup_dir: Path, epoch_log: "EpochLog", log):
-        super().__init__(str(backup_dir), double_checkpoint=True)
-        self.epoch_log, self.log = epoch_log, log
-
-    def on_train_begin(self, logs=None):
-        try:
-            super().on_train_begin(logs)
-        except (OSError, ValueError, KeyError) as error:
-            self.log(f"{self.epoch_log.prefix}checkpoint unreadable ({error}); training this cell from epoch 1")
-            for path in Path(self.backup_dir).glob("*.h5*"):
-                path.unlink()
-            for path in Path(self.backup_dir).glob("training_metadata.json*"):
-                path.unlink()
-            self.model._initial_epoch = 0
-            self.epoch_log.forget()
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -202,13 +182,15 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     model, rate = compiled.model, compiled.rate
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
-    # The history is written before the weights: a kill between the two re-runs that epoch.
-    backup = [Checkpoint(backup_dir, epoch_log, log)] if backup_dir else []
+    deciding = training_callbacks(config, rate)
+    # The history and the deciding callbacks' state are written before the weights: a kill between them
+    # re-runs that epoch.
+    backup = [Checkpoint(backup_dir, epoch_log, log, deciding)] if backup_dir else []
     fit_started = time.perf_counter()
     fitted = model.fit(
         pipeline(data.x_train, y_train, config, data.num_classes, training=True), epochs=config.epochs,
         validation_data=pipeline(data.x_val, data.y_val, config, data.num_classes, training=False),
-        callbacks=[*training_callbacks(config, rate), epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
+        callbacks=[*deciding, epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
     ).history  # shuffled by tf.data
     train_time = time.perf_counter() - fit_started
     history = epoch_log.history()

@@ -1,0 +1,112 @@
+"""A cell's mid-trial checkpoint: a cell killed after epoch k continues at epoch k+1 as if it had never stopped.
+
+Keras's BackupAndRestore keeps the weights, the optimiser's state (its step, moments and the plateau multiplier)
+and the epoch. What it does not keep is the state of the callbacks that decide from the epochs so far: early
+stopping's and the plateau cut's best value and patience counters, and the weights early stopping will restore.
+Without them a resumed cell would start its patience over and restore the best weights seen since the kill,
+training a different network than the uninterrupted cell. ``Checkpoint`` writes that state beside the weights
+after every epoch (before them, keyed by epoch, so whichever of the two weight checkpoints a kill leaves
+readable finds its own) and puts it back on resume.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+
+# What each deciding callback's next decision depends on (Keras's attribute names)
+STATE = {keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
+         keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter")}
+
+
+class Checkpoint(keras.callbacks.BackupAndRestore):
+    """BackupAndRestore that keeps the previous checkpoint too, keeps the deciding callbacks' state with the
+    weights and, if a kill left both checkpoints unreadable, starts the cell over instead of failing it.
+
+    ``deciding``: the trial's callbacks before this one in fit's list (so their epoch's decision is made when
+    this one saves); those of a kind in STATE have their state kept."""
+
+    def __init__(self, backup_dir: Path, epoch_log, log, deciding=()):
+        super().__init__(str(backup_dir), double_checkpoint=True)
+        self.epoch_log, self.log = epoch_log, log
+        self.deciding = [callback for callback in deciding if _kind(callback)]
+        self.states_path = Path(backup_dir) / "callback_states.json"
+
+    def on_train_begin(self, logs=None):
+        try:
+            super().on_train_begin(logs)
+        except (OSError, ValueError, KeyError) as error:
+            self.log(f"{self.epoch_log.prefix}checkpoint unreadable ({error}); training this cell from epoch 1")
+            for path in Path(self.backup_dir).glob("*.h5*"):
+                path.unlink()
+            for path in Path(self.backup_dir).glob("training_metadata.json*"):
+                path.unlink()
+            self.model._initial_epoch = 0
+            self.epoch_log.forget()
+        if self.model._initial_epoch:
+            self._restore(self.model._initial_epoch - 1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.deciding:
+            self._save(epoch)
+        super().on_epoch_end(epoch, logs)  # the weights, after the state they need
+
+    def _save(self, epoch: int) -> None:
+        states = self._states()
+        states[str(epoch)] = [self._state_of(callback) for callback in self.deciding]
+        _write(self.states_path, json.dumps(states))
+        kept = {state.get("best_weights") for key in (str(epoch), str(epoch - 1)) for state in states.get(key, [])}
+        for path in Path(self.backup_dir).glob("best_weights_epoch*.npz"):  # those neither checkpoint needs
+            if path.name not in kept:
+                path.unlink()
+
+    def _state_of(self, callback) -> dict:
+        state = {name: _plain(getattr(callback, name)) for name in STATE[_kind(callback)]}
+        if isinstance(callback, keras.callbacks.EarlyStopping) and callback.best_weights is not None:
+            name = f"best_weights_epoch{callback.best_epoch}.npz"
+            path = Path(self.backup_dir) / name
+            if not path.is_file():  # written once per best epoch
+                partial = path.with_suffix(".partial.npz")
+                np.savez(partial, *callback.best_weights)
+                os.replace(partial, path)
+            state["best_weights"] = name
+        return state
+
+    def _restore(self, epoch: int) -> None:
+        states = self._states().get(str(epoch))
+        if self.deciding and states is None:
+            self.log(f"{self.epoch_log.prefix}no early-stopping/plateau state saved with the checkpoint of epoch "
+                     f"{epoch + 1} (written by an older version); their patience counts from here")
+            return
+        for callback, state in zip(self.deciding, states or []):
+            for name in STATE[_kind(callback)]:
+                setattr(callback, name, state[name])
+            if state.get("best_weights"):
+                with np.load(Path(self.backup_dir) / state["best_weights"]) as saved:
+                    callback.best_weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+        if any(getattr(callback, "stopped_epoch", 0) for callback in self.deciding):
+            # Killed after early stopping ended the cell: train no further epoch (its best weights still return)
+            self.model._initial_epoch = self.params["epochs"]
+
+    def _states(self) -> dict:
+        return json.loads(self.states_path.read_text()) if self.states_path.is_file() else {}
+
+
+def _kind(callback):
+    return next((kind for kind in STATE if isinstance(callback, kind)), None)
+
+
+def _plain(value):
+    """A callback's number as JSON keeps it: Keras keeps some as NumPy or tensor scalars."""
+    return None if value is None else (int(value) if isinstance(value, (int, np.integer)) else float(value))
+
+
+def _write(path: Path, text: str) -> None:
+    """Written whole, then renamed: a kill never leaves half a file."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
