@@ -3,10 +3,13 @@
 Keras's BackupAndRestore keeps the weights, the optimiser's state (its step, moments and the plateau multiplier)
 and the epoch. What it does not keep is the state of the callbacks that decide from the epochs so far: early
 stopping's and the plateau cut's best value and patience counters, and the weights early stopping will restore.
-Without them a resumed cell would start its patience over and restore the best weights seen since the kill,
-training a different network than the uninterrupted cell. ``Checkpoint`` writes that state beside the weights
-after every epoch (before them, keyed by epoch, so whichever of the two weight checkpoints a kill leaves
-readable finds its own) and puts it back on resume.
+Nor does it keep the model's seed generators (dropout, augmentation in the train step). Without them a resumed
+cell would start its patience over, restore the best weights seen since the kill and draw other dropout masks:
+a different network than the uninterrupted cell's. ``Checkpoint`` writes that state beside the weights after
+every epoch (before them, keyed by epoch, so whichever of the two weight checkpoints a kill leaves readable
+finds its own), puts it back on resume and moves the training set's shuffle on to the epoch resumed, so a
+deterministic cell resumes bit for bit. The one draw not restored: augmentation in the tf.data pipeline
+(augment_in="pipeline"), whose random state lives outside the model.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+# Keras 3's EpochIterator makes an iterator at the start of each epoch and another after its last batch
+# (keras/src/trainers/epoch_iterator.py); tests/test_training.py fails if that changes.
+ITERATORS_PER_EPOCH = 2
 # What each deciding callback's next decision depends on (Keras's attribute names)
 STATE = {keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
          keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter")}
@@ -30,11 +36,11 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
     ``deciding``: the trial's callbacks before this one in fit's list (so their epoch's decision is made when
     this one saves); those of a kind in STATE have their state kept."""
 
-    def __init__(self, backup_dir: Path, epoch_log, log, deciding=()):
+    def __init__(self, backup_dir: Path, epoch_log, log, deciding=(), train_set=None):
         super().__init__(str(backup_dir), double_checkpoint=True)
-        self.epoch_log, self.log = epoch_log, log
+        self.epoch_log, self.log, self.train_set = epoch_log, log, train_set
         self.deciding = [callback for callback in deciding if _kind(callback)]
-        self.states_path = Path(backup_dir) / "callback_states.json"
+        self.states_path = Path(backup_dir) / "training_state.json"
 
     def on_train_begin(self, logs=None):
         try:
@@ -49,17 +55,24 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
             self.epoch_log.forget()
         if self.model._initial_epoch:
             self._restore(self.model._initial_epoch - 1)
+            if self.train_set is not None:
+                # Each iterator of the training set draws its shuffle from the dataset's seed generator when it
+                # is made, and fit makes ITERATORS_PER_EPOCH per epoch: making (and dropping) as many for the
+                # epochs done gives the resumed epoch the order it had in the uninterrupted cell.
+                for _ in range(ITERATORS_PER_EPOCH * self.model._initial_epoch):
+                    iter(self.train_set)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.deciding:
-            self._save(epoch)
+        self._save(epoch)
         super().on_epoch_end(epoch, logs)  # the weights, after the state they need
 
     def _save(self, epoch: int) -> None:
         states = self._states()
-        states[str(epoch)] = [self._state_of(callback) for callback in self.deciding]
+        states[str(epoch)] = {"callbacks": [self._state_of(callback) for callback in self.deciding],
+                              "random": [variable.numpy().tolist() for variable in _random_state(self.model)]}
         _write(self.states_path, json.dumps(states))
-        kept = {state.get("best_weights") for key in (str(epoch), str(epoch - 1)) for state in states.get(key, [])}
+        kept = {state.get("best_weights") for key in (str(epoch), str(epoch - 1))
+                for state in states.get(key, {}).get("callbacks", [])}
         for path in Path(self.backup_dir).glob("best_weights_epoch*.npz"):  # those neither checkpoint needs
             if path.name not in kept:
                 path.unlink()
@@ -77,23 +90,33 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
         return state
 
     def _restore(self, epoch: int) -> None:
-        states = self._states().get(str(epoch))
-        if self.deciding and states is None:
-            self.log(f"{self.epoch_log.prefix}no early-stopping/plateau state saved with the checkpoint of epoch "
-                     f"{epoch + 1} (written by an older version); their patience counts from here")
+        saved = self._states().get(str(epoch))
+        if saved is None:
+            self.log(f"{self.epoch_log.prefix}no training state saved with the checkpoint of epoch {epoch + 1} "
+                     "(an older version wrote it): early stopping and plateau patience count from here, and "
+                     "dropout and augmentation draw differently from the uninterrupted cell")
             return
-        for callback, state in zip(self.deciding, states or []):
+        for callback, state in zip(self.deciding, saved["callbacks"]):
             for name in STATE[_kind(callback)]:
                 setattr(callback, name, state[name])
             if state.get("best_weights"):
-                with np.load(Path(self.backup_dir) / state["best_weights"]) as saved:
-                    callback.best_weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+                with np.load(Path(self.backup_dir) / state["best_weights"]) as arrays:
+                    callback.best_weights = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
+        for variable, value in zip(_random_state(self.model), saved["random"], strict=True):
+            variable.assign(np.asarray(value, dtype=variable.dtype))
         if any(getattr(callback, "stopped_epoch", 0) for callback in self.deciding):
             # Killed after early stopping ended the cell: train no further epoch (its best weights still return)
             self.model._initial_epoch = self.params["epochs"]
 
     def _states(self) -> dict:
         return json.loads(self.states_path.read_text()) if self.states_path.is_file() else {}
+
+
+def _random_state(model) -> list:
+    """The model's variables its weight checkpoint leaves out: the states of its seed generators (dropout,
+    augmentation in the train step), in the model's order."""
+    weights = {id(weight) for weight in model.weights}
+    return [variable for variable in model.variables if id(variable) not in weights]
 
 
 def _kind(callback):

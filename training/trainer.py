@@ -183,12 +183,13 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     deciding = training_callbacks(config, rate)
+    train_set = pipeline(data.x_train, y_train, config, data.num_classes, training=True)
     # The history and the deciding callbacks' state are written before the weights: a kill between them
     # re-runs that epoch.
-    backup = [Checkpoint(backup_dir, epoch_log, log, deciding)] if backup_dir else []
+    backup = [Checkpoint(backup_dir, epoch_log, log, deciding, train_set)] if backup_dir else []
     fit_started = time.perf_counter()
     fitted = model.fit(
-        pipeline(data.x_train, y_train, config, data.num_classes, training=True), epochs=config.epochs,
+        train_set, epochs=config.epochs,
         validation_data=pipeline(data.x_val, data.y_val, config, data.num_classes, training=False),
         callbacks=[*deciding, epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
     ).history  # shuffled by tf.data
