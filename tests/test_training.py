@@ -196,12 +196,14 @@ def test_early_stopping_and_plateau_state_survive_a_kill(tmp_path, killed_after)
     assert (resumed.test_loss, resumed.test_accuracy) == (whole.test_loss, whole.test_accuracy)
 
 
-@pytest.mark.parametrize("knobs", [{}, {"dropout": "0.3"}, {"model": "baseline1", "augmentation": "flip",
-                                                            "augment_in": "train_step"}],
-                         ids=["shuffle", "dropout", "augmented-in-train-step"])
+@pytest.mark.parametrize("knobs", [{}, {"dropout": "0.3"},
+                                   {"model": "baseline1", "augmentation": "flip", "augment_in": "train_step"},
+                                   {"augmentation": "shift+mixup", "augment_in": "pipeline"}],
+                         ids=["shuffle", "dropout", "augmented-in-train-step", "augmented-in-pipeline"])
 def test_a_deterministic_cell_resumes_bit_for_bit(tmp_path, knobs):
     """After a kill the resumed epochs draw what the uninterrupted cell's drew: the training set's shuffle
-    (moved on by the epochs done) and the model's seed generators (kept with the checkpoint)."""
+    (moved on by the epochs done) and the seed generators of the model and of the pipeline's augmentation
+    (kept with the checkpoint)."""
     config = Config(**{**TINY, "epochs": 4}, deterministic=True, **knobs)
     whole = train(config, log=quiet, backup_dir=tmp_path / "whole")
     with pytest.raises(Crash):

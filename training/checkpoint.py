@@ -7,9 +7,9 @@ Nor does it keep the model's seed generators (dropout, augmentation in the train
 cell would start its patience over, restore the best weights seen since the kill and draw other dropout masks:
 a different network than the uninterrupted cell's. ``Checkpoint`` writes that state beside the weights after
 every epoch (before them, keyed by epoch, so whichever of the two weight checkpoints a kill leaves readable
-finds its own), puts it back on resume and moves the training set's shuffle on to the epoch resumed, so a
-deterministic cell resumes bit for bit. The one draw not restored: augmentation in the tf.data pipeline
-(augment_in="pipeline"), whose random state lives outside the model.
+finds its own), with the seed states of the training set's augmentation when it runs in the tf.data pipeline,
+puts it back on resume and moves the training set's shuffle on to the epoch resumed: a deterministic cell
+resumes bit for bit.
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
     ``deciding``: the trial's callbacks before this one in fit's list (so their epoch's decision is made when
     this one saves); those of a kind in STATE have their state kept."""
 
-    def __init__(self, backup_dir: Path, epoch_log, log, deciding=(), train_set=None):
+    def __init__(self, backup_dir: Path, epoch_log, log, deciding=(), train_set=None, pipeline_random=()):
         super().__init__(str(backup_dir), double_checkpoint=True)
         self.epoch_log, self.log, self.train_set = epoch_log, log, train_set
+        self.pipeline_random = list(pipeline_random)  # seed states of the training set's augmentation
         self.deciding = [callback for callback in deciding if _kind(callback)]
         self.states_path = Path(backup_dir) / "training_state.json"
 
@@ -69,7 +70,7 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
     def _save(self, epoch: int) -> None:
         states = self._states()
         states[str(epoch)] = {"callbacks": [self._state_of(callback) for callback in self.deciding],
-                              "random": [variable.numpy().tolist() for variable in _random_state(self.model)]}
+                              "random": [variable.numpy().tolist() for variable in self._random_state()]}
         _write(self.states_path, json.dumps(states))
         kept = {state.get("best_weights") for key in (str(epoch), str(epoch - 1))
                 for state in states.get(key, {}).get("callbacks", [])}
@@ -102,21 +103,20 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
             if state.get("best_weights"):
                 with np.load(Path(self.backup_dir) / state["best_weights"]) as arrays:
                     callback.best_weights = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
-        for variable, value in zip(_random_state(self.model), saved["random"], strict=True):
+        for variable, value in zip(self._random_state(), saved["random"], strict=True):
             variable.assign(np.asarray(value, dtype=variable.dtype))
         if any(getattr(callback, "stopped_epoch", 0) for callback in self.deciding):
             # Killed after early stopping ended the cell: train no further epoch (its best weights still return)
             self.model._initial_epoch = self.params["epochs"]
 
+    def _random_state(self) -> list:
+        """The variables the weight checkpoint leaves out: the model's seed generator states (dropout,
+        augmentation in the train step), then those of the training set's augmentation."""
+        weights = {id(weight) for weight in self.model.weights}
+        return [variable for variable in self.model.variables if id(variable) not in weights] + self.pipeline_random
+
     def _states(self) -> dict:
         return json.loads(self.states_path.read_text()) if self.states_path.is_file() else {}
-
-
-def _random_state(model) -> list:
-    """The model's variables its weight checkpoint leaves out: the states of its seed generators (dropout,
-    augmentation in the train step), in the model's order."""
-    weights = {id(weight) for weight in model.weights}
-    return [variable for variable in model.variables if id(variable) not in weights]
 
 
 def _kind(callback):

@@ -183,10 +183,12 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
     deciding = training_callbacks(config, rate)
-    train_set = pipeline(data.x_train, y_train, config, data.num_classes, training=True)
+    augment = batch_augmenter(config) if augment_in(config) == "pipeline" else None
+    train_set = pipeline(data.x_train, y_train, config, data.num_classes, training=True, augment=augment)
     # The history and the deciding callbacks' state are written before the weights: a kill between them
     # re-runs that epoch.
-    backup = [Checkpoint(backup_dir, epoch_log, log, deciding, train_set)] if backup_dir else []
+    backup = [Checkpoint(backup_dir, epoch_log, log, deciding, train_set, augment.variables if augment else [])
+              ] if backup_dir else []
     fit_started = time.perf_counter()
     fitted = model.fit(
         train_set, epochs=config.epochs,
@@ -251,10 +253,11 @@ def compile_model(model: keras.Model, config: Config, steps_per_epoch: int):
     return rate
 
 
-def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.Dataset:
+def pipeline(x, y, config: Config, num_classes: int, training: bool, augment=None) -> tf.data.Dataset:
     """Batches of (images, one-hot labels) from memory, upsampled per batch if input_scale > 1; when
     training, shuffled by the seed and, unless the model's train step augments them (augment_in),
-    augmented. Validation and test batches are never augmented."""
+    augmented (by ``augment``, a batch_augmenter the caller keeps, else a new one). Validation and test
+    batches are never augmented."""
     # images held in memory, or streamed from a file cache in its order (training.streams)
     dataset = x.dataset(y) if isinstance(x, Streamed) else tf.data.Dataset.from_tensor_slices((x, y))
     if training:
@@ -269,8 +272,9 @@ def pipeline(x, y, config: Config, num_classes: int, training: bool) -> tf.data.
         return images, tf.one_hot(labels, num_classes)
 
     dataset = dataset.batch(config.batch_size).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
-    augment = batch_augmenter(config) if training and augment_in(config) == "pipeline" else None
-    if augment is not None:  # one batch at a time: the seed generators then advance in batch order
+    if augment is None and training and augment_in(config) == "pipeline":
+        augment = batch_augmenter(config)
+    if training and augment is not None:  # one batch at a time: the seed generators then advance in batch order
         dataset = dataset.map(augment)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
