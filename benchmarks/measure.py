@@ -7,7 +7,7 @@ of the (shared) machine hits every variant alike; the median over repeats is rep
 from __future__ import annotations
 
 import dataclasses
-
+import math
 import statistics
 import subprocess
 import sys
@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import optuna
 import tensorflow as tf
+from scipy.stats import bootstrap
 
 import baselines
 from ablations import Ablation
@@ -45,12 +46,13 @@ class Scale:
     memory_trials: int
     search_trials: int
     search_epochs: int
+    pairs: int  # adjacent pairs of epochs of the input-pipeline comparisons (paired_epochs)
 
 
 FULL = Scale(repeats=3, train_size=3072, epochs=3, precision_train_size=512, worker_train_size=1024,
-             worker_seeds=3, memory_trials=50, search_trials=30, search_epochs=12)
+             worker_seeds=3, memory_trials=50, search_trials=30, search_epochs=12, pairs=100)
 QUICK = Scale(repeats=1, train_size=128, epochs=2, precision_train_size=64, worker_train_size=64,
-              worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2)
+              worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2, pairs=3)
 BATCH_SIZE = 64
 MNIST_TRIAL_IMAGES = 51_000 * 10  # training images x epochs of a conv trial on MNIST (see fixed_cost)
 AUGMENTATION = "flip+shift+cutout"  # the augmentations timed in the pipeline and in the train step
@@ -331,26 +333,64 @@ def _variant_name(precision: str, jit: bool) -> str:
     return precision + ("+jit_compile" if jit else "")
 
 
-def pipeline_overhead(config: Config, repeats: int) -> dict:
-    """Steady epoch time on the trainer's input pipeline vs one in-memory batch repeated (no input work)."""
+def pipeline_overhead(config: Config, pairs: int) -> dict:
+    """Epoch time on the trainer's input pipeline vs one in-memory batch repeated (no input work), in adjacent
+    pairs of epochs of one compiled model (paired_epochs)."""
     data = load_data(config)
     steps = len(data.y_train) // config.batch_size
     batch = (tf.constant(data.x_train[:config.batch_size]),
              tf.one_hot(data.y_train[:config.batch_size], data.num_classes))  # the trainer trains on one-hot labels
-    seconds = {"pipeline": [], "synthetic": []}
-    for _ in range(repeats):
-        for source in seconds:
-            keras.utils.clear_session(free_memory=True)
-            keras.utils.set_random_seed(config.seed)
-            model = build_model(config, data)
-            compile_model(model, config, steps_per_epoch=steps)
-            if source == "pipeline":
-                dataset = pipeline(data.x_train, data.y_train, config, data.num_classes, training=True)
-            else:
-                dataset = tf.data.Dataset.from_tensors(batch).repeat(steps)
-            timer = EpochTimer()
-            model.fit(dataset, epochs=config.epochs, callbacks=[timer], shuffle=False, verbose=0)
-            seconds[source].append(timer.steady())
-    overhead = median(seconds["pipeline"]) / median(seconds["synthetic"]) - 1
-    return {"train_images": len(data.y_train), "batches": steps, "steady_epoch_seconds": {k: median(v) for k, v in seconds.items()},
-            "repeats": seconds, "overhead": overhead, "target_met": overhead <= 0.05}
+    seconds, _ = paired_epochs(trainer_model(config, data), {
+        "pipeline": dict(x=pipeline(data.x_train, data.y_train, config, data.num_classes, training=True)),
+        "synthetic": dict(x=tf.data.Dataset.from_tensors(batch).repeat(steps))}, pairs)
+    overhead, interval = median_ratio(seconds["pipeline"], seconds["synthetic"])
+    return {"train_images": len(data.y_train), "batches": steps, "pairs": pairs,
+            "steady_epoch_seconds": {k: median(v) for k, v in seconds.items()}, "epoch_seconds": seconds,
+            "overhead": overhead, "overhead_interval_95": interval, "target_met": overhead <= 0.05,
+            "overhead_is": PAIRED_OVERHEAD}
+
+
+def trainer_model(config: Config, data) -> keras.Model:
+    """The trainer's model and optimiser for ``config``, built and compiled as a trial's are."""
+    keras.utils.clear_session(free_memory=True)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, data)
+    compile_model(model, config, steps_per_epoch=math.ceil(len(data.y_train) / config.batch_size))
+    return model
+
+
+PAIRED_OVERHEAD = ("median over adjacent pairs of epochs (order AB BA ...) of the ratio of their times - 1; the "
+                   "interval: 95% bootstrap (percentile) of that median")
+
+
+def paired_epochs(model, fits: dict, pairs: int) -> tuple[dict, dict]:
+    """Wall and CPU seconds of one epoch of ``model`` on each of ``fits`` (name -> model.fit's data arguments) in
+    turn, ``pairs`` times in the order AB BA AB ..., after one untimed epoch of each (tracing).
+
+    Adjacent epochs share the machine's load of the moment. Whole trials minutes apart do not: on this shared
+    2-core VM the median epoch of a trial varied by a factor of two within one run, in every variant."""
+    def epoch(arguments: dict) -> tuple[float, float]:
+        timer = EpochTimer()
+        model.fit(**arguments, epochs=1, callbacks=[timer], shuffle=False, verbose=0)
+        return timer.seconds[0], timer.cpu_seconds[0]
+
+    names = list(fits)
+    for name in names:
+        epoch(fits[name])
+    seconds, cpu = {name: [] for name in names}, {name: [] for name in names}
+    for pair in range(pairs):
+        for name in names if pair % 2 == 0 else names[::-1]:
+            wall, used = epoch(fits[name])
+            seconds[name].append(wall)
+            cpu[name].append(used)
+    return seconds, cpu
+
+
+def median_ratio(mine: list, theirs: list) -> tuple[float, list]:
+    """The median of the pairs' ratios - 1 and its 95% percentile-bootstrap interval (scipy); with fewer than 3
+    pairs, their range."""
+    ratios = np.array(mine) / np.array(theirs)
+    if len(ratios) < 3:
+        return median(ratios) - 1, [float(ratios.min()) - 1, float(ratios.max()) - 1]
+    found = bootstrap((ratios,), np.median, confidence_level=0.95, method="percentile", random_state=0)
+    return median(ratios) - 1, [float(found.confidence_interval.low) - 1, float(found.confidence_interval.high) - 1]

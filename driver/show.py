@@ -53,7 +53,8 @@ def show_protocol(configs: list[Config], searched: set, pruned: bool, log=print)
             where = f"   [variant{'s' if len(indices) > 1 else ''} {spans(indices)}]" if len(groups) > 1 else ""
             label = f"{line}:" if number == 0 else ""
             log(f"  {label:16s}{text}{where}" + (f"   (at the base; searched: {', '.join(fields)})" if fields else ""))
-    log(f"  {'':16s}and per cell: Checkpoint (Keras BackupAndRestore, resumes a killed cell)"
+    log(f"  {'':16s}and per cell: Checkpoint (Keras BackupAndRestore with the stopping, plateau and seed state: "
+        "a killed cell resumes as it would have run)"
         + ("; per search trial: StopWhenPruned (the pruner)" if pruned else "")
         + "; TensorBoard with --tensorboard")
 

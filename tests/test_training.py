@@ -213,6 +213,19 @@ def test_a_deterministic_cell_resumes_bit_for_bit(tmp_path, knobs):
     assert (resumed.test_loss, resumed.test_accuracy) == (whole.test_loss, whole.test_accuracy)
 
 
+def test_a_checkpoint_without_its_training_state_resumes_and_says_what_differs(tmp_path):
+    """A checkpoint an older version wrote has no training state: the cell still resumes at its epoch, and the
+    log says that its patience counts anew and its dropout draws differ from the uninterrupted cell's."""
+    config = Config(**{**TINY, "epochs": 3}, dropout="0.3")
+    with pytest.raises(Crash):
+        train(config, log=quiet, callbacks=[CrashAfter(0)], backup_dir=tmp_path / "cell")
+    (tmp_path / "cell" / "training_state.json").unlink()
+    lines = []
+    result = train(config, log=lines.append, backup_dir=tmp_path / "cell")
+    assert "no training state saved with the checkpoint of epoch 1" in lines[0]
+    assert [line.split()[1] for line in lines[1:]] == ["2/3", "3/3"] and result.epochs_run == 3
+
+
 def test_a_deterministic_trial_does_not_leak_into_the_next_one_of_the_process():
     """Op determinism is process-wide: a worker's deterministic cell must not make the next cells deterministic."""
     from tensorflow.python.framework import config as tf_config

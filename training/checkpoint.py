@@ -68,7 +68,8 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
         super().on_epoch_end(epoch, logs)  # the weights, after the state they need
 
     def _save(self, epoch: int) -> None:
-        states = self._states()
+        # A resume needs the state of the last epoch or, if its weights are unreadable, of the one before
+        states = {key: state for key, state in self._states().items() if int(key) >= epoch - 1}
         states[str(epoch)] = {"callbacks": [self._state_of(callback) for callback in self.deciding],
                               "random": [variable.numpy().tolist() for variable in self._random_state()]}
         _write(self.states_path, json.dumps(states))
@@ -93,9 +94,10 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
     def _restore(self, epoch: int) -> None:
         saved = self._states().get(str(epoch))
         if saved is None:
-            self.log(f"{self.epoch_log.prefix}no training state saved with the checkpoint of epoch {epoch + 1} "
-                     "(an older version wrote it): early stopping and plateau patience count from here, and "
-                     "dropout and augmentation draw differently from the uninterrupted cell")
+            if self.deciding or self._random_state():
+                self.log(f"{self.epoch_log.prefix}no training state saved with the checkpoint of epoch {epoch + 1} "
+                         "(an older version wrote it): early stopping and plateau patience count from here, and "
+                         "dropout and augmentation draw differently from the uninterrupted cell")
             return
         for callback, state in zip(self.deciding, saved["callbacks"]):
             for name in STATE[_kind(callback)]:
