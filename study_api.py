@@ -35,7 +35,11 @@ def run(ablation, name: str | None = None, storage: str | None = None, dataset: 
     the CLI's: $ABLATION_STORAGE, else sqlite:///runs/studies.db); ``settings`` are Config fields, as with
     ``--set``. Returns the study's tidy per-trial table (``frame``)."""
     from driver import resume
+    from training.data import load_raw
 
+    # The data on disk may have changed since this kernel's last run (an image added to a folder, a new npz):
+    # read it afresh, as a new study.py process would, so the resume check sees it. One run's cells share a load.
+    load_raw.cache_clear()
     name = name or ablation.name
     if not name:
         raise plan.UsageError("an Ablation built in a notebook has no name; give run(..., name='my_question')")

@@ -1,7 +1,8 @@
 """The seven measurements of the benchmark; each returns a JSON-safe dict with its raw repeats.
 
 Timed comparisons interleave their variants within each repeat, so a change in the background load
-of the (shared) machine hits every variant alike; the median over repeats is reported.
+of the (shared) machine hits every variant alike; the median over repeats is reported. The input-pipeline
+comparisons, whose differences are a few percent, interleave single epochs instead (paired_epochs).
 """
 
 from __future__ import annotations

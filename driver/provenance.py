@@ -97,6 +97,8 @@ def report_provenance(study, frame, url: str) -> dict:
             "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
             "dataset": base.get("dataset"),
             "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
+            "data fingerprints": ", ".join(sorted(set(frame["data_fingerprint"].dropna()) - {""}))
+            or "not recorded (trials of an older version)",
             **{f"base.{k}": v for k, v in base.items()}}
 
 

@@ -32,7 +32,8 @@ BASE_CONFIG = "base_config"
 TUNED_PREFIX = "tuned:"
 RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epochs_run", "wall_time",
                   "images_per_second", "diverged", "history", "confusion_matrix", "per_class_accuracy",
-                  "class_names", "split_fingerprint", "extra", "error", "misclassified", "augmented_samples")
+                  "class_names", "split_fingerprint", "data_fingerprint", "extra", "error", "misclassified",
+                  "augmented_samples")
 
 
 # --- cells ------------------------------------------------------------------------------------------

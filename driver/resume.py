@@ -67,28 +67,31 @@ def _edited_model_files(study: optuna.Study, ablation: Ablation, base: Config) -
 
 def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base: Config) -> None:
     """Refuse to go on when the data now splits a finished cell differently than it did when that cell trained
-    (images added, removed or replaced in a folder, a re-prepared dataset): the study would compare cells
-    trained on different data. Cells of a search or a chain are left out (their tuned values or an earlier
-    stage's winners, which the cell does not name, may shape the data)."""
-    from training.data import split_fingerprint
+    (images added or removed), or when its content differs (images replaced, a re-prepared dataset): the study
+    would compare cells trained on different data. Cells of a search or a chain are left out (their tuned values
+    or an earlier stage's winners, which the cell does not name, may shape the data)."""
+    from training.data import content_fingerprint, split_fingerprint
 
     if ablation.searches or ablation.stages:
         return
     now, moved = {}, []
     for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-        cell, stored = record.trial_cell(trial), record.results(trial).get("split_fingerprint")
-        if not cell or not stored:
+        cell, stored = record.trial_cell(trial), record.results(trial)
+        if not cell or not stored["split_fingerprint"]:
             continue
         config = base.replace(**ablation.overrides(cell))
         if config not in now:
-            now[config] = split_fingerprint(config)
-        if now[config] != stored:
+            now[config] = (split_fingerprint(config), content_fingerprint(config.dataset, config.image_size))
+        split_now, content_now = now[config]
+        # trials recorded before the content fingerprint existed have none: their split alone is compared
+        if split_now != stored["split_fingerprint"] or stored["data_fingerprint"] not in (None, "", content_now):
             moved.append(record.describe_cell(cell))
     if moved:
         raise StorageError(
             f"study {study.study_name!r} in {masked(url)}: the data of {base.dataset!r} changed since {len(moved)} of "
-            f"its finished cell(s) trained ({'; '.join(moved[:3])}{' ...' if len(moved) > 3 else ''}: their split "
-            "fingerprint differs); put the data back as it was, or start a separate study with --study-name NEW_NAME")
+            f"its finished cell(s) trained ({'; '.join(moved[:3])}{' ...' if len(moved) > 3 else ''}: their split or "
+            "data fingerprint differs); put the data back as it was, or start a separate study with "
+            "--study-name NEW_NAME")
 
 
 def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:

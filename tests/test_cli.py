@@ -67,7 +67,7 @@ def test_report_renders_from_database_alone(finished_study, tmp_path):
     assert {"bn_forest.png", "bn_curves.png", "bn_test_accuracy.png", "bn_confusion.png"} <= set(pngs)
     for name in pngs:
         assert f'src="{name}"' in page and (out / name).stat().st_size > 5000
-    assert "Where should batch normalisation sit" in page and "split fingerprints" in page
+    assert "Where should batch normalisation sit" in page and "split fingerprints" in page and "data fingerprints" in page
     provenance = load(finished_study).user_attrs["provenance"]  # recorded by the run, shown by the report
     assert provenance["libraries"]["tensorflow"].startswith("2.") and provenance["git"] in page
     assert f"{os.cpu_count()} cores" in page and "python study.py run bn_placement" in page

@@ -100,6 +100,24 @@ def test_split_keeps_class_proportions():
     assert np.abs(train - full).max() < 0.005
 
 
+def test_the_content_fingerprint_follows_every_pixel_not_the_split(tmp_path):
+    """The split fingerprint names which images a cell trains on; the content fingerprint what they are: one
+    pixel changed in a file of the same shape and labels changes it, the same arrays written again do not."""
+    x_train, y_train, x_test, y_test = small_arrays()
+    name = write_npz(tmp_path / "mine.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    before = load_data(Config(dataset=name))
+    assert before.data_fingerprint == data.content_fingerprint(name) != ""
+    write_npz(tmp_path / "mine.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    load_raw.cache_clear()
+    assert data.content_fingerprint(name) == before.data_fingerprint  # the file's time is not its content
+    x_train[5, 3, 3] ^= 1
+    write_npz(tmp_path / "mine.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    load_raw.cache_clear()
+    after = load_data(Config(dataset=name))
+    assert after.split_fingerprint == before.split_fingerprint
+    assert after.data_fingerprint != before.data_fingerprint
+
+
 def test_split_is_deterministic_by_seed():
     a, b, c = load_data(Config(seed=0)), load_data(Config(seed=0)), load_data(Config(seed=1))
     assert a.split_fingerprint == b.split_fingerprint

@@ -51,13 +51,17 @@ def cli(args, cwd, env=ENV, timeout=300):
 
 
 def requeue_now(task: str, env: dict) -> None:
-    """Let a requeued task start again at once (SLURM holds a requeued job back for about two minutes)."""
+    """Let a requeued task start again in two seconds (SLURM holds a requeued job back for about two minutes).
+
+    Not at once: slurmd refuses a launch whose credential is no newer, to the second, than the kill it revoked
+    ("Job credential revoked"), and the job then ends failed instead of running again. Two seconds on, its new
+    credential is newer whatever the second the kill fell in."""
     deadline = time.monotonic() + 60
     while "PENDING" not in subprocess.run(["squeue", "-h", "-j", task, "-o", "%T"], env=env, capture_output=True,
                                           text=True).stdout:
         assert time.monotonic() < deadline, f"task {task} never went back to PENDING after its requeue"
         time.sleep(0.2)
-    subprocess.run(["scontrol", "update", f"JobId={task}", "StartTime=now"], env=env, check=True, capture_output=True)
+    subprocess.run(["scontrol", "update", f"JobId={task}", "StartTime=now+2"], env=env, check=True, capture_output=True)
 
 
 @pytest.fixture(scope="module")

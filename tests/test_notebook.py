@@ -5,6 +5,7 @@ displayed inline, and the same run again trains nothing; a mistake is refused as
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
@@ -13,6 +14,7 @@ from ablations import Ablation
 from driver.plan import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
+quiet = lambda *args, **kwargs: None  # noqa: E731
 CELLS = [
     # the repository first on the path (a notebook in one's own project folder, with the suite installed)
     f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
@@ -61,3 +63,21 @@ def test_the_api_refuses_what_the_cli_refuses_before_writing(tmp_path):
     with pytest.raises(ValueError, match="needs inputs of at least"):
         study_api.run(question, name="q", storage=url, dataset="digits", settings=dict(model="conv"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_run_in_the_same_kernel_reads_the_data_afresh(tmp_path):
+    """Within one notebook kernel, data replaced on disk between two runs is seen (and the resume refused),
+    as it is by a new study.py process: the process's cache of loaded data does not outlive a run."""
+    url, path = f"sqlite:///{tmp_path / 'api.db'}", tmp_path / "mine.npz"
+    rng = np.random.default_rng(0)
+    labels = np.arange(120) % 3
+
+    def write(pixels):
+        np.savez(path, x_train=pixels[:90], y_train=labels[:90], x_test=pixels[90:], y_test=labels[90:])
+
+    write(rng.integers(0, 256, (120, 8, 8), dtype=np.uint8))
+    question = Ablation(question="q", base=dict(model="baseline1"), factors=dict(bn=["none", "before"]), seeds=1)
+    assert len(study_api.run(question, name="q", storage=url, dataset=f"npz:{path}", epochs=1, log=quiet)) == 2
+    write(rng.integers(0, 256, (120, 8, 8), dtype=np.uint8))  # other images, same labels and shape
+    with pytest.raises(ValueError, match="changed since 2 of its finished cell"):
+        study_api.run(question, name="q", storage=url, dataset=f"npz:{path}", epochs=1, log=quiet)

@@ -59,6 +59,7 @@ class TrialResult:
     images_per_second: float  # training images processed per second of model.fit
     diverged: bool
     split_fingerprint: str
+    data_fingerprint: str = ""  # the content of the data it was split from (training.data.content_fingerprint)
     extra: dict = field(default_factory=dict)  # label_noise_flipped: share of training labels flipped;
     # setup_seconds, evaluate_seconds, examples_seconds (recording the examples), epoch_seconds (each epoch this
     # process trained, with validation), traces_reused (trained on the traced functions of an earlier cell:
@@ -220,7 +221,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
         confusion_matrix=matrix.tolist(), per_class_accuracy=per_class, class_names=list(data.class_names),
         params=parameters(model), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
         train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
-        diverged=diverged, split_fingerprint=data.split_fingerprint,
+        diverged=diverged, split_fingerprint=data.split_fingerprint, data_fingerprint=data.data_fingerprint,
         extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train)),
                "traces_reused": compiled.reused}, **examples,
     )
