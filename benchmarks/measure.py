@@ -1,4 +1,4 @@
-"""The seven measurements of the benchmark; each returns a JSON-safe dict with its raw repeats.
+"""The seven measurements of the benchmark; each returns a JSON-safe dict with its raw repeats (or epochs).
 
 Timed comparisons interleave their variants within each repeat, so a change in the background load
 of the (shared) machine hits every variant alike; the median over repeats is reported. The input-pipeline

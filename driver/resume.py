@@ -83,8 +83,9 @@ def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base
         if config not in now:
             now[config] = (split_fingerprint(config), content_fingerprint(config.dataset, config.image_size))
         split_now, content_now = now[config]
-        # trials recorded before the content fingerprint existed have none: their split alone is compared
-        if split_now != stored["split_fingerprint"] or stored["data_fingerprint"] not in (None, "", content_now):
+        # the content is compared where both sides have one: not for trials of older versions, nor streamed data
+        contents = (stored["data_fingerprint"], content_now)
+        if split_now != stored["split_fingerprint"] or (all(contents) and contents[0] != contents[1]):
             moved.append(record.describe_cell(cell))
     if moved:
         raise StorageError(

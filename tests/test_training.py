@@ -213,17 +213,26 @@ def test_a_deterministic_cell_resumes_bit_for_bit(tmp_path, knobs):
     assert (resumed.test_loss, resumed.test_accuracy) == (whole.test_loss, whole.test_accuracy)
 
 
-def test_a_checkpoint_without_its_training_state_resumes_and_says_what_differs(tmp_path):
-    """A checkpoint an older version wrote has no training state: the cell still resumes at its epoch, and the
-    log says that its patience counts anew and its dropout draws differ from the uninterrupted cell's."""
-    config = Config(**{**TINY, "epochs": 3}, dropout="0.3")
+@pytest.mark.parametrize("lost", ["state", "garbled state", "best weights"])
+def test_a_checkpoint_without_its_training_state_resumes_and_says_what_differs(tmp_path, lost):
+    """A checkpoint whose training state is missing (an older version wrote it), garbled or refers to lost best
+    weights: the cell still resumes at its epoch, and the log says what differs from the uninterrupted cell."""
+    config = Config(**{**TINY, "epochs": 3}, **DECIDING)
     with pytest.raises(Crash):
         train(config, log=quiet, callbacks=[CrashAfter(0)], backup_dir=tmp_path / "cell")
-    (tmp_path / "cell" / "training_state.json").unlink()
+    state = tmp_path / "cell" / "training_state.json"
+    if lost == "state":
+        state.unlink()
+    elif lost == "garbled state":
+        state.write_text('{"0": {"callb')
+    else:
+        for path in (tmp_path / "cell").glob("best_weights_epoch*.npz"):
+            path.unlink()
     lines = []
     result = train(config, log=lines.append, backup_dir=tmp_path / "cell")
-    assert "no training state saved with the checkpoint of epoch 1" in lines[0]
-    assert [line.split()[1] for line in lines[1:]] == ["2/3", "3/3"] and result.epochs_run == 3
+    said = "unusable" if lost == "best weights" else "no training state found with the checkpoint of epoch 1"
+    assert said in lines[0] and "patience count from here" in lines[0]
+    assert [line.split()[1] for line in lines[1:] if " epoch " in f" {line}"][0] == "2/3" and result.epochs_run >= 2
 
 
 def test_a_deterministic_trial_does_not_leak_into_the_next_one_of_the_process():

@@ -8,8 +8,7 @@ the same ``batch_augmenter(config)``. Every step maps a batch ``(images, one-hot
 the same shapes; mixup and cutmix also mix the labels, so they stay soft labels that sum to one. Each
 step draws from its own Keras SeedGenerator seeded from ``config.seed``, so a cell's augmentations are
 the same every time it runs, and the same in both places: same layers, seeds and batch order. (A trial
-resumed from its checkpoint restarts the generators from the seed in both places: their state is not
-saved with the weights.)
+resumed from its checkpoint gets the generators' state back in both places: training.checkpoint.)
 
 The strengths are fixed constants, cited below, so a level name means the same in every study.
 """

@@ -9,7 +9,8 @@ a different network than the uninterrupted cell's. ``Checkpoint`` writes that st
 every epoch (before them, keyed by epoch, so whichever of the two weight checkpoints a kill leaves readable
 finds its own), with the seed states of the training set's augmentation when it runs in the tf.data pipeline,
 puts it back on resume and moves the training set's shuffle on to the epoch resumed: a deterministic cell
-resumes bit for bit.
+resumes bit for bit. (Not guarded: a kill inside Keras's own save, between the weights and the epoch it writes
+after them, which would train that epoch twice.)
 """
 
 from __future__ import annotations
@@ -48,15 +49,14 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
             super().on_train_begin(logs)
         except (OSError, ValueError, KeyError) as error:
             self.log(f"{self.epoch_log.prefix}checkpoint unreadable ({error}); training this cell from epoch 1")
-            for path in Path(self.backup_dir).glob("*.h5*"):
-                path.unlink()
-            for path in Path(self.backup_dir).glob("training_metadata.json*"):
-                path.unlink()
+            for pattern in ("*.h5*", "training_metadata.json*", self.states_path.name, "best_weights_epoch*"):
+                for path in Path(self.backup_dir).glob(pattern):
+                    path.unlink()
             self.model._initial_epoch = 0
             self.epoch_log.forget()
         if self.model._initial_epoch:
             self._restore(self.model._initial_epoch - 1)
-            if self.train_set is not None:
+            if self.train_set is not None and self.model._initial_epoch < self.params["epochs"]:
                 # Each iterator of the training set draws its shuffle from the dataset's seed generator when it
                 # is made, and fit makes ITERATORS_PER_EPOCH per epoch: making (and dropping) as many for the
                 # epochs done gives the resumed epoch the order it had in the uninterrupted cell.
@@ -92,12 +92,20 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
         return state
 
     def _restore(self, epoch: int) -> None:
-        saved = self._states().get(str(epoch))
+        try:
+            self._put_back(self._states().get(str(epoch)), epoch)
+        except (OSError, ValueError, KeyError) as error:  # e.g. best weights lost: the weights still hold
+            self.log(f"{self.epoch_log.prefix}training state of epoch {epoch + 1} unusable ({error}); early "
+                     "stopping and plateau patience count from here, and dropout and augmentation draw differently "
+                     "from the uninterrupted cell")
+            self.states_path.unlink(missing_ok=True)
+
+    def _put_back(self, saved: dict | None, epoch: int) -> None:
         if saved is None:
             if self.deciding or self._random_state():
-                self.log(f"{self.epoch_log.prefix}no training state saved with the checkpoint of epoch {epoch + 1} "
-                         "(an older version wrote it): early stopping and plateau patience count from here, and "
-                         "dropout and augmentation draw differently from the uninterrupted cell")
+                self.log(f"{self.epoch_log.prefix}no training state found with the checkpoint of epoch {epoch + 1} "
+                         "(an older version wrote it, or it was lost): early stopping and plateau patience count "
+                         "from here, and dropout and augmentation draw differently from the uninterrupted cell")
             return
         for callback, state in zip(self.deciding, saved["callbacks"]):
             for name in STATE[_kind(callback)]:
@@ -118,7 +126,10 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
         return [variable for variable in self.model.variables if id(variable) not in weights] + self.pipeline_random
 
     def _states(self) -> dict:
-        return json.loads(self.states_path.read_text()) if self.states_path.is_file() else {}
+        try:
+            return json.loads(self.states_path.read_text())
+        except (OSError, ValueError):  # none yet, or lost: each epoch writes it whole again
+            return {}
 
 
 def _kind(callback):
@@ -131,7 +142,10 @@ def _plain(value):
 
 
 def _write(path: Path, text: str) -> None:
-    """Written whole, then renamed: a kill never leaves half a file."""
+    """Written whole and flushed to disk, then renamed: neither a kill nor a node's crash leaves half a file."""
     partial = path.with_suffix(".partial")
-    partial.write_text(text)
+    with open(partial, "w") as file:
+        file.write(text)
+        file.flush()
+        os.fsync(file.fileno())
     os.replace(partial, path)
