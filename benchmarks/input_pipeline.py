@@ -57,7 +57,7 @@ def folder_pipeline(scale: Scale, directory: Path) -> dict:
     """Epoch time of the trainer's pipeline streaming a folder from the file cache vs the same images in memory.
 
     One compiled `conv` model trains one epoch (with its validation pass) on each pipeline in turn
-    (measure.paired_epochs); the overhead is the median of the pairs' ratios, with a bootstrap interval.
+    (measure.paired_epochs); the overhead is measure.median_ratio's, with its bootstrap interval.
     """
     written = time.perf_counter()
     folder = image_folder(directory, round(scale.train_size / 0.75 / 0.8))  # 25% test, then 20% validation

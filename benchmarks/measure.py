@@ -360,8 +360,8 @@ def trainer_model(config: Config, data) -> keras.Model:
     return model
 
 
-PAIRED_OVERHEAD = ("median over adjacent pairs of epochs (order AB BA ...) of the ratio of their times - 1; the "
-                   "interval: 95% bootstrap (percentile) of that median")
+PAIRED_OVERHEAD = ("median over blocks of two adjacent pairs of epochs (AB BA) of the geometric mean of their time "
+                   "ratios - 1; the interval: 95% bootstrap (percentile) of that median over the blocks")
 
 
 def paired_epochs(model, fits: dict, pairs: int) -> tuple[dict, dict]:
@@ -388,10 +388,14 @@ def paired_epochs(model, fits: dict, pairs: int) -> tuple[dict, dict]:
 
 
 def median_ratio(mine: list, theirs: list) -> tuple[float, list]:
-    """The median of the pairs' ratios - 1 and its 95% percentile-bootstrap interval (scipy); with fewer than 3
-    pairs, their range."""
+    """The median over blocks of two adjacent pairs (AB then BA) of the geometric mean of their ratios, - 1, and
+    its 95% percentile-bootstrap interval over the blocks (scipy); with fewer than 3 blocks, their range.
+
+    Blocks, not single pairs: within a block the order effect (the second epoch of a pair may run warmer or
+    colder) cancels, and the bootstrap then resamples units that do not share it."""
     ratios = np.array(mine) / np.array(theirs)
-    if len(ratios) < 3:
-        return median(ratios) - 1, [float(ratios.min()) - 1, float(ratios.max()) - 1]
-    found = bootstrap((ratios,), np.median, confidence_level=0.95, method="percentile", random_state=0)
-    return median(ratios) - 1, [float(found.confidence_interval.low) - 1, float(found.confidence_interval.high) - 1]
+    blocks = np.sqrt(ratios[0:len(ratios) - 1:2] * ratios[1::2]) if len(ratios) > 1 else ratios
+    if len(blocks) < 3:
+        return median(blocks) - 1, [float(blocks.min()) - 1, float(blocks.max()) - 1]
+    found = bootstrap((blocks,), np.median, confidence_level=0.95, method="percentile", random_state=0)
+    return median(blocks) - 1, [float(found.confidence_interval.low) - 1, float(found.confidence_interval.high) - 1]
