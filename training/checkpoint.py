@@ -72,7 +72,7 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
         states = {key: state for key, state in self._states().items() if int(key) >= epoch - 1}
         states[str(epoch)] = {"callbacks": [self._state_of(callback) for callback in self.deciding],
                               "random": [variable.numpy().tolist() for variable in self._random_state()]}
-        _write(self.states_path, json.dumps(states))
+        write_whole(self.states_path, json.dumps(states))
         kept = {state.get("best_weights") for key in (str(epoch), str(epoch - 1))
                 for state in states.get(key, {}).get("callbacks", [])}
         for path in Path(self.backup_dir).glob("best_weights_epoch*.npz"):  # those neither checkpoint needs
@@ -141,7 +141,7 @@ def _plain(value):
     return None if value is None else (int(value) if isinstance(value, (int, np.integer)) else float(value))
 
 
-def _write(path: Path, text: str) -> None:
+def write_whole(path: Path, text: str) -> None:
     """Written whole and flushed to disk, then renamed: neither a kill nor a node's crash leaves half a file."""
     partial = path.with_suffix(".partial")
     with open(partial, "w") as file:

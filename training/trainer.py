@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -27,7 +26,7 @@ from sklearn.metrics import confusion_matrix
 import baselines
 from baselines.cost import parameters
 from training.augment import augment_in, batch_augmenter, with_augmentation
-from training.checkpoint import Checkpoint
+from training.checkpoint import Checkpoint, write_whole
 from config import Config
 from training.data import Data, load_data, noisy_labels
 from training.examples import augmented_samples, misclassified
@@ -96,11 +95,9 @@ class EpochLog(keras.callbacks.Callback):
         record = {k: _finite_or_none(v) for k, v in (logs or {}).items() if k != "learning_rate"}
         self.records[epoch] = {**record, "learning_rate": self.learning_rate}
         self.seconds[epoch] = time.perf_counter() - self.epoch_started  # with its validation pass
-        if self.path is not None:  # written whole, then renamed: a kill never leaves half a file
+        if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_suffix(".partial")
-            partial.write_text(json.dumps(self.records))
-            os.replace(partial, self.path)
+            write_whole(self.path, json.dumps(self.records))
         metrics = " ".join(f"{k}={record[k]:.4f}" if record[k] is not None else f"{k}=nan"
                            for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in record)
         self.log(f"{self.prefix}epoch {epoch + 1}/{self.epochs} {metrics} lr={self.learning_rate:.3g}")
