@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.measure import (BATCH_SIZE, PAIRED_OVERHEAD, Scale, median, median_ratio, paired_epochs,
-                                trainer_model)
+from benchmarks.measure import BATCH_SIZE, Scale, overhead_in_rounds, trainer_model
 from config import Config
 from training import data
 from training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
@@ -57,7 +56,7 @@ def folder_pipeline(scale: Scale, directory: Path) -> dict:
     """Epoch time of the trainer's pipeline streaming a folder from the file cache vs the same images in memory.
 
     One compiled `conv` model trains one epoch (with its validation pass) on each pipeline in turn
-    (measure.paired_epochs); the overhead is measure.median_ratio's, with its bootstrap interval.
+    (measure.paired_epochs), in rounds; the overhead is the median of the rounds' (measure.overhead_in_rounds).
     """
     written = time.perf_counter()
     folder = image_folder(directory, round(scale.train_size / 0.75 / 0.8))  # 25% test, then 20% validation
@@ -71,22 +70,17 @@ def folder_pipeline(scale: Scale, directory: Path) -> dict:
             decode_seconds[mode] = time.perf_counter() - started
     assert isinstance(loaded["file"].x_train, Streamed) and isinstance(loaded["memory"].x_train, np.ndarray)
     assert loaded["file"].split_fingerprint == loaded["memory"].split_fingerprint
-    seconds, cpu = paired_epochs(trainer_model(config, loaded["memory"]),
-                                 {name: _fit_data(config, loaded[mode]) for name, mode in VARIANTS}, scale.pairs)
-    overhead, interval = median_ratio(seconds["streamed"], seconds["in_memory"])
+    fits = {name: _fit_data(config, loaded[mode]) for name, mode in VARIANTS}
     return {"images": len(list(folder.rglob("*.png"))), "train_images": len(loaded["memory"].y_train),
-            "image_shape": [*SHAPE, 1], "model": config.model, "batch_size": BATCH_SIZE, "pairs": scale.pairs,
+            "image_shape": [*SHAPE, 1], "model": config.model, "batch_size": BATCH_SIZE,
             "write_png_seconds": write_seconds, "decode_seconds": decode_seconds,
-            "steady_epoch_seconds": {name: median(values) for name, values in seconds.items()},
-            "epoch_seconds": seconds, "epoch_cpu_seconds": cpu,
-            "overhead": overhead, "overhead_interval_95": interval, "target_met": overhead <= 0.05,
-            "overhead_is": PAIRED_OVERHEAD, "cpu_overhead": median_ratio(cpu["streamed"], cpu["in_memory"])[0],
+            **overhead_in_rounds(lambda: trainer_model(config, loaded["memory"]), fits, scale),
             "note": "one compiled model trains one epoch with its validation pass on each pipeline in turn; "
                     "streamed = decoded once into tf.data's file cache, each epoch reads it, keeps the split's "
                     "images and prefetches; in_memory = the same decoded images as arrays"}
 
 
-VARIANTS = (("in_memory", "memory"), ("streamed", "file"))
+VARIANTS = (("streamed", "file"), ("in_memory", "memory"))  # the overhead is the first's over the second
 
 
 def _fit_data(config: Config, loaded) -> dict:

@@ -120,6 +120,38 @@ def test_a_streamed_split_keeps_the_in_memory_split_and_fingerprint(tmp_path, mo
         assert np.array_equal(images, getattr(in_memory, f"x_{part}")) and (labels == y).all()
 
 
+def test_every_byte_streams_to_the_floats_arrays_get_across_cache_entries(tmp_path, monkeypatch):
+    """Each grey PNG holds all 256 byte values: the streamed pipeline's float32 scaling must give exactly the
+    in-memory arrays' float64-then-float32 values (a multiplication by 1/255 misses 126 of them). Entries of five
+    images, the last one short, make a split keep a different number of images from each entry."""
+    from PIL import Image
+
+    from training import streams
+
+    rng = np.random.default_rng(0)
+    for c, name in enumerate(CLASSES):
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(7):
+            pixels = rng.permutation(256).astype(np.uint8).reshape(16, 16)
+            Image.fromarray(pixels, mode="L").save(tmp_path / "data" / name / f"{i}.png")
+    config = Config(dataset=f"folder:{tmp_path / 'data'}", seed=2)
+    in_memory = data.load_data(config)
+    data.load_raw.cache_clear()
+    monkeypatch.setenv(CACHE_ENV, "file")
+    monkeypatch.setattr(streams, "CACHE_ENTRY_BYTES", 5 * 16 * 16)
+    streamed = data.load_data(config)
+    assert streams.images_per_entry((16, 16, 1)) == 5 and len(list((tmp_path / "cache").glob("*.index"))) == 1
+    for part in ("train", "val", "test"):
+        x, y = getattr(streamed, f"x_{part}"), getattr(streamed, f"y_{part}")
+        images = np.concatenate([b.numpy() for b, _ in pipeline(x, y, config, 3, training=False)])
+        assert np.array_equal(images[np.argsort(x.order())], getattr(in_memory, f"x_{part}"))
+    assert set(np.unique(in_memory.x_train * 255.0).round()) == set(range(256))
+    same_images = streams.Source("folder:x", None, np.zeros(21), (16, 16, 1), "the same files", None)
+    five_per_entry = streams.cache_path(same_images)
+    monkeypatch.setattr(streams, "CACHE_ENTRY_BYTES", 2**20)  # a cache of other entries is another cache
+    assert streams.cache_path(same_images) != five_per_entry
+
+
 def test_a_corrupt_image_is_named_when_streaming_and_leaves_no_cache(tmp_path, monkeypatch):
     monkeypatch.setenv(CACHE_ENV, "file")
     folder = broken_folder(tmp_path, "corrupt")

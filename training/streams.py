@@ -33,7 +33,13 @@ from training.data import DataError
 CACHE_ENV, CACHE_DIR_ENV = "ABLATION_DATA_CACHE", "ABLATION_CACHE_DIR"
 CACHE_MODES = ("auto", "memory", "file")
 MEMORY_SHARE = 0.5  # of the available memory that decoded images (and a streamed shuffle buffer) may take
-CACHE_BATCH = 256  # images per entry of the file cache: reading one entry per image would cost more than training
+CACHE_ENTRY_BYTES = 2**20  # decoded bytes per entry of the file cache: every entry read costs a fixed overhead,
+# so small images in small entries cost an epoch more than training does (1 MB: a few ms per epoch for MNIST sizes)
+
+
+def images_per_entry(shape: tuple) -> int:
+    """How many images of ``shape`` (height, width, channels; uint8) one entry of the file cache holds."""
+    return max(1, CACHE_ENTRY_BYTES // int(np.prod(shape)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +123,9 @@ def remove_written() -> bool:
 def cache_path(source: Source) -> Path:
     root = Path(os.environ.get(CACHE_DIR_ENV) or Path("runs") / "cache")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", source.name)[:48].strip("_")
-    return root / f"{slug}-{hashlib.sha256(source.identity.encode()).hexdigest()[:16]}"
+    # the entry size is part of the name: a cache written with other entries is read entry by entry wrongly
+    held = f"{source.identity}\n{images_per_entry(source.shape)} images per entry"
+    return root / f"{slug}-{hashlib.sha256(held.encode()).hexdigest()[:16]}"
 
 
 def _write_cache(source: Source, path: Path) -> None:
@@ -132,7 +140,7 @@ def _write_cache(source: Source, path: Path) -> None:
     print(f"{source.name}: {len(source.labels)} images, {len(source.labels) * int(np.prod(source.shape)) / 2**20:.1f} "
           f"MB decoded; {why}: decoding them once into the file cache {path}")
     try:
-        for _ in source.images().batch(CACHE_BATCH).cache(str(partial)).prefetch(tf.data.AUTOTUNE):
+        for _ in source.images().batch(images_per_entry(source.shape)).cache(str(partial)).prefetch(tf.data.AUTOTUNE):
             pass
     except tf.errors.OpError as error:
         _remove(partial)
@@ -184,16 +192,17 @@ class Streamed:
 
         order = self.order()
         kept = self.index[order]  # cache positions, ascending
-        entries = -(-len(self.source.labels) // CACHE_BATCH)
-        per_entry = np.bincount(kept // CACHE_BATCH, minlength=entries)
-        positions = tf.RaggedTensor.from_row_lengths(kept % CACHE_BATCH, per_entry)
+        entry = images_per_entry(self.source.shape)
+        entries = -(-len(self.source.labels) // entry)
+        per_entry = np.bincount(kept // entry, minlength=entries)
+        positions = tf.RaggedTensor.from_row_lengths(kept % entry, per_entry)
         entry_labels = tf.RaggedTensor.from_row_lengths(np.asarray(labels, np.int64)[order], per_entry)
 
         def keep(images, wanted):  # the cell's images of one cache entry and their labels: no per-image work
             at, labelled = wanted
             return tf.gather(images, at), labelled
 
-        cached = self.source.images().batch(CACHE_BATCH).cache(self.path)
+        cached = self.source.images().batch(entry).cache(self.path)
         wanted = tf.data.Dataset.from_tensor_slices((positions, entry_labels))
         pairs = tf.data.Dataset.zip(cached, wanted).map(keep, tf.data.AUTOTUNE).unbatch()
         return pairs.apply(tf.data.experimental.assert_cardinality(len(self.index)))

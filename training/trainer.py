@@ -263,8 +263,10 @@ def pipeline(x, y, config: Config, num_classes: int, training: bool, augment=Non
     size = (x.shape[1] * config.input_scale, x.shape[2] * config.input_scale)
 
     def prepare(images, labels):
-        if images.dtype == tf.uint8:  # streamed: scaled per batch, as training.data scales arrays (in float64)
-            images = tf.cast(tf.cast(images, tf.float64) / 255.0, tf.float32)
+        if images.dtype == tf.uint8:  # streamed: scaled per batch to the very floats training.data gives arrays
+            # (float32 division by 255 is exact to the float32 of the float64 quotient for all 256 bytes here; a
+            # test checks every byte, as an optimiser rewriting it as a multiplication would break that)
+            images = tf.cast(images, tf.float32) / 255.0
         if config.input_scale > 1:
             images = tf.image.resize(images, size, method="nearest")
         return images, tf.one_hot(labels, num_classes)
