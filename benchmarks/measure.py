@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @dataclass(frozen=True)
 class Scale:
-    """Sizes of one benchmark run; ``FULL`` takes about 25 minutes on 2 CPU cores."""
+    """Sizes of one benchmark run; ``FULL`` takes about 45 minutes on 2 CPU cores."""
 
     repeats: int
     train_size: int  # synthetic MNIST-shaped training images (a multiple of the batch size)

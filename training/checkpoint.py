@@ -15,6 +15,7 @@ after them, which would train that epoch twice.)
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -85,9 +86,9 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
             name = f"best_weights_epoch{callback.best_epoch}.npz"
             path = Path(self.backup_dir) / name
             if not path.is_file():  # written once per best epoch
-                partial = path.with_suffix(".partial.npz")
-                np.savez(partial, *callback.best_weights)
-                os.replace(partial, path)
+                weights = io.BytesIO()
+                np.savez(weights, *callback.best_weights)
+                write_whole(path, weights.getvalue())
             state["best_weights"] = name
         return state
 
@@ -141,11 +142,11 @@ def _plain(value):
     return None if value is None else (int(value) if isinstance(value, (int, np.integer)) else float(value))
 
 
-def write_whole(path: Path, text: str) -> None:
+def write_whole(path: Path, content: str | bytes) -> None:
     """Written whole and flushed to disk, then renamed: neither a kill nor a node's crash leaves half a file."""
     partial = path.with_suffix(".partial")
-    with open(partial, "w") as file:
-        file.write(text)
+    with open(partial, "w" if isinstance(content, str) else "wb") as file:
+        file.write(content)
         file.flush()
         os.fsync(file.fileno())
     os.replace(partial, path)
