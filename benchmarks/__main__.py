@@ -96,7 +96,7 @@ def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
                 measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, peak),
             "fixed_cost": lambda: measure.fixed_cost(
                 measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, directory),
-            "pipeline": lambda: measure.pipeline_overhead(
+            "pipeline": lambda: input_pipeline.pipeline_overhead(
                 measure.base_config(dataset, scale.train_size, scale.epochs), scale),
             "precision": lambda: measure.precision_and_xla(
                 measure.base_config(dataset, scale.precision_train_size, 2), scale.repeats),

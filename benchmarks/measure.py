@@ -1,14 +1,14 @@
-"""The seven measurements of the benchmark; each returns a JSON-safe dict with its raw repeats (or epochs).
+"""The measurements of the benchmark but the input pipeline's (input_pipeline.py); each returns a JSON-safe dict
+with its raw repeats.
 
 Timed comparisons interleave their variants within each repeat, so a change in the background load
 of the (shared) machine hits every variant alike; the median over repeats is reported. The input-pipeline
-comparisons, whose differences are a few percent, interleave single epochs instead (paired_epochs).
+comparisons, whose differences are a few percent, interleave single epochs instead (input_pipeline.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import statistics
 import subprocess
 import sys
@@ -20,7 +20,6 @@ import keras
 import numpy as np
 import optuna
 import tensorflow as tf
-from scipy.stats import bootstrap
 
 import baselines
 from ablations import Ablation
@@ -29,7 +28,7 @@ from driver import record, runner, search, workers
 from driver.space import make_pruner, make_sampler
 from config import Config
 from training.data import load_data
-from training.trainer import build_model, compile_model, pipeline, train
+from training.trainer import build_model, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,7 +54,7 @@ FULL = Scale(repeats=3, train_size=3072, epochs=3, precision_train_size=512, wor
              worker_seeds=3, memory_trials=50, search_trials=30, search_epochs=12, pairs=100,
              rounds=3)
 QUICK = Scale(repeats=1, train_size=128, epochs=2, precision_train_size=64, worker_train_size=64,
-              worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2, pairs=3, rounds=2)
+              worker_seeds=1, memory_trials=2, search_trials=2, search_epochs=2, pairs=6, rounds=2)
 BATCH_SIZE = 64
 MNIST_TRIAL_IMAGES = 51_000 * 10  # training images x epochs of a conv trial on MNIST (see fixed_cost)
 AUGMENTATION = "flip+shift+cutout"  # the augmentations timed in the pipeline and in the train step
@@ -334,92 +333,3 @@ def precision_and_xla(config: Config, repeats: int) -> dict:
 
 def _variant_name(precision: str, jit: bool) -> str:
     return precision + ("+jit_compile" if jit else "")
-
-
-def pipeline_overhead(config: Config, scale: Scale) -> dict:
-    """Epoch time on the trainer's input pipeline vs one in-memory batch repeated (no input work), in adjacent
-    pairs of epochs of one compiled model (overhead_in_rounds)."""
-    data = load_data(config)
-    steps = len(data.y_train) // config.batch_size
-    batch = (tf.constant(data.x_train[:config.batch_size]),
-             tf.one_hot(data.y_train[:config.batch_size], data.num_classes))  # the trainer trains on one-hot labels
-    fits = {"pipeline": dict(x=pipeline(data.x_train, data.y_train, config, data.num_classes, training=True)),
-            "synthetic": dict(x=tf.data.Dataset.from_tensors(batch).repeat(steps))}
-    return {"train_images": len(data.y_train), "batches": steps,
-            **overhead_in_rounds(lambda: trainer_model(config, data), fits, scale)}
-
-
-def trainer_model(config: Config, data) -> keras.Model:
-    """The trainer's model and optimiser for ``config``, built and compiled as a trial's are."""
-    keras.utils.clear_session(free_memory=True)
-    keras.utils.set_random_seed(config.seed)
-    model = build_model(config, data)
-    compile_model(model, config, steps_per_epoch=math.ceil(len(data.y_train) / config.batch_size))
-    return model
-
-
-def overhead_in_rounds(new_model, fits: dict, scale: Scale) -> dict:
-    """How much longer an epoch takes on the first of ``fits`` (two: name -> model.fit's data arguments) than on
-    the second: ``scale.rounds`` rounds of paired_epochs (``scale.pairs`` pairs each, on a model ``new_model()``
-    builds for the round), each round's overhead by median_ratio, and the median of the rounds' overheads.
-
-    Rounds, not only more pairs: on this shared VM the overhead of one run of 100 pairs moved from run to run
-    (minutes apart, in fresh processes) by more than one run's interval, e.g. +2.4% to +5.1% for row 8, so one
-    round's interval understates how much a result depends on when it is measured; the rounds' spread shows it.
-    """
-    mine, theirs = fits
-    rounds = []
-    for _ in range(scale.rounds):
-        seconds, cpu = paired_epochs(new_model(), fits, scale.pairs)
-        overhead, interval = median_ratio(seconds[mine], seconds[theirs])
-        rounds.append({"overhead": overhead, "overhead_interval_95": interval,
-                       "cpu_overhead": median_ratio(cpu[mine], cpu[theirs])[0],
-                       "epoch_seconds": seconds, "epoch_cpu_seconds": cpu})
-    overheads = [found["overhead"] for found in rounds]
-    overhead = median(overheads)
-    return {"pairs": scale.pairs, "overhead": overhead, "overhead_range": [min(overheads), max(overheads)],
-            "cpu_overhead": median(found["cpu_overhead"] for found in rounds), "target_met": overhead <= 0.05,
-            "steady_epoch_seconds": {name: median(s for found in rounds for s in found["epoch_seconds"][name])
-                                     for name in fits},
-            "rounds": rounds, "overhead_is": PAIRED_OVERHEAD}
-
-
-PAIRED_OVERHEAD = ("median over rounds of the median over blocks of two adjacent pairs of epochs (AB BA) of the geometric mean of their time "
-                   "ratios - 1; a round's interval: 95% bootstrap (percentile) of its median over its blocks")
-
-
-def paired_epochs(model, fits: dict, pairs: int) -> tuple[dict, dict]:
-    """Wall and CPU seconds of one epoch of ``model`` on each of ``fits`` (name -> model.fit's data arguments) in
-    turn, ``pairs`` times in the order AB BA AB ..., after one untimed epoch of each (tracing).
-
-    Adjacent epochs share the machine's load of the moment. Whole trials minutes apart do not: on this shared
-    2-core VM the median epoch of a trial varied by a factor of two within one run, in every variant."""
-    def epoch(arguments: dict) -> tuple[float, float]:
-        timer = EpochTimer()
-        model.fit(**arguments, epochs=1, callbacks=[timer], shuffle=False, verbose=0)
-        return timer.seconds[0], timer.cpu_seconds[0]
-
-    names = list(fits)
-    for name in names:
-        epoch(fits[name])
-    seconds, cpu = {name: [] for name in names}, {name: [] for name in names}
-    for pair in range(pairs):
-        for name in names if pair % 2 == 0 else names[::-1]:
-            wall, used = epoch(fits[name])
-            seconds[name].append(wall)
-            cpu[name].append(used)
-    return seconds, cpu
-
-
-def median_ratio(mine: list, theirs: list) -> tuple[float, list]:
-    """The median over blocks of two adjacent pairs (AB then BA) of the geometric mean of their ratios, - 1, and
-    its 95% percentile-bootstrap interval over the blocks (scipy); with fewer than 3 blocks, their range.
-
-    Blocks, not single pairs: within a block the order effect (the second epoch of a pair may run warmer or
-    colder) cancels, and the bootstrap then resamples units that do not share it."""
-    ratios = np.array(mine) / np.array(theirs)
-    blocks = np.sqrt(ratios[0:len(ratios) - 1:2] * ratios[1::2]) if len(ratios) > 1 else ratios
-    if len(blocks) < 3:
-        return median(blocks) - 1, [float(blocks.min()) - 1, float(blocks.max()) - 1]
-    found = bootstrap((blocks,), np.median, confidence_level=0.95, method="percentile", random_state=0)
-    return median(blocks) - 1, [float(found.confidence_interval.low) - 1, float(found.confidence_interval.high) - 1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from benchmarks import short_trials
 
 
@@ -126,7 +128,11 @@ def _pipeline(results: dict) -> list[tuple]:
 
 
 def _rounds(found: dict) -> str:
-    """The rounds behind a paired overhead (benchmarks.measure.overhead_in_rounds), each with its 95% interval."""
+    """The rounds behind a paired overhead (benchmarks.input_pipeline.overhead_in_rounds), each with its 95%
+    interval; for a result kept from a run before rounds (--only), what that run gave."""
+    if "rounds" not in found:
+        low, high = found.get("overhead_interval_95", (math.nan, math.nan))
+        return f"one run, before rounds were taken: 95% interval {100 * low:+.1f}% to {100 * high:+.1f}%"
     each = ", ".join(f"{100 * r['overhead']:+.1f}% [{100 * r['overhead_interval_95'][0]:+.1f}, "
                      f"{100 * r['overhead_interval_95'][1]:+.1f}]" for r in found["rounds"])
     return (f"median of {len(found['rounds'])} rounds of {found['pairs']} pairs of adjacent epochs, each the median "

@@ -15,10 +15,10 @@ after them, which would train that epoch twice.)
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import keras
 import numpy as np
@@ -86,9 +86,7 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
             name = f"best_weights_epoch{callback.best_epoch}.npz"
             path = Path(self.backup_dir) / name
             if not path.is_file():  # written once per best epoch
-                weights = io.BytesIO()
-                np.savez(weights, *callback.best_weights)
-                write_whole(path, weights.getvalue())
+                write_whole(path, lambda file: np.savez(file, *callback.best_weights))
             state["best_weights"] = name
         return state
 
@@ -142,11 +140,12 @@ def _plain(value):
     return None if value is None else (int(value) if isinstance(value, (int, np.integer)) else float(value))
 
 
-def write_whole(path: Path, content: str | bytes) -> None:
-    """Written whole and flushed to disk, then renamed: neither a kill nor a node's crash leaves half a file."""
+def write_whole(path: Path, content: str | Callable[[BinaryIO], object]) -> None:
+    """Written whole and flushed to disk, then renamed: neither a kill nor a node's crash leaves half a file.
+    ``content`` is text, or a function that writes to the open binary file (no copy of it in memory)."""
     partial = path.with_suffix(".partial")
     with open(partial, "w" if isinstance(content, str) else "wb") as file:
-        file.write(content)
+        file.write(content) if isinstance(content, str) else content(file)
         file.flush()
         os.fsync(file.fileno())
     os.replace(partial, path)

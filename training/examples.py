@@ -44,7 +44,7 @@ def images_at(images, positions) -> np.ndarray:
     wanted = images[positions]
     read = wanted.dataset(np.zeros(len(positions), np.int64)).take(len(positions))
     pixels = np.stack([image for image, _ in read.as_numpy_iterator()])  # in the cache's order
-    return (in_given_order(wanted, pixels).astype(np.float64) / 255.0).astype(np.float32)  # as the pipeline scales
+    return (in_given_order(wanted, pixels).astype(np.float64) / 255.0).astype(np.float32)  # as training.data scales arrays
 
 
 def misclassified(x_test, y_test: np.ndarray, predictions: np.ndarray, limit: int = MISCLASSIFIED) -> list[dict]:

@@ -14,7 +14,7 @@ pipeline exactly once:
 
 ``ABLATION_DATA_CACHE`` = ``auto`` (default) | ``memory`` | ``file`` forces the choice; ``ABLATION_CACHE_DIR``
 moves the cache folder. A finished cache is named after what it holds (the files, their sizes and times, the
-image size), so later runs and other workers on the machine read it instead of decoding again.
+image size, the images per entry), so later runs and other workers on the machine read it instead of decoding again.
 """
 
 from __future__ import annotations
