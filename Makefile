@@ -24,7 +24,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
-bench: $(STAMP)  # about 35 minutes on 2 cores; writes benchmarks/results/latest.json and latest.md
+bench: $(STAMP)  # about 45 minutes on 2 cores; writes benchmarks/results/latest.json and latest.md
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) -m benchmarks
 

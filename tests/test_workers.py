@@ -117,3 +117,33 @@ def test_two_workers_share_one_nested_search(tmp_path):
     cells = optuna.load_study(study_name="optimizer_lr", storage=journal).get_trials()
     trained = Counter(t.params["optimizer"] for t in cells if "test_accuracy" in t.user_attrs)
     assert trained == Counter(["adam", "rmsprop", "sgd", "adamax"])
+
+
+POP_ALL = """
+import json, sys
+import optuna
+from driver.storage import open_storage
+study = optuna.load_study(study_name="queue", storage=open_storage(sys.argv[1]))
+popped = []
+while (trial_id := study._pop_waiting_trial_id()) is not None:  # what study.ask() does with a queue
+    popped.append(trial_id)
+print(json.dumps(popped))
+"""
+
+
+def test_two_workers_popping_one_sqlite_queue_never_take_the_same_trial(tmp_path):
+    """Optuna marks a waiting trial running by reading it, then writing it; on SQLite that is atomic only
+    when the transaction takes the write lock at once (driver.storage). Without it two processes took the
+    same trial, and trained its cell twice, about 10 times in 300."""
+    from driver.storage import open_storage
+
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    study = optuna.create_study(study_name="queue", storage=open_storage(url))
+    for x in range(300):
+        study.enqueue_trial({"x": x})
+    workers = [subprocess.Popen([sys.executable, "-c", POP_ALL, url], cwd=REPO, stdout=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    popped = [json.loads(worker.communicate(timeout=300)[0]) for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers)
+    assert all(popped) and not set(popped[0]) & set(popped[1])  # both took some; none took one the other took
+    assert sorted(popped[0] + popped[1]) == sorted(t._trial_id for t in study.get_trials())
