@@ -33,8 +33,8 @@ from training.data import DataError
 CACHE_ENV, CACHE_DIR_ENV = "ABLATION_DATA_CACHE", "ABLATION_CACHE_DIR"
 CACHE_MODES = ("auto", "memory", "file")
 MEMORY_SHARE = 0.5  # of the available memory that decoded images (and a streamed shuffle buffer) may take
-CACHE_ENTRY_BYTES = 2**20  # decoded bytes per entry of the file cache: every entry read costs a fixed overhead,
-# so small images in small entries cost an epoch more than training does (1 MB: a few ms per epoch for MNIST sizes)
+CACHE_ENTRY_BYTES = 2**20  # decoded bytes per entry of the file cache: reading an entry has a fixed cost, so an
+# entry holds many small images (1 MB: 1337 of MNIST's size), and one large image at least
 
 
 def images_per_entry(shape: tuple) -> int:
