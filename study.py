@@ -117,6 +117,8 @@ def cmd_run(args):
     # calling main()); it also ends with the command, so its start-up can be frozen out of the collector's sight.
     own_process = Path(sys.argv[0]).resolve() == Path(__file__).resolve()
 
+    typed = os.environ.get(workers.COMMAND_ENV) or "python study.py " + masked_command(args.argv)
+
     def prepare():
         console.device_line()
         if own_process:
@@ -126,13 +128,13 @@ def cmd_run(args):
     def work():
         if args.carried and own_process:  # a restarted worker skips prepare()
             freeze_start_up()
-        outcome = plan.train_study(url, name, ablation, base, seeds, "python study.py " + masked_command(args.argv),
-                                   tensorboard, MemoryWatch(args.recycle_mb if own_process else 0))
+        outcome = plan.train_study(url, name, ablation, base, seeds, typed, tensorboard,
+                                   MemoryWatch(args.recycle_mb if own_process else 0))
         return outcome.counts, outcome.restart
 
     command = [sys.executable, str(Path(__file__).resolve()), *workers.without_worker_options(args.argv)]
     plans = workers.plan(args.workers, args.gpus, workers.available_cores(), os.environ.get("CUDA_VISIBLE_DEVICES"))
-    counts, codes = workers.serve(command, plans, args.carried, prepare, work, env={ENV: url})
+    counts, codes = workers.serve(command, plans, args.carried, prepare, work, env={ENV: url, workers.COMMAND_ENV: typed})
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run"
           + (f" by this worker ({len(codes)} more worker(s) exited with {codes})" if codes else "")

@@ -165,6 +165,9 @@ def serve(command: list[str], plans: list[dict], carried: dict, prepare, work, l
 
 
 CARRIED = "--carried"  # the hidden option that hands a restarted worker what its previous process knew
+# The command the user typed (password masked), in the environment of the extra workers and of restarts: whichever
+# worker creates the study records it, not its own command line (which lacks --workers and --storage).
+COMMAND_ENV = "ABLATION_COMMAND"
 
 
 def restart(command: list[str], env: dict | None = None) -> None:

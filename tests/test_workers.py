@@ -83,6 +83,9 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
     trained = Counter((json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"]) for t in trials)
     assert trained == Counter(CELLS)
     assert len({t.user_attrs["worker"]["pid"] for t in trials}) == 2  # both workers trained
+    # whichever worker created the study, it recorded the command typed, not the extra worker's own
+    recorded = optuna.load_study(study_name="bn_placement", storage=journal).user_attrs["command"]
+    assert recorded == "python study.py " + " ".join(argv[2:]), recorded
     restarts = output.count("restarting this worker to hand its memory back")
     # A restarted process (same PID) counts its trials from 1 again (a restart may find that the other
     # worker took the last cells, hence <=).
