@@ -148,9 +148,12 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
         path.parent.mkdir(parents=True, exist_ok=True)
         return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url[len("sqlite:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
         # A generous timeout lets several local workers share one SQLite file without "database is locked".
-        return _locking_writes_at_once(_rdb_with_retry(url, engine_kwargs={"connect_args": {"timeout": 60}}))
+        storage = _rdb_with_retry(url, engine_kwargs={"connect_args": {"timeout": 60}})
+        # a file this user may only read (a shared study, say) has no queue to pop and no write lock to take
+        return _locking_writes_at_once(storage) if os.access(path, os.W_OK) else storage
     if url.startswith(GRPC_SCHEME):
         return _proxy(url)
     try:
