@@ -11,16 +11,17 @@ list of choices.
 
 from __future__ import annotations
 
+from ablation_suite.errors import UserError
 import importlib
 import importlib.util
 import pkgutil
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
-from ablations import levels as level_model
-from ablations.designs import DESIGNS, Comparison, grid_levels
-from ablations.levels import Level  # noqa: F401 (ablation files import it from here)
-from config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
+from ablation_suite.ablations import levels as level_model
+from ablation_suite.ablations.designs import DESIGNS, Comparison, grid_levels
+from ablation_suite.ablations.levels import Level  # noqa: F401 (ablation files import it from here)
+from ablation_suite.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
@@ -29,7 +30,7 @@ MIN_PAIRS = 3  # a seeds="auto" level is never decided on fewer paired seeds
 RANGE_KINDS = {"log": "float", "float": "float", "int": "int", "logint": "int"}  # kind -> Config type
 
 
-class AblationError(ValueError):
+class AblationError(UserError):
     """An ablation name or file is wrong; the message says what and how to fix it."""
 
 
@@ -42,7 +43,7 @@ class Ablation:
     factors: dict = field(default_factory=dict)  # scientific factors: name -> levels (values or Levels), first = base
     design: str = "ofat"
     seeds: int | str = 3  # seeds per variant, or "auto": each level's seeds decided by the rule below
-    # seeds="auto" (driver.decide): margin of practical equivalence in accuracy points, error rate, seed bounds
+    # seeds="auto" (stats.sequential): margin of practical equivalence in accuracy points, error rate, seed bounds
     rope: float = 0.5
     alpha: float = 0.05
     min_seeds: int = 3
@@ -99,7 +100,7 @@ class Ablation:
 
     @property
     def adaptive(self) -> bool:
-        """Whether each level's seeds are decided as it trains (seeds="auto", driver.decide)."""
+        """Whether each level's seeds are decided as it trains (seeds="auto", stats.sequential)."""
         return self.seeds == AUTO
 
     @property
@@ -108,7 +109,7 @@ class Ablation:
         return self.max_seeds if self.adaptive else self.seeds
 
     def rule(self):
-        """The decision rule of seeds="auto" (driver.decide.Rule holds it; this package only stores it)."""
+        """The decision rule of seeds="auto" (stats.sequential.Rule holds it; this package only stores it)."""
         return {name: getattr(self, name) for name in RULE_FIELDS}
 
     def _check_seeds(self, design) -> None:
@@ -341,7 +342,7 @@ def _levels_from_spec(factors: dict) -> dict:
 
 
 def rule_problems(rule: dict) -> list[str]:
-    """What is wrong with a seeds="auto" rule (the checks mirror driver.decide.Rule, which cannot be imported
+    """What is wrong with a seeds="auto" rule (the checks mirror stats.sequential.Rule, which cannot be imported
     here: ablations are data and never import the driver)."""
     wrong = []
     rope, alpha = rule["rope"], rule["alpha"]

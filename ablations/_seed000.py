@@ -1,6 +1,6 @@
 """Shared set-up of seed report 000 (Deeper networks for image classification): not an ablation itself."""
 
-from ablations import Level
+from ablation_suite.ablations import Level
 
 SOURCE = "seed report 000 (Deeper networks for image classification, MNIST and CIFAR-10)"
 

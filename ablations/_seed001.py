@@ -4,7 +4,7 @@ Each stage of that study carried the winners of the earlier stages forward; the 
 same, so each named ablation reproduces its stage as the report ran it.
 """
 
-from ablations import Level
+from ablation_suite.ablations import Level
 
 SOURCE = "seed report 001 (CIFAR-10 ablation of a VGG-style baseline)"
 

@@ -1,7 +1,7 @@
 """Which activation works best, and does batch-norm placement change the answer?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_DECAY, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_DECAY, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Which architecture classifies MNIST and CIFAR-10 best, and what does its accuracy cost in parameters?"""
 
-from ablations import Ablation
-from ablations._seed000 import NIN, NOTES, SOURCE, TRAINING, VGG_A
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed000 import NIN, NOTES, SOURCE, TRAINING, VGG_A
 
 ABLATION = Ablation(
     question=__doc__,

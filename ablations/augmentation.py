@@ -1,7 +1,7 @@
 """Does data augmentation help the combined network: flips/shifts/zoom, cutout, mixup, or all of them?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_DECAY, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_DECAY, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

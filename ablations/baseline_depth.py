@@ -1,7 +1,7 @@
 """Does the deeper baseline (six conv layers) classify CIFAR-10 better than the shallow one (two)?"""
 
-from ablations import Ablation
-from ablations._seed001 import BASE, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import BASE, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

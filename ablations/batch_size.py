@@ -1,7 +1,7 @@
 """How does the training batch size change accuracy (with batch norm before the activation)?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_BN, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_BN, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Where should batch normalisation sit, on the shallow and on the deep baseline?"""
 
-from ablations import Ablation
-from ablations._seed001 import BASE, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import BASE, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Where should batch normalisation sit: nowhere, before the activation, or after it?"""
 
-from ablations import Ablation
-from ablations._seed001 import BASE, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import BASE, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Which of SimpleNet and the three small ResNeXts of seed report 003 classifies CIFAR-100 best for its size?"""
 
-from ablations import Ablation, Level
-from ablations._seed003 import NOTES, SOURCE, TRAINING
+from ablation_suite.ablations import Ablation, Level
+from ablation_suite.ablations._seed003 import NOTES, SOURCE, TRAINING
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """How far do augmentation, dropout, batch norm and weight decay take seed report 004's plain CNN on CIFAR-10?"""
 
-from ablations import Ablation, Level
-from ablations._seed004 import AUGMENTATION, CNN_TRAINING, CODE, NOTES, SOURCE
+from ablation_suite.ablations import Ablation, Level
+from ablation_suite.ablations._seed004 import AUGMENTATION, CNN_TRAINING, CODE, NOTES, SOURCE
 
 COMBINED = dict(augmentation=AUGMENTATION, dropout="0.2", bn="after", regularizer="l2", reg_strength=1e-3)
 BEST = dict(augmentation=AUGMENTATION, dropout="0.2,0.3,0.4,0.5", bn="after")

@@ -1,7 +1,7 @@
 """Does the deeper plain network (VGG-16) or the residual one (ResNet-18) tolerate SGD learning rates better?"""
 
-from ablations import Ablation
-from ablations._seed002 import GRID, NOTES, SOURCE, TRAINING
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed002 import GRID, NOTES, SOURCE, TRAINING
 
 ABLATION = Ablation(
     question=__doc__,

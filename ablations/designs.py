@@ -10,13 +10,13 @@ comparisons it yields and how the driver runs it.
   at their best (the Deep Learning Tuning Playbook's recipe).
 - ``race``: every level of the factors (their grid) races for "which is best" with ``seeds="auto"``:
   a level confidently worse than the current best by more than the margin stops receiving seeds, as
-  in F-Race, so the budget goes to the contenders (driver.decide).
+  in F-Race, so the budget goes to the contenders (stats.sequential).
 - ``chained``: ``stages`` run in order, each a grid of its own factors; each stage starts from the
   winners (best mean validation accuracy) of the stages before it, as seed report 001 did. Its
   ``factors`` are derived: every staged field with all its levels, the base value first.
 
-``seeds="auto"`` (adaptive seeds, driver.decide) is run by a design's ``adaptive`` runner; designs without
-one take a fixed number of seeds. Adding a design is one entry here plus its runner, a function ``(driver.runner.Run) -> Outcome``
+``seeds="auto"`` (adaptive seeds, stats.sequential) is run by a design's ``adaptive`` runner; designs without
+one take a fixed number of seeds. Adding a design is one entry here plus its runner, a function ``(loops.runner.Run) -> Outcome``
 named by ``runner`` as "module:function" (a name, so that this data package never imports the driver).
 The functions take the ``Ablation`` (this module does not import it: the arrow runs from it to here).
 """
@@ -28,7 +28,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Callable
 
-from ablations.levels import values
+from ablation_suite.ablations.levels import values
 
 
 def level_label(value) -> str:
@@ -135,14 +135,14 @@ def _stages(ablation, winners) -> list[Comparison]:
     return result
 
 
-CELLS = "driver.runner:run_variants"
-SEARCH = "driver.search:run_search_design"
-ROUNDS = "driver.adaptive:run_rounds"
+CELLS = "ablation_suite.loops.runner:run_variants"
+SEARCH = "ablation_suite.loops.search:run_search_design"
+ROUNDS = "ablation_suite.loops.adaptive:run_rounds"
 DESIGNS = {
     "ofat": Design(_ofat_variants, _per_factor, CELLS, adaptive=ROUNDS),
     "grid": Design(_grid_variants, _whole_grid, CELLS, adaptive=ROUNDS),
     "race": Design(_grid_variants, _whole_grid, ROUNDS, adaptive=ROUNDS, races=True),
     "search": Design(_grid_variants, _whole_grid, SEARCH, factors=False, searches=True),
     "nested": Design(_grid_variants, _whole_grid, SEARCH, searches=True),
-    "chained": Design(_chain_variants, _stages, "driver.chain:run_chained", stages=True, trained=_chain_trained),
+    "chained": Design(_chain_variants, _stages, "ablation_suite.loops.chain:run_chained", stages=True, trained=_chain_trained),
 }

@@ -1,7 +1,7 @@
 """Does dropout after each conv block help, and is a constant or an increasing rate better?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_INIT, DROPOUT_RUNS, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_INIT, DROPOUT_RUNS, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,9 +1,9 @@
 """Does early stopping help: how patient, watching which metric, with what threshold, and should the
 best epoch's weights be restored at the end?"""
 
-from ablations import Ablation, Level
-from ablations._seed001 import AFTER_DECAY
-from ablations._seed004 import checkpoint
+from ablation_suite.ablations import Ablation, Level
+from ablation_suite.ablations._seed001 import AFTER_DECAY
+from ablation_suite.ablations._seed004 import checkpoint
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Which kernel initialiser trains best: zeros, plain random, Glorot, He or LeCun?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_BATCH, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_BATCH, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Do VGG-A and Network-in-Network gain from upsampling small images (1x, 2x, 3x, 5x)?"""
 
-from ablations import Ablation
-from ablations._seed000 import NIN, NOTES, SOURCE, TRAINING, VGG_A
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed000 import NIN, NOTES, SOURCE, TRAINING, VGG_A
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Which combination of every factor of the catalogue is best, searched jointly rather than one at a time?"""
 
-from ablations import Ablation
-from ablations._seed001 import BASE, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import BASE, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,
@@ -27,6 +27,6 @@ ABLATION = Ablation(
     source=SOURCE + ": every factor its stages varied one at a time, plus the catalogue's schedules, searched "
                     "jointly as the Tuning Playbook suggests for the final configuration",
     notes="Initialisers that failed outright in the report (zeros, plain random) are left out of the joint space; "
-          "the best of 100 TPE trials (Hyperband pruning) is re-run with 3 seeds. `study.py report` shows which "
+          "the best of 100 TPE trials (Hyperband pruning) is re-run with 3 seeds. `ablation-suite report` shows which "
           "factors mattered (parameter importances).",
 )

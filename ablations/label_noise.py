@@ -1,7 +1,7 @@
 """How much accuracy does the network lose when a share of its training labels is wrong?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_DECAY
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_DECAY
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """How does the learning rate interact with the optimiser (the four best of the optimiser stage)?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_DECAY, MOMENTUM, RATES, SOURCE, TOP_FOUR
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_DECAY, MOMENTUM, RATES, SOURCE, TOP_FOUR
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,8 +1,8 @@
 """Which learning-rate schedule trains best: constant, step, exponential, cosine, warm-up + cosine,
 one-cycle, or cuts on a plateau?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_DECAY
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_DECAY
 
 # SGD with momentum at 0.1, the optimiser and base rate seed report 004 scheduled; no early stopping,
 # which would cut a schedule short.

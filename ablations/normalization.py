@@ -1,7 +1,7 @@
 """Which normalisation layer works best: batch, layer, group, or none?"""
 
-from ablations import Ablation
-from ablations._seed004 import AUGMENTATION, CODE, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed004 import AUGMENTATION, CODE, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

@@ -1,7 +1,7 @@
 """Which optimiser, at its default settings, trains the final network best?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_DECAY, NINE, NINE_NOTES, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_DECAY, NINE, NINE_NOTES, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

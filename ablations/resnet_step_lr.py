@@ -1,8 +1,8 @@
 """Does a step learning-rate schedule (0.1, then 0.01 from half-way, 0.001 for the last quarter) lift seed report
 004's ResNet past the constant rate?"""
 
-from ablations import Ablation, Level
-from ablations._seed004 import AUGMENTATION, CODE, NOTES, SOURCE, checkpoint
+from ablation_suite.ablations import Ablation, Level
+from ablation_suite.ablations._seed004 import AUGMENTATION, CODE, NOTES, SOURCE, checkpoint
 
 EPOCHS = 100
 

@@ -1,7 +1,7 @@
 """The whole study of seed report 001, stage by stage, each stage starting from the earlier winners."""
 
-from ablations import Ablation
-from ablations._seed001 import (BASE, DECAY, DROPOUT_RUNS, NINE, NINE_NOTES, RATES, SOURCE, TOP_FOUR_AT_DEFAULTS,
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import (BASE, DECAY, DROPOUT_RUNS, NINE, NINE_NOTES, RATES, SOURCE, TOP_FOUR_AT_DEFAULTS,
                                 at_rate)
 
 ABLATION = Ablation(

@@ -1,7 +1,7 @@
 """Which kernel regulariser (L1, L2, L1L2) and how strong, with and without dropout?"""
 
-from ablations import Ablation
-from ablations._seed001 import AFTER_DROPOUT, DECAY, SOURCE
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed001 import AFTER_DROPOUT, DECAY, SOURCE
 
 ABLATION = Ablation(
     question=__doc__,

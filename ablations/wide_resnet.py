@@ -1,7 +1,7 @@
 """How do depth and width trade off in wide ResNets: N = 2 or 4 blocks per stage x widening k = 2, 4, 8, 16?"""
 
-from ablations import Ablation
-from ablations._seed003 import NOTES, SOURCE, TRAINING
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations._seed003 import NOTES, SOURCE, TRAINING
 
 ABLATION = Ablation(
     question=__doc__,

@@ -63,7 +63,7 @@ def describe(name: str) -> str:
 def create(name, input_shape, num_classes, config):
     """Build the registered network ``name``, or the user's "FILE.py:FUNCTION" / "package.module:FUNCTION";
     an unknown name fails with the valid ones."""
-    from baselines import user
+    from ablation_suite.baselines import user
 
     if user.is_user_model(name):
         return user.create(name, input_shape, num_classes, config)

@@ -13,7 +13,7 @@ import zlib
 import keras
 from keras import layers
 
-from config import dropout_rates
+from ablation_suite.config import dropout_rates
 
 INITIALIZERS = {  # each takes the layer's seed
     "zeros": lambda seed: keras.initializers.Zeros(),
@@ -42,7 +42,7 @@ REGULARIZERS = {
     "l1l2": lambda strength: keras.regularizers.L1L2(l1=strength, l2=strength),
 }
 # The Config fields these blocks turn into layers: a factor of these only changes the built network, so a
-# network that ignores them (built without the blocks) would train identical cells (driver/preflight.py).
+# network that ignores them (built without the blocks) would train identical cells (ablation_suite/workers/preflight.py).
 NETWORK_KNOBS = ("bn", "bn_momentum", "normalization", "activation", "initializer", "dropout", "regularizer",
                  "reg_strength")
 GROUPS = 32  # group normalisation's group count (Wu & He 2018, the paper's default)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from baselines import register
-from baselines.blocks import block_dropout, check_halvings, conv_block, dropout, weights
+from ablation_suite.baselines import register
+from ablation_suite.baselines.blocks import block_dropout, check_halvings, conv_block, dropout, weights
 
 BLOCKS = (  # (kernel, filters of the spatial conv and the two 1x1 convs, pooling after the block)
     (5, (192, 160, 96), "max"),

@@ -19,8 +19,8 @@ import functools
 import keras
 from keras import layers
 
-from baselines import register, register_variant
-from baselines.blocks import (activate, block_dropout, check_halvings, check_min_size, conv, conv_block, dropout,
+from ablation_suite.baselines import register, register_variant
+from ablation_suite.baselines.blocks import (activate, block_dropout, check_halvings, check_min_size, conv, conv_block, dropout,
                               global_average_pool, logits, shortcut)
 
 OUTPUTS = (256, 512, 1024)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from baselines import register
-from baselines.blocks import block_dropout, check_min_size, conv_block, dense_head, dropout
+from ablation_suite.baselines import register
+from ablation_suite.baselines.blocks import block_dropout, check_min_size, conv_block, dense_head, dropout
 
 
 def _plain_cnn(input_shape, num_classes, config, name, stages, padding, dense_units=(), default_dropout=None,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from baselines import register
-from baselines.blocks import block_dropout, check_halvings, conv_block, dropout, logits
+from ablation_suite.baselines import register
+from ablation_suite.baselines.blocks import block_dropout, check_halvings, conv_block, dropout, logits
 
 # Each group is (filters of its convolutions, kernel size); a max-pooling and dropout close each group.
 GROUPS = (

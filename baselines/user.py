@@ -8,6 +8,7 @@ the network only through the shared blocks of ``baselines.blocks`` (conv_block, 
 
 from __future__ import annotations
 
+from ablation_suite.errors import UserError
 import hashlib
 import importlib
 import importlib.util
@@ -18,7 +19,7 @@ PLACEMENTS = ("none", "before", "after")
 FORM = '"path/to/models.py:build" or "package.module:build"'
 
 
-class ModelError(ValueError):
+class ModelError(UserError):
     """A network of the user's own cannot be found, loaded or used; the message names the value and the fix."""
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from baselines import register
-from baselines.blocks import block_dropout, check_halvings, conv_block, dense_head
+from ablation_suite.baselines import register
+from ablation_suite.baselines.blocks import block_dropout, check_halvings, conv_block, dense_head
 
 # Convolutions per block; the filters are 64, 128, 256, 512, 512.
 CONFIGURATIONS = {"A": (1, 1, 2, 2, 2), "D": (2, 2, 3, 3, 3)}

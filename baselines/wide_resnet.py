@@ -13,8 +13,8 @@ import functools
 import keras
 from keras import layers
 
-from baselines import register, register_variant
-from baselines.blocks import activate, block_dropout, check_halvings, conv, dropout, global_average_pool, logits
+from ablation_suite.baselines import register, register_variant
+from ablation_suite.baselines.blocks import activate, block_dropout, check_halvings, conv, dropout, global_average_pool, logits
 
 GRID = [(depth, width) for depth in (16, 28) for width in (2, 4, 8, 16)]
 PUBLISHED = {(16, 8): "11.0M"}  # parameters with 10 classes (Zagoruyko & Komodakis 2016, table 4)

@@ -8,8 +8,8 @@ Two parts, in one run:
    of the paired differences the fixed design measured.
 2. **Simulated**: many ablations of four levels against a base, whose paired differences are normal
    with a spread drawn from those real spreads and true differences of every kind: zero, inside the
-   margin, just outside it, large. Each is decided by the suite's own rule (``driver.decide``), round by
-   round as ``driver.adaptive`` does, and by the fixed design. Reported: ``trainings_saved`` (1 - adaptive
+   margin, just outside it, large. Each is decided by the suite's own rule (``stats.sequential``), round by
+   round as ``loops.adaptive`` does, and by the fixed design. Reported: ``trainings_saved`` (1 - adaptive
    / fixed trainings), ``false_decision_rate`` (share of levels declared better/worse with the truth
    inside the margin or of the other sign, or equivalent with the truth outside it) and the share of
    comparisons with any false decision (what ``alpha`` bounds), and agreement with the fixed design.
@@ -24,14 +24,16 @@ from pathlib import Path
 import numpy as np
 import optuna
 
-from ablations import Ablation
-from driver import adaptive, decide, record
+from ablation_suite.ablations import Ablation
+from ablation_suite.loops import adaptive
+from ablation_suite.stats import sequential as decide
+from ablation_suite.store import record
 
 REPO = Path(__file__).resolve().parents[1]
 RULE = decide.Rule()  # the defaults a user gets: margin 0.5 pp, alpha 0.05, 3 to 10 seeds
 TRUTHS = {"zero": 0.0, "inside the margin": 0.5, "just outside": 1.5, "large": 6.0}  # in margins
 QUESTION = '''"""Which learning rate does the network need on digits?"""
-from ablations import Ablation
+from ablation_suite.ablations import Ablation
 
 ABLATION = Ablation(
     question=__doc__,
@@ -140,7 +142,7 @@ def simulate(spreads: list[float], ablations: int, levels_per_ablation: int = 4,
 
 
 def _adaptive_rounds(diffs: dict) -> tuple[dict, dict]:
-    """Round by round, as driver.adaptive: seeds per level when it stopped, and its final verdict."""
+    """Round by round, as loops.adaptive: seeds per level when it stopped, and its final verdict."""
     counts = {"base": 0, **{level: 0 for level in diffs}}
     while True:
         decisions = _decision_list(diffs, counts, RULE)

@@ -22,10 +22,10 @@ import tensorflow as tf
 from scipy.stats import bootstrap
 
 from benchmarks.measure import BATCH_SIZE, EpochTimer, Scale, median
-from config import Config
-from training import data
-from training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
-from training.trainer import build_model, compile_model, pipeline
+from ablation_suite.config import Config
+from ablation_suite.training import data
+from ablation_suite.training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
+from ablation_suite.training.trainer import build_model, compile_model, pipeline
 
 CLASSES = 10
 SHAPE = (28, 28)  # MNIST's, as the other measurements' synthetic data

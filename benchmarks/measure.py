@@ -21,14 +21,17 @@ import numpy as np
 import optuna
 import tensorflow as tf
 
-import baselines
-from ablations import Ablation
+from ablation_suite import baselines
+from ablation_suite.ablations import Ablation
 from benchmarks.machine import training_flops
-from driver import record, runner, search, workers
-from driver.space import make_pruner, make_sampler
-from config import Config
-from training.data import load_data
-from training.trainer import build_model, train
+from ablation_suite.store import record
+from ablation_suite.loops import runner
+from ablation_suite.loops import search
+from ablation_suite.workers import processes as workers
+from ablation_suite.loops.space import make_pruner, make_sampler
+from ablation_suite.config import Config
+from ablation_suite.training.data import load_data
+from ablation_suite.training.trainer import build_model, train
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -198,7 +201,7 @@ def study_command(dataset: str, seeds: int, train_size: int, epochs: int, storag
 
 
 def run_command(argv: list[str], directory: Path, worker: dict | None = None) -> float:
-    """Seconds the command took, run as ``worker`` (a `driver.workers.plan` entry: threads and pinned
+    """Seconds the command took, run as ``worker`` (a `workers.processes.plan` entry: threads and pinned
     cores) if given; a failure raises with the end of its output."""
     started = time.perf_counter()
     done = subprocess.run(argv, cwd=directory, capture_output=True, text=True,
@@ -210,7 +213,7 @@ def run_command(argv: list[str], directory: Path, worker: dict | None = None) ->
 
 def trials_of(storage: str) -> list:
     """The trained trials of a finished bn_placement study, in the order they were created."""
-    from driver.storage import open_storage
+    from ablation_suite.store.storage import open_storage
 
     trials = optuna.load_study(study_name="bn_placement", storage=open_storage(storage)).get_trials(deepcopy=False)
     return [t for t in trials if record.results(t)["images_per_second"] is not None]

@@ -25,23 +25,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository
 
 # (module, attribute, step): what each counter measures. Nested steps are counted in their parent too.
 STEPS = (
-    ("driver.resume", "check_resumable", "check resumable"),
-    ("driver.console", "device_line", "describe the device"),
-    ("driver.preflight", "preflight", "preflight"),
-    ("driver.preflight", "_build", "preflight: network builds"),
-    ("driver.resume", "create_or_resume", "create the study"),
-    ("driver.runner", "run_cells", "trial loop"),
-    ("driver.runner", "run_trial", "trial"),
-    ("driver.record", "record_worker", "record: worker"),
-    ("training.trainer", "train", "train"),
-    ("training.trainer", "load_data", "data: load and split"),
-    ("training.trainer", "build_model", "build the network"),
-    ("training.trainer", "compile_model", "compile"),
+    ("ablation_suite.store.resume", "check_resumable", "check resumable"),
+    ("ablation_suite.cli.console", "device_line", "describe the device"),
+    ("ablation_suite.workers.preflight", "preflight", "preflight"),
+    ("ablation_suite.workers.preflight", "_build", "preflight: network builds"),
+    ("ablation_suite.store.resume", "create_or_resume", "create the study"),
+    ("ablation_suite.loops.runner", "run_cells", "trial loop"),
+    ("ablation_suite.loops.runner", "run_trial", "trial"),
+    ("ablation_suite.store.record", "record_worker", "record: worker"),
+    ("ablation_suite.training.trainer", "train", "train"),
+    ("ablation_suite.training.trainer", "load_data", "data: load and split"),
+    ("ablation_suite.training.trainer", "build_model", "build the network"),
+    ("ablation_suite.training.trainer", "compile_model", "compile"),
     ("keras.Model", "fit", "fit"),
-    ("training.trainer", "evaluate", "evaluation passes"),
-    ("training.trainer", "confusion_matrix", "confusion matrix"),
-    ("training.trainer", "parameters", "count parameters"),
-    ("driver.record", "record_result", "record: result"),
+    ("ablation_suite.training.trainer", "evaluate", "evaluation passes"),
+    ("ablation_suite.training.trainer", "confusion_matrix", "confusion matrix"),
+    ("ablation_suite.training.trainer", "parameters", "count parameters"),
+    ("ablation_suite.store.record", "record_result", "record: result"),
     ("optuna.Study", "tell", "record: tell Optuna"),
 )
 SECONDS = defaultdict(list)  # step -> seconds of each call
@@ -63,7 +63,7 @@ def install():
     for module, attribute, step in STEPS:
         owner = _owner(module)
         setattr(owner, attribute, counted(getattr(owner, attribute), step))
-    trainer = importlib.import_module("training.trainer")
+    trainer = importlib.import_module("ablation_suite.training.trainer")
     train = trainer.train.__wrapped__
 
     def train_with_timer(*args, callbacks=(), **kwargs):
@@ -110,8 +110,8 @@ def execution_timer_class():
 def main(out: str, launched: float, argv: list[str]) -> int:
     marks = {"python start-up": ENTERED - launched}
     started = time.perf_counter()
-    import study  # the suite's imports, as `python study.py` makes them
-    from driver.console import prepare_tensorflow
+    from ablation_suite.cli import main as study  # the suite's imports, as `python study.py` makes them
+    from ablation_suite.cli.console import prepare_tensorflow
 
     marks["suite imports"] = time.perf_counter() - started
     prepare_tensorflow()

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from reports.writers import Section
+    from ablation_suite.reports.writers import Section
 
 
 def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None,
@@ -33,17 +33,17 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     min_seeds, max_seeds; reports.answers.answered).
     Returns the written page's path."""
     # Here, not at the top: importing any reports module runs this file first, and the text commands
-    # (study.py status, best) must not load matplotlib and seaborn.
-    from reports.comparisons import groups
-    from reports.exports import Table
-    from reports.figures import plot_accuracy_vs_parameters, plot_per_class_accuracy, plot_train_vs_test
-    from reports.sections import comparison_section
-    from reports.stats import methodology_warnings
-    from reports.tables import best_configuration, networks_table
-    from reports.writers import FORMATS, Section, _write_html, _write_pdf
+    # (ablation-suite status, best) must not load matplotlib and seaborn.
+    from ablation_suite.reports.comparisons import groups
+    from ablation_suite.reports.exports import Table
+    from ablation_suite.reports.figures import plot_accuracy_vs_parameters, plot_per_class_accuracy, plot_train_vs_test
+    from ablation_suite.reports.sections import comparison_section
+    from ablation_suite.stats.levels import methodology_warnings
+    from ablation_suite.reports.tables import best_configuration, networks_table
+    from ablation_suite.reports.writers import FORMATS, Section, _write_html, _write_pdf
 
-    from ablations import AUTO
-    from reports.answers import adaptive_summary
+    from ablation_suite.ablations import AUTO
+    from ablation_suite.reports.answers import adaptive_summary
 
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not known; choose one of: {', '.join(FORMATS)}")

@@ -6,7 +6,7 @@ adaptive design's decision rule) and a practical-equivalence margin ``rope`` (ac
 e.g. 0.005 for 0.5 points). Without a ``decision`` column a fixed-seed design is decided here from its
 one final look: better or worse when the Holm-corrected paired test rejects (at least MIN_PAIRS pairs),
 equivalent when the whole interval of the difference lies inside +-rope, else undecided. Pure pandas,
-so ``study.py status`` prints the same sentences as the report.
+so ``ablation-suite status`` prints the same sentences as the report.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import math
 
 import pandas as pd
 
-from ablations import AUTO, Ablation
-from ablations.designs import DESIGNS
-from driver import decide
-from reports.comparisons import finished
-from reports.stats import ALPHA, MIN_PAIRS, seeds_would, test_size
-from reports.tables import summary_table
+from ablation_suite.ablations import AUTO, Ablation
+from ablation_suite.ablations.designs import DESIGNS
+from ablation_suite.stats import sequential as decide
+from ablation_suite.reports.comparisons import finished
+from ablation_suite.stats.levels import ALPHA, MIN_PAIRS, seeds_would, test_size
+from ablation_suite.reports.tables import summary_table
 
 DECISIONS = decide.VERDICTS
 
@@ -35,7 +35,7 @@ def margin(spec: dict) -> float | None:
 def answered(group, spec: dict, test: str = "t"):
     """The comparison (a race's against its current best) and its summary table with a decision per level.
 
-    A seeds="auto" study is decided by its own rule (driver.decide), as it was while it trained: its
+    A seeds="auto" study is decided by its own rule (stats.sequential), as it was while it trained: its
     intervals of the difference are the rule's (simultaneous over its looks and levels) and replace the
     plain paired ones. A fixed-seed study is decided here from its one final look."""
     if spec.get("seeds") != AUTO or group.rows.empty:

@@ -3,7 +3,7 @@
 ``groups(frame, spec)`` rebuilds the study's Ablation from its stored spec and asks its design
 (``ablations.designs``) which comparisons it makes (one per factor of an ofat design, one for a
 grid, one per stage of a chained design, ...), then takes each comparison's finished trials from the
-trials table with a label per level. Pure pandas: no plotting, so text commands (``study.py
+trials table with a label per level. Pure pandas: no plotting, so text commands (``ablation-suite
 status``) can use it.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ablations import Ablation
-from ablations.designs import Comparison, level_label
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations.designs import Comparison, level_label
 
 __all__ = ["Group", "finished", "groups", "level_label"]
 
@@ -40,7 +40,7 @@ def finished(frame: pd.DataFrame) -> pd.DataFrame:
 
 def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
     """Split finished trials into the comparisons the design makes (``spec["winners"]``: a chain's recorded
-    stage winners, driver.record.winners)."""
+    stage winners, store.record.winners)."""
     done, tuned = finished(frame), tuple(spec.get("search_space", {}))
     return [_group(done, comparison, tuned) for comparison in Ablation.from_spec(spec).comparisons(
         spec.get("winners", []))]

@@ -1,4 +1,4 @@
-"""Figures of the example images the trials recorded (training.examples, stored by driver.record): the first
+"""Figures of the example images the trials recorded (training.examples, stored by store.record): the first
 misclassified test images of every level (seed report 000 reads "9 as 4") and training images as each
 augmentation level transforms them (seed report 001, figs. 12, 16 and 17).
 
@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from reports.comparisons import Group
-from reports.figures import level_colors, short
+from ablation_suite.reports.comparisons import Group
+from ablation_suite.reports.figures import level_colors, short
 
 PANEL = 1.5  # inches per image panel
 

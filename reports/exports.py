@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from reports.formatting import shown_generic
+from ablation_suite.reports.formatting import shown_generic
 
 FIGURES, TABLES = "figures", "tables"
 

@@ -19,8 +19,8 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from reports.comparisons import Group  # noqa: E402
-from reports.tables import _present, curves_frame, level_table, mean_confusion, significance_mark, summary_table  # noqa: E402
+from ablation_suite.reports.comparisons import Group  # noqa: E402
+from ablation_suite.reports.tables import _present, curves_frame, level_table, mean_confusion, significance_mark, summary_table  # noqa: E402
 
 sns.set_theme(style="whitegrid", context="notebook")
 BAND = "band: lowest to highest seed"  # what the learning curves' band is, for captions

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from reports.comparisons import Group, level_label
-from reports.figures import _zoom_accuracy
-from reports.stats import accuracy_ci, test_size
+from ablation_suite.reports.comparisons import Group, level_label
+from ablation_suite.reports.figures import _zoom_accuracy
+from ablation_suite.stats.levels import accuracy_ci, test_size
 
 LOG_RATIO = 20  # a positive numeric factor spanning this ratio or more (learning rate, decay) gets a log axis
 

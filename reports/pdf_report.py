@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from pypdf import PdfReader, PdfWriter, Transformation
 
-from reports.exports import Table, save_figure, save_table
+from ablation_suite.reports.exports import Table, save_figure, save_table
 
 PAGE_W, PAGE_H = 8.27, 11.69  # A4 portrait, inches
 MARGIN = 0.75
@@ -134,7 +134,7 @@ class Flow:
 
 def write_appendix(header: dict, sections: list, path: Path, svg: bool = False) -> Path:
     """report.pdf in the page's order; each figure's vector PDF (and SVG) and each table's CSV/LaTeX beside it."""
-    from reports.writers import header_tables, tables_of
+    from ablation_suite.reports.writers import header_tables, tables_of
 
     out, figure_number, table_number = path.parent, 0, 0
     with PdfPages(path) as pdf:

@@ -1,4 +1,4 @@
-"""Figures of the search studies (driver.search), drawn by Optuna's matplotlib visualisations.
+"""Figures of the search studies (loops.search), drawn by Optuna's matplotlib visualisations.
 
 Separate from ``reports`` because these need the Optuna study objects, not only the trials table.
 Each ``plot_*`` takes a study and returns a Figure; ``search_section`` gathers them into a report
@@ -16,9 +16,9 @@ import pandas as pd
 from optuna.trial import TrialState
 from optuna.visualization import matplotlib as optuna_plots
 
-from driver import record
-from reports.stats import boundary_warnings
-from reports.writers import Section, slug  # with the report's matplotlib setup (reports.figures)
+from ablation_suite.store import record
+from ablation_suite.stats.levels import boundary_warnings
+from ablation_suite.reports.writers import Section, slug  # with the report's matplotlib setup (reports.figures)
 
 MIN_TRIALS_FOR_IMPORTANCE = 3  # below this an importance or a contour surface only reflects noise
 

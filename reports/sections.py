@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ablations import AUTO
-from ablations.designs import DESIGNS
-from reports.answers import answered, group_sentences, margin
-from reports.comparisons import Group, level_label
-from reports.example_figures import augmenting_levels, plot_augmented_samples, plot_misclassified, shown_trials
-from reports.exports import Table
-from reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, plot_confusion_matrices, plot_forest,
+from ablation_suite.ablations import AUTO
+from ablation_suite.ablations.designs import DESIGNS
+from ablation_suite.reports.answers import answered, group_sentences, margin
+from ablation_suite.reports.comparisons import Group, level_label
+from ablation_suite.reports.example_figures import augmenting_levels, plot_augmented_samples, plot_misclassified, shown_trials
+from ablation_suite.reports.exports import Table
+from ablation_suite.reports.figures import (BAND, level_colors, plot_accuracy_vs_parameters, plot_confusion_matrices, plot_forest,
                              plot_learning_curves, plot_per_class_difference, plot_test_accuracy, plot_train_vs_test,
                              short, sizes_differ)
-from reports.formatting import shown_confused_pairs, shown_summary
-from reports.grid_figures import is_two_factor, plot_accuracy_heatmap, plot_interaction
-from reports.stats import MIN_PAIRS, test_size
-from reports.tables import confused_pairs, level_table
-from reports.writers import Section, slug
+from ablation_suite.reports.formatting import shown_confused_pairs, shown_summary
+from ablation_suite.reports.grid_figures import is_two_factor, plot_accuracy_heatmap, plot_interaction
+from ablation_suite.stats.levels import MIN_PAIRS, test_size
+from ablation_suite.reports.tables import confused_pairs, level_table
+from ablation_suite.reports.writers import Section, slug
 
 
 def seeds_phrase(table: pd.DataFrame) -> str:

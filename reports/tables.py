@@ -1,6 +1,6 @@
 """Tables of a comparison or of a study, shared by the report and the text commands (``status``, ``best``).
 
-Pure pandas and numpy (no matplotlib or seaborn), so ``study.py status`` prints them without
+Pure pandas and numpy (no matplotlib or seaborn), so ``ablation-suite status`` prints them without
 loading the plotting stack.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ablations import Ablation
-from ablations.levels import stored_values
-from reports.comparisons import Group, finished, level_label
-from reports.stats import compare_levels
-from config import format_override
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations.levels import stored_values
+from ablation_suite.reports.comparisons import Group, finished, level_label
+from ablation_suite.stats.levels import compare_levels
+from ablation_suite.config import format_override
 
 
 def summary_table(group: Group, test: str = "t") -> pd.DataFrame:
@@ -134,7 +134,7 @@ def networks_table(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
 
 def best_configuration(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     """Every configuration of varied fields (factors and tuned values), ranked by mean validation accuracy over
-    its seeds (the test set stays out of the choice), with its exact values as study.py --set overrides."""
+    its seeds (the test set stays out of the choice), with its exact values as --set overrides."""
     done = finished(frame)
     fields = [*spec.get("factors", {}), *spec.get("search_space", {})]
     columns = ["overrides", "val_accuracy", "test_accuracy", "seeds"]

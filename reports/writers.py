@@ -15,8 +15,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-import reports.figures  # noqa: F401  the Agg backend and the theme, before any figure or text page is drawn
-from reports.exports import Table, as_table, save_figure, save_table
+import ablation_suite.reports.figures  # noqa: F401  the Agg backend and the theme, before any figure or text page is drawn
+from ablation_suite.reports.exports import Table, as_table, save_figure, save_table
 
 
 @dataclass
@@ -48,7 +48,7 @@ def header_tables(header: dict) -> list[Table]:
     """The tables the header holds, in page order: best configurations (at the end, before provenance)."""
     best = header["best"]
     return [Table("best_configuration", best, "Best configurations by mean validation accuracy over seeds, as "
-                  "study.py --set overrides")] if not best.empty else []
+                  "--set overrides")] if not best.empty else []
 
 
 def _write_html(header: dict, sections: list[Section], path: Path, svg: bool) -> Path:
@@ -98,7 +98,7 @@ def _provenance_html(provenance) -> str:
 
 
 def _write_pdf(header: dict, sections: list[Section], path: Path, svg: bool = False) -> Path:
-    from reports.pdf_report import write_appendix
+    from ablation_suite.reports.pdf_report import write_appendix
 
     return write_appendix(header, sections, path, svg)
 

@@ -3,9 +3,9 @@
 
 import pytest
 
-import ablations
-from ablations import Ablation, AblationError, Level
-from config import Config, FIELD_TYPES
+from ablation_suite import ablations
+from ablation_suite.ablations import Ablation, AblationError, Level
+from ablation_suite.config import Config, FIELD_TYPES
 
 SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
            "optimizer", "weight_decay", "augmentation", "lr_schedule", "label_noise", "early_stopping",

@@ -11,13 +11,13 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-import study
+from ablation_suite.cli import main as study
 from tests.conftest import REPO
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 QUESTION = '''"""Does a learning rate a thousand times too small stop the network from learning?"""
-from ablations import Ablation
+from ablation_suite.ablations import Ablation
 
 ABLATION = Ablation(
     question=__doc__,
@@ -91,9 +91,9 @@ def test_a_resume_with_another_decision_rule_is_refused(tmp_path, capsys):
     question.write_text(QUESTION)
     storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
     optuna.create_study(study_name="lr_floor", storage=storage)  # an empty study would be resumed: make it ours
-    from ablations import load
-    from config import Config
-    from driver import resume
+    from ablation_suite.ablations import load
+    from ablation_suite.config import Config
+    from ablation_suite.store import resume
 
     ablation = load(str(question))
     resume.create_or_resume(storage, "lr_floor", ablation, Config().replace(**ablation.base), "test")

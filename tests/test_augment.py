@@ -20,11 +20,11 @@ import pytest
 import tensorflow as tf
 
 from conftest import REPO
-import config as C
-from training.augment import AugmentingModel, augment_in, batch_augmenter, with_augmentation
-from config import Config, ConfigError
-from training.data import load_data
-from training.trainer import build_model, compile_model, pipeline, train
+from ablation_suite import config as C
+from ablation_suite.training.augment import AugmentingModel, augment_in, batch_augmenter, with_augmentation
+from ablation_suite.config import Config, ConfigError
+from ablation_suite.training.data import load_data
+from ablation_suite.training.trainer import build_model, compile_model, pipeline, train
 
 # 200 training digits in 5 full batches: the Recorder's copy has one fixed shape.
 PLAIN = Config(dataset="digits", train_size=200, batch_size=40, steps_per_execution=1)
@@ -230,10 +230,10 @@ def test_xla_compiles_exactly_the_listed_augmentations_and_trains_with_them_in_t
         import json, sys
         sys.path.insert(0, {str(REPO)!r})
         import keras, tensorflow as tf
-        from training.augment import AUGMENTATIONS, batch_augmenter, with_augmentation
-        from config import Config
-        from training.data import load_data
-        from training.trainer import compile_model, pipeline
+        from ablation_suite.training.augment import AUGMENTATIONS, batch_augmenter, with_augmentation
+        from ablation_suite.config import Config
+        from ablation_suite.training.data import load_data
+        from ablation_suite.training.trainer import compile_model, pipeline
 
         images, labels = tf.random.uniform((4, 8, 8, 1)), tf.one_hot(tf.range(4), 4)
         compiles = {{}}

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from keras import layers
 
-import baselines
-from baselines.blocks import layer_seed
-from baselines.cost import multiply_adds, parameters
-from config import Config
+from ablation_suite import baselines
+from ablation_suite.baselines.blocks import layer_seed
+from ablation_suite.baselines.cost import multiply_adds, parameters
+from ablation_suite.config import Config
 
 SHAPES = [(28, 28, 1), (32, 32, 3), (56, 56, 1)]  # MNIST, CIFAR, MNIST at input_scale=2
 # One network per family module (the smallest where a family has several): trained one step and

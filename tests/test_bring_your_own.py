@@ -9,18 +9,18 @@ import optuna
 import pytest
 from PIL import Image
 
-import baselines
-import study
-from config import Config, ConfigError, check_knobs_act
-from training.data import DataError, load_raw
-from training.streams import CACHE_ENV
+from ablation_suite import baselines
+from ablation_suite.cli import main as study
+from ablation_suite.config import Config, ConfigError, check_knobs_act
+from ablation_suite.training.data import DataError, load_raw
+from ablation_suite.training.streams import CACHE_ENV
 
 CLASSES = ("cat", "dog", "owl")
 MODEL_FILE = '''"""A network of my own, from the suite's shared blocks so the network knobs reach it."""
 import keras
 from keras import layers
 
-from baselines.blocks import block_dropout, conv_block, dense_head
+from ablation_suite.baselines.blocks import block_dropout, conv_block, dense_head
 
 
 def tiny_cnn(input_shape, num_classes, config):
@@ -49,7 +49,7 @@ def one_logit(input_shape, num_classes, config):
     return keras.Model(inputs, layers.Dense(1)(layers.Flatten()(inputs)))
 '''
 QUESTION = '''"""Does batch norm help my tiny CNN on my images?"""
-from ablations import Ablation
+from ablation_suite.ablations import Ablation
 
 ABLATION = Ablation(question=__doc__, base=dict(model="{model}:tiny_cnn"), factors=dict(bn=["none", "before"]),
                     seeds=1)
@@ -150,7 +150,7 @@ def test_image_size_acts_only_on_folders():
 
 
 def test_a_builder_named_by_module_and_the_published_placement_of_my_own_network(mine):
-    by_module = baselines.create("baselines.simple_cnn:baseline1", (12, 12, 3), 3, Config())
+    by_module = baselines.create("ablation_suite.baselines.simple_cnn:baseline1", (12, 12, 3), 3, Config())
     assert by_module.count_params() == baselines.create("baseline1", (12, 12, 3), 3, Config()).count_params()
     names = lambda model: [layer.name for layer in baselines.create(model, (12, 12, 3), 3, Config()).layers]  # noqa
     assert not any(name.endswith("_bn") for name in names(f"{mine / 'models.py'}:tiny_cnn"))  # default: none

@@ -3,12 +3,14 @@
 import pytest
 from optuna.trial import TrialState
 
-from ablations import Ablation, AblationError
-from driver import chain, record, resume
-from driver.frame import trials_frame
-from driver.runner import Run
-from config import Config
-from reports import comparisons
+from ablation_suite.ablations import Ablation, AblationError
+from ablation_suite.loops import chain
+from ablation_suite.store import record
+from ablation_suite.store import resume
+from ablation_suite.store.frame import trials_frame
+from ablation_suite.loops.runner import Run
+from ablation_suite.config import Config
+from ablation_suite.reports import comparisons
 
 BASE = dict(dataset="digits", model="baseline1", epochs=1, train_size=200, dropout="none", batch_size=32, bn="none")
 

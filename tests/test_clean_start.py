@@ -1,5 +1,5 @@
 """Every trial starts clean, however many cells a worker trained before it and in which order, also in a
-`study.py` process whose start-up is frozen out of the garbage collector (driver.memory.freeze_start_up);
+`study.py` process whose start-up is frozen out of the garbage collector (workers.memory.freeze_start_up);
 also when it trains on the traced functions of an earlier cell with the same network (training.reuse), which gives
 what tracing its own gives, bit for bit; and the validation accuracy the trainer takes from fit's last validation
 pass is the one a pass of its own gives."""
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from config import Config
-from training.data import load_data
-from training.trainer import evaluate, train, validated_accuracy
+from ablation_suite.config import Config
+from ablation_suite.training.data import load_data
+from ablation_suite.training.trainer import evaluate, train, validated_accuracy
 
 TINY = dict(dataset="digits", model="baseline1", train_size=200, epochs=1, batch_size=32, deterministic=True)
 
@@ -31,13 +31,13 @@ REUSED = "-++--++++"  # + : trained on traced functions of an earlier cell
 WORKER = """
 import hashlib, json, sys
 sys.path.insert(0, {repo!r})
-from driver.console import prepare_tensorflow
+from ablation_suite.cli.console import prepare_tensorflow
 prepare_tensorflow()
 import keras
-from driver.memory import freeze_start_up
-freeze_start_up()  # as `python study.py run` does before any model is built
-from config import Config
-from training.trainer import train
+from ablation_suite.workers.memory import freeze_start_up
+freeze_start_up()  # as `ablation-suite run` does before any model is built
+from ablation_suite.config import Config
+from ablation_suite.training.trainer import train
 
 def tracings(train_function):  # Keras's train function is a closure over its tf.functions
     return sum(cell.cell_contents.experimental_get_tracing_count() for cell in train_function.__closure__

@@ -11,7 +11,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-import study
+from ablation_suite.cli import main as study
 from conftest import REPO, TINY
 
 
@@ -70,7 +70,7 @@ def test_report_renders_from_database_alone(finished_study, tmp_path):
     assert "Where should batch normalisation sit" in page and "split fingerprints" in page and "data fingerprints" in page
     provenance = load(finished_study).user_attrs["provenance"]  # recorded by the run, shown by the report
     assert provenance["libraries"]["tensorflow"].startswith("2.") and provenance["git"] in page
-    assert f"{os.cpu_count()} cores" in page and "python study.py run bn_placement" in page
+    assert f"{os.cpu_count()} cores" in page and "ablation-suite run bn_placement" in page
     assert run_cli("report", "bn_placement", "--storage", f"sqlite:///{finished_study}", "--out", out,
                    "--format", "pdf") == 0
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
@@ -284,7 +284,7 @@ def test_an_ablation_file_from_any_folder_runs_reports_and_resumes_under_its_nam
     monkeypatch.chdir(tmp_path)
     storage = ["--storage", f"sqlite:///{tmp_path / 's.db'}"]
     assert run_cli("run", question, *TINY[:4], "--seeds", "1", "--set", "train_size=200", *storage) == 0
-    assert "Report: python study.py report " + str(question) in capsys.readouterr().out
+    assert "Report: ablation-suite report " + str(question) in capsys.readouterr().out
     assert [s.study_name for s in optuna.get_all_study_summaries(storage[1])] == ["my_bn"]
     assert run_cli("status", "my_bn", *storage) == 0 and "2 done" in capsys.readouterr().out
     assert run_cli("run", question, *TINY[:4], "--seeds", "1", "--set", "train_size=200", *storage) == 0

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-import config as C
-from config import Config, ConfigError, dropout_rates, format_override, parse_override
+from ablation_suite import config as C
+from ablation_suite.config import Config, ConfigError, dropout_rates, format_override, parse_override
 
 # (knob, names it accepts) for every string knob with a closed set of values.
 STRING_KNOBS = [
@@ -387,8 +387,8 @@ def _assert_same_names(names, table, label):
 
 
 def test_name_tuples_match_object_tables():
-    from baselines import blocks
-    from training import augment, data, optimizers, schedules
+    from ablation_suite.baselines import blocks
+    from ablation_suite.training import augment, data, optimizers, schedules
 
     _assert_same_names(C.OPTIMIZER_NAMES, optimizers.OPTIMIZERS, "OPTIMIZERS")
     _assert_same_names(C.INITIALIZER_NAMES, blocks.INITIALIZERS, "INITIALIZERS")

@@ -13,9 +13,11 @@ from types import SimpleNamespace
 import optuna
 import pytest
 
-import study
+from ablation_suite.cli import main as study
 from conftest import REPO, TINY
-from driver import console, devices, workers
+from ablation_suite.cli import console
+from ablation_suite.workers import devices
+from ablation_suite.workers import processes as workers
 
 # What TensorFlow's C++ libraries write while they load (absl's format: severity, date, time, thread, file:line).
 TF_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d+ \S+:\d+\]|absl::InitializeLog|oneDNN|cuda|cpu_feature_guard",
@@ -70,8 +72,8 @@ def test_a_run_leads_with_study_plan_and_device_and_records_the_hardware(tmp_pat
 
 def test_a_password_in_the_storage_url_is_not_printed():
     lines = []
-    from ablations import Ablation
-    from config import Config
+    from ablation_suite.ablations import Ablation
+    from ablation_suite.config import Config
 
     ablation = Ablation(question="Q?", base={}, factors={"bn": ["none", "before"]})
     for seeds in (ablation, dataclasses.replace(ablation, seeds="auto")):  # both plans

@@ -15,9 +15,10 @@ from urllib.parse import parse_qs, urlparse
 import optuna
 import pytest
 
-import study
+from ablation_suite.cli import main as study
 from conftest import REPO, TINY
-from driver import storage, workers
+from ablation_suite.store import storage
+from ablation_suite.workers import processes as workers
 
 SECRET = "Pw4Ablat0rZq9"  # URL-safe, so the URL carries it as written
 USER, DATABASE = "ablator", "ablations"
@@ -165,8 +166,8 @@ def test_urls_and_command_lines_are_shown_masked():
         assert storage.masked(plain) == plain
     command = storage.masked_command(["run", "x", "--storage", "mysql://u:pw@h/d", "--sto=postgresql://u:pw@h/d"])
     assert "pw" not in command and command.count("u:***@") == 2
-    assert storage.masked_command("python study.py run x --storage 'postgresql://u:pw@h/d'") == \
-        "python study.py run x --storage 'postgresql://u:***@h/d'"
+    assert storage.masked_command("ablation-suite run x --storage 'postgresql://u:pw@h/d'") == \
+        "ablation-suite run x --storage 'postgresql://u:***@h/d'"
 
 
 def test_workers_get_the_storage_in_their_environment_not_their_command_line(monkeypatch, capfd):

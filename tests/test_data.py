@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training import data
-from config import DATASET_SOURCES, DATASETS, Config
-from training.data import DataError, load_data, load_raw, noisy_labels, read_idx
+from ablation_suite.training import data
+from ablation_suite.config import DATASET_SOURCES, DATASETS, Config
+from ablation_suite.training.data import DataError, load_data, load_raw, noisy_labels, read_idx
 
 CLASSES = 3
 PER_CLASS_TRAIN = 8

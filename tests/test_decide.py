@@ -1,10 +1,10 @@
-"""The decision rule of seeds="auto" and races (driver.decide) on constructed paired differences."""
+"""The decision rule of seeds="auto" and races (stats.sequential) on constructed paired differences."""
 
 import numpy as np
 import pytest
 
-from ablations import Ablation, AblationError
-from driver import decide
+from ablation_suite.ablations import Ablation, AblationError
+from ablation_suite.stats import sequential as decide
 
 RULE = decide.Rule(rope=0.5, alpha=0.05, min_seeds=3, max_seeds=10)
 
@@ -65,7 +65,7 @@ def test_a_level_the_cap_could_not_decide_stops_early_undecided():
     [decision] = decide.against_base(values, "base", RULE)
     assert decision.verdict == "undecided" and decision.hopeless
     assert decide.seeds_wanted([decision], {"base": 4, "tie": 4}, RULE) == {}
-    from driver.adaptive import describe
+    from ablation_suite.loops.adaptive import describe
 
     assert describe(decision).endswith("stopped: its cap of seeds could not decide it")  # status says why
     wide = decide.Rule(rope=2.0)  # with a 2 pp margin the same data could still become "equivalent"

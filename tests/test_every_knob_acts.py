@@ -21,9 +21,9 @@ import pytest
 import tensorflow as tf
 from tensorflow.python.framework import config as tf_config  # op determinism can be read and switched off only here
 
-import config as C
-from config import Config, ConfigError
-from training import trainer
+from ablation_suite import config as C
+from ablation_suite.config import Config, ConfigError
+from ablation_suite.training import trainer
 
 # Where "auto" augments on this machine, and the other place, which then acts (both train on the same batches).
 AUTO_PLACE = "train_step" if tf.config.list_physical_devices("GPU") else "pipeline"

@@ -13,17 +13,17 @@ import optuna
 import pytest
 from PIL import Image
 
-import study
-from config import Config
-from driver import record
-from driver.frame import trials_frame
-from reports import comparisons, example_figures, figures
-from reports.sections import comparison_section
-from training.data import load_data
+from ablation_suite.cli import main as study
+from ablation_suite.config import Config
+from ablation_suite.store import record
+from ablation_suite.store.frame import trials_frame
+from ablation_suite.reports import comparisons, example_figures, figures
+from ablation_suite.reports.sections import comparison_section
+from ablation_suite.training.data import load_data
 from conftest import REPO
 
 QUESTION = '''"""Do flips and shifts help on digits?"""
-from ablations import Ablation
+from ablation_suite.ablations import Ablation
 ABLATION = Ablation(question=__doc__, base=dict(model="baseline1", dataset="digits", epochs=1, train_size=200),
                     factors=dict(augmentation=["none", "flip+shift"]), seeds=1)
 '''
@@ -127,9 +127,9 @@ def test_example_images_of_a_streamed_split_are_read_as_from_memory_and_large_on
     """Images too large for memory (forced with ABLATION_DATA_CACHE=file) are read from the file cache, in the
     order asked; a 40x40 colour image is stored at 32x32."""
     from test_bring_your_own import write_images
-    from training import data
-    from training.examples import MAX_SIDE, images_at, png
-    from training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
+    from ablation_suite.training import data
+    from ablation_suite.training.examples import MAX_SIDE, images_at, png
+    from ablation_suite.training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
 
     write_images(tmp_path / "data", per_class=12, size=40)
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))

@@ -1,14 +1,14 @@
 """A quick smoke run of a search is a normal thing to ask: the search space adapts what it can to a short run
-(driver.space.fit_to_run) and says so; what the user or the ablation fixed is refused with a fix that exists."""
+(loops.space.fit_to_run) and says so; what the user or the ablation fixed is refused with a fix that exists."""
 
 import optuna
 import pytest
 
-import ablations
-import study
-from ablations import Ablation
-from config import WARMUP_SCHEDULES, Config
-from driver.space import fit_to_run
+from ablation_suite import ablations
+from ablation_suite.cli import main as study
+from ablation_suite.ablations import Ablation
+from ablation_suite.config import WARMUP_SCHEDULES, Config
+from ablation_suite.loops.space import fit_to_run
 
 SCHEDULES = ["constant", "cosine", "warmup_cosine", "one_cycle"]
 

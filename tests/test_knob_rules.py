@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-import config as C
-from config import Config, ConfigError
+from ablation_suite import config as C
+from ablation_suite.config import Config, ConfigError
 
 OTHER_OPTIMIZERS = [name for name in C.OPTIMIZER_NAMES if name not in C.MOMENTUM_OPTIMIZERS]
 # knob -> (a value other than its default, fields under which it does nothing, fields under which it acts)
@@ -66,7 +66,7 @@ def test_the_same_change_is_accepted_where_the_knob_acts(knob, context):
 
 
 def test_a_knob_that_acts_in_some_cells_of_a_study_is_accepted_one_that_acts_in_none_is_not():
-    from ablations import Ablation, AblationError
+    from ablation_suite.ablations import Ablation, AblationError
 
     # class-dependent noise against a clean baseline: the kind is idle at the clean level only
     noise = Ablation(question="q", base=dict(label_noise_kind="class_dependent"), factors=dict(label_noise=[0.0, 0.2]),
@@ -91,7 +91,7 @@ def test_a_study_stored_with_an_idle_knob_at_another_default_resumes_as_the_same
 
 
 def test_the_momentum_rules_agree_with_the_optimizers_table():
-    from training.optimizers import OPTIMIZERS
+    from ablation_suite.training.optimizers import OPTIMIZERS
 
     for name, create in OPTIMIZERS.items():
         optimizer = create(SimpleNamespace(momentum=0.5, nesterov=True), 0.01)

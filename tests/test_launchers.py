@@ -1,4 +1,4 @@
-"""Workers on clusters (driver/launchers.py), against the real engines started here: a single-node SLURM cluster
+"""Workers on clusters (ablation_suite/workers/launchers.py), against the real engines started here: a single-node SLURM cluster
 (Debian's slurm-wlm and munge, tests/slurm_cluster.py) running a job array through submitit, one array task
 requeued mid-cell; a local Ray head running two workers as Ray tasks; both on `study.py serve`'s proxy.
 Plus the refusals, and the sbatch script printed for submitting by hand."""
@@ -16,7 +16,7 @@ import pytest
 from optuna.trial import TrialState
 
 from conftest import REPO
-from driver.storage import open_storage
+from ablation_suite.store.storage import open_storage
 from slurm_cluster import single_node_cluster, wait_for_job
 from test_proxy import proxy  # noqa: F401  (the fixture: `study.py serve` on a free port)
 
@@ -81,7 +81,7 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
     assert submitted.returncode == 0, submitted.stderr
     job = re.search(r"submitted SLURM job (\d+): 2 worker", submitted.stdout).group(1)
     assert f"logs: {logs}/{job}_<TASK>_0_log.out" in submitted.stdout
-    assert f"python study.py status bn_placement --storage {url}" in submitted.stdout
+    assert f"ablation-suite status bn_placement --storage {url}" in submitted.stdout
 
     first = logs / f"{job}_0_0_log.out"  # preempt array task 0 as its first cell trains, as SLURM would
     deadline = time.monotonic() + 180
@@ -121,7 +121,7 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
 
 
 def test_print_sbatch_keeps_the_password_out_and_submits_nothing(tmp_path, monkeypatch, capsys):
-    import study
+    from ablation_suite.cli import main as study
 
     monkeypatch.chdir(tmp_path)
     secret = "s3cr3t-pw"
@@ -155,14 +155,14 @@ def test_print_sbatch_keeps_the_password_out_and_submits_nothing(tmp_path, monke
 ])
 def test_launcher_requests_that_cannot_work_are_refused_before_anything_is_written(options, message, tmp_path,
                                                                                    monkeypatch, capsys):
-    import study
+    from ablation_suite.cli import main as study
 
     monkeypatch.chdir(tmp_path)
     assert study.main(["run", "bn_placement", *THREE_CELLS, *options]) == 2
     errors = capsys.readouterr().err
     assert message in errors, errors
     if "cannot share" in message:  # the fix is in the message
-        assert "python study.py serve" in errors and "use PostgreSQL" in errors
+        assert "ablation-suite serve" in errors and "use PostgreSQL" in errors
     assert not list(tmp_path.iterdir())
 
 
@@ -200,13 +200,14 @@ def test_two_ray_tasks_train_every_cell_once(ray_head, proxy, tmp_path):
 
 
 def test_each_launched_worker_runs_the_command_without_worker_and_launcher_options():
-    from driver.launchers import worker_command
+    from ablation_suite.workers.launchers import worker_command
 
     argv = ["run", "x", "--seeds", "2", "--launcher=slurm", "--workers", "4", "--storage", "postgresql://u:pw@h/d",
             "--partition", "gpu", "--time=30", "--print-sbatch", "--cpus-per-worker", "2", "--gpus-per-w", "1",
             "--slurm-logs", "logs", "--address", "a:1", "--tensorboard", "tb", "--set", "train_size=200"]
-    assert worker_command(argv, REPO / "study.py")[1:] == [str(REPO / "study.py"), "run", "x", "--seeds", "2",
-                                                           "--tensorboard", "tb", "--set", "train_size=200"]
+    program = ["/venv/bin/python", "-m", "ablation_suite"]
+    assert worker_command(argv, program) == [*program, "run", "x", "--seeds", "2", "--tensorboard", "tb",
+                                             "--set", "train_size=200"]
 
 
 def test_importing_submitit_leaves_the_logging_of_this_process_alone(tmp_path):
@@ -217,7 +218,7 @@ def test_importing_submitit_leaves_the_logging_of_this_process_alone(tmp_path):
         sys.path.insert(0, {str(REPO)!r})
         handler = logging.FileHandler({str(tmp_path / 'log.txt')!r})
         logging.getLogger("mine").addHandler(handler)
-        from driver.launchers import submitit_module
+        from ablation_suite.workers.launchers import submitit_module
         submitit_module()
         logging.getLogger("mine").warning("still here")
         assert handler.stream is not None and not handler.stream.closed

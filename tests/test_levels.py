@@ -6,10 +6,10 @@ import json
 import optuna
 import pytest
 
-import ablations
-import study
-from ablations import Ablation, AblationError, Level
-from config import Config
+from ablation_suite import ablations
+from ablation_suite.cli import main as study
+from ablation_suite.ablations import Ablation, AblationError, Level
+from ablation_suite.config import Config
 from conftest import TINY
 
 NESTEROV = Level("sgd_nesterov", optimizer="sgd", learning_rate=0.01, momentum=0.9, nesterov=True)

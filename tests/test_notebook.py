@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-import study_api
-from ablations import Ablation
-from driver.plan import UsageError
+from ablation_suite import api as study_api
+from ablation_suite.ablations import Ablation
+from ablation_suite.cli.plan import UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 quiet = lambda *args, **kwargs: None  # noqa: E731

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import study
+from ablation_suite.cli import main as study
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STUDIES = ("bn_placement", "fx_grid", "fx_chain", "fx_nested")

@@ -34,7 +34,7 @@ def test_the_gpu_extra_pins_tensorflow_with_cuda_as_tensorflow():
     tensorflow = _pins(project["dependencies"])["tensorflow"]
     [gpu] = project["optional-dependencies"]["gpu"]
     assert gpu.replace(" ", "") == f"tensorflow[and-cuda]{tensorflow}"
-    from driver.devices import GPU_FIX
+    from ablation_suite.workers.devices import GPU_FIX
     assert GPU_FIX == "pip install -e '.[gpu]'"
 
 

@@ -10,13 +10,13 @@ import keras
 import numpy as np
 import pytest
 
-import study
+from ablation_suite.cli import main as study
 from conftest import REPO
-from driver import workers
-from driver.memory import MemoryWatch
-from config import Config, ConfigError
-from training.data import load_data
-from training.trainer import build_model, compile_model, train
+from ablation_suite.workers import processes as workers
+from ablation_suite.workers.memory import MemoryWatch
+from ablation_suite.config import Config, ConfigError
+from ablation_suite.training.data import load_data
+from ablation_suite.training.trainer import build_model, compile_model, train
 
 TINY = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16)
 
@@ -44,9 +44,9 @@ def test_xla_knob_trains_a_step_with_xla():
         import sys
         sys.path.insert(0, {str(REPO)!r})
         import keras
-        from config import Config
-        from training.data import load_data
-        from training.trainer import build_model, compile_model
+        from ablation_suite.config import Config
+        from ablation_suite.training.data import load_data
+        from ablation_suite.training.trainer import build_model, compile_model
         config = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16, jit_compile=True)
         data = load_data(config)
         model = build_model(config, data)
@@ -86,7 +86,7 @@ def test_a_finished_trial_leaves_no_traced_graph_alive_but_those_of_the_networks
     # for later cells (training.reuse) stay, as many networks as ABLATION_REUSE_TRACES says.
     import gc
 
-    from training.reuse import COMPILED
+    from ablation_suite.training.reuse import COMPILED
 
     from tensorflow.python.framework import ops
     from tensorflow.python.framework.func_graph import FuncGraph
@@ -124,7 +124,7 @@ def test_memory_watch_asks_for_a_restart_before_the_limit_is_crossed():
 
 
 def test_a_network_newly_kept_for_reuse_is_growth_that_never_restarts_a_worker():
-    from training.reuse import COMPILED
+    from ablation_suite.training.reuse import COMPILED
 
     COMPILED.clear()
     watch = MemoryWatch(limit_mb=40)

@@ -4,10 +4,10 @@ same network under two labels (real Keras builds of a real baseline and of one t
 import keras
 import pytest
 
-import baselines
-from ablations import Ablation, Level
-from config import Config
-from driver.preflight import CellError, preflight
+from ablation_suite import baselines
+from ablation_suite.ablations import Ablation, Level
+from ablation_suite.config import Config
+from ablation_suite.workers.preflight import CellError, preflight
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_a_base_network_knob_the_network_ignores_is_refused_and_accepted_where_i
 def test_through_the_cli_a_factor_the_users_network_ignores_exits_2_and_writes_nothing(tmp_path_factory, monkeypatch,
                                                                                         capsys):
     """The user's own network, built from raw Keras layers, with a BN-placement factor: refused, nothing written."""
-    import study
+    from ablation_suite.cli import main as study
 
     mine = tmp_path_factory.mktemp("mine")
     (mine / "models.py").write_text(

@@ -3,10 +3,10 @@
 import keras
 import pytest
 
-import study
-from config import Config
-from training.protocol import protocol
-from training.schedules import describe_schedule, learning_rate
+from ablation_suite.cli import main as study
+from ablation_suite.config import Config
+from ablation_suite.training.protocol import protocol
+from ablation_suite.training.schedules import describe_schedule, learning_rate
 
 
 def show(capsys, *argv):

@@ -13,7 +13,7 @@ import pytest
 from optuna.trial import TrialState
 
 from conftest import REPO, TINY
-from driver.storage import open_storage
+from ablation_suite.store.storage import open_storage
 from test_cli import run_until
 from test_workers import CELLS, tails
 

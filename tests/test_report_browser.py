@@ -12,7 +12,7 @@ import shutil
 import optuna
 import pytest
 
-import study
+from ablation_suite.cli import main as study
 
 
 def chromium_or_reason():

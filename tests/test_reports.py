@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import reports
+from ablation_suite import reports
 from conftest import REPO
-from reports import comparisons, figures, tables
+from ablation_suite.reports import comparisons, figures, tables
 
 MODELS = {"conv": 93_322, "vgg11": 28_142_858, "resnet20": 269_722}  # network -> parameters
 DIGITS = [str(k) for k in range(10)]
@@ -227,7 +227,7 @@ def grid():
 
 
 def test_a_two_factor_grid_gets_an_interaction_plot_on_a_log_axis_and_a_heat_map(grid):
-    from reports import grid_figures
+    from ablation_suite.reports import grid_figures
 
     (group,) = comparisons.groups(grid, GRID)
     assert grid_figures.is_two_factor(group) and grid_figures.axis_factor(group) == ("learning_rate", "optimizer")
@@ -245,7 +245,7 @@ def test_a_two_factor_grid_gets_an_interaction_plot_on_a_log_axis_and_a_heat_map
 
 
 def test_figures_without_information_are_left_out_with_a_note(grid, ofat):
-    from reports.sections import comparison_section
+    from ablation_suite.reports.sections import comparison_section
 
     section, _ = comparison_section(comparisons.groups(grid, GRID)[0], GRID)
     kinds = [name.removeprefix("optimizer_x_learning_rate_") for name, _, _ in section.figures]
@@ -265,7 +265,7 @@ def test_figures_without_information_are_left_out_with_a_note(grid, ofat):
 
 
 def test_tables_are_shown_to_their_precision():
-    from reports.formatting import accuracy_decimals, interval, percent
+    from ablation_suite.reports.formatting import accuracy_decimals, interval, percent
 
     assert [accuracy_decimals(n) for n in (360, 999, 10_000, None)] == [1, 1, 2, 2]
     assert percent(0.8912, 1) == "89.1" and interval(-0.003, 0.025, 1, signed=True) == "[-0.3, +2.5]"
@@ -310,7 +310,7 @@ def test_render_writes_html_with_vector_figures_latex_and_csv_tables_and_an_appe
 def test_the_modules_of_the_text_commands_do_not_load_plotting():
     """study.py status and best print these tables: importing them (and so reports/__init__.py, which any
     of them runs first) must not load matplotlib or seaborn, nor set seaborn's theme."""
-    code = ("import reports.tables, reports.comparisons, reports.stats; import sys; "
+    code = ("import reports.tables, reports.comparisons, stats.levels; import sys; "
             "print('seaborn' in sys.modules, 'matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]

@@ -8,7 +8,11 @@ import time
 import optuna
 from optuna.trial import TrialState
 
-from driver import liveness, resume, runner
+from ablation_suite.workers import liveness
+
+from ablation_suite.store import resume
+
+from ablation_suite.loops import runner
 
 
 def test_heartbeat_keeps_stamping_while_the_cell_trains(tmp_path):
@@ -41,10 +45,10 @@ def test_an_impossible_data_level_is_refused_before_training():
     """preflight loads every distinct data set-up, not only the base's."""
     import pytest
 
-    from ablations import Ablation
-    from config import Config
-    from driver.preflight import preflight
-    from training.data import DataError
+    from ablation_suite.ablations import Ablation
+    from ablation_suite.config import Config
+    from ablation_suite.workers.preflight import preflight
+    from ablation_suite.training.data import DataError
 
     ablation = Ablation(question="q", base={}, seeds=1, name="tiny", factors=dict(train_size=[200, 5]))
     with pytest.raises(DataError, match="train_size=5 is smaller than the 10 classes"):
@@ -53,9 +57,9 @@ def test_an_impossible_data_level_is_refused_before_training():
 
 def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch, capsys):
     """train_size=5 cannot hold 10 classes: that cell fails with its message; the other cell completes."""
-    import study as cli
-    from ablations import Ablation
-    from config import Config
+    from ablation_suite.cli import main as cli
+    from ablation_suite.ablations import Ablation
+    from ablation_suite.config import Config
 
     monkeypatch.chdir(tmp_path)
     ablation = Ablation(question="Does a tiny training set fail cleanly?", base={}, seeds=1, name="tiny",
@@ -73,7 +77,7 @@ def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, mo
 
 
 def test_a_file_that_is_not_a_database_exits_2(tmp_path, capsys):
-    import study as cli
+    from ablation_suite.cli import main as cli
 
     not_a_db = tmp_path / "notes.db"
     not_a_db.write_text("these are my notes, not an Optuna database\n" * 100)
@@ -84,7 +88,7 @@ def test_a_file_that_is_not_a_database_exits_2(tmp_path, capsys):
 def test_report_levels_match_whatever_type_the_table_returns():
     import pandas as pd
 
-    from reports.comparisons import groups
+    from ablation_suite.reports.comparisons import groups
 
     spec = {"design": "ofat", "factors": {"reg_strength": [0, 1e-4, 1e-3], "batch_size": [32, 256]}}
     frame = pd.DataFrame({"status": ["done"] * 4, "reg_strength": [0.0, 1e-4, 1e-3, 0.0],
@@ -97,7 +101,7 @@ def test_report_levels_match_whatever_type_the_table_returns():
 def test_status_lists_seeds_in_numeric_order():
     import pandas as pd
 
-    from driver.frame import status_table
+    from ablation_suite.store.frame import status_table
 
     frame = pd.DataFrame(dict(number=range(4), status="done", cell=list("abcd"), bn=["none"] * 4, seed=[10, 2, 1, 3],
                               test_accuracy=0.5, error=None))

@@ -5,9 +5,9 @@ import math
 
 import pytest
 
-import config as C
-from config import Config
-from training.schedules import LR_SCHEDULES, PlateauScaled, learning_rate
+from ablation_suite import config as C
+from ablation_suite.config import Config
+from ablation_suite.training.schedules import LR_SCHEDULES, PlateauScaled, learning_rate
 
 STEPS = 10  # optimiser steps per epoch
 

@@ -9,15 +9,17 @@ import pandas as pd
 import pytest
 from optuna.trial import TrialState
 
-import study
-from ablations import Ablation, AblationError
+from ablation_suite.cli import main as study
+from ablation_suite.ablations import Ablation, AblationError
 from conftest import REPO
-from driver import record, resume, search
-from driver.runner import Run
-from driver.storage import StorageError
-from driver.space import SearchError, make_sampler
+from ablation_suite.store import record
+from ablation_suite.store import resume
+from ablation_suite.loops import search
+from ablation_suite.loops.runner import Run
+from ablation_suite.store.storage import StorageError
+from ablation_suite.loops.space import SearchError, make_sampler
 from test_cli import run_until
-from config import Config
+from ablation_suite.config import Config
 
 # optimizer_lr (4 optimisers, each with its own learning-rate search) at toy size: 2 trials per level.
 NESTED = ["search", "optimizer_lr", "--dataset", "digits", "--epochs", "2", "--seeds", "1", "--n-trials", "2",

@@ -5,7 +5,7 @@ import numpy as np
 import optuna
 import pytest
 
-from reports.search_plots import search_sections, search_studies
+from ablation_suite.reports.search_plots import search_sections, search_studies
 
 SPACE = {"learning_rate": ["log", 1e-4, 1e-1], "weight_decay": ["float", 0.0, 1e-3]}
 

@@ -9,10 +9,10 @@ Where a report is silent, the value asserted is the one the ablation's notes sta
 
 import pytest
 
-import ablations
-import baselines
-from baselines.cost import parameters
-from config import DATASETS, Config
+from ablation_suite import ablations
+from ablation_suite import baselines
+from ablation_suite.baselines.cost import parameters
+from ablation_suite.config import DATASETS, Config
 
 NO_PLATEAU = dict(reduce_lr_on_plateau=False, lr_schedule="constant")
 NO_STOPPING = dict(early_stopping_patience=0, restore_best_weights=False)
@@ -85,7 +85,7 @@ def test_report_001_baseline_ablation():
           early_stopping_monitor="val_loss", min_delta=0.0, restore_best_weights=False)
     depth = check_all("baseline_depth", **first, bn="default")  # both are published without normalisation
     assert {c.model for c in depth.values()} == {"baseline1", "baseline2"}
-    import baselines
+    from ablation_suite import baselines
 
     baselines.names()  # loads the families, which register their published placements
     assert {baselines._PLACEMENT[c.model] for c in depth.values()} == {"none"}
@@ -192,7 +192,7 @@ def test_report_004_cnn_and_resnet():
     step = resnet["step"]
     check(step, "resnet_step_lr [step]", lr_schedule="step", learning_rate=0.1, batch_size=128)
     assert all(c.early_stopping_patience >= c.epochs for c in resnet.values())  # a checkpoint: never stops early
-    from training.schedules import LR_SCHEDULES
+    from ablation_suite.training.schedules import LR_SCHEDULES
 
     steps = 10  # batches per epoch; epochs counted from 0: 0-49 the first half, 75-99 the last quarter
     schedule = LR_SCHEDULES["step"](step, steps)

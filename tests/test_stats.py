@@ -9,8 +9,8 @@ from scipy import stats
 
 from scipy.special import expit, logit
 
-from reports.answers import lead_sentences
-from reports.stats import NEEDS_PAIRS, accuracy_ci, compare_levels, holm, methodology_warnings, paired_test, seeds_needed
+from ablation_suite.reports.answers import lead_sentences
+from ablation_suite.stats.levels import NEEDS_PAIRS, accuracy_ci, compare_levels, holm, methodology_warnings, paired_test, seeds_needed
 
 # Test accuracy per seed: "b" is consistently better than the base "a", "c" is noise around it.
 TABLE = {

@@ -7,13 +7,13 @@ import numpy as np
 import optuna
 import pytest
 
-import study
-from config import Config
+from ablation_suite.cli import main as study
+from ablation_suite.config import Config
 from test_bring_your_own import CLASSES, MODEL_FILE, QUESTION, broken_folder, write_images
-from training import data
-from training.data import DataError
-from training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
-from training.trainer import pipeline, train
+from ablation_suite.training import data
+from ablation_suite.training.data import DataError
+from ablation_suite.training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
+from ablation_suite.training.trainer import pipeline, train
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_every_byte_streams_to_the_floats_arrays_get_across_cache_entries(tmp_pa
     images, the last one short, make a split keep a different number of images from each entry."""
     from PIL import Image
 
-    from training import streams
+    from ablation_suite.training import streams
 
     rng = np.random.default_rng(0)
     for c, name in enumerate(CLASSES):

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from config import LR_SCHEDULE_NAMES, WARMUP_SCHEDULES, Config
-from training.data import load_data
-from training.optimizers import OPTIMIZERS
-from training.schedules import learning_rate
-from training.trainer import train
+from ablation_suite.config import LR_SCHEDULE_NAMES, WARMUP_SCHEDULES, Config
+from ablation_suite.training.data import load_data
+from ablation_suite.training.optimizers import OPTIMIZERS
+from ablation_suite.training.schedules import learning_rate
+from ablation_suite.training.trainer import train
 
 TINY = dict(dataset="digits", train_size=200, epochs=2, batch_size=32)
 

@@ -85,7 +85,7 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
     assert len({t.user_attrs["worker"]["pid"] for t in trials}) == 2  # both workers trained
     # whichever worker created the study, it recorded the command typed, not the extra worker's own
     recorded = optuna.load_study(study_name="bn_placement", storage=journal).user_attrs["command"]
-    assert recorded == "python study.py " + " ".join(argv[2:]), recorded
+    assert recorded == "ablation-suite " + " ".join(argv[2:]), recorded
     restarts = output.count("restarting this worker to hand its memory back")
     # A restarted process (same PID) counts its trials from 1 again (a restart may find that the other
     # worker took the last cells, hence <=).
@@ -125,7 +125,7 @@ def test_two_workers_share_one_nested_search(tmp_path):
 POP_ALL = """
 import json, sys
 import optuna
-from driver.storage import open_storage
+from ablation_suite.store.storage import open_storage
 study = optuna.load_study(study_name="queue", storage=open_storage(sys.argv[1]))
 popped = []
 while (trial_id := study._pop_waiting_trial_id()) is not None:  # what study.ask() does with a queue
@@ -136,9 +136,9 @@ print(json.dumps(popped))
 
 def test_two_workers_popping_one_sqlite_queue_never_take_the_same_trial(tmp_path):
     """Optuna marks a waiting trial running by reading it, then writing it; on SQLite that is atomic only
-    when the transaction takes the write lock at once (driver.storage). Without it two processes took the
+    when the transaction takes the write lock at once (store.storage). Without it two processes took the
     same trial, and trained its cell twice, about 10 times in 300."""
-    from driver.storage import open_storage
+    from ablation_suite.store.storage import open_storage
 
     url = f"sqlite:///{tmp_path / 'queue.db'}"
     study = optuna.create_study(study_name="queue", storage=open_storage(url))

@@ -1,0 +1,213 @@
+"""Train an ablation's cells as Optuna trials: one trial per (variant, seed) cell, resumable.
+
+Each run enqueues the cells that have no finished, running or waiting trial, then takes waiting
+trials until none is left. A RUNNING trial whose worker is gone (workers.liveness) is marked FAIL
+first, so its cell is retried; a finished cell is never trained again.
+
+The trial loops (here, in loops.search and loops.chain) take a ``Run`` and return an ``Outcome``:
+what they trained and, when they stopped early, why. Between trials they ask ``Run.memory`` whether
+this worker should restart (workers.memory), and stop if so; no loop raises to stop another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import optuna
+from optuna.trial import TrialState
+
+from ablation_suite.ablations import Ablation
+from ablation_suite.ablations.designs import DESIGNS
+from ablation_suite.config import Config
+from ablation_suite.store import record
+from ablation_suite.workers.liveness import Heartbeat, fail_stale_trials
+from ablation_suite.workers.memory import MemoryWatch
+from ablation_suite.store.provenance import hardware
+from ablation_suite.loops.space import cell_distributions, suggest
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+ACTIVE = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
+
+
+def new_counts() -> dict:
+    return {"completed": 0, "diverged": 0, "pruned": 0, "failed": 0}
+
+
+@dataclass
+class Outcome:
+    """What a trial loop did: trials by outcome, and why it stopped early ("" when it ran out of work)."""
+
+    counts: dict = field(default_factory=new_counts)
+    restart: str = ""  # this worker should restart before its next trial (workers.memory)
+
+    def add(self, other: "Outcome") -> "Outcome":
+        for outcome, n in other.counts.items():
+            self.counts[outcome] += n
+        self.restart = self.restart or other.restart
+        return self
+
+
+@dataclass
+class Run:
+    """One worker's run of one study: what every trial loop needs."""
+
+    url: str
+    study: optuna.Study  # the main study
+    ablation: Ablation
+    base: Config
+    seeds: int
+    backups: Path | None = None  # where per-cell checkpoints live (store.storage.backup_root)
+    tensorboard: Path | None = None  # per-trial TensorBoard logs under tensorboard/STUDY/trial-N
+    log: Callable = print
+    memory: MemoryWatch = field(default_factory=MemoryWatch)  # limit 0: never asks for a restart
+
+
+def run_design(run: Run) -> Outcome:
+    """Train this worker's share of the study with its design's runner (``ablations.designs.DESIGNS``), or its
+    adaptive runner when the seeds are decided as the study trains (seeds="auto")."""
+    design = DESIGNS[run.ablation.design]
+    module, function = (design.adaptive if run.ablation.adaptive else design.runner).split(":")
+    return getattr(importlib.import_module(module), function)(run)
+
+
+def run_variants(run: Run) -> Outcome:
+    """The runner of the ofat and grid designs: every variant with every seed."""
+    return run_cells(run, run.ablation.cells(run.seeds))
+
+
+def enqueue_missing(study: optuna.Study, cells: list[dict]) -> int:
+    """Enqueue every cell without a finished, running or waiting trial; returns how many."""
+    taken = {record.trial_cell_key(t) for t in study.get_trials(deepcopy=False, states=ACTIVE)}
+    missing = [cell for cell in cells if record.cell_key(cell) not in taken]
+    for cell in missing:
+        record.enqueue_cell(study, cell)
+    return len(missing)
+
+
+def run_cells(run: Run, cells: list[dict]) -> Outcome:
+    """Train waiting cells until none is left (or this worker should restart)."""
+    study, log = run.study, run.log
+    distributions = cell_distributions(run.ablation.spec())
+    fail_stale_trials(study, log=log)
+    enqueue_missing(study, cells)
+    total = len(cells)
+    done = _count(study, cells, TrialState.COMPLETE)
+    waiting = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+    log(f"study {study.study_name}: {total} cells, {done} already done, {waiting} waiting to run")
+    outcome = Outcome()
+    started = time.perf_counter()
+    while study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        trial = study.ask()
+        if record.trial_cell_key(trial) is None:  # another worker took the last waiting cell
+            study.tell(trial, state=TrialState.FAIL)
+            break
+        cell = record.trial_cell(trial)
+        if _is_duplicate(study, trial):
+            continue
+        done = _count(study, cells, TrialState.COMPLETE)
+        prefix = f"[{done + 1}/{total}] {record.describe_cell(cell)} | "
+        backup_dir = run.backups / study.study_name / hashlib.sha1(
+            record.trial_cell_key(trial).encode()).hexdigest()[:16] if run.backups else None
+        result = run_trial(run, study, trial, distributions, prefix, backup_dir)
+        outcome.counts[result] += 1
+        elapsed = time.perf_counter() - started
+        ran = sum(outcome.counts.values())
+        remaining = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+        log(f"{prefix}{result}; {ran} run in {elapsed:.0f} s, about {elapsed / ran * remaining:.0f} s to go")
+        if remaining and (reason := run.memory.restart_reason()):
+            outcome.restart = reason
+            break
+    return outcome
+
+
+def _is_duplicate(study, trial) -> bool:
+    """Whether another trial already owns this trial's cell; if so this one is closed untrained.
+
+    Workers that start together may enqueue the same cell twice. Every trial is RUNNING before this
+    check, so "a finished trial, or the lowest-numbered running one, owns the cell" gives every worker
+    the same answer and no cell is trained twice.
+    """
+    key = record.trial_cell_key(trial)
+    owners = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+              if record.trial_cell_key(t) == key and t.number != trial.number]
+    owner = next((t for t in owners if t.state == TrialState.COMPLETE), None) or next(
+        (t for t in sorted(owners, key=lambda t: t.number) if t.number < trial.number), None)
+    if owner is None:
+        return False
+    record.mark_duplicate(trial, owner.number)
+    study.tell(trial, state=TrialState.FAIL)
+    return True
+
+
+def run_trial(run: Run, study, trial, distributions: dict, prefix: str, backup_dir=None,
+              fixed: dict | None = None, prune: bool = False, callbacks=()) -> str:
+    """Train one trial of ``study`` (the main study or a search study): params drawn from ``distributions``
+    (enqueued cells get theirs back), the rest from ``run.base`` and ``fixed``. Records the result, the
+    pruning or the error; returns the outcome. ``callbacks`` are extra Keras callbacks (the benchmark
+    times epochs with one).
+    """
+    from ablation_suite.training.trainer import train
+
+    log = run.log
+    record.record_worker(trial, {**hardware(), "pid": os.getpid(), "started": time.time()})
+    params = {name: suggest(trial, name, dist) for name, dist in distributions.items()}
+    pruning = []
+    if prune:
+        from ablation_suite.loops.pruning import StopWhenPruned
+
+        pruning = [StopWhenPruned(trial)]
+    logs = [tensorboard_callback(run.tensorboard, study, trial)] if run.tensorboard else []
+    try:
+        with Heartbeat(trial):
+            if backup_dir is not None and backup_dir.exists():
+                log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
+            values = {**(fixed or {}), **params}  # a compound level's name becomes the fields it sets
+            result = train(run.base.replace(**(run.ablation.overrides(values) if run.ablation else values)),
+                           prefix=prefix, log=log, backup_dir=backup_dir, callbacks=[*pruning, *logs, *callbacks])
+    except KeyboardInterrupt:
+        study.tell(trial, state=TrialState.FAIL)
+        raise
+    except Exception as error:  # one bad cell must not stop the study; the error is kept on the trial
+        record.record_error(trial, f"{type(error).__name__}: {error}", traceback.format_exc(), run.memory.record())
+        study.tell(trial, state=TrialState.FAIL)
+        log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+        return "failed"
+    pruned_at = pruning[0].pruned_at if pruning else None
+    try:
+        # with this process's trial count and memory after it; a pruned trial keeps its partial history
+        record.record_result(trial, result.to_dict(), run.memory.record(),
+                             pruned_at_epoch=None if pruned_at is None else pruned_at + 1)
+        if pruned_at is not None:  # Optuna takes the last reported value
+            study.tell(trial, state=TrialState.PRUNED)
+            log(f"{prefix}pruned after epoch {pruned_at + 1} (val accuracy {result.val_accuracy:.4f})")
+            return "pruned"
+        study.tell(trial, result.val_accuracy)
+    except optuna.exceptions.UpdateFinishedTrialError:  # declared stale meanwhile; its cell was re-queued
+        log(f"{prefix}trial #{trial.number} was marked stale while training; its result is dropped "
+            "and the re-queued cell will be trained again", file=sys.stderr)
+        return "failed"
+    log(f"{prefix}test accuracy {result.test_accuracy:.4f}, val {result.val_accuracy:.4f}, "
+        f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
+        + (", DIVERGED" if result.diverged else ""))
+    return "diverged" if result.diverged else "completed"
+
+
+def tensorboard_callback(root: Path, study, trial):
+    """Keras' TensorBoard logs of one trial (per-epoch losses, metrics and learning rate)."""
+    import keras
+
+    return keras.callbacks.TensorBoard(log_dir=str(Path(root) / study.study_name / f"trial-{trial.number}"))
+
+
+def _count(study, cells, state) -> int:
+    keys = {record.cell_key(c) for c in cells}
+    return sum(1 for t in study.get_trials(deepcopy=False, states=(state,)) if record.trial_cell_key(t) in keys)

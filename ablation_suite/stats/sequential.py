@@ -1,0 +1,218 @@
+"""Deciding a comparison with the fewest seeds: the decision rule of ``seeds="auto"`` and of racing.
+
+Each level is compared seed by seed with a reference level (its base, or in a race the current best)
+through the paired difference ``level - reference`` of test accuracy. After every round the paired
+differences get a two-sided Student-t interval, and the level is
+
+- **better** when the whole interval lies above ``+rope`` (it beats the reference by more than the
+  margin of practical equivalence), **worse** when it lies below ``-rope``,
+- **equivalent** when the whole interval lies inside ``[-rope, +rope]``,
+- **undecided** otherwise, or with fewer than ``min_seeds`` pairs; an undecided level gets one more
+  seed per round until ``max_seeds``, unless even ``max_seeds`` could not decide it (futility: judged
+  optimistically from its spread and mean so far, ``_hopeless``), when it stops undecided (and says so).
+
+Why the error rate holds although the data decide when to stop: every interval a study can ever look
+at is fixed in advance. A level is looked at with ``min_seeds, min_seeds + 1, ..., max_seeds`` pairs
+(``looks`` = max - min + 1 of them) and a comparison has ``m`` such levels (m - 1 levels against the
+base; every pair of levels in a race, whose reference is chosen by the data). The error rate ``alpha``
+is split in advance over all of these intervals (``Rule.confidence``): half of it at the last look, the
+other half shared by the earlier ones, each share split over the m levels. By the union bound the
+chance that *any* interval at *any* look misses its true difference is at most ``alpha``, whatever
+rule chose when to stop (a Bonferroni group-sequential design with a fixed spending of alpha over the
+looks; conservative, but exact for normal paired differences at every n, where the asymptotic
+spending-function boundaries of group-sequential libraries and the bounded-range confidence sequences
+of ``confseq`` are far too wide or not valid at 3-10 seeds). Spending half at the last look keeps a
+level that needs every seed almost as decidable as in a fixed design of ``max_seeds`` seeds. A wrong
+decision needs a missed interval, so the chance of any false "better"/"worse"/"equivalent" in a
+comparison is at most ``alpha``.
+
+Accuracy moves in steps of one test example, so paired differences that happen to be identical on
+every seed would give a zero-width interval: the spread is floored at that step (``resolution``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from ablation_suite.ablations import MIN_PAIRS, RULE_DEFAULTS, RULE_FIELDS  # noqa: F401 (MIN_PAIRS: fewer pairs are no evidence)
+
+VERDICTS = ("better", "worse", "equivalent", "undecided")
+FUTILITY_SLACK = 0.10  # a level is hopeless only if its spread's 90% lower bound still cannot be decided
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When a level is decided: ``rope`` in accuracy points (0.5 = half a percentage point). Validated where
+    an ablation states it (ablations.rule_problems)."""
+
+    rope: float = RULE_DEFAULTS["rope"]
+    alpha: float = RULE_DEFAULTS["alpha"]
+    min_seeds: int = RULE_DEFAULTS["min_seeds"]
+    max_seeds: int = RULE_DEFAULTS["max_seeds"]
+
+    @classmethod
+    def of(cls, spec: dict) -> "Rule":
+        """The rule an ablation's spec (or ``Ablation.rule()``) states; a field it leaves out has its default."""
+        return cls(**{name: spec[name] for name in RULE_FIELDS if name in spec})
+
+    @property
+    def margin(self) -> float:
+        """The margin as a difference of accuracy fractions (accuracy is stored in [0, 1])."""
+        return self.rope / 100
+
+    @property
+    def looks(self) -> int:
+        return self.max_seeds - self.min_seeds + 1
+
+    def confidence(self, comparisons: int, pairs: int) -> float:
+        """Confidence of the interval of one of ``comparisons`` levels looked at with ``pairs`` paired seeds.
+
+        The error rate is spent as in a fixed design at the cap, halved: half of alpha at the last look (so a
+        level that needs every seed is decided almost as a fixed ``max_seeds`` design would), the other half
+        shared by the earlier looks; each share split over the levels. The shares sum to alpha."""
+        share = 1.0 if self.looks == 1 else 0.5 if pairs >= self.max_seeds else 0.5 / (self.looks - 1)
+        return 1 - self.alpha * share / max(comparisons, 1)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One level against its reference: the paired difference's mean and simultaneous interval."""
+
+    level: str
+    reference: str
+    pairs: int
+    mean: float
+    low: float
+    high: float
+    verdict: str
+    hopeless: bool = False  # undecided, and the cap cannot decide it either: it gets no more seeds
+
+    @property
+    def decided(self) -> bool:
+        return self.verdict != "undecided"
+
+
+def interval(differences, confidence: float, resolution: float = 0.0) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t interval of paired accuracy differences, kept inside [-1, 1] where every
+    difference of accuracies lies (so clipping loses no coverage); [-1, 1] with fewer than two."""
+    diffs = np.asarray(differences, dtype=float)
+    if len(diffs) < 2:
+        return (float(diffs.mean()) if len(diffs) else math.nan), -1.0, 1.0
+    mean = float(diffs.mean())
+    spread = max(float(diffs.std(ddof=1)), resolution)
+    half = _t_quantile(confidence, len(diffs) - 1) * spread / math.sqrt(len(diffs))
+    return mean, max(mean - half, -1.0), min(mean + half, 1.0)  # two accuracies differ by at most 1
+
+
+@functools.lru_cache(maxsize=None)
+def _t_quantile(confidence: float, df: int) -> float:
+    """The two-sided Student-t critical value (cached: a study asks for the same few many times)."""
+    return float(stats.t.ppf(1 - (1 - confidence) / 2, df))
+
+
+@functools.lru_cache(maxsize=None)
+def _chi2_quantile(q: float, df: int) -> float:
+    return float(stats.chi2.ppf(q, df))
+
+
+def verdict(low: float, high: float, pairs: int, rule: Rule) -> str:
+    if pairs < rule.min_seeds:
+        return "undecided"
+    if low > rule.margin:
+        return "better"
+    if high < -rule.margin:
+        return "worse"
+    if -rule.margin <= low and high <= rule.margin:
+        return "equivalent"
+    return "undecided"
+
+
+def paired(level: dict, reference: dict) -> np.ndarray:
+    """``level - reference`` over the seeds both have (each a dict seed -> accuracy)."""
+    common = sorted(set(level) & set(reference))
+    return np.array([level[seed] - reference[seed] for seed in common], dtype=float)
+
+
+def against_base(values: dict, base: str, rule: Rule, resolution: float = 0.0) -> list[Decision]:
+    """Every level of ``values`` (level -> {seed: accuracy}) but ``base`` decided against ``base``."""
+    others = [level for level in values if level != base]
+    return [_decide(level, base, values, len(others), rule, resolution) for level in others]
+
+
+def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str | None, list[Decision]]:
+    """A race: the current best level (highest mean) and every other level decided against it.
+
+    The best is chosen by the data, so the intervals are corrected for every pair of levels."""
+    means = {level: float(np.mean(list(seeds.values()))) for level, seeds in values.items() if seeds}
+    if not means:
+        return None, []
+    best = max(means, key=means.get)
+    pairs = len(values) * (len(values) - 1) // 2
+    return best, [_decide(level, best, values, pairs, rule, resolution) for level in values if level != best]
+
+
+def _decide(level, reference, values, comparisons: int, rule, resolution) -> Decision:
+    diffs = paired(values.get(level, {}), values.get(reference, {}))
+    mean, low, high = interval(diffs, rule.confidence(comparisons, len(diffs)), resolution)
+    decision = verdict(low, high, len(diffs), rule)
+    hopeless = decision == "undecided" and _hopeless(diffs, rule.confidence(comparisons, rule.max_seeds), rule,
+                                                     resolution)
+    return Decision(level, reference, len(diffs), mean, low, high, decision, hopeless)
+
+
+def _hopeless(diffs, confidence: float, rule: Rule, resolution: float) -> bool:
+    """Whether even ``max_seeds`` pairs (whose interval has ``confidence``) could not decide the level (stopping
+    for futility).
+
+    Judged optimistically: the spread at its 90% lower bound (chi-square) and the mean anywhere within one
+    standard error of its estimate. Stopping such a level early can never make a false decision (it ends
+    undecided, as it would at the cap); it only saves the seeds that could not have decided it.
+    """
+    n = len(diffs)
+    if n < rule.min_seeds or n >= rule.max_seeds:
+        return False
+    spread = max(float(np.std(diffs, ddof=1)), resolution)
+    optimistic = spread * math.sqrt((n - 1) / _chi2_quantile(1 - FUTILITY_SLACK, n - 1))
+    half = _t_quantile(confidence, rule.max_seeds - 1) * optimistic / math.sqrt(rule.max_seeds)
+    mean, error = float(np.mean(diffs)), spread / math.sqrt(n)
+    could_differ = abs(mean) + error - half > rule.margin
+    room = rule.margin - half  # how far from zero the mean may be for the cap's interval to fit the margin
+    could_be_equivalent = room >= 0 and abs(mean) - error <= room
+    return not (could_differ or could_be_equivalent)
+
+
+def race_finished(decisions: list[Decision]) -> bool:
+    """A race ends when no contender is still undecided against the best (worse ones are out; equivalent ones
+    tie with it; "better" than the best by its paired seeds means the lead is not settled yet)."""
+    return all(d.verdict in ("worse", "equivalent") for d in decisions)
+
+
+def seeds_wanted(decisions: list[Decision], counts: dict, rule: Rule, race: bool = False) -> dict:
+    """Level -> how many seeds it should have after the next round (only levels that need more).
+
+    Every level first gets ``min_seeds``; then an undecided level gets one more, up to ``max_seeds``; its
+    reference gets every seed a level pairs with. In a race the best keeps pace with its contenders."""
+    wanted = {level: rule.min_seeds for level, n in counts.items() if n < rule.min_seeds}
+    if wanted:
+        return wanted
+    for decision in decisions:
+        undecided = (decision.verdict == "undecided" and not decision.hopeless) or (race and decision.verdict == "better")
+        if undecided and counts.get(decision.level, 0) < rule.max_seeds:
+            target = counts.get(decision.level, 0) + 1
+            wanted[decision.level] = max(wanted.get(decision.level, 0), target)
+            if counts.get(decision.reference, 0) < target:
+                wanted[decision.reference] = max(wanted.get(decision.reference, 0), target)
+    return wanted
+
+
+def summary(verdicts: list[str], trainings: int, variants: int, rule: Rule) -> str:
+    """One line: how many levels were decided with how many trainings, against a fixed design at the cap."""
+    decided = sum(verdict in ("better", "worse", "equivalent") for verdict in verdicts)
+    fixed = variants * rule.max_seeds
+    return (f"decided {decided} of {len(verdicts)} level(s) with {trainings} training(s); a fixed "
+            f"{rule.max_seeds}-seed design would have used {fixed}")

@@ -1,0 +1,64 @@
+"""Optuna study -> pandas DataFrames: the trials table the reports and ``status`` need, the status of each
+cell, and the flat export of every trial."""
+
+from __future__ import annotations
+
+import json
+
+import optuna
+import pandas as pd
+
+from ablation_suite.store import record
+from ablation_suite.store.record import RESULT_COLUMNS
+
+
+def trials_frame(study: optuna.Study) -> pd.DataFrame:
+    """One row per cell trial: number, state, status, the cell's levels, tuned values and seed, and results.
+
+    In a search design only the cells of each level's current tuned values count (a search resumed
+    with a larger budget may have found better values since older cells ran).
+    """
+    spec = record.stored_spec(study)
+    factors, searched = list(spec.get("factors", {})), list(spec.get("search_space", {}))
+    tuned = {key: {**json.loads(key), **values} for key, values in record.tuned_values(study).items()}
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        if record.trial_cell_key(trial) is None or record.is_duplicate(trial):
+            continue  # not a cell, or a duplicate closed untrained (loops.runner._is_duplicate)
+        cell = record.trial_cell(trial)
+        if searched and tuned.get(record.cell_key({f: cell[f] for f in factors})) != \
+                {k: cell[k] for k in [*factors, *searched]}:
+            continue
+        row = {"number": trial.number, "state": trial.state.name, "status": record.status(trial),
+               "cell": record.trial_cell_key(trial)}
+        row.update({name: cell.get(name) for name in [*factors, *searched, "seed"]})
+        row.update(record.results(trial))
+        rows.append(row)
+    columns = ["number", "state", "status", "cell", *factors, *searched, "seed", *RESULT_COLUMNS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    """Per cell: the latest trial's status (a finished trial wins over earlier failures), attempts, accuracy."""
+    if frame.empty:
+        return frame
+    rank = frame["status"].map({"done": 3, "diverged": 3, "running": 2, "pending": 1}).fillna(0)
+    latest = frame.assign(_rank=rank).sort_values(["_rank", "number"]).groupby("cell").tail(1)
+    attempts = frame.groupby("cell").size().rename("attempts")
+    table = latest.join(attempts, on="cell")[[*factors, "seed", "status", "attempts", "test_accuracy", "error"]]
+    # levels may mix types (compare them as text); seeds are numbers (2 before 10)
+    return table.sort_values([*factors, "seed"], key=lambda column: column if column.name == "seed"
+                             else column.astype(str)).reset_index(drop=True)
+
+
+def export_table(storage, study_name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Every trial of the study and of its searches, one row each (Optuna's trials_dataframe), with nested
+    attributes (histories, matrices) as JSON text so CSV and Parquet can hold them; and the studies' names."""
+    names = [study_name, *record.search_study_names(storage, study_name)]
+    frames = [optuna.load_study(study_name=name, storage=storage).trials_dataframe(multi_index=False).assign(study=name)
+              for name in names]
+    table = pd.concat(frames, ignore_index=True)
+    for column in table.columns[table.dtypes == object]:
+        if table[column].map(lambda v: isinstance(v, (dict, list))).any():
+            table[column] = table[column].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    return table, names

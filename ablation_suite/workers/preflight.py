@@ -1,0 +1,110 @@
+"""Before anything is written: every cell's data loads and every distinct network builds; and the size of
+the network a cell trains (``ablation-suite show``)."""
+
+from __future__ import annotations
+
+from ablation_suite.errors import UserError
+
+
+class CellError(UserError):
+    """A cell's network cannot be built for its data (e.g. an input too small for its poolings)."""
+
+
+def preflight(ablation, base, seeds: int) -> None:
+    """Load every cell's data and build every distinct model once, so impossible cells fail before any write;
+    and refuse a factor level that the network ignores."""
+    import keras
+
+    from ablation_suite.training.data import load_data
+
+    networks, shapes = {}, {}  # a cell's Config without seed and learning rate -> its network as Keras describes
+    for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:  # it, and its data's shapes
+        data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
+        shapes[config] = data.input_shape, data.num_classes
+        networks[config] = _described(config, *shapes[config])
+    _refuse_levels_the_network_ignores(ablation, base, networks)
+    _refuse_base_knobs_the_network_ignores(ablation, base, networks, shapes)
+    keras.utils.clear_session()
+
+
+def _described(config, image_shape, num_classes) -> str:
+    import keras
+
+    keras.utils.clear_session()  # layers Keras names itself (dense_3, ...) get the same names in every build
+    return _build(config, image_shape, num_classes).to_json()
+
+
+def _unseeded(config, base):
+    """Seeds and learning rates never change data or model: one build per remaining difference."""
+    return config.replace(seed=0, learning_rate=base.learning_rate)
+
+
+def _refuse_levels_the_network_ignores(ablation, base, networks: dict) -> None:
+    """A level of a factor that only shapes the network (baselines.blocks.NETWORK_KNOBS) must build another
+    network than the factor's base level in the same cell; else the study would train identical networks
+    under two labels (e.g. BN placement on a network that never calls the shared blocks)."""
+    from ablation_suite.baselines.blocks import NETWORK_KNOBS
+
+    base_levels = ablation.base_levels()
+    for variant in ablation.variants():
+        for factor, stored in variant.items():
+            twin = {**variant, factor: base_levels[factor]}
+            fields = {**ablation.overrides({factor: stored}), **ablation.overrides({factor: base_levels[factor]})}
+            if stored == base_levels[factor] or not set(fields) <= set(NETWORK_KNOBS):
+                continue
+            built = [networks.get(_unseeded(base.replace(**ablation.overrides(v)), base)) for v in (variant, twin)]
+            if built[0] is not None and built[0] == built[1]:
+                config = base.replace(**ablation.overrides(variant))
+                raise CellError(f"factor {factor!r}: level {stored!r} builds the same network as the base level "
+                                f"{base_levels[factor]!r} on model={config.model!r}, which ignores "
+                                f"{', '.join(sorted(fields))} (it is not built from the shared blocks of "
+                                "baselines/blocks.py there); build it with those blocks so the knob reaches it, "
+                                "or drop the level")
+
+
+def _refuse_base_knobs_the_network_ignores(ablation, base, networks: dict, shapes: dict) -> None:
+    """A network knob set in the base (or by --set) must change the network of some cell: else it is set for
+    nothing (e.g. bn_momentum on a network published without batch norm). One extra build per such knob,
+    stopping at the first cell where it acts."""
+    from ablation_suite.baselines.blocks import NETWORK_KNOBS
+    from ablation_suite.config import Config, ConfigError
+    from ablation_suite.ablations.levels import fields_varied
+
+    varied = set().union(*fields_varied(ablation.factors).values()) | set(ablation.search_space)
+    for knob in NETWORK_KNOBS:
+        default = getattr(Config(), knob)
+        if knob in varied or getattr(base, knob) == default:
+            continue
+        for config, described in networks.items():
+            try:
+                without = config.replace(**{knob: default})
+            except ConfigError:
+                break  # the default is not even valid here: the knob matters
+            if _described(without, *shapes[config]) != described:
+                break
+        else:
+            raise CellError(f"{knob}={getattr(base, knob)!r} builds the same network as {knob}={default!r} in every "
+                            f"cell (model={base.model!r} ignores it, e.g. it has no layer the knob shapes); leave "
+                            f"{knob} at its default, or use a network where it acts")
+
+
+def model_size(config) -> tuple[int, int]:
+    """(parameters, multiply-adds per image) of the network a cell trains, built without its data."""
+    import keras
+
+    from ablation_suite.baselines.cost import multiply_adds, parameters
+    from ablation_suite.training.data import image_shape_and_classes
+
+    model = _build(config, *image_shape_and_classes(config.dataset, config.image_size))
+    size = parameters(model), multiply_adds(model)
+    keras.utils.clear_session()
+    return size
+
+
+def _build(config, image_shape, num_classes):
+    from ablation_suite import baselines
+
+    try:
+        return baselines.build(config, image_shape, num_classes)
+    except ValueError as error:
+        raise CellError(f"cell {config.model} on {config.dataset}: {error}") from None

@@ -1,1 +1,0 @@
-"""Optuna glue of the study driver: storages, cells as trials, resume, trials table."""
