@@ -11,22 +11,22 @@ list of choices.
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 import importlib
-import importlib.util
 import pkgutil
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
+from ablation_suite import userfiles
 from ablation_suite.ablations import levels as level_model
 from ablation_suite.ablations.designs import DESIGNS, Comparison, grid_levels
 from ablation_suite.ablations.levels import Level  # noqa: F401 (ablation files import it from here)
+from ablation_suite.errors import UserError
 from ablation_suite.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
+from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, rule_problems
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
 PRUNERS = ("none", "median", "successive_halving", "hyperband")
-MIN_PAIRS = 3  # a seeds="auto" level is never decided on fewer paired seeds
 RANGE_KINDS = {"log": "float", "float": "float", "int": "int", "logint": "int"}  # kind -> Config type
 
 
@@ -44,10 +44,10 @@ class Ablation:
     design: str = "ofat"
     seeds: int | str = 3  # seeds per variant, or "auto": each level's seeds decided by the rule below
     # seeds="auto" (stats.sequential): margin of practical equivalence in accuracy points, error rate, seed bounds
-    rope: float = 0.5
-    alpha: float = 0.05
-    min_seeds: int = 3
-    max_seeds: int = 10
+    rope: float = RULE_DEFAULTS["rope"]  # the decision rule of seeds="auto" (stats.sequential.Rule)
+    alpha: float = RULE_DEFAULTS["alpha"]
+    min_seeds: int = RULE_DEFAULTS["min_seeds"]
+    max_seeds: int = RULE_DEFAULTS["max_seeds"]
     name: str = ""  # set by load(): the file name
     source: str = ""  # which seed report (and figure) this reproduces
     notes: str = ""  # how levels were chosen where the source is silent
@@ -280,8 +280,6 @@ class Ablation:
 
 
 AUTO = "auto"
-RULE_FIELDS = ("rope", "alpha", "min_seeds", "max_seeds")
-RULE_DEFAULTS = {f.name: f.default for f in fields(Ablation) if f.name in RULE_FIELDS}
 NOT_ABLATIONS = {"designs", "levels"}  # modules of this package that hold no ABLATION
 
 
@@ -320,17 +318,17 @@ def load(name: str) -> Ablation:
         raise AblationError(f"{where} defines no ABLATION = Ablation(...)") from None
     except (ConfigError, AblationError, TypeError) as error:
         raise AblationError(f"{where}: {error}") from None
+    except ImportError as error:  # the file's own imports: the user's modules beside it, or old names of ours
+        raise AblationError(f"{where}: {error}{userfiles.old_import_hint(error)}") from None
     if not isinstance(ablation, Ablation):
         raise AblationError(f"{where}: ABLATION must be an Ablation, got {type(ablation).__name__}")
     return replace(ablation, name=Path(name).stem if is_path(name) else name)
 
 
 def _import_file(path: Path):
-    """Execute an ablation file outside the package as a fresh module (never cached: it may have changed)."""
-    module_spec = importlib.util.spec_from_file_location(f"_ablation_file_{path.stem}", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
+    """Execute an ablation file outside the package as a fresh module (never cached: it may have changed), with
+    its folder importable so that it can import the user's own modules beside it."""
+    return userfiles.import_file(path, f"_ablation_file_{path.stem}")
 
 
 def _levels_to_spec(factors: dict) -> dict:
@@ -339,24 +337,6 @@ def _levels_to_spec(factors: dict) -> dict:
 
 def _levels_from_spec(factors: dict) -> dict:
     return {name: [level_model.from_spec(level) for level in levels] for name, levels in factors.items()}
-
-
-def rule_problems(rule: dict) -> list[str]:
-    """What is wrong with a seeds="auto" rule (the checks mirror stats.sequential.Rule, which cannot be imported
-    here: ablations are data and never import the driver)."""
-    wrong = []
-    rope, alpha = rule["rope"], rule["alpha"]
-    if isinstance(rope, bool) or not isinstance(rope, (int, float)) or not 0 <= rope < 100:
-        wrong.append(f"rope={rope!r} must be a margin in accuracy points, 0 <= rope < 100 (e.g. 0.5)")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 0.5:
-        wrong.append(f"alpha={alpha!r} must be an error rate in (0, 0.5] (e.g. 0.05)")
-    for name in ("min_seeds", "max_seeds"):
-        value = rule[name]
-        if not isinstance(value, int) or isinstance(value, bool) or value < MIN_PAIRS:
-            wrong.append(f"{name}={value!r} must be an integer >= {MIN_PAIRS}: fewer paired seeds are no evidence")
-    if not wrong and rule["max_seeds"] < rule["min_seeds"]:
-        wrong.append(f"max_seeds={rule['max_seeds']} is below min_seeds={rule['min_seeds']}; raise max_seeds")
-    return wrong
 
 
 def _check_count(name, value):

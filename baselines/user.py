@@ -8,12 +8,14 @@ the network only through the shared blocks of ``baselines.blocks`` (conv_block, 
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 import hashlib
 import importlib
 import importlib.util
 import sys
 from pathlib import Path
+
+from ablation_suite import userfiles
+from ablation_suite.errors import UserError
 
 PLACEMENTS = ("none", "before", "after")
 FORM = '"path/to/models.py:build" or "package.module:build"'
@@ -74,13 +76,12 @@ def _load_file(model: str, where: str):
     loaded = sys.modules.get(key)
     if loaded is not None and getattr(loaded, "_user_model_stamp", None) == stamp:
         return loaded
-    spec = importlib.util.spec_from_file_location(key, path)
-    module = importlib.util.module_from_spec(spec)
     try:
-        spec.loader.exec_module(module)
+        module = userfiles.import_file(path, key)
     except Exception as error:  # the user's code: any error of it is a bad model value
-        raise ModelError(f"model={model!r}: importing {path} failed: {type(error).__name__}: {error}; fix the "
-                         "file (it must import without side effects beyond defining the builder)") from None
+        hint = userfiles.old_import_hint(error) if isinstance(error, ImportError) else ""
+        raise ModelError(f"model={model!r}: importing {path} failed: {type(error).__name__}: {error}{hint}; fix "
+                         "the file (it must import without side effects beyond defining the builder)") from None
     module._user_model_stamp = stamp
     sys.modules[key] = module
     return module
@@ -88,7 +89,7 @@ def _load_file(model: str, where: str):
 
 def _import(model: str, where: str):
     try:
-        return importlib.import_module(where)
+        return userfiles.import_module(where)
     except ModuleNotFoundError as error:
         raise ModelError(f"model={model!r}: no module {error.name!r} ({error}); install the package or add its "
                          f"folder to PYTHONPATH, or give a file as {FORM}") from None

@@ -27,6 +27,7 @@ import optuna
 from ablation_suite.ablations import Ablation
 from ablation_suite.loops import adaptive
 from ablation_suite.stats import sequential as decide
+from ablation_suite.stats.intervals import paired_differences
 from ablation_suite.store import record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -90,7 +91,7 @@ def _one_look(ablation: Ablation) -> Ablation:
 def _spreads(verdict, values: dict, ablation: Ablation) -> dict:
     """Per level: the standard deviation over seeds of its paired difference from the base."""
     seeds = {label: values.get(record.cell_key(cell), {}) for label, cell in verdict.cells.items()}
-    return {d.level: float(np.std(decide.paired(seeds[d.level], seeds[verdict.reference]), ddof=1))
+    return {d.level: float(np.std(paired_differences(seeds[d.level], seeds[verdict.reference]), ddof=1))
             for d in verdict.decisions}
 
 

@@ -113,7 +113,7 @@ def ablation_file(directory: Path, data: Path, scale: ShortScale) -> Path:
     path = directory / "lr_question.py"
     path.write_text(
         '"""Which learning rate for the conv network? (benchmark: four short trials)"""\n'
-        "from ablations import Ablation\n\n"
+        "from ablation_suite import Ablation\n\n"
         f"ABLATION = Ablation(question=__doc__, base=dict(model='conv', dataset='npz:{data}', epochs={scale.epochs},\n"
         f"                    batch_size={scale.batch_size}),\n"
         f"                    factors=dict(learning_rate=[{', '.join(LEARNING_RATES)}]), seeds=1)\n")

@@ -38,7 +38,7 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     from ablation_suite.reports.exports import Table
     from ablation_suite.reports.figures import plot_accuracy_vs_parameters, plot_per_class_accuracy, plot_train_vs_test
     from ablation_suite.reports.sections import comparison_section
-    from ablation_suite.stats.levels import methodology_warnings
+    from ablation_suite.reports.warnings import methodology_warnings
     from ablation_suite.reports.tables import best_configuration, networks_table
     from ablation_suite.reports.writers import FORMATS, Section, _write_html, _write_pdf
 

@@ -3,9 +3,8 @@
 Takes a ``compare_levels``-shaped table (level, delta_vs_base, diff_low, diff_high, pairs, p_holm,
 seeds_needed) and, optionally, a ``decision`` column (better / worse / equivalent / undecided, from an
 adaptive design's decision rule) and a practical-equivalence margin ``rope`` (accuracy as a fraction,
-e.g. 0.005 for 0.5 points). Without a ``decision`` column a fixed-seed design is decided here from its
-one final look: better or worse when the Holm-corrected paired test rejects (at least MIN_PAIRS pairs),
-equivalent when the whole interval of the difference lies inside +-rope, else undecided. Pure pandas,
+e.g. 0.005 for 0.5 points). Without a ``decision`` column a fixed-seed design is decided from its one
+final look by ``stats.levels.fixed_design_decision``. Pure pandas,
 so ``ablation-suite status`` prints the same sentences as the report.
 """
 
@@ -18,9 +17,10 @@ import pandas as pd
 
 from ablation_suite.ablations import AUTO, Ablation
 from ablation_suite.ablations.designs import DESIGNS
-from ablation_suite.stats import sequential as decide
 from ablation_suite.reports.comparisons import finished
-from ablation_suite.stats.levels import ALPHA, MIN_PAIRS, seeds_would, test_size
+from ablation_suite.stats import sequential as decide
+from ablation_suite.stats.levels import fixed_design_decision, test_size
+from ablation_suite.stats.tests import seeds_would
 from ablation_suite.reports.tables import summary_table
 
 DECISIONS = decide.VERDICTS
@@ -60,18 +60,6 @@ def answered(group, spec: dict, test: str = "t"):
     table.loc[decided.index, numbers] = decided[numbers].to_numpy()
     table["decision"] = decided["decision"].reindex(table.index).fillna("")
     return group, table.reset_index()
-
-
-def fixed_design_decision(row, rope: float | None = None) -> str:
-    """better / worse / equivalent / undecided from one look at a fixed number of seeds."""
-    low, high = row["diff_low"], row["diff_high"]
-    if row["pairs"] < MIN_PAIRS or not (math.isfinite(low) and math.isfinite(high)):
-        return "undecided"
-    if rope and -rope <= low and high <= rope:
-        return "equivalent"
-    if math.isfinite(row["p_holm"]) and row["p_holm"] < ALPHA:
-        return "better" if row["delta_vs_base"] > 0 else "worse"
-    return "undecided"
 
 
 def adaptive_summary(frame: pd.DataFrame, spec: dict, tables: list[pd.DataFrame]) -> str:

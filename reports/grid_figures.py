@@ -15,7 +15,8 @@ import seaborn as sns
 
 from ablation_suite.reports.comparisons import Group, level_label
 from ablation_suite.reports.figures import _zoom_accuracy
-from ablation_suite.stats.levels import accuracy_ci, test_size
+from ablation_suite.stats.intervals import accuracy_ci
+from ablation_suite.stats.levels import test_size
 
 LOG_RATIO = 20  # a positive numeric factor spanning this ratio or more (learning rate, decay) gets a log axis
 
@@ -45,7 +46,7 @@ def axis_factor(group: Group) -> tuple[str, str]:
 
 def cell_means(group: Group) -> pd.DataFrame:
     """Per cell of the grid: both factors' labels (and the x factor's raw value), seeds, mean test accuracy and
-    its 95% interval (stats.accuracy_ci)."""
+    its 95% interval (stats.intervals.accuracy_ci)."""
     x, line = axis_factor(group)
     images = test_size(group.rows)
     records = []

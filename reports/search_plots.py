@@ -17,7 +17,7 @@ from optuna.trial import TrialState
 from optuna.visualization import matplotlib as optuna_plots
 
 from ablation_suite.store import record
-from ablation_suite.stats.levels import boundary_warnings
+from ablation_suite.reports.warnings import boundary_warnings
 from ablation_suite.reports.writers import Section, slug  # with the report's matplotlib setup (reports.figures)
 
 MIN_TRIALS_FOR_IMPORTANCE = 3  # below this an importance or a contour surface only reflects noise

@@ -20,7 +20,8 @@ from ablation_suite.reports.figures import (BAND, level_colors, plot_accuracy_vs
                              short, sizes_differ)
 from ablation_suite.reports.formatting import shown_confused_pairs, shown_summary
 from ablation_suite.reports.grid_figures import is_two_factor, plot_accuracy_heatmap, plot_interaction
-from ablation_suite.stats.levels import MIN_PAIRS, test_size
+from ablation_suite.stats import MIN_PAIRS
+from ablation_suite.stats.levels import test_size
 from ablation_suite.reports.tables import confused_pairs, level_table
 from ablation_suite.reports.writers import Section, slug
 

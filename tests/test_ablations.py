@@ -68,7 +68,7 @@ def test_a_level_that_is_not_a_valid_config_names_the_cell():
 
 @pytest.mark.parametrize("source, message", [
     ("ABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after'])\n", "syntax error at line"),
-    ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
+    ("from ablation_suite import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
      "unknown factor key(s) 'bnn'"),
     ("X = 1\n", "defines no ABLATION"),
 ])
@@ -82,7 +82,7 @@ def test_broken_ablation_files_give_clear_errors(source, message, tmp_path):
 
 def test_an_ablation_file_outside_the_catalogue_loads_and_is_named_after_the_file(tmp_path):
     path = tmp_path / "my_question.py"
-    path.write_text('"""Does BN help my net?"""\nfrom ablations import Ablation\n'
+    path.write_text('"""Does BN help my net?"""\nfrom ablation_suite import Ablation\n'
                     "ABLATION = Ablation(question=__doc__, base={}, factors=dict(bn=['none', 'after']), seeds=2)\n")
     ablation = ablations.load(str(path))
     assert ablation.name == "my_question" and ablation.question == "Does BN help my net?"

@@ -228,7 +228,6 @@ def test_xla_compiles_exactly_the_listed_augmentations_and_trains_with_them_in_t
     test process, makes Keras drop XLA. A tiny network keeps the XLA compilation short."""
     probe = textwrap.dedent(f"""
         import json, sys
-        sys.path.insert(0, {str(REPO)!r})
         import keras, tensorflow as tf
         from ablation_suite.training.augment import AUGMENTATIONS, batch_augmenter, with_augmentation
         from ablation_suite.config import Config

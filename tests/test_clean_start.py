@@ -30,7 +30,6 @@ ORDER = "ABCDEBADE"
 REUSED = "-++--++++"  # + : trained on traced functions of an earlier cell
 WORKER = """
 import hashlib, json, sys
-sys.path.insert(0, {repo!r})
 from ablation_suite.cli.console import prepare_tensorflow
 prepare_tensorflow()
 import keras

@@ -261,9 +261,9 @@ def test_a_bad_reuse_setting_exits_2_and_writes_nothing(tmp_path, monkeypatch, c
 
 
 @pytest.mark.parametrize("source, message", [
-    ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after']\n",
+    ("from ablation_suite import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after']\n",
      "syntax error at line"),
-    ("from ablations import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
+    ("from ablation_suite import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
      "unknown factor key(s) 'bnn'"),
 ])
 def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_path_factory, monkeypatch, capsys):
@@ -278,7 +278,7 @@ def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_pa
 def test_an_ablation_file_from_any_folder_runs_reports_and_resumes_under_its_name(tmp_path, monkeypatch, capsys):
     question = tmp_path / "questions" / "my_bn.py"
     question.parent.mkdir()
-    question.write_text('"""Does BN after the activation help?"""\nfrom ablations import Ablation\n'
+    question.write_text('"""Does BN after the activation help?"""\nfrom ablation_suite import Ablation\n'
                         "ABLATION = Ablation(question=__doc__, base=dict(model='baseline1'), "
                         "factors=dict(bn=['none', 'after']), seeds=1)\n")
     monkeypatch.chdir(tmp_path)

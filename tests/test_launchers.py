@@ -215,7 +215,6 @@ def test_importing_submitit_leaves_the_logging_of_this_process_alone(tmp_path):
     once TensorFlow is loaded): the launcher imports it without that."""
     script = textwrap.dedent(f"""
         import logging, sys
-        sys.path.insert(0, {str(REPO)!r})
         handler = logging.FileHandler({str(tmp_path / 'log.txt')!r})
         logging.getLogger("mine").addHandler(handler)
         from ablation_suite.workers.launchers import submitit_module

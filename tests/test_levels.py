@@ -66,7 +66,7 @@ def test_a_compound_level_that_sets_a_searched_field_is_refused():
 def test_a_compound_study_runs_reports_and_gives_its_best_as_the_fields_it_sets(tmp_path, monkeypatch, capsys):
     question = tmp_path / "optimizers.py"
     question.write_text('"""Adam or SGD with Nesterov momentum?"""\n'
-                        "from ablations import Ablation, Level\n"
+                        "from ablation_suite import Ablation, Level\n"
                         "ABLATION = Ablation(question=__doc__, base=dict(model='baseline1'), seeds=1, factors=dict("
                         "optimizer=['adam', Level('sgd_nesterov', optimizer='sgd', learning_rate=0.05, momentum=0.9, "
                         "nesterov=True)]))\n")

@@ -9,24 +9,22 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from ablation_suite import api as study_api
-from ablation_suite.ablations import Ablation
+import ablation_suite as study_api
+from ablation_suite import Ablation
 from ablation_suite.cli.plan import UsageError
 
-ROOT = Path(__file__).resolve().parents[1]
 quiet = lambda *args, **kwargs: None  # noqa: E731
 CELLS = [
-    # the repository first on the path (a notebook in one's own project folder, with the suite installed)
-    f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
-    "%matplotlib inline",
-    "from ablations import Ablation\nimport study_api\n"
-    "question = Ablation(question='Does batch norm help on digits?', base=dict(model='baseline1', train_size=300),\n"
-    "                    factors=dict(bn=['none', 'before']), seeds=1)",
-    "table = study_api.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
+    # a notebook in one's own project folder, with the suite installed: nothing of the repository on the path
+    "import os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n%matplotlib inline",
+    "import ablation_suite as suite\n"
+    "question = suite.Ablation(question='Does batch norm help on digits?', base=dict(model='baseline1', train_size=300),\n"
+    "                          factors=dict(bn=['none', 'before']), seeds=1)",
+    "table = suite.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
     "table[['bn', 'seed', 'status', 'test_accuracy']]",
-    "figures = study_api.figures('in_a_notebook', storage=URL)\n"
+    "figures = suite.figures('in_a_notebook', storage=URL)\n"
     "figures[next(caption for caption in figures if 'Test accuracy by' in caption)]",
-    "again = study_api.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
+    "again = suite.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
     "print('rows', len(again), 'done', (again['status'] == 'done').sum())",
 ]
 

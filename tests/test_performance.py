@@ -42,7 +42,6 @@ def test_xla_knob_trains_a_step_with_xla():
     test process, makes Keras drop XLA."""
     probe = textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(REPO)!r})
         import keras
         from ablation_suite.config import Config
         from ablation_suite.training.data import load_data

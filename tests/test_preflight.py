@@ -69,7 +69,7 @@ def test_through_the_cli_a_factor_the_users_network_ignores_exits_2_and_writes_n
         "    x = keras.layers.Flatten()(inputs)\n"
         "    return keras.Model(inputs, keras.layers.Dense(num_classes)(x), name='plain')\n")
     (mine / "question.py").write_text(
-        "from ablations import Ablation\n"
+        "from ablation_suite import Ablation\n"
         f"ABLATION = Ablation(question='Does BN help my net?', base=dict(model={str(mine / 'models.py') + ':plain'!r}),"
         " factors=dict(bn=['none', 'after']), seeds=1)\n")
     work = tmp_path_factory.mktemp("work")

@@ -310,7 +310,8 @@ def test_render_writes_html_with_vector_figures_latex_and_csv_tables_and_an_appe
 def test_the_modules_of_the_text_commands_do_not_load_plotting():
     """study.py status and best print these tables: importing them (and so reports/__init__.py, which any
     of them runs first) must not load matplotlib or seaborn, nor set seaborn's theme."""
-    code = ("import reports.tables, reports.comparisons, stats.levels; import sys; "
+    code = ("import ablation_suite.reports.tables, ablation_suite.reports.comparisons, ablation_suite.stats.levels; "
+            "import sys; "
             "print('seaborn' in sys.modules, 'matplotlib' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]

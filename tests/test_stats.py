@@ -10,7 +10,10 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from ablation_suite.reports.answers import lead_sentences
-from ablation_suite.stats.levels import NEEDS_PAIRS, accuracy_ci, compare_levels, holm, methodology_warnings, paired_test, seeds_needed
+from ablation_suite.reports.warnings import methodology_warnings
+from ablation_suite.stats.intervals import accuracy_ci
+from ablation_suite.stats.levels import NEEDS_PAIRS, compare_levels
+from ablation_suite.stats.tests import holm, paired_test, seeds_needed
 
 # Test accuracy per seed: "b" is consistently better than the base "a", "c" is noise around it.
 TABLE = {

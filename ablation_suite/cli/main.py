@@ -25,13 +25,14 @@ import sys
 from pathlib import Path
 
 from ablation_suite import ablations
-from ablation_suite.ablations import AUTO, RULE_FIELDS, SEARCH_DESIGNS
+from ablation_suite.ablations import AUTO, SEARCH_DESIGNS
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.cli import plan
 from ablation_suite.cli.arguments import parser
 from ablation_suite.cli.console import prepare_tensorflow
 from ablation_suite.cli.plan import UsageError
 from ablation_suite.errors import UserError
+from ablation_suite.stats.sequential import RULE_FIELDS
 from ablation_suite.store.storage import ENV, given_url, load_study, masked_command
 from ablation_suite.training import streams
 from ablation_suite.training.data import load_raw
@@ -175,7 +176,7 @@ def cmd_status(args):
     from ablation_suite.store.record import spec_with_winners
     from ablation_suite.reports.answers import answered, group_sentences
     from ablation_suite.reports.comparisons import groups
-    from ablation_suite.stats.levels import methodology_warnings
+    from ablation_suite.reports.warnings import methodology_warnings
 
     url = storage_url(args)
     study = load_study(url, study_name(args))

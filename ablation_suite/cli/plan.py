@@ -7,9 +7,10 @@ from __future__ import annotations
 from ablation_suite.errors import UserError
 import dataclasses
 
-from ablation_suite.ablations import AUTO, RULE_DEFAULTS, is_path
+from ablation_suite.ablations import AUTO, is_path
 from ablation_suite.ablations.levels import fields_varied
 from ablation_suite.config import Config, parse_override
+from ablation_suite.stats.sequential import RULE_DEFAULTS
 from ablation_suite.loops.space import fit_to_run
 
 

@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy import stats
 
-from ablation_suite.ablations import MIN_PAIRS, RULE_DEFAULTS, RULE_FIELDS  # noqa: F401 (MIN_PAIRS: fewer pairs are no evidence)
+from ablation_suite.stats import ALPHA, MIN_PAIRS
+from ablation_suite.stats.intervals import paired_differences, paired_interval, t_quantile
 
 VERDICTS = ("better", "worse", "equivalent", "undecided")
 FUTILITY_SLACK = 0.10  # a level is hopeless only if its spread's 90% lower bound still cannot be decided
@@ -48,12 +49,12 @@ FUTILITY_SLACK = 0.10  # a level is hopeless only if its spread's 90% lower boun
 @dataclass(frozen=True)
 class Rule:
     """When a level is decided: ``rope`` in accuracy points (0.5 = half a percentage point). Validated where
-    an ablation states it (ablations.rule_problems)."""
+    an ablation states it (rule_problems)."""
 
-    rope: float = RULE_DEFAULTS["rope"]
-    alpha: float = RULE_DEFAULTS["alpha"]
-    min_seeds: int = RULE_DEFAULTS["min_seeds"]
-    max_seeds: int = RULE_DEFAULTS["max_seeds"]
+    rope: float = 0.5  # accuracy points
+    alpha: float = ALPHA  # the chance of any false decision in one comparison
+    min_seeds: int = 3  # every level's first round (at least stats.MIN_PAIRS: fewer pairs are no evidence)
+    max_seeds: int = 10  # the cap, where an undecided level stops
 
     @classmethod
     def of(cls, spec: dict) -> "Rule":
@@ -79,6 +80,28 @@ class Rule:
         return 1 - self.alpha * share / max(comparisons, 1)
 
 
+RULE_FIELDS = tuple(field.name for field in fields(Rule))  # what an ablation may state of its rule
+RULE_DEFAULTS = {field.name: field.default for field in fields(Rule)}
+
+
+def rule_problems(rule: dict) -> list[str]:
+    """What is wrong with a seeds="auto" rule stated as a dict of RULE_FIELDS (the ablation that states it
+    reports the problems)."""
+    wrong = []
+    rope, alpha = rule["rope"], rule["alpha"]
+    if isinstance(rope, bool) or not isinstance(rope, (int, float)) or not 0 <= rope < 100:
+        wrong.append(f"rope={rope!r} must be a margin in accuracy points, 0 <= rope < 100 (e.g. 0.5)")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha <= 0.5:
+        wrong.append(f"alpha={alpha!r} must be an error rate in (0, 0.5] (e.g. 0.05)")
+    for name in ("min_seeds", "max_seeds"):
+        value = rule[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < MIN_PAIRS:
+            wrong.append(f"{name}={value!r} must be an integer >= {MIN_PAIRS}: fewer paired seeds are no evidence")
+    if not wrong and rule["max_seeds"] < rule["min_seeds"]:
+        wrong.append(f"max_seeds={rule['max_seeds']} is below min_seeds={rule['min_seeds']}; raise max_seeds")
+    return wrong
+
+
 @dataclass(frozen=True)
 class Decision:
     """One level against its reference: the paired difference's mean and simultaneous interval."""
@@ -97,22 +120,10 @@ class Decision:
         return self.verdict != "undecided"
 
 
-def interval(differences, confidence: float, resolution: float = 0.0) -> tuple[float, float, float]:
-    """Mean and two-sided Student-t interval of paired accuracy differences, kept inside [-1, 1] where every
-    difference of accuracies lies (so clipping loses no coverage); [-1, 1] with fewer than two."""
-    diffs = np.asarray(differences, dtype=float)
-    if len(diffs) < 2:
-        return (float(diffs.mean()) if len(diffs) else math.nan), -1.0, 1.0
-    mean = float(diffs.mean())
-    spread = max(float(diffs.std(ddof=1)), resolution)
-    half = _t_quantile(confidence, len(diffs) - 1) * spread / math.sqrt(len(diffs))
-    return mean, max(mean - half, -1.0), min(mean + half, 1.0)  # two accuracies differ by at most 1
-
-
 @functools.lru_cache(maxsize=None)
 def _t_quantile(confidence: float, df: int) -> float:
     """The two-sided Student-t critical value (cached: a study asks for the same few many times)."""
-    return float(stats.t.ppf(1 - (1 - confidence) / 2, df))
+    return t_quantile(confidence, df)
 
 
 @functools.lru_cache(maxsize=None)
@@ -130,12 +141,6 @@ def verdict(low: float, high: float, pairs: int, rule: Rule) -> str:
     if -rule.margin <= low and high <= rule.margin:
         return "equivalent"
     return "undecided"
-
-
-def paired(level: dict, reference: dict) -> np.ndarray:
-    """``level - reference`` over the seeds both have (each a dict seed -> accuracy)."""
-    common = sorted(set(level) & set(reference))
-    return np.array([level[seed] - reference[seed] for seed in common], dtype=float)
 
 
 def against_base(values: dict, base: str, rule: Rule, resolution: float = 0.0) -> list[Decision]:
@@ -157,8 +162,8 @@ def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str
 
 
 def _decide(level, reference, values, comparisons: int, rule, resolution) -> Decision:
-    diffs = paired(values.get(level, {}), values.get(reference, {}))
-    mean, low, high = interval(diffs, rule.confidence(comparisons, len(diffs)), resolution)
+    diffs = paired_differences(values.get(level, {}), values.get(reference, {}))
+    mean, low, high = paired_interval(diffs, rule.confidence(comparisons, len(diffs)), resolution)
     decision = verdict(low, high, len(diffs), rule)
     hopeless = decision == "undecided" and _hopeless(diffs, rule.confidence(comparisons, rule.max_seeds), rule,
                                                      resolution)

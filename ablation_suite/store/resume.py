@@ -6,8 +6,9 @@ import dataclasses
 
 import optuna
 
-from ablation_suite.ablations import AUTO, RULE_DEFAULTS, RULE_FIELDS, Ablation
+from ablation_suite.ablations import AUTO, Ablation
 from ablation_suite.config import Config, ConfigError, effective
+from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS
 from ablation_suite.store import record
 from ablation_suite.store.provenance import model_files, provenance
 from ablation_suite.store.storage import StorageError, exists, masked, masked_command, open_storage
