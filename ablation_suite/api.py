@@ -9,7 +9,7 @@ and show the report's figures inline:
     frame = suite.run(question, name="bn", storage="sqlite:///runs/studies.db", dataset="digits", epochs=1)
     suite.figures("bn", storage="sqlite:///runs/studies.db")   # matplotlib figures, shown inline
 
-``run`` takes the same path as ``ablation-suite run`` (cli.plan): the ablation is validated and resolved, a study
+``run`` takes the same path as ``ablation-suite run`` (loops.entry): the ablation is validated and resolved, a study
 made with another set-up is refused, every cell's data and network are checked before anything is written,
 then the study is created or resumed and its missing cells trained in this process. Running it again trains
 nothing. Errors are the CLI's, raised as exceptions (``ablation_suite.UserError``) instead of exit status 2.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ablation_suite.cli import plan
-from ablation_suite.cli.console import prepare_tensorflow
+from ablation_suite.loops import entry
+from ablation_suite.training.quiet import prepare_tensorflow
 from ablation_suite.store.storage import given_url, load_study
 
 prepare_tensorflow()  # as the command line: TensorFlow's C++ start-up lines stay out of the notebook's output
@@ -42,17 +42,17 @@ def run(ablation, name: str | None = None, storage: str | None = None, dataset: 
     load_raw.cache_clear()
     name = name or ablation.name
     if not name:
-        raise plan.UsageError("an Ablation built in a notebook has no name; give run(..., name='my_question')")
+        raise entry.UsageError("an Ablation built in a notebook has no name; give run(..., name='my_question')")
     ablation = ablation if ablation.name else _named(ablation, name)
     overrides = {**(settings or {}), **{k: v for k, v in (("dataset", dataset), ("epochs", epochs)) if v is not None}}
-    ablation, base, seeds, adapted = plan.resolve(ablation, name, "run", overrides, seeds)
+    ablation, base, seeds, adapted = entry.resolve(ablation, name, "run", overrides, seeds)
     url = given_url(storage)
     resume.check_resumable(url, name, ablation, base)
     if adapted:
         log(f"adapted to this run: {adapted}")
-    plan.check_before_writing(ablation, base, seeds)
+    entry.check_before_writing(ablation, base, seeds)
     command = f"notebook: run({name!r}, dataset={base.dataset!r}, epochs={base.epochs}, seeds={seeds})"
-    outcome = plan.train_study(url, name, ablation, base, seeds, command, log=log)
+    outcome = entry.train_study(url, name, ablation, base, seeds, command, log=log)
     counts = outcome.counts
     log(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed")
     return frame(name, storage)
@@ -100,7 +100,7 @@ def report(name: str, storage: str | None = None, out=None, fmt: str = "html", s
     table = frame(name, storage)
     spec = spec_with_winners(study)
     if not spec:
-        raise plan.UsageError(f"study {study.study_name!r} was not created by ablation-suite run (no ablation recorded)")
+        raise entry.UsageError(f"study {study.study_name!r} was not created by ablation-suite run (no ablation recorded)")
     out = Path(out) if out else Path("runs") / "reports" / study.study_name
     searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
     return reports.render(table, spec, out, study.study_name, report_provenance(study, table, url), searches,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, when run from elsewhere
 
-from ablation_suite.cli.console import prepare_tensorflow  # noqa: E402
+from ablation_suite.training.quiet import prepare_tensorflow  # noqa: E402
 
 prepare_tensorflow()  # before measure imports TensorFlow: its C++ start-up lines kept out, as in study.py
 

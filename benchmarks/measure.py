@@ -241,7 +241,7 @@ def parallel_workers(dataset: str, scale: Scale, directory: Path) -> dict:
     for repeat in range(scale.repeats):
         for count in (1, 2):
             seconds[count].append(run(count, repeat, ["--workers", str(count)]))
-    run("one_core", 0, [], workers.plan(2, None, workers.available_cores())[0])
+    run("one_core", 0, [], workers.worker_plans(2, None, workers.available_cores())[0])
     one, two = median(seconds[1]), median(seconds[2])
     steady = {name: median(values) for name, values in rates.items()}
     return {"ablation": "bn_placement", "cells": 3 * scale.worker_seeds, "train_images_per_cell": scale.worker_train_size,

@@ -111,7 +111,7 @@ def main(out: str, launched: float, argv: list[str]) -> int:
     marks = {"python start-up": ENTERED - launched}
     started = time.perf_counter()
     from ablation_suite.cli import main as study  # the suite's imports, as `python study.py` makes them
-    from ablation_suite.cli.console import prepare_tensorflow
+    from ablation_suite.training.quiet import prepare_tensorflow
 
     marks["suite imports"] = time.perf_counter() - started
     prepare_tensorflow()

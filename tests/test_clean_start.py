@@ -30,7 +30,7 @@ ORDER = "ABCDEBADE"
 REUSED = "-++--++++"  # + : trained on traced functions of an earlier cell
 WORKER = """
 import hashlib, json, sys
-from ablation_suite.cli.console import prepare_tensorflow
+from ablation_suite.training.quiet import prepare_tensorflow
 prepare_tensorflow()
 import keras
 from ablation_suite.workers.memory import freeze_start_up

@@ -16,6 +16,8 @@ import pytest
 from ablation_suite.cli import main as study
 from conftest import REPO, TINY
 from ablation_suite.cli import console
+from ablation_suite.training import quiet
+from ablation_suite.store import provenance
 from ablation_suite.workers import devices
 from ablation_suite.workers import processes as workers
 
@@ -43,10 +45,10 @@ def test_show_prints_no_tensorflow_start_up_lines_unless_verbose():
 
 
 def test_a_failing_import_shows_what_was_held(capfd):
-    with console.stderr_held():
+    with quiet.stderr_held():
         os.write(2, b"start-up chatter\n")
     with pytest.raises(ImportError):
-        with console.stderr_held():
+        with quiet.stderr_held():
             os.write(2, b"why the import failed\n")
             raise ImportError("no tensorflow")
     err = capfd.readouterr().err
@@ -146,7 +148,7 @@ def test_a_gpu_worker_records_its_gpu_memory_and_cuda_versions(monkeypatch):
     found = devices.seen(FakeTF(["NVIDIA A100-SXM4-40GB"]))
     assert found["gpus"] == [A100] and found["cuda"] == "12.5.1" and found["cuda_visible_devices"] == "3"
     hardware = {"cpu": "AMD EPYC", "cpu_cores": 64, "cores_available": 8, **found, "gpu_details": found["gpus"]}
-    assert devices.describe(hardware) == (
+    assert provenance.describe(hardware) == (
         "GPU 0: NVIDIA A100-SXM4-40GB, 40960 MiB, compute capability 8.0 (CUDA_VISIBLE_DEVICES=3); TensorFlow 2.21.0 "
         "built for CUDA 12.5.1, cuDNN 9; CPU AMD EPYC, 8 of 64 cores")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "GPU-aaa")  # a UUID, as schedulers may set it
@@ -155,6 +157,6 @@ def test_a_gpu_worker_records_its_gpu_memory_and_cuda_versions(monkeypatch):
 
 def test_gpu_indices_count_the_gpus_left_visible_to_the_command():
     """Under CUDA_VISIBLE_DEVICES=2,3 (a scheduler's), TensorFlow sees two GPUs; --gpus 1 is the second."""
-    [worker] = workers.plan(1, [1], [0], visible="2,3")
+    [worker] = workers.worker_plans(1, [1], [0], visible="2,3")
     assert worker["env"]["CUDA_VISIBLE_DEVICES"] == "3"
-    assert [w["env"]["CUDA_VISIBLE_DEVICES"] for w in workers.plan(1, [0, 1], [0, 1])] == ["0", "1"]
+    assert [w["env"]["CUDA_VISIBLE_DEVICES"] for w in workers.worker_plans(1, [0, 1], [0, 1])] == ["0", "1"]

@@ -180,6 +180,6 @@ def test_workers_get_the_storage_in_their_environment_not_their_command_line(mon
     assert storage.given_url(None) == "journal:s.log" and storage.given_url("sqlite:///a.db") == "sqlite:///a.db"
     probe = f"import os, sys; print(os.environ[{storage.ENV!r}], sys.argv[1:])"
     [child] = workers.start([sys.executable, "-c", probe, "--seeds", "2"],
-                            workers.plan(1, None, workers.available_cores()),
+                            workers.worker_plans(1, None, workers.available_cores()),
                             env={storage.ENV: "postgresql://u:pw@h/d"})
     assert child.wait() == 0 and "postgresql://u:pw@h/d ['--seeds', '2']" in capfd.readouterr().out

@@ -11,7 +11,7 @@ from nbclient import NotebookClient
 
 import ablation_suite as study_api
 from ablation_suite import Ablation
-from ablation_suite.cli.plan import UsageError
+from ablation_suite.loops.entry import UsageError
 
 quiet = lambda *args, **kwargs: None  # noqa: E731
 CELLS = [

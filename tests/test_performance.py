@@ -139,14 +139,14 @@ def test_a_network_newly_kept_for_reuse_is_growth_that_never_restarts_a_worker()
 
 
 def test_workers_share_the_cores_and_get_one_gpu_each():
-    two = workers.plan(2, None, [0, 1])
+    two = workers.worker_plans(2, None, [0, 1])
     assert [w["cores"] for w in two] == [[0], [1]]
     assert all(w["env"]["TF_NUM_INTRAOP_THREADS"] == "1" and "CUDA_VISIBLE_DEVICES" not in w["env"] for w in two)
-    per_gpu = workers.plan(2, [3, 5], [0, 1, 2, 3])  # two workers on each of two GPUs
+    per_gpu = workers.worker_plans(2, [3, 5], [0, 1, 2, 3])  # two workers on each of two GPUs
     assert [w["env"]["CUDA_VISIBLE_DEVICES"] for w in per_gpu] == ["3", "3", "5", "5"]
     assert all(w["env"]["TF_FORCE_GPU_ALLOW_GROWTH"] == "true" for w in per_gpu)  # two workers fit on one GPU
     assert [w["cores"] for w in per_gpu] == [[0], [1], [2], [3]]
-    crowded = workers.plan(3, None, [0, 1])  # more workers than cores: one thread each, no pinning
+    crowded = workers.worker_plans(3, None, [0, 1])  # more workers than cores: one thread each, no pinning
     assert all(w["cores"] == [0, 1] and w["env"]["OMP_NUM_THREADS"] == "1" for w in crowded)
     assert workers.without_worker_options(["run", "x", "--workers", "2", "--gpus=0,1", "--seeds", "2"]) == \
         ["run", "x", "--seeds", "2"]
@@ -154,7 +154,7 @@ def test_workers_share_the_cores_and_get_one_gpu_each():
 
 def test_a_started_worker_sees_its_gpu_threads_and_cores(capfd):
     """The environment wiring of --gpus on a machine without GPUs: the started process reports what it got."""
-    plan = workers.plan(1, [1], workers.available_cores())[0]
+    plan = workers.worker_plans(1, [1], workers.available_cores())[0]
     probe = "import os; print(os.environ['CUDA_VISIBLE_DEVICES'], os.environ['TF_NUM_INTRAOP_THREADS'], " \
             "sorted(os.sched_getaffinity(0)))"
     [process] = workers.start([sys.executable, "-c", probe], [plan])

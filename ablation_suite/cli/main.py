@@ -27,10 +27,10 @@ from pathlib import Path
 from ablation_suite import ablations
 from ablation_suite.ablations import AUTO, SEARCH_DESIGNS
 from ablation_suite.ablations.designs import DESIGNS
-from ablation_suite.cli import plan
+from ablation_suite.loops import entry
 from ablation_suite.cli.arguments import parser
-from ablation_suite.cli.console import prepare_tensorflow
-from ablation_suite.cli.plan import UsageError
+from ablation_suite.training.quiet import prepare_tensorflow
+from ablation_suite.loops.entry import UsageError
 from ablation_suite.errors import UserError
 from ablation_suite.stats.sequential import RULE_FIELDS
 from ablation_suite.store.storage import ENV, given_url, load_study, masked_command
@@ -92,11 +92,11 @@ def cmd_list(args):
 
 
 def resolve(args):
-    """The ablation, its resolved base Config, seeds and what was adapted to the run (cli.plan.resolve)."""
+    """The ablation, its resolved base Config, seeds and what was adapted to the run (cli.entry.resolve)."""
     options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
     rule = {key: getattr(args, key) for key in RULE_FIELDS}
-    return plan.resolve(ablations.load(args.name), args.name, args.command,
-                        plan.overrides_of(args.set, args.dataset, args.epochs), args.seeds, options, rule)
+    return entry.resolve(ablations.load(args.name), args.name, args.command,
+                        entry.overrides_of(args.set, args.dataset, args.epochs), args.seeds, options, rule)
 
 
 def cmd_show(args):
@@ -137,18 +137,18 @@ def cmd_run(args):
         console.device_line()
         if own_process:
             freeze_start_up()
-        plan.check_before_writing(ablation, base, seeds)
+        entry.check_before_writing(ablation, base, seeds)
 
     def work():
         if args.carried and own_process:  # a restarted worker skips prepare()
             freeze_start_up()
-        outcome = plan.train_study(url, name, ablation, base, seeds, typed, tensorboard,
+        outcome = entry.train_study(url, name, ablation, base, seeds, typed, tensorboard,
                                    MemoryWatch(args.recycle_mb if own_process else 0))
         return outcome.counts, outcome.restart
 
     command = [*SELF_COMMAND, *workers.without_worker_options(args.argv)]
-    plans = workers.plan(args.workers, args.gpus, workers.available_cores(), os.environ.get("CUDA_VISIBLE_DEVICES"))
-    counts, codes = workers.serve(command, plans, args.carried, prepare, work, env={ENV: url, workers.COMMAND_ENV: typed})
+    plans = workers.worker_plans(args.workers, args.gpus, workers.available_cores(), os.environ.get("CUDA_VISIBLE_DEVICES"))
+    counts, codes = workers.run_workers(command, plans, args.carried, prepare, work, env={ENV: url, workers.COMMAND_ENV: typed})
     print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
           f"{counts['failed']} failed in this run"
           + (f" by this worker ({len(codes)} more worker(s) exited with {codes})" if codes else "")

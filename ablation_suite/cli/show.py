@@ -4,7 +4,7 @@ network, and the training protocol each variant gets (variants that share a line
 from __future__ import annotations
 
 from ablation_suite.config import Config
-from ablation_suite.cli.console import plan
+from ablation_suite.cli.console import plan_summary
 
 
 def show(ablation, base: Config, seeds: int, adapted: str = "", log=print) -> None:
@@ -17,7 +17,7 @@ def show(ablation, base: Config, seeds: int, adapted: str = "", log=print) -> No
     notes = ablation.notes.removesuffix(f" Adapted to this run: {adapted}.")  # said on a line of its own
     if notes:
         log(f"notes: {notes}")
-    log(plan(ablation, base, seeds))
+    log(plan_summary(ablation, base, seeds))
     if adapted:
         log(f"adapted to this run: {adapted}")
     if ablation.searches:

@@ -30,7 +30,7 @@ from ablation_suite.config import Config
 from ablation_suite.store import record
 from ablation_suite.workers.liveness import Heartbeat, fail_stale_trials
 from ablation_suite.workers.memory import MemoryWatch
-from ablation_suite.store.provenance import hardware
+from ablation_suite.workers.machine import hardware
 from ablation_suite.loops.space import cell_distributions, suggest
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -3,28 +3,22 @@ trial's worker hardware), and the provenance table a report prints from what was
 
 from __future__ import annotations
 
-import os
 import platform
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from ablation_suite.workers import devices
-
 from ablation_suite.store import record
 from ablation_suite.store.storage import masked, masked_command
-from ablation_suite.workers.launchers import scheduler_task
-from ablation_suite.workers.processes import available_cores
 
 LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
 REPO = Path(__file__).resolve().parents[1]
 
 
-def provenance(configs=()) -> dict:
-    """What produced the study: code version, libraries and the machine that created it (workers on other
-    machines record theirs per trial, see ``hardware``), and the files of the networks of the user's own that
-    the study's cells (``configs``) build."""
+def provenance(configs=(), machine: dict | None = None) -> dict:
+    """What produced the study: code version, libraries and the ``machine`` that created it
+    (``workers.machine.hardware()``; workers on other machines record theirs per trial), and the files of the
+    networks of the user's own that the study's cells (``configs``) build."""
     from importlib.metadata import PackageNotFoundError, version
 
     def installed(name):
@@ -34,7 +28,7 @@ def provenance(configs=()) -> dict:
             return "not installed"
 
     return {"git": git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
-            "libraries": {name: installed(name) for name in LIBRARIES}, **model_files(configs), **hardware()}
+            "libraries": {name: installed(name) for name in LIBRARIES}, **model_files(configs), **(machine or {})}
 
 
 def model_files(configs) -> dict:
@@ -64,23 +58,27 @@ def git_commit() -> str:
     return commit.stdout.strip() + ("+dirty" if dirty else "")
 
 
-def hardware() -> dict:
-    """Host, CPU model, cores (of the machine, and those this process may run on) and, when TensorFlow is
-    already loaded (as in a training process: importing it here would slow down every command), the GPUs
-    it sees with their memory and the CUDA/cuDNN versions it was built for (``workers.devices.seen``)."""
-    cpu = platform.processor() or "unknown"
-    try:
-        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")]
-        cpu = models[0] if models else cpu
-    except OSError:
-        pass  # not Linux: platform.processor() is the best there is
-    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count(),
-            "cores_available": len(available_cores()), **scheduler_task()}
-    if "tensorflow" in sys.modules:
-        found = devices.seen(sys.modules["tensorflow"])
-        info.update({**found, "gpus": [gpu["name"] for gpu in found["gpus"]], "gpu_details": found["gpus"]})
-    return info
+def describe(hardware: dict) -> str:
+    """What a worker trains on, in one line, from its recorded hardware (``workers.machine.hardware()``)."""
+    cpu = f"CPU {hardware.get('cpu')}, {hardware.get('cores_available', '?')} of {hardware.get('cpu_cores')} cores"
+    gpus = hardware.get("gpu_details", [])
+    if not gpus:
+        return f"{cpu} (TensorFlow {hardware.get('tensorflow', '?')} sees no GPU)"
+    visible = hardware.get("cuda_visible_devices")
+    return "; ".join(gpu_text(gpu) for gpu in gpus) + (f" (CUDA_VISIBLE_DEVICES={visible})" if visible else "") \
+        + f"; TensorFlow {hardware.get('tensorflow', '?')} {build_text(hardware)}; {cpu}"
+
+
+def gpu_text(gpu: dict) -> str:
+    memory = f", {gpu['memory_mib']} MiB" if gpu.get("memory_mib") else ", memory unknown (no nvidia-smi)"
+    capability = f", compute capability {gpu['compute_capability']}" if gpu.get("compute_capability") else ""
+    return f"GPU {gpu['index']}: {gpu['name']}{memory}{capability}"
+
+
+def build_text(info: dict) -> str:
+    if not info.get("cuda_build"):
+        return "built without CUDA"
+    return f"built for CUDA {info.get('cuda')}, cuDNN {info.get('cudnn')}"
 
 
 def report_provenance(study, frame, url: str) -> dict:
@@ -109,6 +107,6 @@ def _machine(worker: dict) -> str:
     if "cpu" not in worker:
         return f"{worker.get('host')}: hardware not recorded"
     if "gpu_details" in worker:  # recorded since GPU memory and CUDA versions are
-        return f"{worker['host']}: {devices.describe(worker)}"
+        return f"{worker['host']}: {describe(worker)}"
     gpus = ", ".join(worker.get("gpus", [])) or "none"
     return f"{worker['host']}: {worker['cpu']}, {worker['cpu_cores']} cores, GPUs: {gpus}"

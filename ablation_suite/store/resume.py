@@ -14,16 +14,18 @@ from ablation_suite.store.provenance import model_files, provenance
 from ablation_suite.store.storage import StorageError, exists, masked, masked_command, open_storage
 
 
-def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config, command: str) -> optuna.Study:
+def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config, command: str,
+                     machine: dict | None = None) -> optuna.Study:
     """The study for this ablation; resuming with a different base Config is refused. A new study records
-    ``command`` (the command line that made it) with any password masked."""
+    ``command`` (the command line that made it) with any password masked, and the ``machine`` that made it
+    (``workers.machine.hardware()``)."""
     study = optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize",
                                 load_if_exists=True)
     if record.is_initialised(study):
         check_same_setup(study, url, ablation, base)
     else:
         record.initialise(study, ablation.spec(), base.to_dict(), masked_command(command),
-                          provenance(ablation.configs(base, 1)))
+                          provenance(ablation.configs(base, 1), machine))
     return study
 
 

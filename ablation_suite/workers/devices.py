@@ -79,29 +79,6 @@ def parse_memory(text: str) -> dict:
     return memory
 
 
-def describe(hardware: dict) -> str:
-    """What a worker trains on, in one line (from ``store.provenance.hardware()`` with TensorFlow loaded)."""
-    cpu = f"CPU {hardware.get('cpu')}, {hardware.get('cores_available', '?')} of {hardware.get('cpu_cores')} cores"
-    gpus = hardware.get("gpu_details", [])
-    if not gpus:
-        return f"{cpu} (TensorFlow {hardware.get('tensorflow', '?')} sees no GPU)"
-    visible = hardware.get("cuda_visible_devices")
-    return "; ".join(gpu_text(gpu) for gpu in gpus) + (f" (CUDA_VISIBLE_DEVICES={visible})" if visible else "") \
-        + f"; TensorFlow {hardware.get('tensorflow', '?')} {build_text(hardware)}; {cpu}"
-
-
-def gpu_text(gpu: dict) -> str:
-    memory = f", {gpu['memory_mib']} MiB" if gpu.get("memory_mib") else ", memory unknown (no nvidia-smi)"
-    capability = f", compute capability {gpu['compute_capability']}" if gpu.get("compute_capability") else ""
-    return f"GPU {gpu['index']}: {gpu['name']}{memory}{capability}"
-
-
-def build_text(info: dict) -> str:
-    if not info.get("cuda_build"):
-        return "built without CUDA"
-    return f"built for CUDA {info.get('cuda')}, cuDNN {info.get('cudnn')}"
-
-
 def check_gpus(requested: list[int], found: dict | None = None) -> None:
     """Refuse GPU indices TensorFlow does not see, before any worker starts; ``found`` is ``seen()`` as the
     probe process reports it (asked when None)."""

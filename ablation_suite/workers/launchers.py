@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ablation_suite.store.storage import ENV, GRPC_SCHEME, JOURNAL_SCHEME, masked, proxy_address
-from ablation_suite.workers.processes import plan, without_worker_options
+from ablation_suite.workers.processes import without_worker_options, worker_plans
 
 LAUNCHERS = ("slurm", "ray")
 # option -> the launchers it applies to (argparse dest names; all default to None/False)
@@ -98,7 +98,7 @@ def worker_command(argv: list[str], program: list[str]) -> list[str]:
 def worker_environment(url: str, cpus: int) -> dict:
     """Environment of a launched worker: the storage, and TensorFlow's threads sized to its CPUs (Ray and some
     SLURM set-ups do not confine a task to its cores)."""
-    return {ENV: url, **plan(1, None, list(range(cpus)))[0]["env"]}
+    return {ENV: url, **worker_plans(1, None, list(range(cpus)))[0]["env"]}
 
 
 def resources(args) -> tuple[int, int]:
@@ -123,7 +123,7 @@ def watch_command(args, name: str, url: str) -> str:
 
 def scheduler_task() -> dict:
     """This process's SLURM job (``JOBID_TASK`` for an array task) and requeue count, or its Ray task; {}
-    when no launcher started it. Recorded with each trial's worker (store.provenance.hardware)."""
+    when no launcher started it. Recorded with each trial's worker (workers.machine.hardware)."""
     if "SLURM_JOB_ID" in os.environ:
         array = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
         job = f"{array[0]}_{array[1]}" if all(array) else os.environ["SLURM_JOB_ID"]

@@ -3,7 +3,7 @@
 The trainer frees the trial graphs TensorFlow would keep (training/trainer.py), but a process can
 still grow, e.g. through a TensorFlow version or a model that leaks in new ways, and a long study
 must not take the machine's memory. A worker therefore re-executes itself between trials once its
-memory would grow past a limit (workers.processes.serve does the restart); everything it knows is in
+memory would grow past a limit (workers.processes.run_workers does the restart); everything it knows is in
 the storage, so the fresh process simply resumes the study.
 """
 

@@ -39,7 +39,7 @@ def number_option(convert, minimum, what: str, example: str, meaning: str):
 
 worker_count = number_option(int, 1, "a whole number of worker processes", "--workers 2", "1 = this process only")
 megabytes = number_option(float, 0, "a number of megabytes", "--recycle-mb 200", "0 = never restart a worker")
-carried_state = json.loads  # argparse type of the hidden --carried option (serve() writes it)
+carried_state = json.loads  # argparse type of the hidden --carried option (run_workers() writes it)
 
 
 def gpu_list(text: str) -> list[int]:
@@ -54,7 +54,7 @@ def gpu_list(text: str) -> list[int]:
     return gpus
 
 
-def plan(workers: int, gpus: list[int] | None, cores: list[int], visible: str | None = None) -> list[dict]:
+def worker_plans(workers: int, gpus: list[int] | None, cores: list[int], visible: str | None = None) -> list[dict]:
     """Environment and CPU cores of each worker: ``workers`` in all, or ``workers`` per GPU with ``gpus``.
 
     Threads are cores // workers (at least 1); workers are pinned to disjoint cores when each can
@@ -131,7 +131,7 @@ def without_worker_options(argv: list[str], extra: tuple = ()) -> list[str]:
     return kept
 
 
-def serve(command: list[str], plans: list[dict], carried: dict, prepare, work, log=print,
+def run_workers(command: list[str], plans: list[dict], carried: dict, prepare, work, log=print,
           env: dict | None = None) -> tuple[dict, list[int]]:
     """Run this worker with its extra workers: the one place that spawns, adopts and restarts them.
 

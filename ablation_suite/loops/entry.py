@@ -83,10 +83,11 @@ def train_study(url: str, name: str, ablation, base, seeds: int, command: str, t
     returns the runner's Outcome."""
     from ablation_suite.store import resume
     from ablation_suite.loops import runner
+    from ablation_suite.workers.machine import hardware
     from ablation_suite.workers.memory import MemoryWatch
     from ablation_suite.store.storage import backup_root
 
-    study = resume.create_or_resume(url, name, ablation, base, command)
+    study = resume.create_or_resume(url, name, ablation, base, command, hardware())
     return runner.run_design(runner.Run(url, study, ablation, base, seeds, backup_root(url), tensorboard,
                                         log=log, memory=memory or MemoryWatch()))
 
