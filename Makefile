@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make demo` (the main job) and `make test`; `make bench` measures speed.
+# Two commands on a fresh machine: `make demo` (the main job) and `make test`. `make test-fast` runs the unit tier
+# (under a minute), `make lint` the formatter, linter and type checker (CI runs it), `make bench` measures speed.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -6,23 +7,33 @@ STAMP := $(VENV)/.installed
 # digits gives ~35 steps per epoch: BN's moving statistics need momentum 0.9 to settle in 8 epochs.
 DEMO := bn_placement --dataset digits --epochs 8 --seeds 2 --set bn_momentum=0.9 --study-name demo
 
-.PHONY: demo test bench venv clean
+.PHONY: demo test test-fast lint bench venv clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,lint]"
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) study.py run $(DEMO)
-	$(PY) study.py report bn_placement --study-name demo
+	$(VENV)/bin/ablation-suite run $(DEMO)
+	$(VENV)/bin/ablation-suite report bn_placement --study-name demo
 
 # Two test processes: many tests wait on subprocesses, start-up and graph tracing, which overlap well.
+# pytest is started as its own script, not `python -m pytest`, so the checkout is not on sys.path: every
+# test imports the installed package.
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2
+
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -q -n 2 -m unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)  # about 45 minutes on 2 cores; writes benchmarks/results/latest.json and latest.md
 	$(PY) -m pip install --quiet -e ".[bench]"

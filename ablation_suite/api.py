@@ -35,11 +35,11 @@ def run(ablation, name: str | None = None, storage: str | None = None, dataset: 
     the CLI's: $ABLATION_STORAGE, else sqlite:///runs/studies.db); ``settings`` are Config fields, as with
     ``--set``. Returns the study's tidy per-trial table (``frame``)."""
     from ablation_suite.store import resume
-    from ablation_suite.training.data import load_raw
+    from ablation_suite.training.caches import Caches
 
-    # The data on disk may have changed since this kernel's last run (an image added to a folder, a new npz):
-    # read it afresh, as a new command would, so the resume check sees it. One run's cells share a load.
-    load_raw.cache_clear()
+    # Each call keeps its own datasets and networks, as a new command would: the data on disk may have changed
+    # since this kernel's last run (an image added to a folder, a new npz), and the resume check must see it.
+    caches = Caches()
     name = name or ablation.name
     if not name:
         raise entry.UsageError("an Ablation built in a notebook has no name; give run(..., name='my_question')")
@@ -47,12 +47,12 @@ def run(ablation, name: str | None = None, storage: str | None = None, dataset: 
     overrides = {**(settings or {}), **{k: v for k, v in (("dataset", dataset), ("epochs", epochs)) if v is not None}}
     ablation, base, seeds, adapted = entry.resolve(ablation, name, "run", overrides, seeds)
     url = given_url(storage)
-    resume.check_resumable(url, name, ablation, base)
+    resume.check_resumable(url, name, ablation, base, caches.datasets)
     if adapted:
         log(f"adapted to this run: {adapted}")
-    entry.check_before_writing(ablation, base, seeds)
+    entry.check_before_writing(ablation, base, seeds, caches.datasets)
     command = f"notebook: run({name!r}, dataset={base.dataset!r}, epochs={base.epochs}, seeds={seeds})"
-    outcome = entry.train_study(url, name, ablation, base, seeds, command, log=log)
+    outcome = entry.train_study(url, name, ablation, base, seeds, command, log=log, caches=caches)
     counts = outcome.counts
     log(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed")
     return frame(name, storage)

@@ -29,6 +29,8 @@ def import_file(path: Path, module_name: str) -> ModuleType:
     """Execute ``path`` as a fresh module named ``module_name``, its folder importable (not cached here)."""
     importable(path.parent)
     spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{path} cannot be imported as a Python file", path=str(path))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from ablation_suite.ablations.designs import DESIGNS, Comparison, grid_levels
 from ablation_suite.ablations.levels import Level  # noqa: F401 (ablation files import it from here)
 from ablation_suite.errors import UserError
 from ablation_suite.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
-from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, rule_problems
+from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, Rule, rule_problems
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
@@ -44,10 +45,10 @@ class Ablation:
     design: str = "ofat"
     seeds: int | str = 3  # seeds per variant, or "auto": each level's seeds decided by the rule below
     # seeds="auto" (stats.sequential): margin of practical equivalence in accuracy points, error rate, seed bounds
-    rope: float = RULE_DEFAULTS["rope"]  # the decision rule of seeds="auto" (stats.sequential.Rule)
-    alpha: float = RULE_DEFAULTS["alpha"]
-    min_seeds: int = RULE_DEFAULTS["min_seeds"]
-    max_seeds: int = RULE_DEFAULTS["max_seeds"]
+    rope: float = Rule.rope  # the decision rule of seeds="auto" (stats.sequential.Rule)
+    alpha: float = Rule.alpha
+    min_seeds: int = Rule.min_seeds
+    max_seeds: int = Rule.max_seeds
     name: str = ""  # set by load(): the file name
     source: str = ""  # which seed report (and figure) this reproduces
     notes: str = ""  # how levels were chosen where the source is silent
@@ -67,10 +68,10 @@ class Ablation:
             raise AblationError(f"design={self.design!r} needs `stages` (a list of factor dicts)" if design.stages
                                 else f"design={self.design!r} takes no `stages`; use design={staged[0]!r}")
         if self.stages:
-            staged = self._staged_factors()
-            if self.factors and self.factors != staged:  # (a copy made by dataclasses.replace repeats them)
+            stage_factors = self._staged_factors()
+            if self.factors and self.factors != stage_factors:  # (a copy made by dataclasses.replace repeats them)
                 raise AblationError("a chained ablation lists its factors in `stages`, not in `factors`")
-            object.__setattr__(self, "factors", staged)
+            object.__setattr__(self, "factors", stage_factors)
         self._check_seeds(design)
         _check_count("n_trials", self.n_trials)
         check_choice("sampler", self.sampler, SAMPLERS, error=AblationError)
@@ -106,7 +107,7 @@ class Ablation:
     @property
     def seed_cap(self) -> int:
         """The most seeds a variant can get: ``seeds``, or ``max_seeds`` when they are decided."""
-        return self.max_seeds if self.adaptive else self.seeds
+        return self.max_seeds if self.adaptive else int(self.seeds)
 
     def rule(self):
         """The decision rule of seeds="auto" (stats.sequential.Rule holds it; this package only stores it)."""
@@ -136,7 +137,7 @@ class Ablation:
     def _check_fields_varied_once(self) -> None:
         """A Config field is varied by one factor only, and is not also searched: else a cell's value of it
         would depend on which factor is applied last."""
-        owner = {}
+        owner: dict = {}
         for factor, varied in level_model.fields_varied(self.factors).items():
             for name in sorted(varied):
                 if name in self.search_space:
@@ -152,7 +153,7 @@ class Ablation:
         if not isinstance(self.stages, (list, tuple)) or not all(isinstance(s, dict) and s for s in self.stages):
             raise AblationError(f"stages={self.stages!r} must be a list of non-empty dicts of factors")
         start = Config().replace(**{k: v for k, v in self.base.items() if k in FIELD_TYPES})
-        factors = {}
+        factors: dict = {}
         for stage in self.stages:
             for name, levels in stage.items():
                 try:
@@ -209,7 +210,7 @@ class Ablation:
         trained = DESIGNS[self.design].trained
         return trained(self) if trained else len(self.variants())
 
-    def comparisons(self, winners: list[dict] = ()) -> list[Comparison]:
+    def comparisons(self, winners: Sequence[dict] = ()) -> list[Comparison]:
         """The comparisons the design makes; a chain's stages need the ``winners`` recorded so far."""
         return DESIGNS[self.design].comparisons(self, list(winners))
 

@@ -17,7 +17,7 @@ AFTER_BN = {**BASE, "bn": "before"}  # stage 1 winner
 AFTER_BATCH = {**AFTER_BN, "batch_size": 256}  # stage 2 winner
 AFTER_INIT = {**AFTER_BATCH, "initializer": "he_normal"}  # stage 3 winner
 AFTER_DROPOUT = {**AFTER_INIT, "dropout": "0.2,0.5,0.7", "epochs": 50}  # stage 4 winner, longer runs
-AFTER_DECAY = {**AFTER_DROPOUT, "regularizer": "l2", "reg_strength": 1e-4}  # stage 5 choice
+AFTER_DECAY: dict = {**AFTER_DROPOUT, "regularizer": "l2", "reg_strength": 1e-4}  # stage 5 choice
 
 # Stage 4, the report's four dropout runs (each with its epoch budget) and the network without dropout at both.
 DROPOUT_RUNS = [Level("none_20ep", dropout="none", epochs=20), Level("d0.2_20ep", dropout="0.2", epochs=20),

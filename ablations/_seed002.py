@@ -7,7 +7,7 @@ SOURCE = "seed report 002 (Deeper networks for image classification: VGG-16 and 
 # VGG-16 "added batch normalisation ... and some dropout" (section III.B); ResNet-18 with its ImageNet stem.
 TRAINING = dict(optimizer="sgd", momentum=0.9, batch_size=128, bn="before", bn_momentum=0.9, val_fraction=0.1)
 # Both datasets' studies: each network at each SGD learning rate (sections IV.B and IV.C).
-GRID = dict(factors=dict(model=["vgg16", "resnet18_imagenet"], learning_rate=[0.1, 0.01, 0.001]), design="grid",
+GRID: dict = dict(factors=dict(model=["vgg16", "resnet18_imagenet"], learning_rate=[0.1, 0.01, 0.001]), design="grid",
             seeds=3)
 NOTES = (
     "Not stated by the report and chosen here: SGD momentum 0.9 (PyTorch's default is 0, but VGG-16 with batch "

@@ -33,7 +33,7 @@ from ablation_suite.ablations.levels import values
 
 def level_label(value) -> str:
     """One label per level, whatever type a table gave it back as (0, 0.0 and numpy 0.0 -> "0")."""
-    if isinstance(value, numbers.Number) and not isinstance(value, bool):  # numpy numbers are Numbers, np.bool_ not
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy numbers are Reals, np.bool_ not
         return f"{float(value):g}"
     return str(value)
 

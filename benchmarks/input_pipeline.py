@@ -49,13 +49,11 @@ def cache_mode(mode: str, directory: Path):
     """Load the folder as arrays ("memory") or streamed from a file cache in ``directory`` ("file")."""
     saved = {key: os.environ.get(key) for key in (CACHE_ENV, CACHE_DIR_ENV)}
     os.environ[CACHE_ENV], os.environ[CACHE_DIR_ENV] = mode, str(directory / "cache")
-    data.load_raw.cache_clear()
     try:
         yield
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-        data.load_raw.cache_clear()
 
 
 def folder_pipeline(scale: Scale, directory: Path) -> dict:

@@ -34,8 +34,7 @@ from ablation_suite.loops.entry import UsageError
 from ablation_suite.errors import UserError
 from ablation_suite.stats.sequential import RULE_FIELDS
 from ablation_suite.store.storage import ENV, given_url, load_study, masked_command
-from ablation_suite.training import streams
-from ablation_suite.training.data import load_raw
+from ablation_suite.training.caches import Caches
 
 # How a worker starts another copy of itself (the extra workers of --workers, launched workers, restarts):
 # the installed package's module, so it works from any directory and whichever way the user typed the command.
@@ -51,14 +50,13 @@ def main(argv=None) -> int:
     args = parser(HANDLERS).parse_args(argv)
     args.argv = argv
     args.own_process = own_process
+    args.caches = Caches()  # what this command keeps between its cells (nothing is kept across commands)
     prepare_tensorflow(args.verbose)  # before anything loads TensorFlow: its C++ start-up log kept out
-    streams.forget_written()
     try:
         return args.handler(args) or 0
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
-        if streams.remove_written():  # a refused command writes nothing, not even the data it decoded
-            load_raw.cache_clear()  # whose splits pointed into it
+        args.caches.datasets.remove_written()  # a refused command writes nothing, not even the data it decoded
         return 2
 
 
@@ -118,11 +116,11 @@ def cmd_run(args):
     tensorboard = tensorboard_root(args.tensorboard)
     if launchers.check_request(args, url):  # workers on a cluster, each running this command without the launcher
         if not args.print_sbatch:
-            resume.check_resumable(url, name, ablation, base)
+            resume.check_resumable(url, name, ablation, base, args.caches.datasets)
             console.run_header(name, url, ablation, base, seeds, adapted)
         return launchers.launch(args, url, SELF_COMMAND, name)
     if not args.carried:  # a restarted worker was validated before its restart
-        resume.check_resumable(url, name, ablation, base)
+        resume.check_resumable(url, name, ablation, base, args.caches.datasets)
         if args.gpus:  # before any worker's CUDA_VISIBLE_DEVICES
             check_gpus(args.gpus)
         console.run_header(name, url, ablation, base, seeds, adapted)
@@ -137,13 +135,13 @@ def cmd_run(args):
         console.device_line()
         if own_process:
             freeze_start_up()
-        entry.check_before_writing(ablation, base, seeds)
+        entry.check_before_writing(ablation, base, seeds, args.caches.datasets)
 
     def work():
         if args.carried and own_process:  # a restarted worker skips prepare()
             freeze_start_up()
         outcome = entry.train_study(url, name, ablation, base, seeds, typed, tensorboard,
-                                   MemoryWatch(args.recycle_mb if own_process else 0))
+                                    MemoryWatch(args.recycle_mb if own_process else 0), caches=args.caches)
         return outcome.counts, outcome.restart
 
     command = [*SELF_COMMAND, *workers.without_worker_options(args.argv)]

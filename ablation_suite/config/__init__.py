@@ -165,6 +165,7 @@ def parse_override(text: str) -> tuple[str, object]:
     key, raw = (part.strip() for part in text.split("=", 1))
     check_keys([key], where="--set")
     kind = FIELD_TYPES[key]
+    value: bool | int | float | str
     try:
         if kind == "bool":
             if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
@@ -197,8 +198,8 @@ def dropout_rates(schedule: str, blocks: int) -> list[float]:
         if text == "none":
             rates = [0.0] * blocks
         elif text.startswith("linear:"):
-            _, first, last = text.split(":")
-            first, last = float(first), float(last)
+            _, first_text, last_text = text.split(":")
+            first, last = float(first_text), float(last_text)
             step = (last - first) / (blocks - 1) if blocks > 1 else 0.0
             rates = [first + step * i for i in range(blocks)]
         elif "," in text:
@@ -241,7 +242,8 @@ def _check_xla_augmentation(config: Config) -> None:
 
 
 def _check_type(name, value, kind):
-    expected = {"str": str, "int": int, "float": (int, float), "bool": bool}[kind]
+    types: dict[str, type | tuple[type, ...]] = {"str": str, "int": int, "float": (int, float), "bool": bool}
+    expected = types[kind]
     if isinstance(value, bool) and kind != "bool" or not isinstance(value, expected):
         raise ConfigError(f"{name}={value!r} has type {type(value).__name__}; {name} takes a {kind}")
 

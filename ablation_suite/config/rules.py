@@ -83,7 +83,7 @@ def check_knobs_act(configs, skip=()) -> None:
     """Refuse a knob value that acts in none of the Configs (a study's cells) it is set in: it would train
     the same runs as its default, under another label. Knobs in ``skip`` (searched ones, which a sampler
     combines freely) are not checked."""
-    seen = {}  # (knob, value) -> why it is idle in every Config so far (None once it acts in one)
+    seen: dict = {}  # (knob, value) -> why it is idle in every Config so far (None once it acts in one)
     for config in configs:
         idle = idle_knobs(config)
         for name in IDLE_UNLESS:

@@ -61,9 +61,10 @@ def overrides_of(settings, dataset=None, epochs=None) -> dict:
     return overrides
 
 
-def check_before_writing(ablation, base, seeds: int) -> None:
-    """Every cell's data loads and network builds, a search's sampler can run here (workers.preflight), and
-    ABLATION_REUSE_TRACES, if set, says how many networks a worker keeps (training.reuse)."""
+def check_before_writing(ablation, base, seeds: int, datasets=None) -> None:
+    """Every cell's data loads (into ``datasets``, the caller's training.caches.Datasets) and network builds, a
+    search's sampler can run here (workers.preflight), and ABLATION_REUSE_TRACES, if set, says how many networks
+    a worker keeps (training.reuse)."""
     from ablation_suite.workers.preflight import preflight
     from ablation_suite.loops.space import make_sampler
     from ablation_suite.training.reuse import capacity
@@ -72,15 +73,16 @@ def check_before_writing(ablation, base, seeds: int) -> None:
         capacity()
     except ValueError as error:
         raise UsageError(str(error)) from None
-    preflight(ablation, base, seeds)
+    preflight(ablation, base, seeds, datasets)
     if ablation.searches:
         make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
 
 
 def train_study(url: str, name: str, ablation, base, seeds: int, command: str, tensorboard=None, memory=None,
-                log=print):
-    """Create or resume the study (a different set-up is refused) and train this worker's share of its cells;
-    returns the runner's Outcome."""
+                log=print, caches=None):
+    """Create or resume the study (a different set-up is refused) and train this worker's share of its cells
+    with ``caches`` (training.caches.Caches: what this process keeps between its cells); returns the runner's
+    Outcome."""
     from ablation_suite.store import resume
     from ablation_suite.loops import runner
     from ablation_suite.workers.machine import hardware
@@ -89,5 +91,6 @@ def train_study(url: str, name: str, ablation, base, seeds: int, command: str, t
 
     study = resume.create_or_resume(url, name, ablation, base, command, hardware())
     return runner.run_design(runner.Run(url, study, ablation, base, seeds, backup_root(url), tensorboard,
-                                        log=log, memory=memory or MemoryWatch()))
+                                        log=log, memory=memory or MemoryWatch(),
+                                        caches=caches if caches is not None else runner.Caches()))
 

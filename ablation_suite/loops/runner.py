@@ -32,6 +32,7 @@ from ablation_suite.workers.liveness import Heartbeat, fail_stale_trials
 from ablation_suite.workers.memory import MemoryWatch
 from ablation_suite.workers.machine import hardware
 from ablation_suite.loops.space import cell_distributions, suggest
+from ablation_suite.training.caches import Caches
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -69,6 +70,7 @@ class Run:
     tensorboard: Path | None = None  # per-trial TensorBoard logs under tensorboard/STUDY/trial-N
     log: Callable = print
     memory: MemoryWatch = field(default_factory=MemoryWatch)  # limit 0: never asks for a restart
+    caches: Caches = field(default_factory=Caches)  # the datasets and networks this worker keeps between trials
 
 
 def run_design(run: Run) -> Outcome:
@@ -172,19 +174,21 @@ def run_trial(run: Run, study, trial, distributions: dict, prefix: str, backup_d
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
             values = {**(fixed or {}), **params}  # a compound level's name becomes the fields it sets
             result = train(run.base.replace(**(run.ablation.overrides(values) if run.ablation else values)),
-                           prefix=prefix, log=log, backup_dir=backup_dir, callbacks=[*pruning, *logs, *callbacks])
+                           prefix=prefix, log=log, backup_dir=backup_dir, callbacks=[*pruning, *logs, *callbacks],
+                           caches=run.caches)
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise
     except Exception as error:  # one bad cell must not stop the study; the error is kept on the trial
-        record.record_error(trial, f"{type(error).__name__}: {error}", traceback.format_exc(), run.memory.record())
+        record.record_error(trial, f"{type(error).__name__}: {error}", traceback.format_exc(),
+                            run.memory.record(run.caches.kept_networks()))
         study.tell(trial, state=TrialState.FAIL)
         log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         return "failed"
     pruned_at = pruning[0].pruned_at if pruning else None
     try:
         # with this process's trial count and memory after it; a pruned trial keeps its partial history
-        record.record_result(trial, result.to_dict(), run.memory.record(),
+        record.record_result(trial, result.to_dict(), run.memory.record(run.caches.kept_networks()),
                              pruned_at_epoch=None if pruned_at is None else pruned_at + 1)
         if pruned_at is not None:  # Optuna takes the last reported value
             study.tell(trial, state=TrialState.PRUNED)

@@ -156,7 +156,7 @@ def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str
     means = {level: float(np.mean(list(seeds.values()))) for level, seeds in values.items() if seeds}
     if not means:
         return None, []
-    best = max(means, key=means.get)
+    best = max(means, key=lambda level: means[level])
     pairs = len(values) * (len(values) - 1) // 2
     return best, [_decide(level, best, values, pairs, rule, resolution) for level in values if level != best]
 

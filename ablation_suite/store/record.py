@@ -123,7 +123,8 @@ def winners(study: optuna.Study) -> list[dict]:
     A stage's record counts only if it started from the winners recorded before it (a re-run with
     more seeds may change an early winner, which makes the later records stale until re-run).
     """
-    found, carried = [], {}
+    found: list[dict] = []
+    carried: dict = {}
     while (record := study.user_attrs.get(f"stage:{len(found)}")) and record["start"] == carried:
         found.append(record)
         carried = {**carried, **record["levels"]}

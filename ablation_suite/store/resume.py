@@ -68,13 +68,11 @@ def _edited_model_files(study: optuna.Study, ablation: Ablation, base: Config) -
             if stored[model]["sha256"] != now[model]["sha256"]}
 
 
-def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base: Config) -> None:
+def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base: Config, datasets) -> None:
     """Refuse to go on when the data now splits a finished cell differently than it did when that cell trained
     (images added or removed), or when its content differs (images replaced, a re-prepared dataset): the study
     would compare cells trained on different data. Cells of a search or a chain are left out (their tuned values
     or an earlier stage's winners, which the cell does not name, may shape the data)."""
-    from ablation_suite.training.data import content_fingerprint, split_fingerprint
-
     if ablation.searches or ablation.stages:
         return
     now, moved = {}, []
@@ -84,7 +82,7 @@ def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base
             continue
         config = base.replace(**ablation.overrides(cell))
         if config not in now:
-            now[config] = (split_fingerprint(config), content_fingerprint(config.dataset, config.image_size))
+            now[config] = (datasets.split(config), datasets.content(config.dataset, config.image_size))
         split_now, content_now = now[config]
         # the content is compared where both sides have one: not for trials of older versions, nor streamed data
         contents = (stored["data_fingerprint"], content_now)
@@ -98,12 +96,16 @@ def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base
             "--study-name NEW_NAME")
 
 
-def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config) -> None:
-    """Refuse a mismatched resume before anything is written (reads only; the study may not exist)."""
+def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config, datasets=None) -> None:
+    """Refuse a mismatched resume before anything is written (reads only; the study may not exist). The data are
+    read from ``datasets`` (training.caches.Datasets: the command's, which its cells then train on; a fresh
+    one when None)."""
+    from ablation_suite.training.caches import Datasets
+
     if not exists(url):
         return
     storage = open_storage(url)
     if any(s.study_name == study_name for s in optuna.get_all_study_summaries(storage)):
         study = optuna.load_study(study_name=study_name, storage=storage)
         check_same_setup(study, url, ablation, base)
-        _refuse_changed_data(study, url, ablation, base)  # here only: every worker of the run calls check_same_setup
+        _refuse_changed_data(study, url, ablation, base, datasets if datasets is not None else Datasets())  # here only: every worker of the run calls check_same_setup

@@ -1,13 +1,12 @@
 """Datasets by name, validated, scaled to [0, 1], with a stratified train/validation split by seed.
 
-``load_data(config)`` is the entry point. Raw datasets are cached per process, so the cells of a
-study load each dataset once; splits are cheap and made per cell from the seed.
+``load_data(config, datasets)`` is the entry point. ``datasets`` (training.caches.Datasets, held by whoever
+runs the cells) keeps the raw datasets loaded, so the cells of a study load each dataset once; splits are
+cheap and made per cell from the seed.
 """
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
-import functools
 import gzip
 import hashlib
 import zlib
@@ -18,6 +17,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ablation_suite.config import DATASETS, RESIZED_SOURCES, Config, dataset_source
+from ablation_suite.errors import UserError
 
 
 class DataError(UserError):
@@ -50,48 +50,35 @@ IDX_FILES = {
 }
 
 
-def load_data(config: Config) -> Data:
-    """The cell's data: the dataset, split into train/validation by ``config.seed``, subsampled."""
-    x_train, y_train, x_test, y_test, class_names = load_raw(config.dataset, config.image_size)
+def load_data(config: Config, datasets=None) -> Data:
+    """The cell's data: the dataset (from ``datasets``, a training.caches.Datasets, when given; else loaded
+    afresh), split into train/validation by ``config.seed``, subsampled."""
+    from ablation_suite.training.caches import Datasets
+
+    datasets = datasets if datasets is not None else Datasets()
+    x_train, y_train, x_test, y_test, class_names = datasets.raw(config.dataset, config.image_size)
     return split(x_train, y_train, x_test, y_test, class_names, config,
-                 content_fingerprint(config.dataset, config.image_size))
+                 datasets.content(config.dataset, config.image_size))
 
 
-def image_shape_and_classes(dataset: str, image_size: int = 0) -> tuple[tuple, int]:
-    """(image shape, number of classes) of a dataset: from config.DATASETS for named ones, else from its files."""
-    if dataset in DATASETS:
-        return DATASETS[dataset].shape, DATASETS[dataset].classes
-    x_train, _, _, _, class_names = load_raw(dataset, image_size)
-    return tuple(x_train.shape[1:]), len(class_names)
-
-
-@functools.lru_cache(maxsize=2)
 def load_raw(dataset: str, image_size: int = 0):
-    """(x_train, y_train, x_test, y_test, class_names), validated and scaled; cached per process. A loader
-    returns the four arrays, and may add the class names; ``image_size`` goes to the sources it resizes."""
+    """(x_train, y_train, x_test, y_test, class_names), validated and scaled, loaded from the source each call
+    (training.caches.Datasets keeps them). A loader returns the four arrays, and may add the class names;
+    ``image_size`` goes to the sources it resizes."""
     kind, argument = dataset_source(dataset)
     loaded = LOADERS[kind](argument, image_size) if kind in RESIZED_SOURCES else LOADERS[kind](argument)
     x_train, y_train, x_test, y_test = (a if _streamed(a) else np.asarray(a) for a in loaded[:4])
     x_train, y_train, x_test, y_test, num_classes = validate(x_train, y_train, x_test, y_test, dataset)
     names = DATASETS[dataset].class_names if dataset in DATASETS else (tuple(loaded[4]) if len(loaded) > 4 else ())
     names = names or tuple(str(k) for k in range(num_classes))
-    _CONTENT[(dataset, image_size)] = _content(x_train, y_train, x_test, y_test, names)
     return x_train, y_train, x_test, y_test, names
 
 
-_CONTENT: dict = {}  # (dataset, image_size) -> the content fingerprint of what load_raw loaded last
-
-
-def content_fingerprint(dataset: str, image_size: int = 0) -> str:
-    """A fingerprint of the dataset's content as loaded: every pixel and label (sha256, about 0.1 s for MNIST's),
-    or "" for images streamed from a file cache, which are not read whole to load them (and which another
-    machine with more memory would hold as arrays: "" is never compared). The split fingerprint says which
-    images a cell trained on; this says what they were."""
-    load_raw(dataset, image_size)  # loads (and fingerprints) the dataset unless this process holds it
-    return _CONTENT[(dataset, image_size)]
-
-
-def _content(*parts) -> str:
+def content_fingerprint(*parts) -> str:
+    """A fingerprint of a dataset's content as loaded (``load_raw``'s parts): every pixel and label (sha256,
+    about 0.1 s for MNIST's), or "" for images streamed from a file cache, which are not read whole to load
+    them (and which another machine with more memory would hold as arrays: "" is never compared). The split
+    fingerprint says which images a cell trained on; this says what they were."""
     if any(_streamed(part) for part in parts):
         return ""
     digest = hashlib.sha256()
@@ -168,9 +155,10 @@ def split(x_train, y_train, x_test, y_test, class_names, config: Config, data_fi
                 data_fingerprint)
 
 
-def split_fingerprint(config: Config) -> str:
-    """The fingerprint of the cell's split as ``load_data`` would give it, without copying any image."""
-    x_train, y_train, _, y_test, class_names = load_raw(config.dataset, config.image_size)
+def split_fingerprint(raw, config: Config) -> str:
+    """The fingerprint of the cell's split of ``raw`` (``load_raw``'s parts) as ``split`` would give it, without
+    copying any image."""
+    x_train, y_train, _, y_test, class_names = raw
     return _fingerprint(*split_indices(y_train, len(class_names), config), y_test, x_train.shape)
 
 

@@ -138,5 +138,3 @@ def _bytes(model: keras.Model) -> int:
     variables = list(model.variables) + (list(model.optimizer.variables) if model.optimizer else [])
     return sum(int(np.prod(v.shape, dtype=np.int64)) * np.dtype(v.dtype).itemsize for v in variables)
 
-
-COMPILED = CompiledModels()  # this process's cache (one worker trains one cell at a time)

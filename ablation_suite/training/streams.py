@@ -92,32 +92,20 @@ def materialise(source: Source):
             raise source.explain(error) from None
         return np.concatenate(batches) if batches else np.zeros((0, *source.shape), np.uint8)
     path = cache_path(source)
-    if not Path(f"{path}.index").is_file():
-        _write_cache(source, path)
-    return Streamed(source, str(path), np.arange(len(source.labels)))
+    wrote = None if Path(f"{path}.index").is_file() else _write_cache(source, path)
+    return Streamed(source, str(path), np.arange(len(source.labels)), wrote)
 
 
-_written: list[tuple[Path, Path | None]] = []  # (cache, the outermost folder made for it) written since forget_written
-
-
-def forget_written() -> None:
-    """Start a new command: the caches written so far are its predecessors' to keep."""
-    _written.clear()
-
-
-def remove_written() -> bool:
-    """Remove the file caches this command wrote (and the folders made for them): a command refused after
-    decoding its data (a bad network, say) leaves nothing behind. Whether there was any."""
-    removed = bool(_written)
-    for path, made in _written:
-        _remove(path)
-        if made is not None:
-            for folder in (path.parent, *path.parent.parents):
-                if not folder.is_relative_to(made) or any(folder.iterdir()):
-                    break
-                folder.rmdir()
-    _written.clear()
-    return removed
+def remove_written(written: tuple[Path, Path | None]) -> None:
+    """Remove a file cache this process wrote (``Streamed.wrote``) and the folders made for it: a command refused
+    after decoding its data (a bad network, say) leaves nothing behind."""
+    path, made = written
+    _remove(path)
+    if made is not None:
+        for folder in (path.parent, *path.parent.parents):
+            if not folder.is_relative_to(made) or any(folder.iterdir()):
+                break
+            folder.rmdir()
 
 
 def cache_path(source: Source) -> Path:
@@ -128,9 +116,10 @@ def cache_path(source: Source) -> Path:
     return root / f"{slug}-{hashlib.sha256(held.encode()).hexdigest()[:16]}"
 
 
-def _write_cache(source: Source, path: Path) -> None:
+def _write_cache(source: Source, path: Path) -> tuple[Path, Path | None]:
     """Decode every image once into tf.data's cache files, written under a name of this process and renamed
-    when complete: a worker never reads a half-written cache, and two workers filling it at once do not clash."""
+    when complete: a worker never reads a half-written cache, and two workers filling it at once do not clash.
+    Returns the cache and the outermost folder made for it (what ``remove_written`` takes)."""
     import tensorflow as tf
 
     new_folder = next((folder for folder in reversed(path.parents) if not folder.exists()), None)
@@ -152,7 +141,7 @@ def _write_cache(source: Source, path: Path) -> None:
         if file.suffix != ".index":
             os.replace(file, path.parent / file.name.replace(partial.name, path.name))
     os.replace(f"{partial}.index", f"{path}.index")
-    _written.append((path, new_folder))
+    return path, new_folder
 
 
 def _remove(partial: Path) -> None:
@@ -167,8 +156,9 @@ class Streamed:
     ndim = 4
     dtype = np.dtype(np.uint8)
 
-    def __init__(self, source: Source, path: str, index: np.ndarray):
+    def __init__(self, source: Source, path: str, index: np.ndarray, wrote: tuple | None = None):
         self.source, self.path, self.index = source, path, np.asarray(index, dtype=np.int64)
+        self.wrote = wrote  # (cache, folder made) when this process wrote the cache (training.caches.Datasets)
 
     @property
     def shape(self) -> tuple:
@@ -178,7 +168,7 @@ class Streamed:
         return len(self.index)
 
     def __getitem__(self, key) -> "Streamed":
-        return Streamed(self.source, self.path, self.index[key])
+        return Streamed(self.source, self.path, self.index[key], self.wrote)
 
     def order(self) -> np.ndarray:
         """The positions (in this Streamed's order) of the images as ``dataset`` yields them: cache order."""

@@ -31,7 +31,8 @@ from ablation_suite.config import Config
 from ablation_suite.training.data import Data, load_data, noisy_labels
 from ablation_suite.training.examples import augmented_samples, misclassified
 from ablation_suite.training.optimizers import create_optimizer
-from ablation_suite.training.reuse import COMPILED, capacity, graph_key
+from ablation_suite.training.caches import Caches
+from ablation_suite.training.reuse import capacity, graph_key
 from ablation_suite.training.schedules import CutOnPlateau, PlateauScaled, learning_rate
 from ablation_suite.training.streams import Streamed, in_given_order, shuffle_buffer
 
@@ -136,18 +137,20 @@ def releasing_traced_graphs():
 
 
 def train(config: Config, data: Data | None = None, prefix: str = "", log=print, callbacks=(),
-          backup_dir: Path | None = None) -> TrialResult:
+          backup_dir: Path | None = None, caches: Caches | None = None) -> TrialResult:
     """Build, train and evaluate the cell described by ``config``.
 
     With ``backup_dir`` the weights, optimiser state, epoch and history are saved after every epoch
     (Keras BackupAndRestore), so a trial killed at epoch k resumes at epoch k; the directory is
-    removed when training ends.
+    removed when training ends. ``caches`` are what the process keeps between its cells (training.caches: the
+    loaded datasets, the compiled networks to re-use); without them the cell loads and compiles afresh.
     """
+    caches = caches if caches is not None else Caches()
     with releasing_traced_graphs():
         try:
-            return _train(config, data, prefix, log, callbacks, backup_dir)
+            return _train(config, data, prefix, log, callbacks, backup_dir, caches)
         except BaseException:  # a model left mid-fit is never trained again
-            COMPILED.clear()
+            caches.compiled.clear()
             raise
 
 
@@ -165,9 +168,9 @@ def set_op_determinism(on: bool) -> None:
         disable()
 
 
-def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
+def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> TrialResult:
     started = time.perf_counter()
-    data = data if data is not None else load_data(config)
+    data = data if data is not None else load_data(config, caches.datasets)
     keras.utils.clear_session(free_memory=True)
     keras.utils.set_random_seed(config.seed)
     set_op_determinism(config.deterministic)
@@ -176,7 +179,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir) -> TrialResult:
     rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
     # The compiled model of an earlier cell with this network, holding the fresh model's initial state, when
     # there is one (its traced functions are kept: training.reuse); else this fresh model.
-    compiled = COMPILED.take(graph_key(config, rate, data.input_shape, data.num_classes), model, rate, capacity())
+    compiled = caches.compiled.take(graph_key(config, rate, data.input_shape, data.num_classes), model, rate, capacity())
     model, rate = compiled.model, compiled.rate
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)

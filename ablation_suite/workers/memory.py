@@ -29,10 +29,11 @@ class MemoryWatch:
         self.limit_mb, self.trials, self.first_mb = limit_mb, 0, None  # limit 0 = never restart
         self.first_trial, self.most_kept = 0, 0  # the reference trial; the most networks kept after a trial
 
-    def record(self) -> dict:
-        """Count a finished trial; its number in this process, the resident memory now and the networks kept."""
+    def record(self, kept: int = 0) -> dict:
+        """Count a finished trial; its number in this process, the resident memory now and the ``kept`` networks
+        (training.caches.Caches.kept_networks)."""
         self.trials += 1
-        rss, kept = resident_mb(), kept_networks()
+        rss = resident_mb()
         if self.first_mb is None or kept > self.most_kept:
             self.first_mb, self.first_trial, self.most_kept = rss, self.trials, max(kept, self.most_kept)
         return {"process_trial": self.trials, "rss_mb": round(rss, 1), "kept_networks": kept}
@@ -48,13 +49,6 @@ class MemoryWatch:
             return (f"resident memory grew {growth:.0f} MB over {self.trials - self.first_trial + 1} trials "
                     f"(limit {self.limit_mb:g} MB, --recycle-mb)")
         return ""
-
-
-def kept_networks() -> int:
-    """How many compiled networks this worker keeps for re-use (training.reuse)."""
-    from ablation_suite.training.reuse import COMPILED
-
-    return len(COMPILED.entries)
 
 
 def resident_mb() -> float:

@@ -10,16 +10,20 @@ class CellError(UserError):
     """A cell's network cannot be built for its data (e.g. an input too small for its poolings)."""
 
 
-def preflight(ablation, base, seeds: int) -> None:
-    """Load every cell's data and build every distinct model once, so impossible cells fail before any write;
-    and refuse a factor level that the network ignores."""
+def preflight(ablation, base, seeds: int, datasets=None) -> None:
+    """Load every cell's data (into ``datasets``, training.caches.Datasets, which the cells then train on) and
+    build every distinct model once, so impossible cells fail before any write; and refuse a factor level that
+    the network ignores."""
     import keras
 
+    from ablation_suite.training.caches import Datasets
     from ablation_suite.training.data import load_data
+
+    datasets = datasets if datasets is not None else Datasets()
 
     networks, shapes = {}, {}  # a cell's Config without seed and learning rate -> its network as Keras describes
     for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:  # it, and its data's shapes
-        data = load_data(config)  # raw datasets are cached; a split per distinct data set-up is cheap
+        data = load_data(config, datasets)  # each dataset loads once; a split per distinct data set-up is cheap
         shapes[config] = data.input_shape, data.num_classes
         networks[config] = _described(config, *shapes[config])
     _refuse_levels_the_network_ignores(ablation, base, networks)
@@ -93,9 +97,9 @@ def model_size(config) -> tuple[int, int]:
     import keras
 
     from ablation_suite.baselines.cost import multiply_adds, parameters
-    from ablation_suite.training.data import image_shape_and_classes
+    from ablation_suite.training.caches import Datasets
 
-    model = _build(config, *image_shape_and_classes(config.dataset, config.image_size))
+    model = _build(config, *Datasets().shape_and_classes(config.dataset, config.image_size))
     size = parameters(model), multiply_adds(model)
     keras.utils.clear_session()
     return size

@@ -1,0 +1,117 @@
+"""seeds="auto" end to end through the CLI on digits: killed mid-round, resumed by two workers, decided
+from the database alone, and a decided study trains nothing when run again."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from ablation_suite.cli import main as study
+from common import REPO
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+QUESTION = '''"""Does a learning rate a thousand times too small stop the network from learning?"""
+from ablation_suite.ablations import Ablation
+
+ABLATION = Ablation(
+    question=__doc__,
+    base=dict(model="baseline1", dataset="digits", epochs=1, train_size=300, batch_size=32),
+    factors=dict(learning_rate=[0.003, 0.002, 0.000003]),
+    seeds="auto", min_seeds=3, max_seeds=4,
+)
+'''
+
+
+@pytest.fixture(scope="module")
+def decided(tmp_path_factory):
+    """The question run through the CLI: killed in the middle of its first round, as a node failure would,
+    then resumed by one command with two workers. Returns the folder, storage, run command and output."""
+    folder = tmp_path_factory.mktemp("adaptive")
+    question = folder / "lr_floor.py"
+    question.write_text(QUESTION)
+    storage = f"sqlite:///{folder / 'db.sqlite'}"
+    argv = [sys.executable, str(REPO / "study.py"), "run", str(question), "--storage", storage]
+    first = subprocess.Popen(argv, cwd=folder, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finished = 0
+    for line in first.stdout:
+        finished += "| completed;" in line
+        if finished == 2:
+            first.send_signal(signal.SIGKILL)
+            break
+    first.wait(timeout=60)
+    second = subprocess.run([*argv, "--workers", "2"], cwd=folder, env=ENV, capture_output=True, text=True,
+                            timeout=600)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    return folder, storage, argv, second.stdout
+
+
+def finished_trials(storage):
+    return optuna.load_study(study_name="lr_floor", storage=storage).get_trials(states=(TrialState.COMPLETE,))
+
+
+def test_each_level_gets_seeds_until_decided_none_twice_across_a_kill_and_two_workers(decided):
+    _, storage, _, output = decided
+    trials = finished_trials(storage)
+    cells = Counter(t.user_attrs["cell"] for t in trials)
+    assert max(cells.values()) == 1  # no seed trained twice, across the kill and the two workers
+    seeds = Counter(t.params["learning_rate"] for t in trials)
+    assert seeds[3e-06] == 3  # decided worse on the minimum: it never got a fourth seed
+    assert seeds[0.003] == seeds[0.002] >= 3  # the undecided level and its base went on together
+    assert len({t.user_attrs["worker"]["pid"] for t in trials}) >= 2
+    assert "3e-06: worse" in output
+    assert f"with {len(trials)} training(s); a fixed 4-seed design would have used 12" in output
+
+
+def test_a_decided_study_trains_nothing_when_run_again(decided):
+    folder, storage, argv, _ = decided
+    before = len(finished_trials(storage))
+    again = subprocess.run(argv, cwd=folder, env=ENV, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "finished: 0 completed" in again.stdout
+    assert len(finished_trials(storage)) == before
+
+
+def test_status_leads_with_the_decisions_from_the_database_alone(decided, tmp_path, monkeypatch, capsys):
+    _, storage, _, _ = decided
+    monkeypatch.chdir(tmp_path)  # no question file here: status needs only the database
+    assert study.main(["status", "lr_floor", "--storage", storage]) == 0
+    out = capsys.readouterr().out
+    decisions = out.index("learning_rate (vs the base 0.003, margin +-0.5 pp, alpha 0.05):")
+    assert decisions < out.index("seed status")  # the answer before the cells
+    assert "3e-06: worse" in out and f"with {len(finished_trials(storage))} training(s)" in out
+
+
+def test_a_resume_with_another_decision_rule_is_refused(tmp_path, capsys):
+    question = tmp_path / "lr_floor.py"
+    question.write_text(QUESTION)
+    storage = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    optuna.create_study(study_name="lr_floor", storage=storage)  # an empty study would be resumed: make it ours
+    from ablation_suite.ablations import load
+    from ablation_suite.config import Config
+    from ablation_suite.store import resume
+
+    ablation = load(str(question))
+    resume.create_or_resume(storage, "lr_floor", ablation, Config().replace(**ablation.base), "test")
+    assert study.main(["run", str(question), "--storage", storage, "--rope", "1"]) == 2
+    assert "rope: 0.5 -> 1.0" in capsys.readouterr().err
+    assert study.main(["run", str(question), "--storage", storage, "--seeds", "4"]) == 2
+    assert "seeds: 'auto' -> 4" in capsys.readouterr().err
+
+
+def test_the_report_leads_with_the_rules_decisions(decided, tmp_path, monkeypatch, capsys):
+    _, storage, _, _ = decided
+    monkeypatch.chdir(tmp_path)
+    assert study.main(["report", "lr_floor", "--storage", storage, "--out", str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "index.html").read_text()
+    trainings = len(finished_trials(storage))
+    assert f"with {trainings} training(s); a fixed 4-seed design would have used 12" in page
+    answers = page.index("<h2>Answers</h2>")
+    assert answers < page.index("<figure>")
+    assert "learning_rate=3e-06" in page[answers:] and "worse with 3 seeds" in page[answers:]
+    assert "the interval of the study&#x27;s decision rule" in page  # the forest's caption names the rule's interval
+    assert "no test marks: the study&#x27;s decision rule decides" in page
