@@ -22,15 +22,22 @@ from pathlib import Path
 import pandas as pd
 
 from ablation_suite.loops import entry
-from ablation_suite.training.quiet import prepare_tensorflow
 from ablation_suite.store.storage import given_url, load_study
+from ablation_suite.training.quiet import prepare_tensorflow
 
 prepare_tensorflow()  # as the command line: TensorFlow's C++ start-up lines stay out of the notebook's output
 
 
-def run(ablation, name: str | None = None, storage: str | None = None, dataset: str | None = None,
-        epochs: int | None = None, seeds: int | str | None = None, settings: dict | None = None,
-        log=print) -> pd.DataFrame:
+def run(
+    ablation,
+    name: str | None = None,
+    storage: str | None = None,
+    dataset: str | None = None,
+    epochs: int | None = None,
+    seeds: int | str | None = None,
+    settings: dict | None = None,
+    log=print,
+) -> pd.DataFrame:
     """Run (or resume) ``ablation`` as study ``name`` (default: the ablation's name) in ``storage`` (default as
     the CLI's: $ABLATION_STORAGE, else sqlite:///runs/studies.db); ``settings`` are Config fields, as with
     ``--set``. Returns the study's tidy per-trial table (``frame``)."""
@@ -73,9 +80,9 @@ def frame(name: str, storage: str | None = None) -> pd.DataFrame:
 
 def figures(name: str, storage: str | None = None) -> dict:
     """Every comparison's report figures, caption -> matplotlib Figure (a notebook shows each one inline)."""
-    from ablation_suite.store.record import spec_with_winners
     from ablation_suite.reports.comparisons import groups
     from ablation_suite.reports.sections import comparison_section
+    from ablation_suite.store.record import spec_with_winners
 
     study = load_study(given_url(storage), name)
     table, spec = frame(name, storage), spec_with_winners(study)
@@ -90,18 +97,21 @@ def report(name: str, storage: str | None = None, out=None, fmt: str = "html", s
     """Render study ``name``'s report from the storage alone, as ``ablation-suite report`` does (to ``out``, default
     runs/reports/NAME); returns the written page's path."""
     from ablation_suite import reports
+    from ablation_suite.reports.search_plots import search_sections, search_studies
     from ablation_suite.store.provenance import report_provenance
     from ablation_suite.store.record import spec_with_winners
     from ablation_suite.store.storage import open_storage
-    from ablation_suite.reports.search_plots import search_sections, search_studies
 
     url = given_url(storage)
     study = load_study(url, name)
     table = frame(name, storage)
     spec = spec_with_winners(study)
     if not spec:
-        raise entry.UsageError(f"study {study.study_name!r} was not created by ablation-suite run (no ablation recorded)")
+        raise entry.UsageError(
+            f"study {study.study_name!r} was not created by ablation-suite run (no ablation recorded)"
+        )
     out = Path(out) if out else Path("runs") / "reports" / study.study_name
     searches = search_sections(search_studies(open_storage(url), study.study_name), spec.get("search_space", {}))
-    return reports.render(table, spec, out, study.study_name, report_provenance(study, table, url), searches,
-                          fmt=fmt, svg=svg)
+    return reports.render(
+        table, spec, out, study.study_name, report_provenance(study, table, url), searches, fmt=fmt, svg=svg
+    )

@@ -12,9 +12,14 @@ from pathlib import Path
 from types import ModuleType
 
 # Modules the suite had at the top level before it had one import name: a file importing one is older than it.
-OLD_TOP_LEVEL = {"ablations": "ablation_suite.ablations", "baselines": "ablation_suite.baselines",
-                 "config": "ablation_suite.config", "training": "ablation_suite.training",
-                 "reports": "ablation_suite.reports", "study_api": "ablation_suite (run, frame, figures, report)"}
+OLD_TOP_LEVEL = {
+    "ablations": "ablation_suite.ablations",
+    "baselines": "ablation_suite.baselines",
+    "config": "ablation_suite.config",
+    "training": "ablation_suite.training",
+    "reports": "ablation_suite.reports",
+    "study_api": "ablation_suite (run, frame, figures, report)",
+}
 
 
 def importable(folder: Path | str) -> None:
@@ -46,6 +51,8 @@ def old_import_hint(error: ImportError) -> str:
     """For a file that imports a module the suite no longer has at the top level: what to import instead."""
     top = (getattr(error, "name", None) or "").split(".")[0]
     if top in OLD_TOP_LEVEL:
-        return (f"; the suite's modules live under ablation_suite now: import {OLD_TOP_LEVEL[top]} instead of "
-                f"{top} (e.g. from ablation_suite import Ablation)")
+        return (
+            f"; the suite's modules live under ablation_suite now: import {OLD_TOP_LEVEL[top]} instead of "
+            f"{top} (e.g. from ablation_suite import Ablation)"
+        )
     return ""

@@ -21,8 +21,8 @@ from ablation_suite import userfiles
 from ablation_suite.ablations import levels as level_model
 from ablation_suite.ablations.designs import DESIGNS, Comparison, grid_levels
 from ablation_suite.ablations.levels import Level  # noqa: F401 (ablation files import it from here)
-from ablation_suite.errors import UserError
 from ablation_suite.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
+from ablation_suite.errors import UserError
 from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, Rule, rule_problems
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
@@ -65,8 +65,11 @@ class Ablation:
         design = DESIGNS[self.design]
         staged = [name for name, entry in DESIGNS.items() if entry.stages]
         if design.stages != bool(self.stages):
-            raise AblationError(f"design={self.design!r} needs `stages` (a list of factor dicts)" if design.stages
-                                else f"design={self.design!r} takes no `stages`; use design={staged[0]!r}")
+            raise AblationError(
+                f"design={self.design!r} needs `stages` (a list of factor dicts)"
+                if design.stages
+                else f"design={self.design!r} takes no `stages`; use design={staged[0]!r}"
+            )
         if self.stages:
             stage_factors = self._staged_factors()
             if self.factors and self.factors != stage_factors:  # (a copy made by dataclasses.replace repeats them)
@@ -77,13 +80,21 @@ class Ablation:
         check_choice("sampler", self.sampler, SAMPLERS, error=AblationError)
         check_choice("pruner", self.pruner, PRUNERS, error=AblationError)
         if not design.factors and self.factors:
-            raise AblationError(f"design={self.design!r} has no factors (it searches `search_space` only); "
-                                "use design='nested' to search per level of factors")
+            raise AblationError(
+                f"design={self.design!r} has no factors (it searches `search_space` only); "
+                "use design='nested' to search per level of factors"
+            )
         if design.factors and not self.factors:
             raise AblationError("an ablation needs at least one factor in `factors`")
         if design.searches != bool(self.search_space):
-            raise AblationError(f"design={self.design!r} " + ("needs a `search_space`" if design.searches
-                                else f"takes no `search_space`; use design={' or '.join(map(repr, SEARCH_DESIGNS))}"))
+            raise AblationError(
+                f"design={self.design!r} "
+                + (
+                    "needs a `search_space`"
+                    if design.searches
+                    else f"takes no `search_space`; use design={' or '.join(map(repr, SEARCH_DESIGNS))}"
+                )
+            )
         check_keys(self.base, where="base")
         check_keys(self.search_space, where="search_space")
         if "seed" in {*self.factors, *self.base, *self.search_space}:
@@ -96,8 +107,9 @@ class Ablation:
         if self.sampler == "grid":
             ranges = [name for name, spec in self.search_space.items() if is_range(spec)]
             if ranges:
-                raise AblationError(f"sampler='grid' needs a list of values for every searched field; "
-                                    f"{', '.join(ranges)} is a range")
+                raise AblationError(
+                    f"sampler='grid' needs a list of values for every searched field; {', '.join(ranges)} is a range"
+                )
 
     @property
     def adaptive(self) -> bool:
@@ -117,8 +129,10 @@ class Ablation:
         if self.adaptive:
             if not design.adaptive:
                 adaptive = [name for name, entry in DESIGNS.items() if entry.adaptive]
-                raise AblationError(f"seeds='auto' is not available with design={self.design!r}; use a number of "
-                                    f"seeds, or one of the designs {', '.join(adaptive)}")
+                raise AblationError(
+                    f"seeds='auto' is not available with design={self.design!r}; use a number of "
+                    f"seeds, or one of the designs {', '.join(adaptive)}"
+                )
             problems = rule_problems(self.rule())
             if problems:
                 raise AblationError("; ".join(problems))
@@ -127,12 +141,16 @@ class Ablation:
             raise AblationError(f"seeds={self.seeds!r} must be an integer >= 1 or 'auto'")
         _check_count("seeds", self.seeds)
         if design.races:
-            raise AblationError(f"design={self.design!r} decides how many seeds each level needs: set seeds='auto' "
-                                "(with rope, alpha, min_seeds, max_seeds), or use design='grid' with fixed seeds")
+            raise AblationError(
+                f"design={self.design!r} decides how many seeds each level needs: set seeds='auto' "
+                "(with rope, alpha, min_seeds, max_seeds), or use design='grid' with fixed seeds"
+            )
         idle = [f"{name}={getattr(self, name)!r}" for name in RULE_FIELDS if getattr(self, name) != RULE_DEFAULTS[name]]
         if idle:
-            raise AblationError(f"{', '.join(idle)} only act with seeds='auto' (this ablation trains {self.seeds} "
-                                "fixed seeds); set seeds='auto' (--seeds auto) or remove them")
+            raise AblationError(
+                f"{', '.join(idle)} only act with seeds='auto' (this ablation trains {self.seeds} "
+                "fixed seeds); set seeds='auto' (--seeds auto) or remove them"
+            )
 
     def _check_fields_varied_once(self) -> None:
         """A Config field is varied by one factor only, and is not also searched: else a cell's value of it
@@ -141,11 +159,14 @@ class Ablation:
         for factor, varied in level_model.fields_varied(self.factors).items():
             for name in sorted(varied):
                 if name in self.search_space:
-                    raise AblationError(f"{name} is both varied by factor {factor!r} and searched; a field is one or "
-                                        "the other")
+                    raise AblationError(
+                        f"{name} is both varied by factor {factor!r} and searched; a field is one or the other"
+                    )
                 if owner.setdefault(name, factor) != factor:
-                    raise AblationError(f"{name} is set by the levels of two factors, {owner[name]!r} and {factor!r}; "
-                                        "let one factor set it (a Level may set several fields)")
+                    raise AblationError(
+                        f"{name} is set by the levels of two factors, {owner[name]!r} and {factor!r}; "
+                        "let one factor set it (a Level may set several fields)"
+                    )
 
     def _staged_factors(self) -> dict:
         """Every staged factor with the union of its levels, the base Config's value first (for a factor named
@@ -161,8 +182,9 @@ class Ablation:
                 except AblationError as error:
                     raise AblationError(str(error).replace("factor", "stage factor", 1)) from None
                 known = factors.setdefault(name, [getattr(start, name)] if name in FIELD_TYPES else [])
-                known += [level for level in levels
-                          if level_model.value(level) not in [level_model.value(k) for k in known]]
+                known += [
+                    level for level in levels if level_model.value(level) not in [level_model.value(k) for k in known]
+                ]
         return factors
 
     def stage_variants(self, index: int, carried: dict) -> list[dict]:
@@ -187,16 +209,20 @@ class Ablation:
                 continue
             level = next((level for level in self.factors[key] if level_model.value(level) == stored), None)
             if level is None and key not in FIELD_TYPES:
-                raise AblationError(f"factor {key!r} has no level {stored!r}; its levels are "
-                                    f"{self.level_values()[key]}")
+                raise AblationError(
+                    f"factor {key!r} has no level {stored!r}; its levels are {self.level_values()[key]}"
+                )
             result.update(level_model.fields_of(key, stored if level is None else level))
         return result
 
     def describe(self, variant: dict) -> str:
         """A variant in words, with what its compound levels set."""
-        return " ".join(level_model.describe(key, next((level for level in self.factors.get(key, [])
-                                                        if level_model.value(level) == stored), stored))
-                        for key, stored in variant.items())
+        return " ".join(
+            level_model.describe(
+                key, next((level for level in self.factors.get(key, []) if level_model.value(level) == stored), stored)
+            )
+            for key, stored in variant.items()
+        )
 
     def variants(self) -> list[dict]:
         """Every distinct combination of factor levels the design trains, base first.
@@ -253,31 +279,48 @@ class Ablation:
         return corners
 
     @classmethod
-    def from_spec(cls, spec: dict) -> "Ablation":
+    def from_spec(cls, spec: dict) -> Ablation:
         """The Ablation a study stored with ``spec()``: reports and status need no ablation file.
 
         Not validated again: it was when the study was created, and a Config knob renamed since must not
         make an old study unreadable. (JSON turned search ranges into lists; they become tuples again.)"""
         values = {key: value for key, value in spec.items() if key in {f.name for f in fields(cls)}}
-        values["factors"] = _levels_from_spec(values.get("factors", {}))
-        values["stages"] = [_levels_from_spec(stage) for stage in values.get("stages", [])]
-        values["search_space"] = {name: tuple(primitive) if is_range(primitive) else list(primitive)
-                                  for name, primitive in values.get("search_space", {}).items()}
+        values["factors"] = level_model.factors_from_spec(values.get("factors", {}))
+        values["stages"] = [level_model.factors_from_spec(stage) for stage in values.get("stages", [])]
+        values["search_space"] = {
+            name: tuple(primitive) if is_range(primitive) else list(primitive)
+            for name, primitive in values.get("search_space", {}).items()
+        }
         ablation = object.__new__(cls)
         for f in fields(cls):
-            default = f.default if f.default is not MISSING else f.default_factory() if f.default_factory \
-                is not MISSING else {"question": "", "base": {}}[f.name]  # hand-made specs may leave them out
+            default = (
+                f.default
+                if f.default is not MISSING
+                else f.default_factory()
+                if f.default_factory is not MISSING
+                else {"question": "", "base": {}}[f.name]
+            )  # hand-made specs may leave them out
             object.__setattr__(ablation, f.name, values.get(f.name, default))
         return ablation
 
     def spec(self) -> dict:
         """JSON-safe description stored with the study, so reports need no ablation file."""
-        return dict(name=self.name, question=self.question.strip(), base=self.base, design=self.design,
-                    factors=_levels_to_spec(self.factors), seeds=self.seeds, **self.rule(),
-                    source=self.source, notes=self.notes,
-                    search_space={k: list(v) for k, v in self.search_space.items()},
-                    sampler=self.sampler, n_trials=self.n_trials, pruner=self.pruner,
-                    stages=[_levels_to_spec(stage) for stage in self.stages])
+        return dict(
+            name=self.name,
+            question=self.question.strip(),
+            base=self.base,
+            design=self.design,
+            factors=level_model.factors_to_spec(self.factors),
+            seeds=self.seeds,
+            **self.rule(),
+            source=self.source,
+            notes=self.notes,
+            search_space={k: list(v) for k, v in self.search_space.items()},
+            sampler=self.sampler,
+            n_trials=self.n_trials,
+            pruner=self.pruner,
+            stages=[level_model.factors_to_spec(stage) for stage in self.stages],
+        )
 
 
 AUTO = "auto"
@@ -286,8 +329,9 @@ NOT_ABLATIONS = {"designs", "levels"}  # modules of this package that hold no AB
 
 def names() -> list[str]:
     """Named ablations: every public module of this package."""
-    return sorted(m.name for m in pkgutil.iter_modules(__path__)
-                  if not m.name.startswith("_") and m.name not in NOT_ABLATIONS)
+    return sorted(
+        m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_") and m.name not in NOT_ABLATIONS
+    )
 
 
 def is_path(name: str) -> bool:
@@ -303,12 +347,16 @@ def load(name: str) -> Ablation:
     if is_path(name):
         path = Path(name)
         if not path.is_file():
-            raise AblationError(f"ablation file {name!r} does not exist; give the path of a .py file that defines "
-                                "ABLATION = Ablation(...), or a name from: " + ", ".join(names()))
+            raise AblationError(
+                f"ablation file {name!r} does not exist; give the path of a .py file that defines "
+                "ABLATION = Ablation(...), or a name from: " + ", ".join(names())
+            )
         where, import_module = str(path), lambda: _import_file(path)
     elif name not in names():
-        raise AblationError(f"unknown ablation {name!r}; choose one of: {', '.join(names())} "
-                            f"(or add ablations/{name}.py, or give the path of your own file)")
+        raise AblationError(
+            f"unknown ablation {name!r}; choose one of: {', '.join(names())} "
+            f"(or add ablations/{name}.py, or give the path of your own file)"
+        )
     else:
         where, import_module = f"ablations/{name}.py", lambda: importlib.import_module(f"{__name__}.{name}")
     try:
@@ -332,14 +380,6 @@ def _import_file(path: Path):
     return userfiles.import_file(path, f"_ablation_file_{path.stem}")
 
 
-def _levels_to_spec(factors: dict) -> dict:
-    return {name: [level_model.to_spec(level) for level in levels] for name, levels in factors.items()}
-
-
-def _levels_from_spec(factors: dict) -> dict:
-    return {name: [level_model.from_spec(level) for level in levels] for name, levels in factors.items()}
-
-
 def _check_count(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise AblationError(f"{name}={value!r} must be an integer >= 1")
@@ -358,13 +398,19 @@ def _check_distribution(name: str, spec) -> None:
             raise AblationError(f"search_space[{name!r}]={spec!r} needs at least two distinct choices")
         return
     if not (isinstance(spec, tuple) and len(spec) == 3 and spec[0] in RANGE_KINDS):
-        raise AblationError(f"search_space[{name!r}]={spec!r} is not a distribution; write (kind, low, high) "
-                            f"with kind in {', '.join(RANGE_KINDS)}, or a list of choices; {example}")
+        raise AblationError(
+            f"search_space[{name!r}]={spec!r} is not a distribution; write (kind, low, high) "
+            f"with kind in {', '.join(RANGE_KINDS)}, or a list of choices; {example}"
+        )
     kind, low, high = spec
     if FIELD_TYPES[name] != RANGE_KINDS[kind]:
-        raise AblationError(f"search_space[{name!r}]: {name} takes a {FIELD_TYPES[name]}, so ({kind!r}, ...) "
-                            f"cannot sample it; use {[k for k, t in RANGE_KINDS.items() if t == FIELD_TYPES[name]]} "
-                            "or a list of choices")
+        raise AblationError(
+            f"search_space[{name!r}]: {name} takes a {FIELD_TYPES[name]}, so ({kind!r}, ...) "
+            f"cannot sample it; use {[k for k, t in RANGE_KINDS.items() if t == FIELD_TYPES[name]]} "
+            "or a list of choices"
+        )
     if not low < high or (kind in ("log", "logint") and low <= 0):
-        raise AblationError(f"search_space[{name!r}]={spec!r} needs low < high" +
-                            (" and low > 0 on a log scale" if kind in ("log", "logint") else ""))
+        raise AblationError(
+            f"search_space[{name!r}]={spec!r} needs low < high"
+            + (" and low > 0 on a log scale" if kind in ("log", "logint") else "")
+        )

@@ -8,9 +8,19 @@ SOURCE = "seed report 000 (Deeper networks for image classification, MNIST and C
 # epochs without a drop of the training loss of at least 1e-4 (Keras ReduceLROnPlateau), stopping after 7
 # (EarlyStopping, ending on the last epoch's weights: Keras's default, the report names no restoring).
 # Epochs: runs of 50, resumed "if the loss was still reducing"; here one run capped at 200 (see EPOCHS).
-TRAINING = dict(optimizer="adam", learning_rate=1e-3, epochs=200, val_fraction=0.15, min_delta=1e-4,
-                reduce_lr_on_plateau=True, reduce_lr_patience=3, reduce_lr_factor=0.5, reduce_lr_monitor="loss",
-                early_stopping_patience=7, early_stopping_monitor="loss")
+TRAINING = dict(
+    optimizer="adam",
+    learning_rate=1e-3,
+    epochs=200,
+    val_fraction=0.15,
+    min_delta=1e-4,
+    reduce_lr_on_plateau=True,
+    reduce_lr_patience=3,
+    reduce_lr_factor=0.5,
+    reduce_lr_monitor="loss",
+    early_stopping_patience=7,
+    early_stopping_monitor="loss",
+)
 # "In these cases [VGG] the default initial learning-rate of 0.01 was used with a momentum of 0.1."
 SGD = dict(optimizer="sgd", learning_rate=0.01, momentum=0.1)
 # VGG-A "resisted all attempts to train using the adam optimiser" (section 3.2): its levels carry SGD.

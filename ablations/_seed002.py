@@ -7,8 +7,9 @@ SOURCE = "seed report 002 (Deeper networks for image classification: VGG-16 and 
 # VGG-16 "added batch normalisation ... and some dropout" (section III.B); ResNet-18 with its ImageNet stem.
 TRAINING = dict(optimizer="sgd", momentum=0.9, batch_size=128, bn="before", bn_momentum=0.9, val_fraction=0.1)
 # Both datasets' studies: each network at each SGD learning rate (sections IV.B and IV.C).
-GRID: dict = dict(factors=dict(model=["vgg16", "resnet18_imagenet"], learning_rate=[0.1, 0.01, 0.001]), design="grid",
-            seeds=3)
+GRID: dict = dict(
+    factors=dict(model=["vgg16", "resnet18_imagenet"], learning_rate=[0.1, 0.01, 0.001]), design="grid", seeds=3
+)
 NOTES = (
     "Not stated by the report and chosen here: SGD momentum 0.9 (PyTorch's default is 0, but VGG-16 with batch "
     "norm diverging at lr 0.1, and reaching 89% in 20 epochs at lr 0.001, both point to momentum), batch size "
@@ -21,4 +22,5 @@ NOTES = (
     "trained on all training images and printed the test accuracy after the last epoch; the suite holds out 10% "
     "for validation (it cannot train without), and reports the last epoch's test accuracy too (no early "
     "stopping, no restoring). Input pixels are scaled to [0, 1] (the report does not say how it normalised). "
-    "One run per cell in the report; 3 seeds here. ")
+    "One run per cell in the report; 3 seeds here. "
+)

@@ -9,8 +9,17 @@ CODE = "its authors' code (github rgand1/DD2424_Final_Project)"
 
 # Section 5.1: the baseline CNN "following [4]" (Brownlee), "The SGD optimizer was used with momentum and no
 # regularization"; from CNN.py: SGD lr 0.001, momentum 0.9, batch 64, 100 epochs, He-uniform.
-CNN_TRAINING = dict(model="kth_cnn", dataset="cifar10", optimizer="sgd", learning_rate=0.001, momentum=0.9,
-                    batch_size=64, epochs=100, initializer="he_uniform", val_fraction=0.1)
+CNN_TRAINING = dict(
+    model="kth_cnn",
+    dataset="cifar10",
+    optimizer="sgd",
+    learning_rate=0.001,
+    momentum=0.9,
+    batch_size=64,
+    epochs=100,
+    initializer="he_uniform",
+    val_fraction=0.1,
+)
 AUGMENTATION = "flip+shift"  # ImageDataGenerator(width_shift_range=0.1, height_shift_range=0.1, horizontal_flip=True)
 
 
@@ -25,4 +34,5 @@ NOTES = (
     "ResNet code standardises each image instead, which the suite does not do (kth_resnet normalises its input "
     "with a batch-norm layer, as that code also does). Its code validates on the test set; the suite holds out 10% "
     "of the training set (5,000 images, as CNN_alt.py and the normalisation notebook do) and keeps the test set "
-    "for the result. One run per experiment in the report; 3 seeds here. ")
+    "for the result. One run per experiment in the report; 3 seeds here. "
+)

@@ -10,7 +10,7 @@ ABLATION = Ablation(
     seeds=3,
     source=SOURCE + ", section 3 (figs. 1 and 2: baseline 1 64.89%, baseline 2 73.67% on the test set)",
     notes="Both baselines as the report trained them first: Adam 1e-3, batch 32, 80/20 stratified split, early "
-          "stopping after 3 epochs without a lower validation loss, ending on the last epoch's weights (the report "
-          "names no restoring), at most 20 epochs (the report gives 20 for its dropout stage only). The filter "
-          "widths are our reading: the report's architecture figures are missing (see each network's docstring).",
+    "stopping after 3 epochs without a lower validation loss, ending on the last epoch's weights (the report "
+    "names no restoring), at most 20 epochs (the report gives 20 for its dropout stage only). The filter "
+    "widths are our reading: the report's architecture figures are missing (see each network's docstring).",
 )

@@ -15,5 +15,5 @@ ABLATION = Ablation(
     seeds=3,
     source=SOURCE + ", stage 2, with the learning rate re-tuned per batch size",
     notes="The report compared batch sizes at Adam's default 1e-3; a larger batch usually wants a larger LR, "
-          "so each batch size gets a 10-trial TPE search over 1e-5..1e-1 before its 3-seed re-run.",
+    "so each batch size gets a 10-trial TPE search over 1e-5..1e-1 before its 3-seed re-run.",
 )

@@ -11,5 +11,5 @@ ABLATION = Ablation(
     seeds=3,
     source=SOURCE + ", stage 1 ('Both baselines were tested with BN before and after the activation functions')",
     notes="The report's fig. 3 shows baseline 2 only (bn_placement, the suite's demo ablation); this grid runs the "
-          "placements on both baselines, as its text says. 'none' is each baseline as first trained.",
+    "placements on both baselines, as its text says. 'none' is each baseline as first trained.",
 )

@@ -16,7 +16,8 @@ comparisons it yields and how the driver runs it.
   ``factors`` are derived: every staged field with all its levels, the base value first.
 
 ``seeds="auto"`` (adaptive seeds, stats.sequential) is run by a design's ``adaptive`` runner; designs without
-one take a fixed number of seeds. Adding a design is one entry here plus its runner, a function ``(loops.runner.Run) -> Outcome``
+one take a fixed number of seeds. Adding a design is one entry here plus its runner, a function
+``(loops.runner.Run) -> Outcome``
 named by ``runner`` as "module:function" (a name, so that this data package never imports the driver).
 The functions take the ``Ablation`` (this module does not import it: the arrow runs from it to here).
 """
@@ -25,8 +26,8 @@ from __future__ import annotations
 
 import itertools
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ablation_suite.ablations.levels import values
 
@@ -86,9 +87,16 @@ def _ofat_variants(ablation) -> list[dict]:
 
 def _per_factor(ablation, winners) -> list[Comparison]:
     base = ablation.base_levels()
-    return [Comparison(name, (name,), [{name: level} for level in levels], {name: levels[0]},
-                       {other: value for other, value in base.items() if other != name})
-            for name, levels in ablation.level_values().items()]
+    return [
+        Comparison(
+            name,
+            (name,),
+            [{name: level} for level in levels],
+            {name: levels[0]},
+            {other: value for other, value in base.items() if other != name},
+        )
+        for name, levels in ablation.level_values().items()
+    ]
 
 
 def _grid_variants(ablation) -> list[dict]:
@@ -126,8 +134,10 @@ def _stages(ablation, winners) -> list[Comparison]:
         note = ""
         if index < len(winners):
             won = winners[index]
-            note = (f"Winner (best mean validation accuracy): {draft.label(won['levels'])}, {won['margin']:+.4f} "
-                    f"over {draft.label(won['runner_up'])}; carried into the next stages.")
+            note = (
+                f"Winner (best mean validation accuracy): {draft.label(won['levels'])}, {won['margin']:+.4f} "
+                f"over {draft.label(won['runner_up'])}; carried into the next stages."
+            )
             current = {**current, **won["levels"]}
         result.append(Comparison(draft.title, draft.fields, levels, base, fixed, note=note))
         if not note:
@@ -144,5 +154,7 @@ DESIGNS = {
     "race": Design(_grid_variants, _whole_grid, ROUNDS, adaptive=ROUNDS, races=True),
     "search": Design(_grid_variants, _whole_grid, SEARCH, factors=False, searches=True),
     "nested": Design(_grid_variants, _whole_grid, SEARCH, searches=True),
-    "chained": Design(_chain_variants, _stages, "ablation_suite.loops.chain:run_chained", stages=True, trained=_chain_trained),
+    "chained": Design(
+        _chain_variants, _stages, "ablation_suite.loops.chain:run_chained", stages=True, trained=_chain_trained
+    ),
 }

@@ -10,7 +10,7 @@ ABLATION = Ablation(
     design="grid",
     seeds=3,
     source=SOURCE + ", section 6.1 (MNIST: VGG-A at x1 and x3, NIN at x3 (84 px); NIN at x1 'did very poorly' "
-                    "and was omitted)",
+    "and was omitted)",
     notes=NOTES + "Images are upsampled by nearest neighbour per batch in the input pipeline. The NIN x1 cell is "
-                  "the run the report made and left out of its results.",
+    "the run the report made and left out of its results.",
 )

@@ -25,8 +25,8 @@ ABLATION = Ablation(
     pruner="hyperband",
     seeds=3,
     source=SOURCE + ": every factor its stages varied one at a time, plus the catalogue's schedules, searched "
-                    "jointly as the Tuning Playbook suggests for the final configuration",
+    "jointly as the Tuning Playbook suggests for the final configuration",
     notes="Initialisers that failed outright in the report (zeros, plain random) are left out of the joint space; "
-          "the best of 100 TPE trials (Hyperband pruning) is re-run with 3 seeds. `ablation-suite report` shows which "
-          "factors mattered (parameter importances).",
+    "the best of 100 TPE trials (Hyperband pruning) is re-run with 3 seeds. `ablation-suite report` shows which "
+    "factors mattered (parameter importances).",
 )

@@ -11,7 +11,7 @@ ABLATION = Ablation(
     seeds=3,
     source=SOURCE + ", stage 8 (fig. 8: learning rate x optimiser: Adam, RMSprop, SGD, Adamax)",
     notes="The report's LR grid is on a log scale; 1e-4..1e-1 covers it, with Adam's default 1e-3 as base. RMSprop "
-          f"and SGD keep the momentum ({MOMENTUM}, our choice) they were tested with in the optimiser stage; the "
-          "report does not say whether its SGD of fig. 8 was the momentum or the Nesterov variant: momentum is "
-          "taken.",
+    f"and SGD keep the momentum ({MOMENTUM}, our choice) they were tested with in the optimiser stage; the "
+    "report does not say whether its SGD of fig. 8 was the momentum or the Nesterov variant: momentum is "
+    "taken.",
 )

@@ -52,6 +52,16 @@ def from_spec(stored):
     return Level(stored["level"], **stored["sets"]) if isinstance(stored, dict) and "level" in stored else stored
 
 
+def factors_to_spec(factors: dict) -> dict:
+    """Every factor's levels as stored (``to_spec``)."""
+    return {name: [to_spec(level) for level in levels] for name, levels in factors.items()}
+
+
+def factors_from_spec(factors: dict) -> dict:
+    """Every factor's levels back from the stored form (``from_spec``)."""
+    return {name: [from_spec(level) for level in levels] for name, levels in factors.items()}
+
+
 def describe(factor: str, level) -> str:
     """``factor=value``, and for a Level what it sets: ``optimizer=sgd_nesterov (optimizer=sgd, momentum=0.9)``."""
     text = f"{factor}={value(level)}"
@@ -73,22 +83,29 @@ def stored_values(levels: list) -> list:
 def check_factor(name: str, levels, field_names, error) -> None:
     """At least two levels with distinct values; plain levels only under a Config field's name; a Level has a
     name and sets Config fields only (not the seed)."""
-    if not isinstance(levels, (list, tuple)) or len(levels) < 2 or \
-            len({value(level) for level in levels}) != len(levels):
+    if (
+        not isinstance(levels, (list, tuple))
+        or len(levels) < 2
+        or len({value(level) for level in levels}) != len(levels)
+    ):
         raise error(f"factor {name!r} needs a list of at least two distinct levels, got {levels!r}")
     plain = [level for level in levels if not isinstance(level, Level)]
     if plain and name not in field_names:
-        raise error(f"unknown factor key(s) {name!r}: a factor of plain values is named after the Config field it "
-                    f"sets; valid keys are: {', '.join(field_names)}; or make every level a Level(NAME, field=value, "
-                    "...) to give the factor a name of its own")
+        raise error(
+            f"unknown factor key(s) {name!r}: a factor of plain values is named after the Config field it "
+            f"sets; valid keys are: {', '.join(field_names)}; or make every level a Level(NAME, field=value, "
+            "...) to give the factor a name of its own"
+        )
     for level in levels:
         if isinstance(level, Level):
             if not isinstance(level.name, str) or not level.name:
                 raise error(f"factor {name!r}: {level!r} needs a name, e.g. Level('sgd_nesterov', optimizer='sgd')")
             unknown = sorted(set(level.sets) - set(field_names))
             if unknown or "seed" in level.sets:
-                raise error(f"factor {name!r}, level {level.name!r} sets {', '.join(unknown or ['seed'])}, which is not "
-                            f"a Config field it may set; valid keys are: {', '.join(f for f in field_names if f != 'seed')}")
+                raise error(
+                    f"factor {name!r}, level {level.name!r} sets {', '.join(unknown or ['seed'])}, which is not "
+                    f"a Config field it may set; valid keys are: {', '.join(f for f in field_names if f != 'seed')}"
+                )
 
 
 def fields_varied(factors: dict) -> dict:

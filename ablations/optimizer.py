@@ -9,6 +9,6 @@ ABLATION = Ablation(
     factors=dict(optimizer=NINE),
     seeds=3,
     source=SOURCE + ", stage 7 (nine optimisers at default settings, RMSprop with momentum, SGD with momentum "
-                    "and with Nesterov momentum; appendix fig. 15)",
+    "and with Nesterov momentum; appendix fig. 15)",
     notes=NINE_NOTES + "`optimizer_lr` re-tunes the learning rate per optimiser.",
 )

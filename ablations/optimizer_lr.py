@@ -15,8 +15,8 @@ ABLATION = Ablation(
     seeds=3,
     source=SOURCE + ", stage 8 (fig. 8: learning rate x optimiser), done as the Tuning Playbook recommends",
     notes="An extension of the report, not a reproduction (that is learning_rate). Fig. 8 compares the four best "
-          "optimisers on a fixed LR grid; here each optimiser gets a 12-trial TPE search over 1e-5..1 (median "
-          "pruning), and its best LR is re-run with 3 seeds. SGD and RMSprop run without momentum, as Keras "
-          "defaults them; the report tested them with momentum: add --set momentum=0.9 (it acts on those two only) "
-          "under another --study-name.",
+    "optimisers on a fixed LR grid; here each optimiser gets a 12-trial TPE search over 1e-5..1 (median "
+    "pruning), and its best LR is re-run with 3 seeds. SGD and RMSprop run without momentum, as Keras "
+    "defaults them; the report tested them with momentum: add --set momentum=0.9 (it acts on those two only) "
+    "under another --study-name.",
 )

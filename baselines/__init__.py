@@ -23,6 +23,7 @@ def register(builder=None, *, bn: str = "none"):
     it is used while Config.bn is "default", so every network is built as published unless a knob
     says otherwise. Use as ``@register`` or ``@register(bn="before")``.
     """
+
     def add(function):
         _REGISTRY[function.__name__] = function
         _PLACEMENT[function.__name__] = bn
@@ -34,6 +35,7 @@ def register(builder=None, *, bn: str = "none"):
 def register_variant(name: str, doc: str, build, bn: str = "none"):
     """Register ``build(input_shape, num_classes, config, name)`` as the network ``name``: for the
     depth and width variants of a family, which differ only in the numbers their builder gets."""
+
     def builder(input_shape, num_classes, config):
         return build(input_shape, num_classes, config, name)
 
@@ -69,8 +71,10 @@ def create(name, input_shape, num_classes, config):
         return user.create(name, input_shape, num_classes, config)
     _load_families()
     if name not in _REGISTRY:
-        raise ValueError(f"model={name!r} is not a registered baseline; choose one of: {', '.join(sorted(_REGISTRY))}; "
-                         f"or a network of your own, {user.FORM}")
+        raise ValueError(
+            f"model={name!r} is not a registered baseline; choose one of: {', '.join(sorted(_REGISTRY))}; "
+            f"or a network of your own, {user.FORM}"
+        )
     if config.bn == "default":
         config = config.replace(bn=_PLACEMENT[name])
     return _REGISTRY[name](tuple(input_shape), int(num_classes), config)
@@ -80,5 +84,6 @@ def build(config, image_shape, num_classes):
     """``config.model`` for images of ``image_shape`` upsampled by ``config.input_scale``, as the input
     pipeline feeds them."""
     height, width, channels = image_shape
-    return create(config.model, (height * config.input_scale, width * config.input_scale, channels), num_classes,
-                  config)
+    return create(
+        config.model, (height * config.input_scale, width * config.input_scale, channels), num_classes, config
+    )

@@ -42,9 +42,17 @@ REGULARIZERS = {
     "l1l2": lambda strength: keras.regularizers.L1L2(l1=strength, l2=strength),
 }
 # The Config fields these blocks turn into layers: a factor of these only changes the built network, so a
-# network that ignores them (built without the blocks) would train identical cells (ablation_suite/workers/preflight.py).
-NETWORK_KNOBS = ("bn", "bn_momentum", "normalization", "activation", "initializer", "dropout", "regularizer",
-                 "reg_strength")
+# network that ignores them (built without the blocks) would train identical cells (workers/preflight.py).
+NETWORK_KNOBS = (
+    "bn",
+    "bn_momentum",
+    "normalization",
+    "activation",
+    "initializer",
+    "dropout",
+    "regularizer",
+    "reg_strength",
+)
 GROUPS = 32  # group normalisation's group count (Wu & He 2018, the paper's default)
 # Normalisation kinds as Wu & He (2018, fig. 2) define them for an (N, H, W, C) map: batch over
 # (N, H, W), layer over (H, W, C), instance over (H, W) per channel, group over (H, W) and a group of
@@ -53,8 +61,10 @@ GROUPS = 32  # group normalisation's group count (Wu & He 2018, the paper's defa
 NORMALIZATIONS = {
     "batch": ("bn", lambda channels, config, name: layers.BatchNormalization(momentum=config.bn_momentum, name=name)),
     "layer": ("ln", lambda channels, config, name: layers.GroupNormalization(groups=1, name=name)),
-    "group": ("gn", lambda channels, config, name: layers.GroupNormalization(groups=group_count(channels, name),
-                                                                              name=name)),
+    "group": (
+        "gn",
+        lambda channels, config, name: layers.GroupNormalization(groups=group_count(channels, name), name=name),
+    ),
     "instance": ("in", lambda channels, config, name: layers.GroupNormalization(groups=channels, name=name)),
     "none": None,  # no layer
 }
@@ -86,9 +96,11 @@ def group_count(channels: int, name: str) -> int:
     """32 groups, or one channel per group below 32 channels; refuses a count that does not divide."""
     groups = min(GROUPS, channels)
     if channels % groups:
-        raise ValueError(f"normalization='group' splits channels into {GROUPS} groups (Wu & He 2018), but layer "
-                         f"{name!r} has {channels} channels, not a multiple of {GROUPS}; choose normalization="
-                         "'batch', 'layer' or 'instance' for this model")
+        raise ValueError(
+            f"normalization='group' splits channels into {GROUPS} groups (Wu & He 2018), but layer "
+            f"{name!r} has {channels} channels, not a multiple of {GROUPS}; choose normalization="
+            "'batch', 'layer' or 'instance' for this model"
+        )
     return groups
 
 
@@ -97,9 +109,11 @@ def normalize(x, config, name):
     if config.normalization == "none":
         return x
     if config.normalization == "instance" and len(x.shape) == 2:
-        raise ValueError(f"normalization='instance' normalises each channel over its spatial positions, but "
-                         f"{name!r} is a dense layer with none (every output would be the constant shift); "
-                         f"model={config.model!r} has dense hidden layers: use 'batch', 'layer' or 'group'")
+        raise ValueError(
+            f"normalization='instance' normalises each channel over its spatial positions, but "
+            f"{name!r} is a dense layer with none (every output would be the constant shift); "
+            f"model={config.model!r} has dense hidden layers: use 'batch', 'layer' or 'group'"
+        )
     suffix, factory = NORMALIZATIONS[config.normalization]
     return factory(x.shape[-1], config, f"{name}_{suffix}")(x)
 
@@ -122,9 +136,16 @@ def activate(x, config, name, shortcut=None):
 
 def conv(x, filters, config, name, kernel_size=3, strides=1, padding="same", groups=1):
     """A Conv2D named ``{name}_conv``; without bias when a normalisation layer follows it (its shift replaces it)."""
-    return layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, groups=groups,
-                         use_bias=not normalizes(config, "before"), name=f"{name}_conv",
-                         **weights(config, f"{name}_conv"))(x)
+    return layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        groups=groups,
+        use_bias=not normalizes(config, "before"),
+        name=f"{name}_conv",
+        **weights(config, f"{name}_conv"),
+    )(x)
 
 
 def conv_block(x, filters, config, name, **conv_args):
@@ -134,8 +155,9 @@ def conv_block(x, filters, config, name, **conv_args):
 
 def dense_block(x, units, config, name):
     """Dense -> [norm] -> activation -> [norm]."""
-    x = layers.Dense(units, use_bias=not normalizes(config, "before"), name=f"{name}_dense",
-                     **weights(config, f"{name}_dense"))(x)
+    x = layers.Dense(
+        units, use_bias=not normalizes(config, "before"), name=f"{name}_dense", **weights(config, f"{name}_dense")
+    )(x)
     return activate(x, config, name)
 
 
@@ -179,10 +201,12 @@ def global_average_pool(x, config, name="pool"):
     features would be constants and the network could not learn."""
     per_channel = config.normalization == "instance" or config.normalization == "group" and x.shape[-1] <= GROUPS
     if normalizes(config, "after") and per_channel:
-        raise ValueError(f"normalization={config.normalization!r} after the last activation of model="
-                         f"{config.model!r} feeds global average pooling, which would then output constants "
-                         "(each channel's spatial mean is the normalisation's shift); place it with bn='before', "
-                         "or use 'batch' or 'layer'")
+        raise ValueError(
+            f"normalization={config.normalization!r} after the last activation of model="
+            f"{config.model!r} feeds global average pooling, which would then output constants "
+            "(each channel's spatial mean is the normalisation's shift); place it with bn='before', "
+            "or use 'batch' or 'layer'"
+        )
     return layers.GlobalAveragePooling2D(name=name)(x)
 
 
@@ -210,8 +234,10 @@ def block_dropout(config, blocks: int, default: str | None = None) -> list[float
     schedule = default if config.dropout == "none" and default else config.dropout
     rates = dropout_rates(schedule, blocks)
     if len(rates) != blocks:
-        raise ValueError(f"dropout={config.dropout!r} lists {len(rates)} rates but model={config.model!r} has "
-                         f"{blocks} dropout sites; give {blocks} comma-separated rates or one constant rate")
+        raise ValueError(
+            f"dropout={config.dropout!r} lists {len(rates)} rates but model={config.model!r} has "
+            f"{blocks} dropout sites; give {blocks} comma-separated rates or one constant rate"
+        )
     return rates
 
 
@@ -225,8 +251,10 @@ def check_min_size(input_shape, minimum, model):
     height, width = input_shape[:2]
     if min(height, width) < minimum:
         factor = -(-minimum // min(height, width))
-        raise ValueError(f"model={model!r} needs inputs of at least {minimum}x{minimum} pixels but gets "
-                         f"{height}x{width}; set input_scale={factor} (or larger) to upsample the images")
+        raise ValueError(
+            f"model={model!r} needs inputs of at least {minimum}x{minimum} pixels but gets "
+            f"{height}x{width}; set input_scale={factor} (or larger) to upsample the images"
+        )
 
 
 def check_halvings(input_shape, halvings, model):

@@ -34,6 +34,8 @@ def _layer_multiply_adds(layer) -> int:
         inputs, units = layer.kernel.shape
         return inputs * units * math.prod(layer.output.shape[1:-1])
     if hasattr(layer, "kernel"):  # a weighted layer this count does not know: refuse rather than undercount
-        raise ValueError(f"cannot count the multiply-adds of layer {layer.name!r} ({type(layer).__name__}); "
-                         "add its rule to baselines/cost.py")
+        raise ValueError(
+            f"cannot count the multiply-adds of layer {layer.name!r} ({type(layer).__name__}); "
+            "add its rule to baselines/cost.py"
+        )
     return 0

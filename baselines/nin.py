@@ -42,8 +42,9 @@ def nin(input_shape, num_classes, config):
         x = conv_block(x, widths[0], config, name=f"mlpconv{b}_spatial", kernel_size=kernel)
         x = conv_block(x, widths[1], config, name=f"mlpconv{b}_mlp1", kernel_size=1)
         if widths[2] is None:  # one map per class, averaged into the logits: no normalisation or activation
-            x = layers.Conv2D(num_classes, 1, name=f"mlpconv{b}_classes_conv",
-                              **weights(config, f"mlpconv{b}_classes_conv"))(x)
+            x = layers.Conv2D(
+                num_classes, 1, name=f"mlpconv{b}_classes_conv", **weights(config, f"mlpconv{b}_classes_conv")
+            )(x)
             break
         x = conv_block(x, widths[2], config, name=f"mlpconv{b}_mlp2", kernel_size=1)
         x = POOLS[pool](3, strides=2, padding="same", name=f"mlpconv{b}_pool")(x)
@@ -76,8 +77,9 @@ def nin_report(input_shape, num_classes, config):
         x = conv_block(x, width, config, name=f"mlpconv{b}_spatial", kernel_size=kernel)
         x = conv_block(x, width, config, name=f"mlpconv{b}_mlp1", kernel_size=1)
         if b == len(REPORT_BLOCKS):  # one map per class, averaged into the logits
-            x = layers.Conv2D(num_classes, 1, name=f"mlpconv{b}_classes_conv",
-                              **weights(config, f"mlpconv{b}_classes_conv"))(x)
+            x = layers.Conv2D(
+                num_classes, 1, name=f"mlpconv{b}_classes_conv", **weights(config, f"mlpconv{b}_classes_conv")
+            )(x)
             break
         x = conv_block(x, width, config, name=f"mlpconv{b}_mlp2", kernel_size=1)
         x = layers.MaxPooling2D(2, padding="same", name=f"mlpconv{b}_pool")(x)

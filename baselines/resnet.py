@@ -20,8 +20,18 @@ import keras
 from keras import layers
 
 from ablation_suite.baselines import register, register_variant
-from ablation_suite.baselines.blocks import (activate, block_dropout, check_halvings, conv, conv_block, dropout, global_average_pool,
-                              logits, normalize, shortcut)
+from ablation_suite.baselines.blocks import (
+    activate,
+    block_dropout,
+    check_halvings,
+    conv,
+    conv_block,
+    dropout,
+    global_average_pool,
+    logits,
+    normalize,
+    shortcut,
+)
 
 
 def _basic_block(x, filters, strides, rate, config, name, zero_pad):
@@ -62,9 +72,13 @@ def _cifar_resnet(input_shape, num_classes, config, name, depth):
 # depth -> parameters with 10 classes, as published (He et al. 2016, table 6, CIFAR-10)
 CIFAR_DEPTHS = {20: "0.27M", 32: "0.46M", 44: "0.66M", 56: "0.85M", 110: "1.7M"}
 for _depth, _size in CIFAR_DEPTHS.items():
-    register_variant(f"resnet{_depth}", f"ResNet-{_depth} for 32x32 inputs (He et al. 2016, sec. 4.2): {_size} "
-                     f"parameters with 10 classes (paper, table 6).",
-                     functools.partial(_cifar_resnet, depth=_depth), bn="before")
+    register_variant(
+        f"resnet{_depth}",
+        f"ResNet-{_depth} for 32x32 inputs (He et al. 2016, sec. 4.2): {_size} "
+        f"parameters with 10 classes (paper, table 6).",
+        functools.partial(_cifar_resnet, depth=_depth),
+        bn="before",
+    )
 
 
 @register(bn="before")
@@ -74,8 +88,9 @@ def resnet18(input_shape, num_classes, config):
     Published: 11.7M for ImageNet (He et al. 2016, table 1 layout; torchvision's count 11,689,512);
     the 3x3 stem saves 7,680 and a 10-class head 507,870 parameters, giving 11,173,962.
     """
-    return _resnet(input_shape, num_classes, config, "resnet18", [(64, 2), (128, 2), (256, 2), (512, 2)],
-                   zero_pad=False)
+    return _resnet(
+        input_shape, num_classes, config, "resnet18", [(64, 2), (128, 2), (256, 2), (512, 2)], zero_pad=False
+    )
 
 
 @register(bn="before")
@@ -88,8 +103,15 @@ def resnet18_imagenet(input_shape, num_classes, config):
     by batch norm has none (the norm's shift replaces it), as in torchvision. At 32 px the stem leaves
     8x8 maps and the last stage 1x1.
     """
-    return _resnet(input_shape, num_classes, config, "resnet18_imagenet", [(64, 2), (128, 2), (256, 2), (512, 2)],
-                   zero_pad=False, imagenet_stem=True)
+    return _resnet(
+        input_shape,
+        num_classes,
+        config,
+        "resnet18_imagenet",
+        [(64, 2), (128, 2), (256, 2), (512, 2)],
+        zero_pad=False,
+        imagenet_stem=True,
+    )
 
 
 @register(bn="before")
@@ -99,8 +121,9 @@ def resnet34(input_shape, num_classes, config):
     Published: 21.8M for ImageNet (He et al. 2016, table 1 layout; torchvision's count 21,797,672);
     with 1000 classes this network has 7,680 fewer (the 3x3 stem).
     """
-    return _resnet(input_shape, num_classes, config, "resnet34", [(64, 3), (128, 4), (256, 6), (512, 3)],
-                   zero_pad=False)
+    return _resnet(
+        input_shape, num_classes, config, "resnet34", [(64, 3), (128, 4), (256, 6), (512, 3)], zero_pad=False
+    )
 
 
 @register(bn="after")

@@ -20,15 +20,25 @@ import keras
 from keras import layers
 
 from ablation_suite.baselines import register, register_variant
-from ablation_suite.baselines.blocks import (activate, block_dropout, check_halvings, check_min_size, conv, conv_block, dropout,
-                              global_average_pool, logits, shortcut)
+from ablation_suite.baselines.blocks import (
+    activate,
+    block_dropout,
+    check_halvings,
+    check_min_size,
+    conv,
+    conv_block,
+    dropout,
+    global_average_pool,
+    logits,
+    shortcut,
+)
 
 OUTPUTS = (256, 512, 1024)
 BLOCKS_PER_STAGE = 3
 
 
 def _resnext_transform(x, stage, strides, first, config, name, cardinality, width):
-    inner = cardinality * width * 2 ** stage
+    inner = cardinality * width * 2**stage
     x = conv_block(x, inner, config, f"{name}_reduce", kernel_size=1)
     return conv_block(x, inner, config, f"{name}_grouped", strides=strides, groups=cardinality)
 
@@ -37,10 +47,12 @@ def _res2net_transform(x, stage, strides, first, config, name, cardinality, widt
     """Split into ``scale`` parts; parts 1..s-1 each pass a grouped 3x3 conv, after adding the previous
     conv's output except in a stage's first block; the last part is kept (average-pooled with the
     stride in a first block), as the authors' code does."""
-    part = cardinality * width * 2 ** stage
+    part = cardinality * width * 2**stage
     x = conv_block(x, part * scale, config, f"{name}_reduce", kernel_size=1)
-    parts = [layers.Lambda(lambda t, i=i: t[..., i * part:(i + 1) * part], name=f"{name}_part{i + 1}")(x)
-             for i in range(scale)]
+    parts = [
+        layers.Lambda(lambda t, i=i: t[..., i * part : (i + 1) * part], name=f"{name}_part{i + 1}")(x)
+        for i in range(scale)
+    ]
     outputs = []
     for i, piece in enumerate(parts[:-1], start=1):
         if outputs and not first:
@@ -73,8 +85,9 @@ def _bottleneck_net(input_shape, num_classes, config, name, transform):
 @register(bn="before")
 def resnext29(input_shape, num_classes, config):
     """ResNeXt-29, 8x64d: 34.4M parameters with 100 classes (Xie et al. 2017, table 7, CIFAR-100)."""
-    return _bottleneck_net(input_shape, num_classes, config, "resnext29",
-                           functools.partial(_resnext_transform, cardinality=8, width=64))
+    return _bottleneck_net(
+        input_shape, num_classes, config, "resnext29", functools.partial(_resnext_transform, cardinality=8, width=64)
+    )
 
 
 @register(bn="before")
@@ -85,8 +98,13 @@ def res2net(input_shape, num_classes, config):
     as the authors' released block (s - 1 convolutions per block) it has 36.15M, 1.5% under the
     paper's figure; the paper does not say how it counted (its 4-scale variants are 2.5% over ours).
     """
-    return _bottleneck_net(input_shape, num_classes, config, "res2net",
-                           functools.partial(_res2net_transform, cardinality=6, width=24, scale=6))
+    return _bottleneck_net(
+        input_shape,
+        num_classes,
+        config,
+        "res2net",
+        functools.partial(_res2net_transform, cardinality=6, width=24, scale=6),
+    )
 
 
 # Seed report 003, section 5.2: "init: 32; 1: 32, 16; 2: 16, 8" -> (stem width, per stage (width, after)).
@@ -135,6 +153,9 @@ def _small_resnext(input_shape, num_classes, config, name, stem, stages):
 SMALL_COUNTS = {"resnext_small1": "71,764", "resnext_small2": "85,428", "resnext_small3": "14,124"}  # tests check them
 for _name, (_report, _stem, _stages, _accuracy) in SMALL.items():
     _config = f"init: {_stem}; " + "; ".join(f"{s}: {a}, {b}" for s, (a, b) in enumerate(_stages, start=1))
-    register_variant(_name, SMALL_DOC.format(report=_report, accuracy=_accuracy, count=SMALL_COUNTS[_name],
-                                             config=_config),
-                     functools.partial(_small_resnext, stem=_stem, stages=_stages), bn="before")
+    register_variant(
+        _name,
+        SMALL_DOC.format(report=_report, accuracy=_accuracy, count=SMALL_COUNTS[_name], config=_config),
+        functools.partial(_small_resnext, stem=_stem, stages=_stages),
+        bn="before",
+    )

@@ -9,8 +9,9 @@ from ablation_suite.baselines import register
 from ablation_suite.baselines.blocks import block_dropout, check_min_size, conv_block, dense_head, dropout
 
 
-def _plain_cnn(input_shape, num_classes, config, name, stages, padding, dense_units=(), default_dropout=None,
-               pool_dropout=None):
+def _plain_cnn(
+    input_shape, num_classes, config, name, stages, padding, dense_units=(), default_dropout=None, pool_dropout=None
+):
     """Generic plain CNN: ``stages`` is a list of conv-filter lists, each stage ends in a 2x2 max-pool
     (the last stage only if it has a pool flag), then dense layers and logits.
 
@@ -47,8 +48,9 @@ def drop(input_shape, num_classes, config):
     """`conv` with Dropout(0.5) before the output layer (seed report 000); the dropout knob overrides it."""
     check_min_size(input_shape, 18, "drop")
     stages = [([32], True), ([64], True), ([64], False)]
-    return _plain_cnn(input_shape, num_classes, config, "drop", stages, "valid", dense_units=(64,),
-                      default_dropout="0.5")
+    return _plain_cnn(
+        input_shape, num_classes, config, "drop", stages, "valid", dense_units=(64,), default_dropout="0.5"
+    )
 
 
 @register
@@ -87,5 +89,6 @@ def kth_cnn(input_shape, num_classes, config):
     """
     check_min_size(input_shape, 8, "kth_cnn")
     stages = [([32, 32], True), ([64, 64], True), ([128, 128], True)]
-    return _plain_cnn(input_shape, num_classes, config, "kth_cnn", stages, "same", dense_units=(128,),
-                      pool_dropout=True)
+    return _plain_cnn(
+        input_shape, num_classes, config, "kth_cnn", stages, "same", dense_units=(128,), pool_dropout=True
+    )

@@ -14,7 +14,15 @@ import keras
 from keras import layers
 
 from ablation_suite.baselines import register, register_variant
-from ablation_suite.baselines.blocks import activate, block_dropout, check_halvings, conv, dropout, global_average_pool, logits
+from ablation_suite.baselines.blocks import (
+    activate,
+    block_dropout,
+    check_halvings,
+    conv,
+    dropout,
+    global_average_pool,
+    logits,
+)
 
 GRID = [(depth, width) for depth in (16, 28) for width in (2, 4, 8, 16)]
 PUBLISHED = {(16, 8): "11.0M"}  # parameters with 10 classes (Zagoruyko & Komodakis 2016, table 4)
@@ -57,6 +65,10 @@ def wide_resnet(input_shape, num_classes, config):
 for _depth, _width in GRID:
     _published = PUBLISHED.get((_depth, _width))
     _size = f"; {_published} parameters with 10 classes (paper, table 4)" if _published else ""
-    register_variant(f"wrn_{_depth}_{_width}", f"WRN-{_depth}-{_width}: {(_depth - 4) // 6} blocks per stage, "
-                     f"widening factor {_width} (seed report 003's grid){_size}.",
-                     functools.partial(_wide_resnet, depth=_depth, width=_width), bn="before")
+    register_variant(
+        f"wrn_{_depth}_{_width}",
+        f"WRN-{_depth}-{_width}: {(_depth - 4) // 6} blocks per stage, "
+        f"widening factor {_width} (seed report 003's grid){_size}.",
+        functools.partial(_wide_resnet, depth=_depth, width=_width),
+        bn="before",
+    )

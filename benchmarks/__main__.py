@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [--only A,B] [--out DIR]``: run the measurements, write latest.json and latest.md."""
+"""``python -m benchmarks [--quick] [--only A,B] [--out DIR]``: run the measurements, write latest.json and
+latest.md."""
 
 from __future__ import annotations
 
@@ -47,14 +48,21 @@ def kept_with(results: dict, previous: Path) -> dict:
     if old.get("scale") != results["scale"]:
         return results
     measured = set(results["seconds"]) - {"total"}
-    kept = {key: value for key, value in old.items()
-            if key not in results and key not in ("seconds", "earlier") and key in ROWS}
+    kept = {
+        key: value
+        for key, value in old.items()
+        if key not in results and key not in ("seconds", "earlier") and key in ROWS
+    }
     if not kept:
         return results
     earlier = {key: old.get("earlier", {}).get(key) or _own_date(kept[key]) or old.get("date") for key in kept}
-    return {**results, **kept, "earlier": earlier,
-            "seconds": {**{k: v for k, v in old.get("seconds", {}).items() if k in kept}, **results["seconds"]},
-            "measured_now": sorted(measured)}
+    return {
+        **results,
+        **kept,
+        "earlier": earlier,
+        "seconds": {**{k: v for k, v in old.get("seconds", {}).items() if k in kept}, **results["seconds"]},
+        "measured_now": sorted(measured),
+    }
 
 
 def _own_date(measurement) -> str | None:
@@ -66,8 +74,13 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     top.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test, not a measurement")
     top.add_argument("--out", help=f"directory for latest.json and latest.md (default {RESULTS})")
-    top.add_argument("--only", type=measurements, default=list(ROWS), metavar="A,B",
-                     help=f"comma-separated subset of: {', '.join(ROWS)} (default: all)")
+    top.add_argument(
+        "--only",
+        type=measurements,
+        default=list(ROWS),
+        metavar="A,B",
+        help=f"comma-separated subset of: {', '.join(ROWS)} (default: all)",
+    )
     return top
 
 
@@ -76,16 +89,22 @@ def measurements(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in ROWS]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown measurement(s) {', '.join(unknown) or '(none given)'}; "
-                                         f"choose from: {', '.join(ROWS)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown measurement(s) {', '.join(unknown) or '(none given)'}; choose from: {', '.join(ROWS)}"
+        )
     return names
 
 
 def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
     """The measurements ``only`` at the given scale, with the machine description and each one's timing."""
     started = time.perf_counter()
-    results = {"scale": name, "repeats": scale.repeats, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-               "machine": describe(), "seconds": {}}
+    results = {
+        "scale": name,
+        "repeats": scale.repeats,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machine": describe(),
+        "seconds": {},
+    }
     peak = matmul_peak()
     results["machine"]["matmul_peak_gflops"] = peak / 1e9
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,20 +112,25 @@ def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
         dataset = measure.synthetic_dataset(directory, images=int(scale.train_size / 0.8) + 128)
         steps = {
             "throughput": lambda: measure.throughput(
-                measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, peak),
+                measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, peak
+            ),
             "fixed_cost": lambda: measure.fixed_cost(
-                measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, directory),
+                measure.base_config(dataset, scale.train_size, scale.epochs), scale.repeats, directory
+            ),
             "pipeline": lambda: input_pipeline.pipeline_overhead(
-                measure.base_config(dataset, scale.train_size, scale.epochs), scale),
+                measure.base_config(dataset, scale.train_size, scale.epochs), scale
+            ),
             "precision": lambda: measure.precision_and_xla(
-                measure.base_config(dataset, scale.precision_train_size, 2), scale.repeats),
+                measure.base_config(dataset, scale.precision_train_size, 2), scale.repeats
+            ),
             "memory": lambda: measure.memory(dataset, scale, directory),
             "pruning": lambda: measure.pruning(scale, directory),
             "workers": lambda: measure.parallel_workers(dataset, scale, directory),
             "adaptive_seeds": lambda: adaptive_seeds.measure(scale is measure.QUICK, directory),
             "folder_pipeline": lambda: input_pipeline.folder_pipeline(scale, directory),
             "short_trials": lambda: short_trials.measure(
-                directory, short_trials.QUICK if scale is measure.QUICK else short_trials.FULL, scale.repeats),
+                directory, short_trials.QUICK if scale is measure.QUICK else short_trials.FULL, scale.repeats
+            ),
         }
         for key, step in ((key, steps[key]) for key in steps if key in only):
             step_started = time.perf_counter()

@@ -46,13 +46,18 @@ ABLATION = Ablation(
 
 
 def measure(quick: bool, directory: Path) -> dict:
-    real = real_run(directory, epochs=1 if quick else 3, train_size=300 if quick else 1000,
-                    max_seeds=3 if quick else RULE.max_seeds)
+    real = real_run(
+        directory, epochs=1 if quick else 3, train_size=300 if quick else 1000, max_seeds=3 if quick else RULE.max_seeds
+    )
     spreads = [s for s in real["paired_difference_sd"].values() if s > 0] or [0.01]
     simulated = simulate(spreads, ablations=40 if quick else 2000)
-    return {"rule": dict(rope_pp=RULE.rope, alpha=RULE.alpha, min_seeds=RULE.min_seeds, max_seeds=RULE.max_seeds),
-            "real_digits": real, "simulated": simulated,
-            "trainings_saved": simulated["trainings_saved"], "false_decision_rate": simulated["false_decision_rate"]}
+    return {
+        "rule": dict(rope_pp=RULE.rope, alpha=RULE.alpha, min_seeds=RULE.min_seeds, max_seeds=RULE.max_seeds),
+        "real_digits": real,
+        "simulated": simulated,
+        "trainings_saved": simulated["trainings_saved"],
+        "false_decision_rate": simulated["false_decision_rate"],
+    }
 
 
 def real_run(directory: Path, epochs: int, train_size: int, max_seeds: int) -> dict:
@@ -62,18 +67,25 @@ def real_run(directory: Path, epochs: int, train_size: int, max_seeds: int) -> d
         question = directory / f"lr_{kind}.py"
         question.write_text(QUESTION.format(epochs=epochs, train_size=train_size, seeds=seeds))
         storage = f"sqlite:///{directory / f'adaptive_{kind}.db'}"
-        done = subprocess.run([sys.executable, str(REPO / "study.py"), "run", str(question), "--storage", storage],
-                              cwd=directory, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, str(REPO / "study.py"), "run", str(question), "--storage", storage],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"study.py run {question.name} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
         study = optuna.load_study(study_name=question.stem, storage=storage)
         ablation = Ablation.from_spec(record.stored_spec(study))
         values, resolution = adaptive.finished(study)
         found = adaptive.verdicts(ablation if kind == "auto" else _one_look(ablation), values, resolution)
-        result[kind] = {"trainings": adaptive.trainings(study),
-                        "decisions": {d.level: d.verdict for v in found for d in v.decisions},
-                        "intervals_pp": {d.level: [round(100 * d.low, 2), round(100 * d.high, 2)]
-                                         for v in found for d in v.decisions}}
+        result[kind] = {
+            "trainings": adaptive.trainings(study),
+            "decisions": {d.level: d.verdict for v in found for d in v.decisions},
+            "intervals_pp": {
+                d.level: [round(100 * d.low, 2), round(100 * d.high, 2)] for v in found for d in v.decisions
+            },
+        }
         if kind == "fixed":
             result["paired_difference_sd"] = _spreads(found[0], values, ablation)
     result["decisions_agree"] = result["fixed"]["decisions"] == result["auto"]["decisions"]
@@ -91,8 +103,10 @@ def _one_look(ablation: Ablation) -> Ablation:
 def _spreads(verdict, values: dict, ablation: Ablation) -> dict:
     """Per level: the standard deviation over seeds of its paired difference from the base."""
     seeds = {label: values.get(record.cell_key(cell), {}) for label, cell in verdict.cells.items()}
-    return {d.level: float(np.std(paired_differences(seeds[d.level], seeds[verdict.reference]), ddof=1))
-            for d in verdict.decisions}
+    return {
+        d.level: float(np.std(paired_differences(seeds[d.level], seeds[verdict.reference]), ddof=1))
+        for d in verdict.decisions
+    }
 
 
 def simulate(spreads: list[float], ablations: int, levels_per_ablation: int = 4, seed: int = 0) -> dict:
@@ -108,7 +122,7 @@ def simulate(spreads: list[float], ablations: int, levels_per_ablation: int = 4,
         spread = float(rng.choice(spreads))
         diffs = {level: rng.normal(truth, spread, RULE.max_seeds) for level, truth in truths.items()}
         counts, final = _adaptive_rounds(diffs)
-        fixed = _decisions(diffs, {level: RULE.max_seeds for level in diffs}, one_look)
+        fixed = _decisions(diffs, dict.fromkeys(diffs, RULE.max_seeds), one_look)
         totals["adaptive"] += max(counts.values()) + sum(counts.values())  # the base pairs with the most seeds
         totals["fixed"] += RULE.max_seeds * (levels_per_ablation + 1)
         family_false = False
@@ -126,7 +140,8 @@ def simulate(spreads: list[float], ablations: int, levels_per_ablation: int = 4,
             stats["false"] += wrong
         totals["families_false"] += family_false
     return {
-        "ablations": ablations, "levels_per_ablation": levels_per_ablation,
+        "ablations": ablations,
+        "levels_per_ablation": levels_per_ablation,
         "spreads_pp": [round(100 * s, 3) for s in spreads],
         "trainings": {"adaptive": totals["adaptive"], "fixed": totals["fixed"]},
         "trainings_saved": 1 - totals["adaptive"] / totals["fixed"],
@@ -134,17 +149,21 @@ def simulate(spreads: list[float], ablations: int, levels_per_ablation: int = 4,
         "false_decision_rate_fixed": totals["false_fixed"] / totals["levels"],
         "comparisons_with_a_false_decision": totals["families_false"] / ablations,
         "agreement_with_fixed": totals["agree"] / totals["levels"],
-        "by_truth": {kind: {"true_difference_pp": TRUTHS[kind] * RULE.rope,
-                            "mean_seeds": float(np.mean(s["adaptive_seeds"])) if s["levels"] else None,
-                            "decided": s["decided"] / s["levels"] if s["levels"] else None,
-                            "false": s["false"] / s["levels"] if s["levels"] else None}
-                     for kind, s in by_kind.items()},
+        "by_truth": {
+            kind: {
+                "true_difference_pp": TRUTHS[kind] * RULE.rope,
+                "mean_seeds": float(np.mean(s["adaptive_seeds"])) if s["levels"] else None,
+                "decided": s["decided"] / s["levels"] if s["levels"] else None,
+                "false": s["false"] / s["levels"] if s["levels"] else None,
+            }
+            for kind, s in by_kind.items()
+        },
     }
 
 
 def _adaptive_rounds(diffs: dict) -> tuple[dict, dict]:
     """Round by round, as loops.adaptive: seeds per level when it stopped, and its final verdict."""
-    counts = {"base": 0, **{level: 0 for level in diffs}}
+    counts = {"base": 0, **dict.fromkeys(diffs, 0)}
     while True:
         decisions = _decision_list(diffs, counts, RULE)
         wanted = decide.seeds_wanted(decisions, counts, RULE)
@@ -159,8 +178,10 @@ def _decisions(diffs: dict, counts: dict, rule: decide.Rule) -> dict:
 
 def _decision_list(diffs: dict, counts: dict, rule: decide.Rule) -> list:
     """The base at accuracy 0 on every seed, each level at its paired differences: only differences matter."""
-    values = {"base": dict.fromkeys(range(counts["base"]), 0.0),
-              **{level: dict(enumerate(d[:counts[level]])) for level, d in diffs.items()}}
+    values = {
+        "base": dict.fromkeys(range(counts["base"]), 0.0),
+        **{level: dict(enumerate(d[: counts[level]])) for level, d in diffs.items()},
+    }
     return decide.against_base(values, "base", rule)
 
 

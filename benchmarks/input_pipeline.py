@@ -21,11 +21,11 @@ import numpy as np
 import tensorflow as tf
 from scipy.stats import bootstrap
 
-from benchmarks.measure import BATCH_SIZE, EpochTimer, Scale, median
 from ablation_suite.config import Config
 from ablation_suite.training import data
 from ablation_suite.training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
 from ablation_suite.training.trainer import build_model, compile_model, pipeline
+from benchmarks.measure import BATCH_SIZE, EpochTimer, Scale, median
 
 CLASSES = 10
 SHAPE = (28, 28)  # MNIST's, as the other measurements' synthetic data
@@ -75,13 +75,19 @@ def folder_pipeline(scale: Scale, directory: Path) -> dict:
     assert isinstance(loaded["file"].x_train, Streamed) and isinstance(loaded["memory"].x_train, np.ndarray)
     assert loaded["file"].split_fingerprint == loaded["memory"].split_fingerprint
     fits = {name: _fit_data(config, loaded[mode]) for name, mode in VARIANTS}
-    return {"images": len(list(folder.rglob("*.png"))), "train_images": len(loaded["memory"].y_train),
-            "image_shape": [*SHAPE, 1], "model": config.model, "batch_size": BATCH_SIZE,
-            "write_png_seconds": write_seconds, "decode_seconds": decode_seconds,
-            **overhead_in_rounds(lambda: trainer_model(config, loaded["memory"]), fits, scale),
-            "note": "one compiled model trains one epoch with its validation pass on each pipeline in turn; "
-                    "streamed = decoded once into tf.data's file cache, each epoch reads it, keeps the split's "
-                    "images and prefetches; in_memory = the same decoded images as arrays"}
+    return {
+        "images": len(list(folder.rglob("*.png"))),
+        "train_images": len(loaded["memory"].y_train),
+        "image_shape": [*SHAPE, 1],
+        "model": config.model,
+        "batch_size": BATCH_SIZE,
+        "write_png_seconds": write_seconds,
+        "decode_seconds": decode_seconds,
+        **overhead_in_rounds(lambda: trainer_model(config, loaded["memory"]), fits, scale),
+        "note": "one compiled model trains one epoch with its validation pass on each pipeline in turn; "
+        "streamed = decoded once into tf.data's file cache, each epoch reads it, keeps the split's "
+        "images and prefetches; in_memory = the same decoded images as arrays",
+    }
 
 
 VARIANTS = (("streamed", "file"), ("in_memory", "memory"))  # the overhead is the first's over the second
@@ -89,8 +95,10 @@ VARIANTS = (("streamed", "file"), ("in_memory", "memory"))  # the overhead is th
 
 def _fit_data(config: Config, loaded) -> dict:
     """model.fit's training and validation data: the trainer's own pipelines over ``loaded``."""
-    return dict(x=pipeline(loaded.x_train, loaded.y_train, config, loaded.num_classes, training=True),
-                validation_data=pipeline(loaded.x_val, loaded.y_val, config, loaded.num_classes, training=False))
+    return dict(
+        x=pipeline(loaded.x_train, loaded.y_train, config, loaded.num_classes, training=True),
+        validation_data=pipeline(loaded.x_val, loaded.y_val, config, loaded.num_classes, training=False),
+    )
 
 
 def pipeline_overhead(config: Config, scale: Scale) -> dict:
@@ -98,12 +106,19 @@ def pipeline_overhead(config: Config, scale: Scale) -> dict:
     pairs of epochs of one compiled model (overhead_in_rounds)."""
     loaded = data.load_data(config)
     steps = len(loaded.y_train) // config.batch_size
-    batch = (tf.constant(loaded.x_train[:config.batch_size]),
-             tf.one_hot(loaded.y_train[:config.batch_size], loaded.num_classes))  # the trainer trains on one-hot labels
-    fits = {"pipeline": dict(x=pipeline(loaded.x_train, loaded.y_train, config, loaded.num_classes, training=True)),
-            "synthetic": dict(x=tf.data.Dataset.from_tensors(batch).repeat(steps))}
-    return {"train_images": len(loaded.y_train), "batches": steps,
-            **overhead_in_rounds(lambda: trainer_model(config, loaded), fits, scale)}
+    batch = (
+        tf.constant(loaded.x_train[: config.batch_size]),
+        tf.one_hot(loaded.y_train[: config.batch_size], loaded.num_classes),
+    )  # the trainer trains on one-hot labels
+    fits = {
+        "pipeline": dict(x=pipeline(loaded.x_train, loaded.y_train, config, loaded.num_classes, training=True)),
+        "synthetic": dict(x=tf.data.Dataset.from_tensors(batch).repeat(steps)),
+    }
+    return {
+        "train_images": len(loaded.y_train),
+        "batches": steps,
+        **overhead_in_rounds(lambda: trainer_model(config, loaded), fits, scale),
+    }
 
 
 def trainer_model(config: Config, loaded) -> keras.Model:
@@ -129,21 +144,36 @@ def overhead_in_rounds(new_model, fits: dict, scale: Scale) -> dict:
     for _ in range(scale.rounds):
         seconds, cpu = paired_epochs(new_model(), fits, scale.pairs)
         overhead, interval = median_ratio(seconds[mine], seconds[theirs])
-        rounds.append({"overhead": overhead, "overhead_interval_95": interval,
-                       "cpu_overhead": median_ratio(cpu[mine], cpu[theirs])[0],
-                       "epoch_seconds": seconds, "epoch_cpu_seconds": cpu})
+        rounds.append(
+            {
+                "overhead": overhead,
+                "overhead_interval_95": interval,
+                "cpu_overhead": median_ratio(cpu[mine], cpu[theirs])[0],
+                "epoch_seconds": seconds,
+                "epoch_cpu_seconds": cpu,
+            }
+        )
     overheads = [found["overhead"] for found in rounds]
     overhead = median(overheads)
-    return {"pairs": scale.pairs, "overhead": overhead, "overhead_range": [min(overheads), max(overheads)],
-            "cpu_overhead": median(found["cpu_overhead"] for found in rounds), "target_met": overhead <= 0.05,
-            "steady_epoch_seconds": {name: median(s for found in rounds for s in found["epoch_seconds"][name])
-                                     for name in fits},
-            "rounds": rounds, "overhead_is": PAIRED_OVERHEAD}
+    return {
+        "pairs": scale.pairs,
+        "overhead": overhead,
+        "overhead_range": [min(overheads), max(overheads)],
+        "cpu_overhead": median(found["cpu_overhead"] for found in rounds),
+        "target_met": overhead <= 0.05,
+        "steady_epoch_seconds": {
+            name: median(s for found in rounds for s in found["epoch_seconds"][name]) for name in fits
+        },
+        "rounds": rounds,
+        "overhead_is": PAIRED_OVERHEAD,
+    }
 
 
-PAIRED_OVERHEAD = ("median over rounds of the median over blocks of two adjacent pairs of epochs (AB BA) of the "
-                   "geometric mean of their time ratios - 1; a round's interval: 95% bootstrap (percentile) of its "
-                   "median over its blocks")
+PAIRED_OVERHEAD = (
+    "median over rounds of the median over blocks of two adjacent pairs of epochs (AB BA) of the "
+    "geometric mean of their time ratios - 1; a round's interval: 95% bootstrap (percentile) of its "
+    "median over its blocks"
+)
 
 
 def paired_epochs(model, fits: dict, pairs: int) -> tuple[dict, dict]:
@@ -152,6 +182,7 @@ def paired_epochs(model, fits: dict, pairs: int) -> tuple[dict, dict]:
 
     Adjacent epochs share the machine's load of the moment. Whole trials minutes apart do not: on this shared
     2-core VM the median epoch of a trial varied by a factor of two within one run, in every variant."""
+
     def epoch(arguments: dict) -> tuple[float, float]:
         timer = EpochTimer()
         model.fit(**arguments, epochs=1, callbacks=[timer], shuffle=False, verbose=0)
@@ -176,7 +207,7 @@ def median_ratio(mine: list, theirs: list) -> tuple[float, list]:
     Blocks, not single pairs: within a block the order effect (the second epoch of a pair may run warmer or
     colder) cancels, and the bootstrap then resamples units that do not share it."""
     ratios = np.array(mine) / np.array(theirs)
-    blocks = np.sqrt(ratios[0:len(ratios) - 1:2] * ratios[1::2]) if len(ratios) > 1 else ratios
+    blocks = np.sqrt(ratios[0 : len(ratios) - 1 : 2] * ratios[1::2]) if len(ratios) > 1 else ratios
     if len(blocks) < 3:
         return median(blocks) - 1, [float(blocks.min()) - 1, float(blocks.max()) - 1]
     found = bootstrap((blocks,), np.median, confidence_level=0.95, method="percentile", random_state=0)

@@ -19,9 +19,15 @@ def table(results: dict) -> str:
         f"matmul peak {machine['matmul_peak_gflops']:.0f} GFLOP/s; load average "
         f"{machine['load_average_at_start'][0]} at start, {machine['load_average_at_end'][0]} at end",
         "",
-        *([f"Kept from earlier runs of this scale (not repeated by this `--only` run): "
-           + ", ".join(f"{key} ({date})" for key, date in results["earlier"].items()), ""]
-          if results.get("earlier") else []),
+        *(
+            [
+                "Kept from earlier runs of this scale (not repeated by this `--only` run): "
+                + ", ".join(f"{key} ({date})" for key, date in results["earlier"].items()),
+                "",
+            ]
+            if results.get("earlier")
+            else []
+        ),
         "| measurement | result | target | met |",
         "|---|---|---|---|",
         *(f"| {name} | {result} | {target} | {_met(met)} |" for name, result, target, met in rows(results)),
@@ -38,14 +44,19 @@ def rows(results: dict) -> list[tuple]:
 def _throughput(results: dict) -> list[tuple]:
     speed = results["throughput"]
     rates, peak = speed["images_per_second"], speed["fraction_of_matmul_peak"]
-    return [(f"1. training throughput, `{speed['model']}` {'x'.join(map(str, speed['input_shape']))}, "
-             f"batch {speed['batch_size']}",
-             f"trainer {rates['trainer']:.0f} img/s ({100 * peak['trainer']:.1f}% of matmul peak), "
-             f"plain model.fit {rates['plain_fit']:.0f} img/s: ratio {speed['ratio_trainer_to_plain_fit']:.2f}; "
-             f"trainer with steps_per_execution=1 instead of {speed['steps_per_execution']}: "
-             f"{rates['trainer_steps_per_execution_1']:.0f} img/s "
-             f"(ratio {speed['ratio_single_step_trainer_to_plain_fit']:.2f})",
-             ">= 1.0 (aim 1.2)", speed["ratio_trainer_to_plain_fit"] >= 1.0)] + _augmentation_place(speed)
+    return [
+        (
+            f"1. training throughput, `{speed['model']}` {'x'.join(map(str, speed['input_shape']))}, "
+            f"batch {speed['batch_size']}",
+            f"trainer {rates['trainer']:.0f} img/s ({100 * peak['trainer']:.1f}% of matmul peak), "
+            f"plain model.fit {rates['plain_fit']:.0f} img/s: ratio {speed['ratio_trainer_to_plain_fit']:.2f}; "
+            f"trainer with steps_per_execution=1 instead of {speed['steps_per_execution']}: "
+            f"{rates['trainer_steps_per_execution_1']:.0f} img/s "
+            f"(ratio {speed['ratio_single_step_trainer_to_plain_fit']:.2f})",
+            ">= 1.0 (aim 1.2)",
+            speed["ratio_trainer_to_plain_fit"] >= 1.0,
+        )
+    ] + _augmentation_place(speed)
 
 
 def _augmentation_place(speed: dict) -> list[tuple]:
@@ -57,74 +68,110 @@ def _augmentation_place(speed: dict) -> list[tuple]:
         verdict = "no clear difference on this machine"
     else:
         verdict = f"`augment_in={'train_step' if ratio > 1 else 'pipeline'}` is faster on this machine"
-    return [(f"1. augmentation `{speed['augmentation']}`: in the tf.data pipeline vs in the train step",
-             f"pipeline {rates['augmented_in_pipeline']:.0f} img/s, train step {rates['augmented_in_train_step']:.0f} "
-             f"img/s (ratio {ratio:.2f}): {verdict}", "reported (pick the faster)", None)]
+    return [
+        (
+            f"1. augmentation `{speed['augmentation']}`: in the tf.data pipeline vs in the train step",
+            f"pipeline {rates['augmented_in_pipeline']:.0f} img/s, train step {rates['augmented_in_train_step']:.0f} "
+            f"img/s (ratio {ratio:.2f}): {verdict}",
+            "reported (pick the faster)",
+            None,
+        )
+    ]
 
 
 def _fixed_cost(results: dict) -> list[tuple]:
     fixed = results["fixed_cost"]
     seconds = fixed["seconds"]
-    return [("2. fixed cost per trial",
-             f"{seconds['fixed']:.2f} s of a {seconds['trial']:.1f} s trial "
-             f"({100 * fixed['fixed_fraction_of_trial']:.0f}%): setup {seconds['setup']:.2f}, trace "
-             f"{seconds['trace']:.2f}, evaluate {seconds['evaluate']:.2f}, record {seconds['record']:.2f} s; "
-             f"{100 * fixed['fixed_fraction_of_projected_mnist_trial']:.1f}% of a 10-epoch MNIST trial "
-             f"({fixed['projected_mnist_trial_seconds']:.0f} s, projected)",
-             "<= 2 s or <= 10%", fixed["target_met"])]
+    return [
+        (
+            "2. fixed cost per trial",
+            f"{seconds['fixed']:.2f} s of a {seconds['trial']:.1f} s trial "
+            f"({100 * fixed['fixed_fraction_of_trial']:.0f}%): setup {seconds['setup']:.2f}, trace "
+            f"{seconds['trace']:.2f}, evaluate {seconds['evaluate']:.2f}, record {seconds['record']:.2f} s; "
+            f"{100 * fixed['fixed_fraction_of_projected_mnist_trial']:.1f}% of a 10-epoch MNIST trial "
+            f"({fixed['projected_mnist_trial_seconds']:.0f} s, projected)",
+            "<= 2 s or <= 10%",
+            fixed["target_met"],
+        )
+    ]
 
 
 def _workers(results: dict) -> list[tuple]:
     workers = results["workers"]
     rates = workers["trial_images_per_second"]
-    return [(f"3. parallel workers ({workers['cells']} cells of bn_placement)",
-             f"1 worker {workers['seconds']['1_worker']:.1f} s, 2 workers {workers['seconds']['2_workers']:.1f} s: "
-             f"speed-up {workers['speed_up']:.2f}x. Training alone gains {workers['training_rate_ratio']:.2f}x: a "
-             f"trial trains at {rates['1_worker']:.0f} img/s on both cores, at {rates['2_workers']:.0f} img/s on "
-             f"one core next to the other worker and at {rates['1_worker_on_one_core']:.0f} img/s on one core "
-             f"alone, so two workers could gain at most {workers['training_rate_ceiling']:.2f}x on training",
-             ">= 1.6x", workers["target_met"])]
+    return [
+        (
+            f"3. parallel workers ({workers['cells']} cells of bn_placement)",
+            f"1 worker {workers['seconds']['1_worker']:.1f} s, 2 workers {workers['seconds']['2_workers']:.1f} s: "
+            f"speed-up {workers['speed_up']:.2f}x. Training alone gains {workers['training_rate_ratio']:.2f}x: a "
+            f"trial trains at {rates['1_worker']:.0f} img/s on both cores, at {rates['2_workers']:.0f} img/s on "
+            f"one core next to the other worker and at {rates['1_worker_on_one_core']:.0f} img/s on one core "
+            f"alone, so two workers could gain at most {workers['training_rate_ceiling']:.2f}x on training",
+            ">= 1.6x",
+            workers["target_met"],
+        )
+    ]
 
 
 def _memory(results: dict) -> list[tuple]:
     memory = results["memory"]
-    return [(f"4. memory over {memory['trials']} trials of one worker",
-             f"RSS {memory['rss_mb_after_first']:.0f} MB after the first trial, peak {memory['rss_mb_peak']:.0f} MB "
-             f"(growth {memory['growth_mb']:+.0f} MB; {memory.get('networks_kept', 0)} network(s) kept for re-use from "
-             f"trial {memory.get('trial_kept', 1)}, {memory.get('rss_mb_once_kept', memory['rss_mb_after_first']):.0f} MB, "
-             f"growth after that {memory.get('growth_after_kept_mb', memory['growth_mb']):+.0f} MB); peak of the first "
-             f"fifth of the trials "
-             f"{memory['peak_first_fifth_mb']:.0f} MB, of the last fifth {memory['peak_last_fifth_mb']:.0f} MB. "
-             f"{memory['restarts']} restart(s) at the default --recycle-mb "
-             f"(trials per process {', '.join(map(str, memory['trials_per_process']))}), at most "
-             f"{memory['max_growth_within_a_process_mb']:+.0f} MB within one process; GPU memory {memory['gpu_memory']}",
-             "<= 100 MB", memory["target_met"])]
+    return [
+        (
+            f"4. memory over {memory['trials']} trials of one worker",
+            f"RSS {memory['rss_mb_after_first']:.0f} MB after the first trial, peak {memory['rss_mb_peak']:.0f} MB "
+            f"(growth {memory['growth_mb']:+.0f} MB; {memory.get('networks_kept', 0)} network(s) kept for re-use from "
+            f"trial {memory.get('trial_kept', 1)}, "
+            f"{memory.get('rss_mb_once_kept', memory['rss_mb_after_first']):.0f} MB, "
+            f"growth after that {memory.get('growth_after_kept_mb', memory['growth_mb']):+.0f} MB); peak of the first "
+            f"fifth of the trials "
+            f"{memory['peak_first_fifth_mb']:.0f} MB, of the last fifth {memory['peak_last_fifth_mb']:.0f} MB. "
+            f"{memory['restarts']} restart(s) at the default --recycle-mb "
+            f"(trials per process {', '.join(map(str, memory['trials_per_process']))}), at most "
+            f"{memory['max_growth_within_a_process_mb']:+.0f} MB within one process; GPU memory {memory['gpu_memory']}",
+            "<= 100 MB",
+            memory["target_met"],
+        )
+    ]
 
 
 def _pruning(results: dict) -> list[tuple]:
     unpruned = results["pruning"]["searches"]["none"]
-    return [(f"5. pruning ({pruner}), {results['pruning']['trials']}-trial LR search",
-             f"best val {100 * found['best_val_accuracy']:.1f}% vs {100 * unpruned['best_val_accuracy']:.1f}% "
-             f"unpruned ({found['best_minus_unpruned_pp']:+.1f} pp) with {found['epochs_trained']} of "
-             f"{unpruned['epochs_trained']} epochs ({100 * found['epoch_fraction']:.0f}%)",
-             "within 0.5 pp with <= 1/3 of the epochs", found["target_met"])
-            for pruner, found in results["pruning"]["searches"].items() if pruner != "none"]
+    return [
+        (
+            f"5. pruning ({pruner}), {results['pruning']['trials']}-trial LR search",
+            f"best val {100 * found['best_val_accuracy']:.1f}% vs {100 * unpruned['best_val_accuracy']:.1f}% "
+            f"unpruned ({found['best_minus_unpruned_pp']:+.1f} pp) with {found['epochs_trained']} of "
+            f"{unpruned['epochs_trained']} epochs ({100 * found['epoch_fraction']:.0f}%)",
+            "within 0.5 pp with <= 1/3 of the epochs",
+            found["target_met"],
+        )
+        for pruner, found in results["pruning"]["searches"].items()
+        if pruner != "none"
+    ]
 
 
 def _precision(results: dict) -> list[tuple]:
     precision = results["precision"]
-    speed_ups = ", ".join(f"{name} {value:.2f}x" for name, value in precision["speed_up_vs_float32"].items()
-                          if name != "float32")
-    return [("6. precision / XLA speed-up over float32", f"{speed_ups} on {precision['device']}",
-             "reported (GPU)", None)]
+    speed_ups = ", ".join(
+        f"{name} {value:.2f}x" for name, value in precision["speed_up_vs_float32"].items() if name != "float32"
+    )
+    return [
+        ("6. precision / XLA speed-up over float32", f"{speed_ups} on {precision['device']}", "reported (GPU)", None)
+    ]
 
 
 def _pipeline(results: dict) -> list[tuple]:
     pipeline = results["pipeline"]
     times = pipeline["steady_epoch_seconds"]
-    return [("7. input pipeline overhead",
-             f"{100 * pipeline['overhead']:+.1f}% ({_rounds(pipeline)}; median epoch {times['pipeline']:.3f} s vs "
-             f"{times['synthetic']:.3f} s on one repeated in-memory batch)", "<= 5%", pipeline["target_met"])]
+    return [
+        (
+            "7. input pipeline overhead",
+            f"{100 * pipeline['overhead']:+.1f}% ({_rounds(pipeline)}; median epoch {times['pipeline']:.3f} s vs "
+            f"{times['synthetic']:.3f} s on one repeated in-memory batch)",
+            "<= 5%",
+            pipeline["target_met"],
+        )
+    ]
 
 
 def _rounds(found: dict) -> str:
@@ -133,22 +180,32 @@ def _rounds(found: dict) -> str:
     if "rounds" not in found:
         low, high = found.get("overhead_interval_95", (math.nan, math.nan))
         return f"one run, before rounds were taken: 95% interval {100 * low:+.1f}% to {100 * high:+.1f}%"
-    each = ", ".join(f"{100 * r['overhead']:+.1f}% [{100 * r['overhead_interval_95'][0]:+.1f}, "
-                     f"{100 * r['overhead_interval_95'][1]:+.1f}]" for r in found["rounds"])
-    return (f"median of {len(found['rounds'])} rounds of {found['pairs']} pairs of adjacent epochs, each the median "
-            f"over blocks of two pairs with its 95% interval: {each}; CPU time {100 * found['cpu_overhead']:+.1f}%")
+    each = ", ".join(
+        f"{100 * r['overhead']:+.1f}% [{100 * r['overhead_interval_95'][0]:+.1f}, "
+        f"{100 * r['overhead_interval_95'][1]:+.1f}]"
+        for r in found["rounds"]
+    )
+    return (
+        f"median of {len(found['rounds'])} rounds of {found['pairs']} pairs of adjacent epochs, each the median "
+        f"over blocks of two pairs with its 95% interval: {each}; CPU time {100 * found['cpu_overhead']:+.1f}%"
+    )
 
 
 def _folder_pipeline(results: dict) -> list[tuple]:
     found = results["folder_pipeline"]  # benchmarks/input_pipeline.py
     times = found["steady_epoch_seconds"]
-    return [(f"8. image folder streamed from the file cache vs in memory, `{found['model']}` "
-             f"{'x'.join(map(str, found['image_shape']))}, {found['train_images']} training PNGs",
-             f"overhead {100 * found['overhead']:+.1f}% ({_rounds(found)}); median epoch {times['streamed']:.3f} s "
-             f"streamed, {times['in_memory']:.3f} s in memory; decoded once: "
-             f"{found['decode_seconds']['file']:.1f} s into the cache, {found['decode_seconds']['memory']:.1f} s into "
-             "memory" + _separately(found), "<= 5%",
-             found["target_met"])]
+    return [
+        (
+            f"8. image folder streamed from the file cache vs in memory, `{found['model']}` "
+            f"{'x'.join(map(str, found['image_shape']))}, {found['train_images']} training PNGs",
+            f"overhead {100 * found['overhead']:+.1f}% ({_rounds(found)}); median epoch {times['streamed']:.3f} s "
+            f"streamed, {times['in_memory']:.3f} s in memory; decoded once: "
+            f"{found['decode_seconds']['file']:.1f} s into the cache, {found['decode_seconds']['memory']:.1f} s into "
+            "memory" + _separately(found),
+            "<= 5%",
+            found["target_met"],
+        )
+    ]
 
 
 def _separately(found: dict) -> str:
@@ -162,26 +219,43 @@ def _adaptive_seeds(results: dict) -> list[tuple]:
     adaptive = results["adaptive_seeds"]
     simulated, real, rule = adaptive["simulated"], adaptive["real_digits"], adaptive["rule"]
     return [
-        (f"9. adaptive seeds, simulated ({simulated['ablations']} ablations x {simulated['levels_per_ablation']} levels, "
-         f"margin {rule['rope_pp']} pp, {rule['min_seeds']}-{rule['max_seeds']} seeds, spreads from the digits run)",
-         f"{simulated['trainings']['adaptive']} trainings vs {simulated['trainings']['fixed']} for the fixed design: "
-         f"{100 * simulated['trainings_saved']:.0f}% saved; false decisions {100 * simulated['false_decision_rate']:.2f}% "
-         f"of levels ({100 * simulated['comparisons_with_a_false_decision']:.2f}% of comparisons, fixed design "
-         f"{100 * simulated['false_decision_rate_fixed']:.2f}%); same decision as the fixed design for "
-         f"{100 * simulated['agreement_with_fixed']:.1f}% of levels",
-         f">= 40% saved, false <= {rule['alpha']:g}",
-         simulated["trainings_saved"] >= 0.40 and simulated["comparisons_with_a_false_decision"] <= rule["alpha"]),
-        (f"9b. adaptive seeds on digits (learning rate, 3 levels vs base, {rule['min_seeds']}-{real['max_seeds']} seeds)",
-         f"--seeds auto {real['auto']['trainings']} trainings, fixed {real['max_seeds']} seeds "
-         f"{real['fixed']['trainings']}; decisions {'agree' if real['decisions_agree'] else '**differ**'}: "
-         + ", ".join(f"{level} {verdict}" for level, verdict in real["auto"]["decisions"].items()),
-         "same decisions", real["decisions_agree"]),
+        (
+            f"9. adaptive seeds, simulated ({simulated['ablations']} ablations x "
+            f"{simulated['levels_per_ablation']} levels, "
+            f"margin {rule['rope_pp']} pp, {rule['min_seeds']}-{rule['max_seeds']} seeds, spreads from the digits run)",
+            f"{simulated['trainings']['adaptive']} trainings vs {simulated['trainings']['fixed']} for the fixed "
+            f"design: {100 * simulated['trainings_saved']:.0f}% saved; false decisions "
+            f"{100 * simulated['false_decision_rate']:.2f}% "
+            f"of levels ({100 * simulated['comparisons_with_a_false_decision']:.2f}% of comparisons, fixed design "
+            f"{100 * simulated['false_decision_rate_fixed']:.2f}%); same decision as the fixed design for "
+            f"{100 * simulated['agreement_with_fixed']:.1f}% of levels",
+            f">= 40% saved, false <= {rule['alpha']:g}",
+            simulated["trainings_saved"] >= 0.40 and simulated["comparisons_with_a_false_decision"] <= rule["alpha"],
+        ),
+        (
+            f"9b. adaptive seeds on digits (learning rate, 3 levels vs base, "
+            f"{rule['min_seeds']}-{real['max_seeds']} seeds)",
+            f"--seeds auto {real['auto']['trainings']} trainings, fixed {real['max_seeds']} seeds "
+            f"{real['fixed']['trainings']}; decisions {'agree' if real['decisions_agree'] else '**differ**'}: "
+            + ", ".join(f"{level} {verdict}" for level, verdict in real["auto"]["decisions"].items()),
+            "same decisions",
+            real["decisions_agree"],
+        ),
     ]
 
 
-ROWS = {"throughput": _throughput, "fixed_cost": _fixed_cost, "workers": _workers, "memory": _memory,
-        "pruning": _pruning, "precision": _precision, "pipeline": _pipeline, "folder_pipeline": _folder_pipeline,
-        "adaptive_seeds": _adaptive_seeds, "short_trials": short_trials.rows}
+ROWS = {
+    "throughput": _throughput,
+    "fixed_cost": _fixed_cost,
+    "workers": _workers,
+    "memory": _memory,
+    "pruning": _pruning,
+    "precision": _precision,
+    "pipeline": _pipeline,
+    "folder_pipeline": _folder_pipeline,
+    "adaptive_seeds": _adaptive_seeds,
+    "short_trials": short_trials.rows,
+}
 
 
 def _met(met) -> str:

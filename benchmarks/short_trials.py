@@ -66,7 +66,9 @@ def measure(directory: Path, scale: ShortScale, repeats: int, probe_repeats: int
             seconds, used = run_whole(command(way, directory, data, scale, repeat), directory)
             wall[way].append(seconds)
             cpu[way].append(used)
-            print(f"  short trials, repeat {repeat + 1}/{repeats}: {way} {seconds:.1f} s ({used:.1f} s CPU)", flush=True)
+            print(
+                f"  short trials, repeat {repeat + 1}/{repeats}: {way} {seconds:.1f} s ({used:.1f} s CPU)", flush=True
+            )
     medians = {way: _median(values) for way, values in wall.items()}
     cpu_medians = {way: _median(values) for way, values in cpu.items()}
     probes = {"jit_compile_off": [], "jit_compile_on": []}
@@ -74,12 +76,17 @@ def measure(directory: Path, scale: ShortScale, repeats: int, probe_repeats: int
         for name, options in (("jit_compile_off", []), ("jit_compile_on", ["--set", "jit_compile=true"])):
             probes[name].append(probe(directory, data, scale, f"{name}_{repeat}", options))
     return {
-        "date": date, "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
+        "date": date,
+        "load_average": [round(load_at_start, 2), round(os.getloadavg()[0], 2)],
         "question": f"learning_rate in {', '.join(LEARNING_RATES)}, model conv, 1 seed",
         "data": f"synthetic MNIST-shaped npz (28x28x1 uint8, 10 classes, noisy class templates): "
-                f"{scale.train_images} training, {scale.train_images // 4} validation, {scale.test_images} test images",
-        "epochs": scale.epochs, "batch_size": scale.batch_size, "cells": len(LEARNING_RATES),
-        "seconds": medians, "cpu_seconds": cpu_medians, "repeats": {"seconds": wall, "cpu_seconds": cpu},
+        f"{scale.train_images} training, {scale.train_images // 4} validation, {scale.test_images} test images",
+        "epochs": scale.epochs,
+        "batch_size": scale.batch_size,
+        "cells": len(LEARNING_RATES),
+        "seconds": medians,
+        "cpu_seconds": cpu_medians,
+        "repeats": {"seconds": wall, "cpu_seconds": cpu},
         "suite_vs_plain": medians["suite"] / medians["plain"],
         "suite_vs_kerastuner": medians["suite"] / medians["kerastuner"],
         "cpu_suite_vs_plain": cpu_medians["suite"] / cpu_medians["plain"],
@@ -87,7 +94,7 @@ def measure(directory: Path, scale: ShortScale, repeats: int, probe_repeats: int
         "target_met": medians["suite"] <= medians["plain"] and medians["suite"] < medians["kerastuner"],
         "suite_fixed_cost": {name: merged(runs) for name, runs in probes.items()},
         "note": "ratios are suite/other wall time of whole processes (medians); cpu_*: the same with the CPU time "
-                "each process used, which moves less with other processes' load on a shared machine",
+        "each process used, which moves less with other processes' load on a shared machine",
     }
 
 
@@ -116,7 +123,8 @@ def ablation_file(directory: Path, data: Path, scale: ShortScale) -> Path:
         "from ablation_suite import Ablation\n\n"
         f"ABLATION = Ablation(question=__doc__, base=dict(model='conv', dataset='npz:{data}', epochs={scale.epochs},\n"
         f"                    batch_size={scale.batch_size}),\n"
-        f"                    factors=dict(learning_rate=[{', '.join(LEARNING_RATES)}]), seeds=1)\n")
+        f"                    factors=dict(learning_rate=[{', '.join(LEARNING_RATES)}]), seeds=1)\n"
+    )
     return path
 
 
@@ -127,12 +135,23 @@ def command(way: str, directory: Path, data: Path, scale: ShortScale, repeat: in
         return [sys.executable, str(REPO / "study.py"), *suite_arguments(directory, data, scale, f"suite_{repeat}")]
     if way == "plain":
         return [sys.executable, str(HERE / "hand_loop.py"), *shape, *LEARNING_RATES]
-    return [sys.executable, str(HERE / "kerastuner_grid.py"), *shape, str(directory / f"tuner_{repeat}"), *LEARNING_RATES]
+    return [
+        sys.executable,
+        str(HERE / "kerastuner_grid.py"),
+        *shape,
+        str(directory / f"tuner_{repeat}"),
+        *LEARNING_RATES,
+    ]
 
 
 def suite_arguments(directory: Path, data: Path, scale: ShortScale, name: str, options=()) -> list[str]:
-    return ["run", str(ablation_file(directory, data, scale)), "--storage", f"sqlite:///{directory / name}.db",
-            *options]
+    return [
+        "run",
+        str(ablation_file(directory, data, scale)),
+        "--storage",
+        f"sqlite:///{directory / name}.db",
+        *options,
+    ]
 
 
 def run_whole(argv: list[str], directory: Path) -> tuple[float, float]:
@@ -155,9 +174,16 @@ def probe(directory: Path, data: Path, scale: ShortScale, name: str, options: li
     launched = time.time()
     # --recycle-mb 0: a worker restarting itself (XLA's compilations grow its memory) would continue as a plain
     # study.py process, without the counters.
-    seconds, _ = run_whole([sys.executable, str(HERE / "short_trials_probe.py"), str(out), repr(launched),
-                            *suite_arguments(directory, data, scale, name, [*options, "--recycle-mb", "0"])],
-                           directory)
+    seconds, _ = run_whole(
+        [
+            sys.executable,
+            str(HERE / "short_trials_probe.py"),
+            str(out),
+            repr(launched),
+            *suite_arguments(directory, data, scale, name, [*options, "--recycle-mb", "0"]),
+        ],
+        directory,
+    )
     counted = json.loads(out.read_text())
     return breakdown(counted, seconds, launched)
 
@@ -177,8 +203,10 @@ def breakdown(counted: dict, wall: float, launched: float) -> dict:
         "python start-up": marks["python start-up"],
         "suite imports": marks["suite imports"],
         "tensorflow import": marks["tensorflow import"],
-        "command set-up (arguments, ablation, storage check, header, device)":
-            marks["study.main"] - steps["preflight"] - steps["create the study"] - steps["trial loop"],
+        "command set-up (arguments, ablation, storage check, header, device)": marks["study.main"]
+        - steps["preflight"]
+        - steps["create the study"]
+        - steps["trial loop"],
         "preflight (data load, validation, network builds)": steps["preflight"],
         "preflight network builds": steps.get("preflight: network builds", 0.0),
         "create the study (storage, provenance)": steps["create the study"],
@@ -194,28 +222,44 @@ def breakdown(counted: dict, wall: float, launched: float) -> dict:
         trained.append(sum(fit["train_calls"]) - excess)
         validation.append(sum(fit["validation"]))
     per_trial = {
-        "trial: other (worker record, heartbeat, log)": (steps["trial"] - steps["train"] - steps["record: result"]
-                                         - steps["record: tell Optuna"]) / trials,
+        "trial: other (worker record, heartbeat, log)": (
+            steps["trial"] - steps["train"] - steps["record: result"] - steps["record: tell Optuna"]
+        )
+        / trials,
         "data: load and split": steps["data: load and split"] / trials,
         "build the network": steps["build the network"] / trials,
         "compile": steps["compile"] / trials,
         "fit: trace and first call of the train function": sum(traced) / trials,
         "fit: training (steady)": sum(trained) / trials,
         "fit: validation pass": sum(validation) / trials,
-        "fit: other (callbacks, iterators, checkpoints)": (steps["fit"] - sum(traced) - sum(trained)
-                                                          - sum(validation)) / trials,
+        "fit: other (callbacks, iterators, checkpoints)": (steps["fit"] - sum(traced) - sum(trained) - sum(validation))
+        / trials,
         "evaluation passes after fit": steps["evaluation passes"] / trials,
         "evaluation: count": calls["evaluation passes"] / trials,
         "confusion matrix and parameters": (steps["confusion matrix"] + steps["count parameters"]) / trials,
-        "train(): other": (steps["train"] - steps["data: load and split"] - steps["build the network"]
-                           - steps["compile"] - steps["fit"] - steps["evaluation passes"]
-                           - steps["confusion matrix"] - steps["count parameters"]) / trials,
+        "train(): other": (
+            steps["train"]
+            - steps["data: load and split"]
+            - steps["build the network"]
+            - steps["compile"]
+            - steps["fit"]
+            - steps["evaluation passes"]
+            - steps["confusion matrix"]
+            - steps["count parameters"]
+        )
+        / trials,
         "record the result in Optuna": (steps["record: result"] + steps["record: tell Optuna"]) / trials,
     }
     fixed_per_trial = steps["trial"] / trials - per_trial["fit: training (steady)"]
-    return {"wall": wall, "trials": trials, "process": process, "per_trial": per_trial,
-            "fixed_per_trial": fixed_per_trial, "fixed_whole_process": wall - sum(trained),
-            "training_whole_process": sum(trained)}
+    return {
+        "wall": wall,
+        "trials": trials,
+        "process": process,
+        "per_trial": per_trial,
+        "fixed_per_trial": fixed_per_trial,
+        "fixed_whole_process": wall - sum(trained),
+        "training_whole_process": sum(trained),
+    }
 
 
 def merged(runs: list[dict]) -> dict:
@@ -239,30 +283,40 @@ def rows(results: dict) -> list[tuple]:
     short = results["short_trials"]
     seconds, cpu = short["seconds"], short["cpu_seconds"]
     off, on = short["suite_fixed_cost"]["jit_compile_off"], short["suite_fixed_cost"]["jit_compile_on"]
-    when = f" ({short['date']}, load average {short['load_average'][0]} to {short['load_average'][1]})" \
-        if "date" in short else ""
+    when = (
+        f" ({short['date']}, load average {short['load_average'][0]} to {short['load_average'][1]})"
+        if "date" in short
+        else ""
+    )
     trial = off["per_trial"]
     return [
-        (f"10. short trials: {short['cells']} cells of `conv`, {short['epochs']} epoch, whole processes{when}",
-         f"suite {seconds['suite']:.1f} s, plain fit loop {seconds['plain']:.1f} s, KerasTuner grid "
-         f"{seconds['kerastuner']:.1f} s: suite/plain {short['suite_vs_plain']:.2f}, suite/KerasTuner "
-         f"{short['suite_vs_kerastuner']:.2f} (CPU time: {short['cpu_suite_vs_plain']:.2f}, "
-         f"{short['cpu_suite_vs_kerastuner']:.2f}; CPU s {cpu['suite']:.1f}, {cpu['plain']:.1f}, {cpu['kerastuner']:.1f})",
-         "suite <= plain, < KerasTuner", short["target_met"]),
+        (
+            f"10. short trials: {short['cells']} cells of `conv`, {short['epochs']} epoch, whole processes{when}",
+            f"suite {seconds['suite']:.1f} s, plain fit loop {seconds['plain']:.1f} s, KerasTuner grid "
+            f"{seconds['kerastuner']:.1f} s: suite/plain {short['suite_vs_plain']:.2f}, suite/KerasTuner "
+            f"{short['suite_vs_kerastuner']:.2f} (CPU time: {short['cpu_suite_vs_plain']:.2f}, "
+            f"{short['cpu_suite_vs_kerastuner']:.2f}; CPU s {cpu['suite']:.1f}, {cpu['plain']:.1f}, "
+            f"{cpu['kerastuner']:.1f})",
+            "suite <= plain, < KerasTuner",
+            short["target_met"],
+        ),
         *_before(short),
-        ("10. suite's fixed cost per trial",
-         f"{off['fixed_per_trial']:.2f} s next to {trial['fit: training (steady)']:.2f} s of training: trace "
-         f"{trial['fit: trace and first call of the train function']:.2f}, validation in fit "
-         f"{trial['fit: validation pass']:.2f}, evaluation after fit {trial['evaluation passes after fit']:.2f} "
-         f"({trial['evaluation: count']:.0f} pass(es)), set-up "
-         f"{trial['data: load and split'] + trial['build the network'] + trial['compile']:.2f}, recording "
-         f"{trial['record the result in Optuna']:.2f} s; per process: start-up and imports "
-         f"{sum(off['process'][k] for k in ('python start-up', 'suite imports', 'tensorflow import')):.1f} s, "
-         f"preflight {off['process']['preflight (data load, validation, network builds)']:.2f} s, study creation "
-         f"{off['process']['create the study (storage, provenance)']:.2f} s, exit {off['process']['exit']:.2f} s. "
-         f"With jit_compile: {on['fixed_per_trial']:.2f} s per trial (trace and first call "
-         f"{on['per_trial']['fit: trace and first call of the train function']:.2f} s)",
-         "reported", None),
+        (
+            "10. suite's fixed cost per trial",
+            f"{off['fixed_per_trial']:.2f} s next to {trial['fit: training (steady)']:.2f} s of training: trace "
+            f"{trial['fit: trace and first call of the train function']:.2f}, validation in fit "
+            f"{trial['fit: validation pass']:.2f}, evaluation after fit {trial['evaluation passes after fit']:.2f} "
+            f"({trial['evaluation: count']:.0f} pass(es)), set-up "
+            f"{trial['data: load and split'] + trial['build the network'] + trial['compile']:.2f}, recording "
+            f"{trial['record the result in Optuna']:.2f} s; per process: start-up and imports "
+            f"{sum(off['process'][k] for k in ('python start-up', 'suite imports', 'tensorflow import')):.1f} s, "
+            f"preflight {off['process']['preflight (data load, validation, network builds)']:.2f} s, study creation "
+            f"{off['process']['create the study (storage, provenance)']:.2f} s, exit {off['process']['exit']:.2f} s. "
+            f"With jit_compile: {on['fixed_per_trial']:.2f} s per trial (trace and first call "
+            f"{on['per_trial']['fit: trace and first call of the train function']:.2f} s)",
+            "reported",
+            None,
+        ),
     ]
 
 
@@ -271,9 +325,14 @@ def _before(short: dict) -> list[tuple]:
     if "before_changes" not in short:
         return []
     before = short["before_changes"]
-    return [(f"10. the same before the short-trial changes (commit {before['commit']}, {before['date']}, load "
-             f"average {before['load_average'][0]} to {before['load_average'][1]})",
-             f"suite/plain {before['suite_vs_plain']:.2f}, suite/KerasTuner {before['suite_vs_kerastuner']:.2f} "
-             f"(CPU time: {before['cpu_suite_vs_plain']:.2f}, {before['cpu_suite_vs_kerastuner']:.2f}); fixed cost "
-             f"{before['fixed_per_trial']:.2f} s per trial, exit {before['exit']:.2f} s",
-             "suite <= plain, < KerasTuner", before["target_met"])]
+    return [
+        (
+            f"10. the same before the short-trial changes (commit {before['commit']}, {before['date']}, load "
+            f"average {before['load_average'][0]} to {before['load_average'][1]})",
+            f"suite/plain {before['suite_vs_plain']:.2f}, suite/KerasTuner {before['suite_vs_kerastuner']:.2f} "
+            f"(CPU time: {before['cpu_suite_vs_plain']:.2f}, {before['cpu_suite_vs_kerastuner']:.2f}); fixed cost "
+            f"{before['fixed_per_trial']:.2f} s per trial, exit {before['exit']:.2f} s",
+            "suite <= plain, < KerasTuner",
+            before["target_met"],
+        )
+    ]

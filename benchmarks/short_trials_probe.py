@@ -55,6 +55,7 @@ def counted(function, step):
             return function(*args, **kwargs)
         finally:
             SECONDS[step].append(time.perf_counter() - started)
+
     wrapper.__wrapped__ = function
     return wrapper
 
@@ -129,8 +130,11 @@ def main(out: str, launched: float, argv: list[str]) -> int:
         runpy.run_path(study.__file__, run_name="__main__")
     except SystemExit as stop:
         marks["study.main"] = time.perf_counter() - started
-        Path(out).write_text(json.dumps({"marks": marks, "steps": SECONDS, "executions": EXECUTIONS,
-                                         "ended": time.time(), "status": stop.code}))
+        Path(out).write_text(
+            json.dumps(
+                {"marks": marks, "steps": SECONDS, "executions": EXECUTIONS, "ended": time.time(), "status": stop.code}
+            )
+        )
         raise
 
 

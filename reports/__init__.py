@@ -24,8 +24,16 @@ if TYPE_CHECKING:
     from ablation_suite.reports.writers import Section
 
 
-def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance: dict | None = None,
-           searches: list[Section] = (), fmt: str = "html", svg: bool = False) -> Path:
+def render(
+    frame: pd.DataFrame,
+    spec: dict,
+    out_dir,
+    study_name: str,
+    provenance: dict | None = None,
+    searches: list[Section] = (),
+    fmt: str = "html",
+    svg: bool = False,
+) -> Path:
     """Write the report to ``out_dir``: index.html with PNG figures, or one report.pdf laid out like a paper's
     appendix (``fmt="pdf"``); either way every figure also as vector PDF (and, with ``svg``, SVG) under
     ``figures/`` and every table as CSV and LaTeX under ``tables/``. ``searches`` are the search studies'
@@ -34,16 +42,15 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
     Returns the written page's path."""
     # Here, not at the top: importing any reports module runs this file first, and the text commands
     # (ablation-suite status, best) must not load matplotlib and seaborn.
+    from ablation_suite.ablations import AUTO
+    from ablation_suite.reports.answers import adaptive_summary
     from ablation_suite.reports.comparisons import groups
     from ablation_suite.reports.exports import Table
     from ablation_suite.reports.figures import plot_accuracy_vs_parameters, plot_per_class_accuracy, plot_train_vs_test
     from ablation_suite.reports.sections import comparison_section
-    from ablation_suite.reports.warnings import methodology_warnings
     from ablation_suite.reports.tables import best_configuration, networks_table
+    from ablation_suite.reports.warnings import methodology_warnings
     from ablation_suite.reports.writers import FORMATS, Section, _write_html, _write_pdf
-
-    from ablation_suite.ablations import AUTO
-    from ablation_suite.reports.answers import adaptive_summary
 
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r} is not known; choose one of: {', '.join(FORMATS)}")
@@ -57,23 +64,36 @@ def render(frame: pd.DataFrame, spec: dict, out_dir, study_name: str, provenance
             comparisons.append((group.title, table))
     networks = networks_table(frame, spec) if "model" in spec["factors"] else pd.DataFrame()
     if not networks.empty:
-        figures = [("networks_train_vs_test", plot_train_vs_test(networks), "train vs test accuracy per network"),
-                   ("networks_accuracy_vs_parameters", plot_accuracy_vs_parameters(networks),
-                    "test accuracy vs log10 parameters"),
-                   ("networks_per_class", plot_per_class_accuracy(networks), "per-class test accuracy")]
-        table = Table("networks", networks.drop(columns=["per_class_accuracy", "class_names"]),
-                      "Per network: seeds, mean final training and test accuracy, trainable parameters.")
+        figures = [
+            ("networks_train_vs_test", plot_train_vs_test(networks), "train vs test accuracy per network"),
+            (
+                "networks_accuracy_vs_parameters",
+                plot_accuracy_vs_parameters(networks),
+                "test accuracy vs log10 parameters",
+            ),
+            ("networks_per_class", plot_per_class_accuracy(networks), "per-class test accuracy"),
+        ]
+        table = Table(
+            "networks",
+            networks.drop(columns=["per_class_accuracy", "class_names"]),
+            "Per network: seeds, mean final training and test accuracy, trainable parameters.",
+        )
         sections.append(Section("networks", [], [table], figures))
     sections += list(searches)
     counts = frame["status"].value_counts().to_dict() if not frame.empty else {}
     trials = ", ".join(f"{v} {k}" for k, v in counts.items()) or "no trials yet"
     if spec.get("seeds") == AUTO and comparisons:  # what deciding as it trained saved
         trials += "; " + adaptive_summary(frame, spec, [table for _, table in comparisons])
-    header = dict(title=f"{study_name}: ablation report", question=spec.get("question", ""),
-                  source=spec.get("source", ""), notes=spec.get("notes", ""), trials=trials,
-                  warnings=methodology_warnings(frame, spec, comparisons) if not frame.empty else [],
-                  best=best_configuration(frame, spec).head(5),
-                  provenance=pd.Series(provenance or {}, dtype=object).to_frame("value"))
+    header = dict(
+        title=f"{study_name}: ablation report",
+        question=spec.get("question", ""),
+        source=spec.get("source", ""),
+        notes=spec.get("notes", ""),
+        trials=trials,
+        warnings=methodology_warnings(frame, spec, comparisons) if not frame.empty else [],
+        best=best_configuration(frame, spec).head(5),
+        provenance=pd.Series(provenance or {}, dtype=object).to_frame("value"),
+    )
     if fmt == "pdf":
         return _write_pdf(header, sections, out / "report.pdf", svg)
     return _write_html(header, sections, out / "index.html", svg)

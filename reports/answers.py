@@ -18,10 +18,10 @@ import pandas as pd
 from ablation_suite.ablations import AUTO, Ablation
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.reports.comparisons import finished
+from ablation_suite.reports.tables import summary_table
 from ablation_suite.stats import sequential as decide
 from ablation_suite.stats.levels import fixed_design_decision, test_size
 from ablation_suite.stats.tests import seeds_would
-from ablation_suite.reports.tables import summary_table
 
 DECISIONS = decide.VERDICTS
 
@@ -41,8 +41,10 @@ def answered(group, spec: dict, test: str = "t"):
     if spec.get("seeds") != AUTO or group.rows.empty:
         return group, with_decisions(summary_table(group, test=test), group.base, margin(spec))
     rule = decide.Rule.of(spec)
-    values = {level: rows.set_index("seed")["test_accuracy"].astype(float).to_dict()
-              for level, rows in group.rows.groupby("level")}
+    values = {
+        level: rows.set_index("seed")["test_accuracy"].astype(float).to_dict()
+        for level, rows in group.rows.groupby("level")
+    }
     images = test_size(group.rows)
     resolution = 1 / images if images else 0.0
     if DESIGNS[spec["design"]].races:
@@ -52,9 +54,15 @@ def answered(group, spec: dict, test: str = "t"):
         decisions = decide.against_base(values, group.base, rule, resolution)
     table = summary_table(group, test=test).set_index("level")
     # the rule's difference is the mean over the seeds a level shares with its reference, which its interval is about
-    decided = pd.DataFrame([dict(level=d.level, delta_vs_base=d.mean, diff_low=d.low, diff_high=d.high, pairs=d.pairs,
-                                 decision=d.verdict) for d in decisions],
-                           columns=["level", "delta_vs_base", "diff_low", "diff_high", "pairs", "decision"])
+    decided = pd.DataFrame(
+        [
+            dict(
+                level=d.level, delta_vs_base=d.mean, diff_low=d.low, diff_high=d.high, pairs=d.pairs, decision=d.verdict
+            )
+            for d in decisions
+        ],
+        columns=["level", "delta_vs_base", "diff_low", "diff_high", "pairs", "decision"],
+    )
     decided = decided.set_index("level")
     numbers = ["delta_vs_base", "diff_low", "diff_high", "pairs"]
     table.loc[decided.index, numbers] = decided[numbers].to_numpy()
@@ -93,8 +101,7 @@ def lead_sentence(row, title: str, base: str, rope: float | None = None) -> str:
     """e.g. "bn=before: +1.1 pp [-0.3, +2.5] vs none, not decided with 2 seeds; about 8 would"."""
     decision = row.get("decision") or fixed_design_decision(row, rope)
     low, high = row["diff_low"], row["diff_high"]
-    interval = (f" [{points(low)}, {points(high)}]" if math.isfinite(low) and math.isfinite(high)
-                else " (no interval)")
+    interval = f" [{points(low)}, {points(high)}]" if math.isfinite(low) and math.isfinite(high) else " (no interval)"
     pairs = int(row["pairs"] if "pairs" in row else row["seeds"])  # an adaptive table may count seeds only
     seeds = f"{pairs} seed{'s' if pairs != 1 else ''}"
     if decision == "equivalent":

@@ -42,20 +42,31 @@ def groups(frame: pd.DataFrame, spec: dict) -> list[Group]:
     """Split finished trials into the comparisons the design makes (``spec["winners"]``: a chain's recorded
     stage winners, store.record.winners)."""
     done, tuned = finished(frame), tuple(spec.get("search_space", {}))
-    return [_group(done, comparison, tuned) for comparison in Ablation.from_spec(spec).comparisons(
-        spec.get("winners", []))]
+    return [
+        _group(done, comparison, tuned) for comparison in Ablation.from_spec(spec).comparisons(spec.get("winners", []))
+    ]
 
 
 def _group(done: pd.DataFrame, comparison: Comparison, tuned: tuple) -> Group:
     """The trials of one comparison: its fixed fields at their values, its fields at one of its levels."""
     mask = np.ones(len(done), dtype=bool)
-    allowed = {**{name: [value] for name, value in comparison.fixed.items()},
-               **{name: [level[name] for level in comparison.levels] for name in comparison.fields}}
+    allowed = {
+        **{name: [value] for name, value in comparison.fixed.items()},
+        **{name: [level[name] for level in comparison.levels] for name in comparison.fields},
+    }
     for name, values in allowed.items():
         labels = {level_label(value) for value in values}
         mask &= done[name].map(lambda value, labels=labels: level_label(value) in labels).to_numpy(dtype=bool)
     rows = done[mask]
-    rows = rows.assign(level=[comparison.label({name: row[name] for name in comparison.fields})
-                              for _, row in rows.iterrows()])
-    return Group(comparison.title, rows, [comparison.label(level) for level in comparison.levels],
-                 comparison.label(comparison.base), tuned, comparison.note, tuple(comparison.fields))
+    rows = rows.assign(
+        level=[comparison.label({name: row[name] for name in comparison.fields}) for _, row in rows.iterrows()]
+    )
+    return Group(
+        comparison.title,
+        rows,
+        [comparison.label(level) for level in comparison.levels],
+        comparison.label(comparison.base),
+        tuned,
+        comparison.note,
+        tuple(comparison.fields),
+    )

@@ -73,8 +73,9 @@ def _bare(ax) -> None:
 
 
 def _row_label(ax, text: str, color) -> None:
-    ax.set_ylabel(_wrapped(text), color=color, fontsize=9, fontweight="bold", rotation=0, ha="right", va="center",
-                  labelpad=8)
+    ax.set_ylabel(
+        _wrapped(text), color=color, fontsize=9, fontweight="bold", rotation=0, ha="right", va="center", labelpad=8
+    )
 
 
 def _wrapped(text: str, width: int = 16) -> str:
@@ -105,8 +106,9 @@ def plot_misclassified(group: Group) -> plt.Figure:
         raise ValueError(f"no trial of {group.title!r} recorded misclassified test images (stored by older code)")
     colors = level_colors(group.levels)
     columns = max([len(chosen[level]["misclassified"]) for level in levels] + [1])
-    fig, axes = plt.subplots(len(levels), columns, squeeze=False,
-                             figsize=(PANEL * columns + 1.8, (PANEL + 0.35) * len(levels) + 0.2))
+    fig, axes = plt.subplots(
+        len(levels), columns, squeeze=False, figsize=(PANEL * columns + 1.8, (PANEL + 0.35) * len(levels) + 0.2)
+    )
     for row, level in zip(axes, levels):
         trial = chosen[level]
         for position, ax in enumerate(row):
@@ -120,8 +122,7 @@ def plot_misclassified(group: Group) -> plt.Figure:
             ax.set_title(title if len(title) <= 22 else f"true {true}\n-> predicted {predicted}", fontsize=8)
             ax.set_xlabel(f"test #{example['index']}", fontsize=6, color="0.4")
         if not trial["misclassified"]:
-            row[0].text(0.0, 0.5, "no misclassified test image", transform=row[0].transAxes, fontsize=8,
-                        va="center")
+            row[0].text(0.0, 0.5, "no misclassified test image", transform=row[0].transAxes, fontsize=8, va="center")
         _row_label(row[0], _level_name(group, level), colors[level])
     fig.tight_layout()
     return fig
@@ -142,8 +143,9 @@ def plot_augmented_samples(group: Group) -> plt.Figure:
             rows.append((f"{_level_name(group, level)}: original", chosen[level], "original", "0.25"))
         rows.append((_level_name(group, level), chosen[level], "augmented", colors[level]))
     columns = max(len(trial["augmented_samples"]) for _, trial, _, _ in rows)
-    fig, axes = plt.subplots(len(rows), columns, squeeze=False,
-                             figsize=(PANEL * columns + 1.8, (PANEL + 0.1) * len(rows) + 0.2))
+    fig, axes = plt.subplots(
+        len(rows), columns, squeeze=False, figsize=(PANEL * columns + 1.8, (PANEL + 0.1) * len(rows) + 0.2)
+    )
     for axes_row, (label, trial, kind, color) in zip(axes, rows):
         for position, ax in enumerate(axes_row):
             _bare(ax)

@@ -49,8 +49,18 @@ def save_figure(fig: plt.Figure, out: Path, name: str, png: bool = True, svg: bo
     return written
 
 
-LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                 "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -62,7 +72,12 @@ def save_table(table: Table, out: Path) -> dict:
     """Write the table as CSV (raw numbers, lists as JSON-like text) and LaTeX (as shown); {kind: relative path}."""
     (out / TABLES).mkdir(exist_ok=True)
     table.frame.to_csv(out / TABLES / f"{table.name}.csv", index=False)
-    latex = table.display().to_latex(index=False, escape=True, caption=latex_escape(table.caption) or None,
-                                     label=f"tab:{table.name}", position="htbp")
+    latex = table.display().to_latex(
+        index=False,
+        escape=True,
+        caption=latex_escape(table.caption) or None,
+        label=f"tab:{table.name}",
+        position="htbp",
+    )
     (out / TABLES / f"{table.name}.tex").write_text(latex, encoding="utf-8")
     return {"csv": f"{TABLES}/{table.name}.csv", "tex": f"{TABLES}/{table.name}.tex"}

@@ -49,8 +49,9 @@ def shown_summary(table: pd.DataFrame, base: str, test_size: int | None, fields:
     d = accuracy_decimals(test_size)
     mark = [" (base)" if level == base else "" for level in table["level"]]
     if fields and len(next(iter(fields.values()))) > 1:
-        shown = pd.DataFrame({name: [fields[level][name] for level in table["level"]]
-                              for name in next(iter(fields.values()))})
+        shown = pd.DataFrame(
+            {name: [fields[level][name] for level in table["level"]] for name in next(iter(fields.values()))}
+        )
         shown[shown.columns[-1]] = shown[shown.columns[-1]] + mark
     else:
         shown = pd.DataFrame({"level": [f"{level}{m}" for level, m in zip(table["level"], mark)]})
@@ -59,8 +60,9 @@ def shown_summary(table: pd.DataFrame, base: str, test_size: int | None, fields:
     shown["seeds"] = table["seeds"].map(count)
     shown["test acc. %"] = table["test_accuracy"].map(lambda v: percent(v, d))
     shown["95% interval"] = [interval(lo, hi, d) for lo, hi in zip(table["ci_low"], table["ci_high"])]
-    shown["diff. pp"] = [DASH if level == base else percent(v, d, True)
-                         for level, v in zip(table["level"], table["delta_vs_base"])]
+    shown["diff. pp"] = [
+        DASH if level == base else percent(v, d, True) for level, v in zip(table["level"], table["delta_vs_base"])
+    ]
     shown["diff. 95% interval"] = [interval(lo, hi, d, True) for lo, hi in zip(table["diff_low"], table["diff_high"])]
     if "decision" in table:
         shown["decision"] = table["decision"].fillna("")
@@ -76,9 +78,16 @@ def shown_summary(table: pd.DataFrame, base: str, test_size: int | None, fields:
 
 def shown_confused_pairs(pairs: pd.DataFrame, base: str, test_size: int | None) -> pd.DataFrame:
     d = accuracy_decimals(test_size)
-    return pd.DataFrame({"level": pairs["level"], "true class": pairs["true"], "read as": pairs["predicted"],
-                         "seeds": pairs["seeds"].map(count), "share of the class %": pairs["share"].map(
-                             lambda v: percent(v, d)), f"at {base} %": pairs["base_share"].map(lambda v: percent(v, d))})
+    return pd.DataFrame(
+        {
+            "level": pairs["level"],
+            "true class": pairs["true"],
+            "read as": pairs["predicted"],
+            "seeds": pairs["seeds"].map(count),
+            "share of the class %": pairs["share"].map(lambda v: percent(v, d)),
+            f"at {base} %": pairs["base_share"].map(lambda v: percent(v, d)),
+        }
+    )
 
 
 def shown_generic(table: pd.DataFrame, test_size: int | None = None) -> pd.DataFrame:

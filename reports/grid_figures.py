@@ -52,8 +52,9 @@ def cell_means(group: Group) -> pd.DataFrame:
     records = []
     for (xv, lv), sub in group.rows.groupby([group.rows[x].map(level_label), group.rows[line].map(level_label)]):
         mean, low, high = accuracy_ci(sub["test_accuracy"], images)
-        records.append({x: xv, line: lv, "value": sub[x].iloc[0], "seeds": len(sub), "mean": mean, "low": low,
-                        "high": high})
+        records.append(
+            {x: xv, line: lv, "value": sub[x].iloc[0], "seeds": len(sub), "mean": mean, "low": low, "high": high}
+        )
     return pd.DataFrame(records)
 
 
@@ -73,8 +74,9 @@ def plot_interaction(group: Group) -> plt.Figure:
         position = (rows["value"] if numeric else rows["_pos"]).to_numpy(dtype=float)
         mean = rows["mean"].to_numpy(dtype=float)
         bar = np.array([mean - rows["low"].to_numpy(dtype=float), rows["high"].to_numpy(dtype=float) - mean])
-        ax.errorbar(position, mean, yerr=np.where(np.isfinite(bar), bar, 0), marker="o", color=color,
-                    capsize=3, label=level)
+        ax.errorbar(
+            position, mean, yerr=np.where(np.isfinite(bar), bar, 0), marker="o", color=color, capsize=3, label=level
+        )
     if log:
         ax.set_xscale("log")
     if not numeric:
@@ -91,11 +93,19 @@ def plot_accuracy_heatmap(group: Group) -> plt.Figure:
     order."""
     x, line = axis_factor(group)
     means = cell_means(group)
-    grid = means.pivot(index=line, columns=x, values="mean").reindex(index=factor_order(group, line),
-                                                                     columns=factor_order(group, x))
+    grid = means.pivot(index=line, columns=x, values="mean").reindex(
+        index=factor_order(group, line), columns=factor_order(group, x)
+    )
     fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * grid.shape[1] + 2.5), max(3.0, 0.5 * grid.shape[0] + 1.6)))
-    sns.heatmap(100 * grid, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": "test accuracy (%)"},
-                annot_kws={"fontsize": 9})
+    sns.heatmap(
+        100 * grid,
+        annot=True,
+        fmt=".1f",
+        cmap="viridis",
+        ax=ax,
+        cbar_kws={"label": "test accuracy (%)"},
+        annot_kws={"fontsize": 9},
+    )
     ax.set(xlabel=x, ylabel=line)
     ax.tick_params(axis="y", rotation=0)
     fig.tight_layout()

@@ -57,10 +57,16 @@ class Flow:
         lines = textwrap.wrap(text, int((TEXT_W - indent) * CHARS_PER_INCH.get(size, 15.0))) or [""]
         line_h = size * 1.35 / 72
         for start in range(0, len(lines), 40):
-            chunk = lines[start:start + 40]
+            chunk = lines[start : start + 40]
             self.room(line_h * len(chunk))
-            self.page.text(*self._at(MARGIN + indent, self.y), "\n".join(chunk), fontsize=size, va="top",
-                           fontweight="bold" if bold else "normal", linespacing=1.35)
+            self.page.text(
+                *self._at(MARGIN + indent, self.y),
+                "\n".join(chunk),
+                fontsize=size,
+                va="top",
+                fontweight="bold" if bold else "normal",
+                linespacing=1.35,
+            )
             self.y += line_h * len(chunk)
         self.y += gap
 
@@ -93,14 +99,22 @@ class Flow:
         for key, value in items:
             lines = textwrap.wrap(str(value), int((TEXT_W - key_width) * 72 / (0.5 * size))) or [""]
             for start in range(0, len(lines), 60):
-                chunk = lines[start:start + 60]
+                chunk = lines[start : start + 60]
                 self.room(line_h * len(chunk) + 0.06)
                 self.page.text(*self._at(MARGIN, self.y), str(key), fontsize=size, va="top", fontweight="bold")
-                self.page.text(*self._at(MARGIN + key_width, self.y), "\n".join(chunk), fontsize=size, va="top",
-                               linespacing=1.3)
+                self.page.text(
+                    *self._at(MARGIN + key_width, self.y), "\n".join(chunk), fontsize=size, va="top", linespacing=1.3
+                )
                 self.y += line_h * len(chunk) + 0.04
-                self.page.add_artist(plt.Line2D([MARGIN / PAGE_W, 1 - MARGIN / PAGE_W], [1 - self.y / PAGE_H] * 2,
-                                                color="0.85", linewidth=0.4, transform=self.page.transFigure))
+                self.page.add_artist(
+                    plt.Line2D(
+                        [MARGIN / PAGE_W, 1 - MARGIN / PAGE_W],
+                        [1 - self.y / PAGE_H] * 2,
+                        color="0.85",
+                        linewidth=0.4,
+                        transform=self.page.transFigure,
+                    )
+                )
                 self.y += 0.03
 
     def table(self, table: Table, number: int, font: float = 7.0, row_h: float = 0.2):
@@ -109,17 +123,23 @@ class Flow:
         font = min(font, TEXT_W * 72 / (0.55 * sum(widths)))  # shrink a wide table to the text width
         per_page = int((PAGE_H - 2 * MARGIN - 0.8) / row_h) - 1
         for start in range(0, max(len(shown), 1), per_page):
-            rows = shown.iloc[start:start + per_page]
+            rows = shown.iloc[start : start + per_page]
             caption = f"Table {number}. {table.caption}" + (" (continued)" if start else "")
             self.room(0.45 + row_h * (len(rows) + 1))
             self.text(caption, size=8, gap=0.04)
             height = row_h * (len(rows) + 1)
-            ax = self.page.add_axes([MARGIN / PAGE_W, 1 - (self.y + height) / PAGE_H, TEXT_W / PAGE_W,
-                                     height / PAGE_H])
+            ax = self.page.add_axes([MARGIN / PAGE_W, 1 - (self.y + height) / PAGE_H, TEXT_W / PAGE_W, height / PAGE_H])
             ax.axis("off")
-            cells = ax.table(cellText=rows.to_numpy().tolist() or [[""] * len(shown.columns)],
-                             colLabels=list(shown.columns), colWidths=[w / sum(widths) for w in widths],
-                             loc="upper center", cellLoc="right", colLoc="right", edges="horizontal", bbox=[0, 0, 1, 1])
+            cells = ax.table(
+                cellText=rows.to_numpy().tolist() or [[""] * len(shown.columns)],
+                colLabels=list(shown.columns),
+                colWidths=[w / sum(widths) for w in widths],
+                loc="upper center",
+                cellLoc="right",
+                colLoc="right",
+                edges="horizontal",
+                bbox=[0, 0, 1, 1],
+            )
             cells.auto_set_font_size(False)
             cells.set_fontsize(font)
             for (row, col), cell in cells.get_celld().items():

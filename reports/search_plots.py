@@ -16,16 +16,18 @@ import pandas as pd
 from optuna.trial import TrialState
 from optuna.visualization import matplotlib as optuna_plots
 
-from ablation_suite.store import record
 from ablation_suite.reports.warnings import boundary_warnings
 from ablation_suite.reports.writers import Section, slug  # with the report's matplotlib setup (reports.figures)
+from ablation_suite.store import record
 
 MIN_TRIALS_FOR_IMPORTANCE = 3  # below this an importance or a contour surface only reflects noise
 
 
 def search_studies(storage, study_name: str) -> list[optuna.Study]:
     """The search studies of a main study ("STUDY/search" or "STUDY/search/LEVEL") in the same storage."""
-    return [optuna.load_study(study_name=name, storage=storage) for name in record.search_study_names(storage, study_name)]
+    return [
+        optuna.load_study(study_name=name, storage=storage) for name in record.search_study_names(storage, study_name)
+    ]
 
 
 def _figure(plot, study: optuna.Study, **options) -> plt.Figure:
@@ -66,10 +68,18 @@ def plot_isolation(studies: list[optuna.Study]) -> plt.Figure:
     for study in studies:
         values = [t.value for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
         if values:
-            ax.plot(np.arange(1, len(values) + 1), np.maximum.accumulate(values), marker="o", markersize=3,
-                    label=level_name(study))
-    ax.set(title="each level tuned in isolation: best validation accuracy so far", xlabel="complete trial",
-           ylabel="best validation accuracy")
+            ax.plot(
+                np.arange(1, len(values) + 1),
+                np.maximum.accumulate(values),
+                marker="o",
+                markersize=3,
+                label=level_name(study),
+            )
+    ax.set(
+        title="each level tuned in isolation: best validation accuracy so far",
+        xlabel="complete trial",
+        ylabel="best validation accuracy",
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -84,41 +94,70 @@ def search_section(study: optuna.Study, search_space: dict) -> Section:
     """Every figure of one search study, and a note for each left out for lack of trials."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     name, prefix = level_name(study), "search_" + slug(study.study_name)
-    section = Section(f"search: {name}", [f"{len(complete)} complete, "
-                                          f"{len(study.get_trials(deepcopy=False, states=(TrialState.PRUNED,)))} "
-                                          f"pruned of {len(study.trials)} trials (study {study.study_name})."])
+    section = Section(
+        f"search: {name}",
+        [
+            f"{len(complete)} complete, "
+            f"{len(study.get_trials(deepcopy=False, states=(TrialState.PRUNED,)))} "
+            f"pruned of {len(study.trials)} trials (study {study.study_name})."
+        ],
+    )
     if not complete:
         section.paragraphs.append("No complete trial yet: no search figure.")
         return section
     best = study.best_trial
-    section.paragraphs.append(f"Best trial #{best.number}: validation accuracy {best.value:.4f} at "
-                              + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                          for k, v in best.params.items()) + ".")
+    section.paragraphs.append(
+        f"Best trial #{best.number}: validation accuracy {best.value:.4f} at "
+        + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in best.params.items())
+        + "."
+    )
     boundary = boundary_warnings(pd.DataFrame([best.params]), {"search_space": search_space})
-    section.figures += [(f"{prefix}_history", plot_history(study), f"{name}: optimisation history"),
-                        (f"{prefix}_parallel", plot_parallel(study), f"{name}: parallel coordinates"),
-                        (f"{prefix}_slice", plot_slices(study), f"{name}: slice plot per parameter"
-                         + ("; " + "; ".join(boundary) if boundary else "; no tuned value at a range end"))]
+    section.figures += [
+        (f"{prefix}_history", plot_history(study), f"{name}: optimisation history"),
+        (f"{prefix}_parallel", plot_parallel(study), f"{name}: parallel coordinates"),
+        (
+            f"{prefix}_slice",
+            plot_slices(study),
+            f"{name}: slice plot per parameter"
+            + ("; " + "; ".join(boundary) if boundary else "; no tuned value at a range end"),
+        ),
+    ]
     section.paragraphs += [f"Warning: {w}" for w in boundary]
     params = sorted({p for t in complete for p in t.params})
     if len(complete) < MIN_TRIALS_FOR_IMPORTANCE:
-        section.paragraphs.append(f"Parameter importances and the contour plot need at least "
-                                  f"{MIN_TRIALS_FOR_IMPORTANCE} complete trials; this search has {len(complete)}.")
+        section.paragraphs.append(
+            f"Parameter importances and the contour plot need at least "
+            f"{MIN_TRIALS_FOR_IMPORTANCE} complete trials; this search has {len(complete)}."
+        )
     else:
         fanova = optuna.importance.FanovaImportanceEvaluator(seed=0)
         section.figures += [
-            (f"{prefix}_importance_pedanova", plot_importances(study, optuna.importance.PedAnovaImportanceEvaluator()),
-             f"{name}: parameter importances (PED-ANOVA)"),
-            (f"{prefix}_importance_fanova", plot_importances(study, fanova), f"{name}: parameter importances (fANOVA)")]
+            (
+                f"{prefix}_importance_pedanova",
+                plot_importances(study, optuna.importance.PedAnovaImportanceEvaluator()),
+                f"{name}: parameter importances (PED-ANOVA)",
+            ),
+            (f"{prefix}_importance_fanova", plot_importances(study, fanova), f"{name}: parameter importances (fANOVA)"),
+        ]
         if len(params) >= 2:
             top = list(optuna.importance.get_param_importances(study, evaluator=fanova))[:2]
-            section.figures.append((f"{prefix}_contour", plot_contour(study, top),
-                                    f"{name}: contour of the two most important parameters ({top[0]}, {top[1]})"))
+            section.figures.append(
+                (
+                    f"{prefix}_contour",
+                    plot_contour(study, top),
+                    f"{name}: contour of the two most important parameters ({top[0]}, {top[1]})",
+                )
+            )
         else:
             section.paragraphs.append("One searched parameter: no contour plot.")
     if any(t.intermediate_values for t in study.get_trials(deepcopy=False)):
-        section.figures.append((f"{prefix}_intermediate", plot_intermediate(study),
-                                f"{name}: validation accuracy per epoch of every trial (pruned ones stop early)"))
+        section.figures.append(
+            (
+                f"{prefix}_intermediate",
+                plot_intermediate(study),
+                f"{name}: validation accuracy per epoch of every trial (pruned ones stop early)",
+            )
+        )
     else:
         section.paragraphs.append("No trial reported per-epoch values (pruning off): no intermediate-values plot.")
     return section
@@ -128,6 +167,12 @@ def search_sections(studies: list[optuna.Study], search_space: dict) -> list[Sec
     """One section per search study, plus the isolation plot when a nested design searched several levels."""
     sections = [search_section(study, search_space) for study in studies]
     if len(studies) > 1:
-        sections.append(Section("searches side by side", [], [],
-                                [("search_isolation", plot_isolation(studies), "each level's search in isolation")]))
+        sections.append(
+            Section(
+                "searches side by side",
+                [],
+                [],
+                [("search_isolation", plot_isolation(studies), "each level's search in isolation")],
+            )
+        )
     return sections

@@ -11,9 +11,9 @@ import pandas as pd
 
 from ablation_suite.ablations import Ablation
 from ablation_suite.ablations.levels import stored_values
+from ablation_suite.config import format_override
 from ablation_suite.reports.comparisons import Group, finished, level_label
 from ablation_suite.stats.levels import compare_levels
-from ablation_suite.config import format_override
 
 
 def summary_table(group: Group, test: str = "t") -> pd.DataFrame:
@@ -21,7 +21,8 @@ def summary_table(group: Group, test: str = "t") -> pd.DataFrame:
     table = compare_levels(group.rows, group.levels, group.base, test=test).rename(columns={"mean": "test_accuracy"})
     by_level = group.rows.groupby("level")
     table["train_accuracy"] = table["level"].map(
-        lambda level: float(np.mean([_last(h, "accuracy") for h in by_level.get_group(level)["history"]])))
+        lambda level: float(np.mean([_last(h, "accuracy") for h in by_level.get_group(level)["history"]]))
+    )
     table["diverged"] = table["level"].map(lambda level: int(by_level.get_group(level)["diverged"].astype(bool).sum()))
     table["params"] = table["level"].map(lambda level: int(by_level.get_group(level)["params"].iloc[0]))
     for column in ("images_per_second", "wall_time"):
@@ -68,11 +69,14 @@ def level_table(group: Group) -> pd.DataFrame:
 
 def _seed_means(trials: pd.DataFrame) -> dict:
     """Seeds, mean final train / test accuracy, size and mean per-class accuracy of one network or level."""
-    return dict(seeds=len(trials), train_accuracy=float(np.mean([_last(h, "accuracy") for h in trials["history"]])),
-                test_accuracy=float(trials["test_accuracy"].mean()), params=int(trials["params"].iloc[0]),
-                per_class_accuracy=np.mean([np.asarray(a, dtype=float) for a in trials["per_class_accuracy"]],
-                                           axis=0).tolist(),
-                class_names=list(trials["class_names"].iloc[0]))
+    return dict(
+        seeds=len(trials),
+        train_accuracy=float(np.mean([_last(h, "accuracy") for h in trials["history"]])),
+        test_accuracy=float(trials["test_accuracy"].mean()),
+        params=int(trials["params"].iloc[0]),
+        per_class_accuracy=np.mean([np.asarray(a, dtype=float) for a in trials["per_class_accuracy"]], axis=0).tolist(),
+        class_names=list(trials["class_names"].iloc[0]),
+    )
 
 
 def mean_confusion(group: Group, level: str) -> tuple[np.ndarray, int]:
@@ -98,9 +102,16 @@ def confused_pairs(group: Group, top: int = 3) -> pd.DataFrame:
             true, predicted = np.unravel_index(index, off.shape)
             if off[true, predicted] <= 0:
                 break
-            records.append(dict(level=level, true=names[true], predicted=names[predicted], seeds=seeds,
-                                share=float(matrix[true, predicted]),
-                                base_share=float(base[true, predicted]) if same else np.nan))
+            records.append(
+                dict(
+                    level=level,
+                    true=names[true],
+                    predicted=names[predicted],
+                    seeds=seeds,
+                    share=float(matrix[true, predicted]),
+                    base_share=float(base[true, predicted]) if same else np.nan,
+                )
+            )
     return pd.DataFrame(records, columns=["level", "true", "predicted", "seeds", "share", "base_share"])
 
 
@@ -115,20 +126,29 @@ def networks_table(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     done = finished(frame)
     factors = spec["factors"]
     others = [f for f in factors if f not in ("model", "dataset")]
-    columns = ["dataset", "network", "model", "seeds", "train_accuracy", "test_accuracy", "params",
-               "per_class_accuracy", "class_names"]
+    columns = [
+        "dataset",
+        "network",
+        "model",
+        "seeds",
+        "train_accuracy",
+        "test_accuracy",
+        "params",
+        "per_class_accuracy",
+        "class_names",
+    ]
     if done.empty:
         return pd.DataFrame(columns=columns)
     order = {f: [level_label(v) for v in stored_values(levels)] for f, levels in factors.items()}
     done["dataset_label"] = done["dataset"].map(level_label) if "dataset" in factors else ""
-    done["network"] = [" ".join([level_label(r["model"])] + [f"{f}={level_label(r[f])}" for f in others])
-                       for _, r in done.iterrows()]
+    done["network"] = [
+        " ".join([level_label(r["model"])] + [f"{f}={level_label(r[f])}" for f in others]) for _, r in done.iterrows()
+    ]
     ranked = sorted(factors, key=lambda f: f != "dataset")  # the dataset first, then the ablation's factor order
     done["rank"] = [tuple(order[f].index(level_label(r[f])) for f in ranked) for _, r in done.iterrows()]
     rows = []
     for (dataset, network), sub in done.sort_values("rank").groupby(["dataset_label", "network"], sort=False):
-        rows.append(dict(dataset=dataset, network=network, model=level_label(sub["model"].iloc[0]),
-                         **_seed_means(sub)))
+        rows.append(dict(dataset=dataset, network=network, model=level_label(sub["model"].iloc[0]), **_seed_means(sub)))
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -141,10 +161,15 @@ def best_configuration(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     if done.empty or not fields:
         return pd.DataFrame(columns=columns)
     keys = done[fields].map(level_label).agg(" ".join, axis=1)  # one configuration, whatever its number types
-    table = done.groupby(keys, sort=False).agg(val_accuracy=("val_accuracy", "mean"),
-                                               test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size"))
-    first = done.groupby(keys, sort=False)[fields].first()  # exact values, as the first trial (in number order) stored them
+    table = done.groupby(keys, sort=False).agg(
+        val_accuracy=("val_accuracy", "mean"), test_accuracy=("test_accuracy", "mean"), seeds=("seed", "size")
+    )
+    first = done.groupby(keys, sort=False)[
+        fields
+    ].first()  # exact values, as the first trial (in number order) stored them
     ablation = Ablation.from_spec(spec)  # a compound level becomes the fields it sets
-    table["overrides"] = [" ".join(f"--set {format_override(k, v)}" for k, v in ablation.overrides(dict(row)).items())
-                          for _, row in first.iterrows()]
+    table["overrides"] = [
+        " ".join(f"--set {format_override(k, v)}" for k, v in ablation.overrides(dict(row)).items())
+        for _, row in first.iterrows()
+    ]
     return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)[columns]

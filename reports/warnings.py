@@ -26,14 +26,18 @@ def methodology_warnings(frame: pd.DataFrame, spec: dict, comparisons: list[tupl
     warnings = []
     done = frame[frame["status"].isin(["done", "diverged"])]
     if len(done) and done["status"].eq("diverged").mean() > DIVERGED_WARNING:
-        warnings.append(f"{done['status'].eq('diverged').sum()} of {len(done)} trials diverged (more than "
-                        f"{DIVERGED_WARNING:.0%}): lower the learning rate or check the set-up before reading the means")
+        warnings.append(
+            f"{done['status'].eq('diverged').sum()} of {len(done)} trials diverged (more than "
+            f"{DIVERGED_WARNING:.0%}): lower the learning rate or check the set-up before reading the means"
+        )
     for title, table in comparisons:
         warnings += _comparison_warnings(title, table)
     factors, searched = spec.get("factors", {}), spec.get("search_space", {})
     if "batch_size" in factors and "learning_rate" not in searched:
-        warnings.append("batch_size is compared at one learning rate: a batch size needs its own learning rate "
-                        "(re-tune it per level with a nested design, e.g. the batch_size_lr ablation)")
+        warnings.append(
+            "batch_size is compared at one learning rate: a batch size needs its own learning rate "
+            "(re-tune it per level with a nested design, e.g. the batch_size_lr ablation)"
+        )
     warnings += boundary_warnings(done, spec)
     return warnings
 
@@ -44,21 +48,25 @@ def _comparison_warnings(title: str, table: pd.DataFrame) -> list[str]:
     others = table[table["note"] != "base"]
     few = others[others["pairs"] < MIN_PAIRS]
     if len(few):
-        warnings.append(f"{title}: {'; '.join(map(str, few['level']))} "
-                        f"{'has' if len(few) == 1 else 'have'} fewer than {MIN_PAIRS} seeds paired with the base "
-                        f"({', '.join(str(n) for n in dict.fromkeys(few['pairs']))}), so no p-value or effect size "
-                        "is given; read the interval of the difference, or run more seeds (--seeds)")
+        warnings.append(
+            f"{title}: {'; '.join(map(str, few['level']))} "
+            f"{'has' if len(few) == 1 else 'have'} fewer than {MIN_PAIRS} seeds paired with the base "
+            f"({', '.join(str(n) for n in dict.fromkeys(few['pairs']))}), so no p-value or effect size "
+            "is given; read the interval of the difference, or run more seeds (--seeds)"
+        )
     for _, row in others[others["pairs"] >= MIN_PAIRS].iterrows():
         if row["p_value"] >= ALPHA and math.isfinite(row["seeds_needed"]) and row["seeds_needed"] > row["pairs"]:
             warnings.append(
                 f"{title}: {row['level']} differs from the base by {row['delta_vs_base']:+.4f} but "
                 f"{row['pairs']} paired seeds cannot tell (p={row['p_value']:.2g}); "
-                f"{seeds_would(row['seeds_needed'])} seeds would")
+                f"{seeds_would(row['seeds_needed'])} seeds would"
+            )
         elif math.isnan(row["p_value"]):
             warnings.append(
                 f"{title}: {row['level']} differs from the base by the same {row['delta_vs_base']:+.4f} on all "
                 f"{row['pairs']} seeds, so the paired test has no spread to judge it by (p is NaN); run more "
-                "seeds (--seeds) to tell whether the shift is real")
+                "seeds (--seeds) to tell whether the shift is real"
+            )
     return warnings
 
 
@@ -74,6 +82,8 @@ def boundary_warnings(done: pd.DataFrame, spec: dict) -> list[str]:
             position = (scale(float(value)) - scale(low)) / (scale(high) - scale(low))
             if position <= BOUNDARY or position >= 1 - BOUNDARY:
                 end = "lower" if position <= BOUNDARY else "upper"
-                warnings.append(f"tuned {name}={float(value):.3g} lies at the {end} end of its search range "
-                                f"[{low:g}, {high:g}]: widen the range")
+                warnings.append(
+                    f"tuned {name}={float(value):.3g} lies at the {end} end of its search range "
+                    f"[{low:g}, {high:g}]: widen the range"
+                )
     return warnings

@@ -40,22 +40,33 @@ FORMATS = ("html", "pdf")
 
 def tables_of(section: Section) -> list[Table]:
     stem = slug(section.title)
-    return [as_table(table, f"{stem}_table{index + 1}" if index else f"{stem}_table")
-            for index, table in enumerate(section.tables)]
+    return [
+        as_table(table, f"{stem}_table{index + 1}" if index else f"{stem}_table")
+        for index, table in enumerate(section.tables)
+    ]
 
 
 def header_tables(header: dict) -> list[Table]:
     """The tables the header holds, in page order: best configurations (at the end, before provenance)."""
     best = header["best"]
-    return [Table("best_configuration", best, "Best configurations by mean validation accuracy over seeds, as "
-                  "--set overrides")] if not best.empty else []
+    return (
+        [
+            Table(
+                "best_configuration",
+                best,
+                "Best configurations by mean validation accuracy over seeds, as --set overrides",
+            )
+        ]
+        if not best.empty
+        else []
+    )
 
 
 def _write_html(header: dict, sections: list[Section], path: Path, svg: bool) -> Path:
     """index.html next to its figures: relative links only, no scripts or fonts from the network."""
     out, parts, counter = path.parent, [], {"figure": 0, "table": 0}
     for section in sections:
-        parts.append(f'<section><h2>{html.escape(section.title)}</h2>')
+        parts.append(f"<section><h2>{html.escape(section.title)}</h2>")
         if section.lead:
             parts.append('<ul class="lead">' + "".join(f"<li>{html.escape(s)}</li>" for s in section.lead) + "</ul>")
         parts += [f"<p>{html.escape(text)}</p>" for text in section.paragraphs]
@@ -64,20 +75,27 @@ def _write_html(header: dict, sections: list[Section], path: Path, svg: bool) ->
             files = save_figure(fig, out, name, svg=svg)
             plt.close(fig)
             links = " ".join(f'<a href="{files[kind]}">{kind.upper()}</a>' for kind in ("pdf", "svg") if kind in files)
-            parts.append(f'<figure><img src="{files["png"]}" alt="{html.escape(caption)}">'
-                         f'<figcaption><b>Figure {counter["figure"]}.</b> {html.escape(caption)} '
-                         f'<span class="files">{links}</span></figcaption></figure>')
+            parts.append(
+                f'<figure><img src="{files["png"]}" alt="{html.escape(caption)}">'
+                f"<figcaption><b>Figure {counter['figure']}.</b> {html.escape(caption)} "
+                f'<span class="files">{links}</span></figcaption></figure>'
+            )
         parts += [_table_block(table, out, counter) for table in tables_of(section)]
         parts.append("</section>")
     answers = "".join(f"<li>{html.escape(s)}</li>" for section in sections for s in section.lead)
     best = "".join(_table_block(table, out, counter) for table in header_tables(header))
     page = PAGE.format(
-        title=html.escape(header["title"]), question=html.escape(header["question"]),
-        source=html.escape(header["source"]), notes=html.escape(header["notes"]), counts=html.escape(header["trials"]),
+        title=html.escape(header["title"]),
+        question=html.escape(header["question"]),
+        source=html.escape(header["source"]),
+        notes=html.escape(header["notes"]),
+        counts=html.escape(header["trials"]),
         answers=f'<h2>Answers</h2><ul class="lead">{answers}</ul>' if answers else "",
         warnings="".join(f"<li>{html.escape(w)}</li>" for w in header["warnings"]) or "<li>none</li>",
-        best=best or "<p>No finished configuration yet.</p>", sections="\n".join(parts),
-        provenance=_provenance_html(header["provenance"]))
+        best=best or "<p>No finished configuration yet.</p>",
+        sections="\n".join(parts),
+        provenance=_provenance_html(header["provenance"]),
+    )
     path.write_text(page, encoding="utf-8")
     return path
 
@@ -87,13 +105,18 @@ def _table_block(table: Table, out: Path, counter: dict) -> str:
     files = save_table(table, out)
     links = " ".join(f'<a href="{files[kind]}">{label}</a>' for kind, label in (("csv", "CSV"), ("tex", "LaTeX")))
     caption = f'<b>Table {counter["table"]}.</b> {html.escape(table.caption)} <span class="files">{links}</span>'
-    return (f'<div class="table"><div class="caption">{caption}</div>'
-            + table.display().to_html(index=False, border=0, na_rep="-", escape=True) + "</div>")
+    return (
+        f'<div class="table"><div class="caption">{caption}</div>'
+        + table.display().to_html(index=False, border=0, na_rep="-", escape=True)
+        + "</div>"
+    )
 
 
 def _provenance_html(provenance) -> str:
-    rows = "".join(f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(str(value))}</td></tr>"
-                   for key, value in provenance["value"].items())
+    rows = "".join(
+        f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(str(value))}</td></tr>"
+        for key, value in provenance["value"].items()
+    )
     return f'<table class="provenance">{rows}</table>' if rows else "<p>none recorded</p>"
 
 

@@ -17,8 +17,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def _register_benchmarks() -> None:
     """The repository's benchmarks package, for the tests of its tables: it is not installed (it measures the suite
     from beside it), and the checkout is not on sys.path (so that no top-level folder stands in for the package)."""
-    spec = importlib.util.spec_from_file_location("benchmarks", REPO / "benchmarks" / "__init__.py",
-                                                  submodule_search_locations=[str(REPO / "benchmarks")])
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks", REPO / "benchmarks" / "__init__.py", submodule_search_locations=[str(REPO / "benchmarks")]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["benchmarks"] = module
     spec.loader.exec_module(module)
@@ -34,8 +35,20 @@ def finished_study(tmp_path_factory):
     from ablation_suite.cli import main as study
 
     db = tmp_path_factory.mktemp("study") / "s.db"
-    assert study.main(["run", "bn_placement", *TINY, "--storage", f"sqlite:///{db}",
-                       "--tensorboard", str(db.parent / "tensorboard")]) == 0
+    assert (
+        study.main(
+            [
+                "run",
+                "bn_placement",
+                *TINY,
+                "--storage",
+                f"sqlite:///{db}",
+                "--tensorboard",
+                str(db.parent / "tensorboard"),
+            ]
+        )
+        == 0
+    )
     return db
 
 
@@ -47,8 +60,14 @@ PROXY_ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1", 
 def proxy(tmp_path):
     """`study.py serve` on a free port of 127.0.0.1, stopped (and waited for) at the end."""
     port = free_port()
-    server = subprocess.Popen([*STUDY, "serve", "--storage", f"sqlite:///{tmp_path / 's.db'}", "--port", str(port)],
-                              cwd=tmp_path, env=PROXY_ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [*STUDY, "serve", "--storage", f"sqlite:///{tmp_path / 's.db'}", "--port", str(port)],
+        cwd=tmp_path,
+        env=PROXY_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -68,7 +87,6 @@ def proxy(tmp_path):
             server.kill()
             server.wait()
         server.stdout.close()
-
 
 
 TIERS = ("unit", "e2e", "engines")

@@ -12,14 +12,18 @@ def plan_summary(ablation, base, seeds: int) -> str:
     searches = len(ablation.variants()) * ablation.n_trials if ablation.searches else 0
     if ablation.adaptive:
         low = trained * ablation.min_seeds
-        return (f"design: {ablation.design}, {trained} variants x {ablation.min_seeds}-{seeds} seeds decided as they "
-                f"train (margin +-{ablation.rope:g} pp, alpha {ablation.alpha:g}) = {low}-{trained * seeds} cells, "
-                f"{base.epochs} epoch{'s' if base.epochs > 1 else ''} each (up to {trained * seeds * base.epochs} "
-                "epochs)")
-    return (f"design: {ablation.design}, {trained} variants x {seeds} seeds = {trained * seeds} cells"
-            + (f" + {searches} search trials" if searches else "")
-            + f", {base.epochs} epoch{'s' if base.epochs > 1 else ''} each (up to "
-            f"{(trained * seeds + searches) * base.epochs} epochs)")
+        return (
+            f"design: {ablation.design}, {trained} variants x {ablation.min_seeds}-{seeds} seeds decided as they "
+            f"train (margin +-{ablation.rope:g} pp, alpha {ablation.alpha:g}) = {low}-{trained * seeds} cells, "
+            f"{base.epochs} epoch{'s' if base.epochs > 1 else ''} each (up to {trained * seeds * base.epochs} "
+            "epochs)"
+        )
+    return (
+        f"design: {ablation.design}, {trained} variants x {seeds} seeds = {trained * seeds} cells"
+        + (f" + {searches} search trials" if searches else "")
+        + f", {base.epochs} epoch{'s' if base.epochs > 1 else ''} each (up to "
+        f"{(trained * seeds + searches) * base.epochs} epochs)"
+    )
 
 
 def run_header(name: str, url: str, ablation, base, seeds: int, adapted: str, log=print) -> None:

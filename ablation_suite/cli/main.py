@@ -27,14 +27,14 @@ from pathlib import Path
 from ablation_suite import ablations
 from ablation_suite.ablations import AUTO, SEARCH_DESIGNS
 from ablation_suite.ablations.designs import DESIGNS
-from ablation_suite.loops import entry
 from ablation_suite.cli.arguments import parser
-from ablation_suite.training.quiet import prepare_tensorflow
-from ablation_suite.loops.entry import UsageError
 from ablation_suite.errors import UserError
+from ablation_suite.loops import entry
+from ablation_suite.loops.entry import UsageError
 from ablation_suite.stats.sequential import RULE_FIELDS
 from ablation_suite.store.storage import ENV, given_url, load_study, masked_command
 from ablation_suite.training.caches import Caches
+from ablation_suite.training.quiet import prepare_tensorflow
 
 # How a worker starts another copy of itself (the extra workers of --workers, launched workers, restarts):
 # the installed package's module, so it works from any directory and whichever way the user typed the command.
@@ -93,8 +93,15 @@ def resolve(args):
     """The ablation, its resolved base Config, seeds and what was adapted to the run (cli.entry.resolve)."""
     options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
     rule = {key: getattr(args, key) for key in RULE_FIELDS}
-    return entry.resolve(ablations.load(args.name), args.name, args.command,
-                        entry.overrides_of(args.set, args.dataset, args.epochs), args.seeds, options, rule)
+    return entry.resolve(
+        ablations.load(args.name),
+        args.name,
+        args.command,
+        entry.overrides_of(args.set, args.dataset, args.epochs),
+        args.seeds,
+        options,
+        rule,
+    )
 
 
 def cmd_show(args):
@@ -105,8 +112,8 @@ def cmd_show(args):
 
 def cmd_run(args):
     from ablation_suite.cli import console
-    from ablation_suite.workers import launchers
     from ablation_suite.store import resume
+    from ablation_suite.workers import launchers
     from ablation_suite.workers import processes as workers
     from ablation_suite.workers.devices import check_gpus
     from ablation_suite.workers.memory import MemoryWatch, freeze_start_up
@@ -140,19 +147,34 @@ def cmd_run(args):
     def work():
         if args.carried and own_process:  # a restarted worker skips prepare()
             freeze_start_up()
-        outcome = entry.train_study(url, name, ablation, base, seeds, typed, tensorboard,
-                                    MemoryWatch(args.recycle_mb if own_process else 0), caches=args.caches)
+        outcome = entry.train_study(
+            url,
+            name,
+            ablation,
+            base,
+            seeds,
+            typed,
+            tensorboard,
+            MemoryWatch(args.recycle_mb if own_process else 0),
+            caches=args.caches,
+        )
         return outcome.counts, outcome.restart
 
     command = [*SELF_COMMAND, *workers.without_worker_options(args.argv)]
-    plans = workers.worker_plans(args.workers, args.gpus, workers.available_cores(), os.environ.get("CUDA_VISIBLE_DEVICES"))
-    counts, codes = workers.run_workers(command, plans, args.carried, prepare, work, env={ENV: url, workers.COMMAND_ENV: typed})
-    print(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
-          f"{counts['failed']} failed in this run"
-          + (f" by this worker ({len(codes)} more worker(s) exited with {codes})" if codes else "")
-          + f". Report: ablation-suite report {args.name}"
-          + (f" --study-name {name}" if name != ablation.name else "")
-          + (" " + masked_command(["--storage", url]) if args.storage or ENV in os.environ else ""))
+    plans = workers.worker_plans(
+        args.workers, args.gpus, workers.available_cores(), os.environ.get("CUDA_VISIBLE_DEVICES")
+    )
+    counts, codes = workers.run_workers(
+        command, plans, args.carried, prepare, work, env={ENV: url, workers.COMMAND_ENV: typed}
+    )
+    print(
+        f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
+        f"{counts['failed']} failed in this run"
+        + (f" by this worker ({len(codes)} more worker(s) exited with {codes})" if codes else "")
+        + f". Report: ablation-suite report {args.name}"
+        + (f" --study-name {name}" if name != ablation.name else "")
+        + (" " + masked_command(["--storage", url]) if args.storage or ENV in os.environ else "")
+    )
     return 1 if counts["failed"] or any(codes) else 0
 
 
@@ -163,18 +185,20 @@ def tensorboard_root(directory: str | None) -> Path | None:
     if directory is None:
         return None
     if importlib.util.find_spec("tensorboard") is None:
-        raise UsageError(f"--tensorboard {directory} needs the tensorboard package, which is not installed; "
-                         "install it with: pip install 'tensorboard>=2.21,<2.22' (or pip install -e '.[test]')")
+        raise UsageError(
+            f"--tensorboard {directory} needs the tensorboard package, which is not installed; "
+            "install it with: pip install 'tensorboard>=2.21,<2.22' (or pip install -e '.[test]')"
+        )
     return Path(directory)
 
 
 def cmd_status(args):
-    from ablation_suite.workers import launchers
-    from ablation_suite.store.frame import status_table, trials_frame
-    from ablation_suite.store.record import spec_with_winners
     from ablation_suite.reports.answers import answered, group_sentences
     from ablation_suite.reports.comparisons import groups
     from ablation_suite.reports.warnings import methodology_warnings
+    from ablation_suite.store.frame import status_table, trials_frame
+    from ablation_suite.store.record import spec_with_winners
+    from ablation_suite.workers import launchers
 
     url = storage_url(args)
     study = load_study(url, study_name(args))
@@ -203,24 +227,41 @@ def cmd_status(args):
             continue
         group, summary = answered(group, spec, test=args.test)
         comparisons.append((group.title, summary))
-        columns = ["level", *(f"tuned_{name}" for name in group.tuned), "seeds", "test_accuracy", "ci_low", "ci_high",
-                   "delta_vs_base", "diff_low", "diff_high", "p_value", "p_holm", "effect_size", "note"]
+        columns = [
+            "level",
+            *(f"tuned_{name}" for name in group.tuned),
+            "seeds",
+            "test_accuracy",
+            "ci_low",
+            "ci_high",
+            "delta_vs_base",
+            "diff_low",
+            "diff_high",
+            "p_value",
+            "p_holm",
+            "effect_size",
+            "note",
+        ]
         sentences = [] if spec.get("seeds") == AUTO else group_sentences(group, summary)  # (auto: printed first)
         print(f"\n{group.title}:", *sentences, sep="\n  ")
         adaptive = spec.get("seeds") == AUTO
         reference = "the best" if adaptive and DESIGNS[spec["design"]].races else "base"
         interval = "the decision rule's interval" if adaptive else "its paired 95% interval"
-        print(f"(test accuracy with 95% interval; difference from {reference} {group.base} with {interval}; "
-              f"paired {args.test} test, Holm):")
+        print(
+            f"(test accuracy with 95% interval; difference from {reference} {group.base} with {interval}; "
+            f"paired {args.test} test, Holm):"
+        )
         print(summary[[*columns, "decision"]].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
     warnings = methodology_warnings(frame, spec, comparisons)
-    print("\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings")
+    print(
+        "\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings"
+    )
 
 
 def print_search_progress(url, study):
     """Per level: search trials finished of the budget, best validation accuracy and values so far."""
-    from ablation_suite.store.record import describe_cell
     from ablation_suite.loops.search import progress
+    from ablation_suite.store.record import describe_cell
 
     for level in progress(url, study):
         if not level["started"]:
@@ -228,26 +269,26 @@ def print_search_progress(url, study):
             continue
         best = f", best val {level['best'][0]:.4f} at {describe_cell(level['best'][1])}" if level["best"] else ""
         tuned_note = " -> tuned, seeds re-run in the main study" if level["tuned"] else ""
-        print(f"  search {level['label']}: {level['finished']}/{level['budget']} trials ({level['pruned']} pruned)"
-              f"{best}{tuned_note}")
+        print(
+            f"  search {level['label']}: {level['finished']}/{level['budget']} trials ({level['pruned']} pruned)"
+            f"{best}{tuned_note}"
+        )
 
 
 def cmd_recover(args):
     from optuna.trial import TrialState
 
-    from ablation_suite.workers import launchers
-
-    from ablation_suite.workers import liveness
-
-    from ablation_suite.store import record
-
     from ablation_suite.loops import runner
+    from ablation_suite.store import record
+    from ablation_suite.workers import launchers, liveness
 
     study = load_study(storage_url(args), study_name(args))
     grace = liveness.GRACE_SECONDS if args.grace is None else args.grace
     if grace < 2 * liveness.HEARTBEAT_SECONDS:
-        raise UsageError(f"--grace {grace}: must be at least {2 * liveness.HEARTBEAT_SECONDS} s (two heartbeats), "
-                         "or live trials would be declared stale")
+        raise UsageError(
+            f"--grace {grace}: must be at least {2 * liveness.HEARTBEAT_SECONDS} s (two heartbeats), "
+            "or live trials would be declared stale"
+        )
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     stale = {trial.number: reason for trial, reason in liveness.stale_trials(study, grace)}
     print(f"study {study.study_name}: {len(running)} running trial(s), {len(stale)} stale")
@@ -255,8 +296,10 @@ def cmd_recover(args):
         worker = record.trial_worker(trial)
         verdict = f"STALE: {stale[trial.number]}" if trial.number in stale else "alive"
         task = f" ({launchers.task_label(worker)})" if launchers.task_label(worker) else ""
-        print(f"  #{trial.number} {record.describe_cell(record.trial_cell(trial))} worker {worker.get('host')}:"
-              f"{worker.get('pid')}{task} heartbeat {record.silence(trial):.0f} s ago -> {verdict}")
+        print(
+            f"  #{trial.number} {record.describe_cell(record.trial_cell(trial))} worker {worker.get('host')}:"
+            f"{worker.get('pid')}{task} heartbeat {record.silence(trial):.0f} s ago -> {verdict}"
+        )
     cells = [cell for cell in liveness.fail_stale_trials(study, grace, log=lambda *a, **k: None) if cell]
     queued = runner.enqueue_missing(study, cells)
     print(f"re-queued {queued} cell(s); run `ablation-suite run {args.name}` (any worker) to train them")
@@ -271,10 +314,10 @@ def cmd_report(args):
 
 def cmd_best(args):
     """The best level (by mean validation accuracy over seeds) as --set overrides, and every tuned level."""
-    from ablation_suite.store.frame import trials_frame
-    from ablation_suite.store.record import spec_with_winners
     from ablation_suite.reports.comparisons import finished
     from ablation_suite.reports.tables import best_configuration
+    from ablation_suite.store.frame import trials_frame
+    from ablation_suite.store.record import spec_with_winners
 
     study = load_study(storage_url(args), study_name(args))
     spec = spec_with_winners(study)
@@ -285,8 +328,10 @@ def cmd_best(args):
         raise UsageError(f"study {study.study_name!r} varies nothing")
     for rank, row in best_configuration(done, spec).iterrows():
         tag = "best" if rank == 0 else f"#{rank + 1}"
-        print(f"{tag:5s} {row['overrides']}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
-              f"{int(row['seeds'])} seed(s)")
+        print(
+            f"{tag:5s} {row['overrides']}   # val {row['val_accuracy']:.4f}, test {row['test_accuracy']:.4f}, "
+            f"{int(row['seeds'])} seed(s)"
+        )
 
 
 def cmd_export(args):
@@ -309,8 +354,18 @@ def cmd_serve(args):
     serve(storage_url(args), args.port, args.host)
 
 
-HANDLERS = dict(list=cmd_list, show=cmd_show, run=cmd_run, search=cmd_run, status=cmd_status, best=cmd_best,
-                export=cmd_export, recover=cmd_recover, report=cmd_report, serve=cmd_serve)
+HANDLERS = dict(
+    list=cmd_list,
+    show=cmd_show,
+    run=cmd_run,
+    search=cmd_run,
+    status=cmd_status,
+    best=cmd_best,
+    export=cmd_export,
+    recover=cmd_recover,
+    report=cmd_report,
+    serve=cmd_serve,
+)
 
 if __name__ == "__main__":
     status = main()

@@ -3,8 +3,8 @@ network, and the training protocol each variant gets (variants that share a line
 
 from __future__ import annotations
 
-from ablation_suite.config import Config
 from ablation_suite.cli.console import plan_summary
+from ablation_suite.config import Config
 
 
 def show(ablation, base: Config, seeds: int, adapted: str = "", log=print) -> None:
@@ -21,14 +21,21 @@ def show(ablation, base: Config, seeds: int, adapted: str = "", log=print) -> No
     if adapted:
         log(f"adapted to this run: {adapted}")
     if ablation.searches:
-        log(f"search: {ablation.n_trials} trials per variant, sampler {ablation.sampler}, pruner {ablation.pruner}; "
-            "space: " + ", ".join(f"{k}={v}" for k, v in ablation.search_space.items()))
+        log(
+            f"search: {ablation.n_trials} trials per variant, sampler {ablation.sampler}, pruner {ablation.pruner}; "
+            "space: " + ", ".join(f"{k}={v}" for k, v in ablation.search_space.items())
+        )
     for index, stage in enumerate(ablation.stages):
-        log(f"stage {index + 1}: " + " x ".join(f"{k} {v}" for k, v in stage.items())
-            + (" (from the winners of the stages before)" if index else ""))
+        log(
+            f"stage {index + 1}: "
+            + " x ".join(f"{k} {v}" for k, v in stage.items())
+            + (" (from the winners of the stages before)" if index else "")
+        )
     defaults = Config().to_dict()
     changed = {k: v for k, v in base.to_dict().items() if defaults[k] != v and k != "seed"}
-    log("base (fields differing from Config defaults): " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "none"))
+    log(
+        "base (fields differing from Config defaults): " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "none")
+    )
     log("variants, with the size of their network (FLOPs = multiply-adds per image, the papers' count):")
     texts = [ablation.describe(variant) + ("   (base)" if i == 0 else "") for i, variant in enumerate(variants)]
     configs = [base.replace(**ablation.overrides(variant)) for variant in variants]
@@ -53,10 +60,12 @@ def show_protocol(configs: list[Config], searched: set, pruned: bool, log=print)
             where = f"   [variant{'s' if len(indices) > 1 else ''} {spans(indices)}]" if len(groups) > 1 else ""
             label = f"{line}:" if number == 0 else ""
             log(f"  {label:16s}{text}{where}" + (f"   (at the base; searched: {', '.join(fields)})" if fields else ""))
-    log(f"  {'':16s}and per cell: Checkpoint (Keras BackupAndRestore with the stopping, plateau and seed state: "
+    log(
+        f"  {'':16s}and per cell: Checkpoint (Keras BackupAndRestore with the stopping, plateau and seed state: "
         "a killed cell resumes as it would have run)"
         + ("; per search trial: StopWhenPruned (the pruner)" if pruned else "")
-        + "; TensorBoard with --tensorboard")
+        + "; TensorBoard with --tensorboard"
+    )
 
 
 def spans(indices: list[int]) -> str:

@@ -16,10 +16,29 @@ import math
 from dataclasses import dataclass, fields
 
 from ablation_suite.config.names import (  # noqa: F401 (the names a Config field accepts, and the dataset facts)
-    ACTIVATION_NAMES, AUGMENT_IN, AUGMENTATION_NAMES, BN_PLACEMENTS, CIFAR10_CLASSES, DATASET_SOURCES, DATASETS,
-    FASHION_CLASSES, INITIALIZER_NAMES, LABEL_NOISE_KINDS, LR_SCHEDULE_NAMES, MONITORS, NORMALIZATION_NAMES,
-    OPTIMIZER_NAMES, PRECISIONS, REGULARIZER_NAMES, RESIZED_SOURCES, WARMUP_SCHEDULES, XLA_AUGMENTATIONS, ConfigError,
-    DatasetFacts, dataset_source)
+    ACTIVATION_NAMES,
+    AUGMENT_IN,
+    AUGMENTATION_NAMES,
+    BN_PLACEMENTS,
+    CIFAR10_CLASSES,
+    DATASET_SOURCES,
+    DATASETS,
+    FASHION_CLASSES,
+    INITIALIZER_NAMES,
+    LABEL_NOISE_KINDS,
+    LR_SCHEDULE_NAMES,
+    MONITORS,
+    NORMALIZATION_NAMES,
+    OPTIMIZER_NAMES,
+    PRECISIONS,
+    REGULARIZER_NAMES,
+    RESIZED_SOURCES,
+    WARMUP_SCHEDULES,
+    XLA_AUGMENTATIONS,
+    ConfigError,
+    DatasetFacts,
+    dataset_source,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +64,9 @@ class Config:
     label_noise: float = 0.0  # share of training labels flipped to another class, in [0, 1)
     label_noise_kind: str = "symmetric"  # symmetric: any other class; class_dependent: class k -> k+1 mod K
     # model
-    model: str = "baseline2"  # a registered baseline (see `ablation-suite list`), or "path/to/file.py:build" / "pkg.mod:build"
+    model: str = (
+        "baseline2"  # a registered baseline (see `ablation-suite list`), or "path/to/file.py:build" / "pkg.mod:build"
+    )
     bn: str = "default"  # normalisation before/after the activation, "none", or the network's published placement
     bn_momentum: float = 0.99  # moving-statistics momentum (Keras default); ~0.9 for runs of a few hundred steps
     normalization: str = "batch"  # the kind of layer placed by `bn` (Wu & He 2018); "none" = no layer
@@ -98,9 +119,11 @@ class Config:
         check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
         check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
         if self.lr_schedule == "plateau":  # a schedule name until plateau cuts became a switch of their own
-            raise ConfigError("lr_schedule='plateau' is not a schedule any more: plateau cuts combine with every "
-                              "schedule; set reduce_lr_on_plateau=true with lr_schedule='constant' (what 'plateau' "
-                              f"was) or with any of: {', '.join(LR_SCHEDULE_NAMES[1:])}")
+            raise ConfigError(
+                "lr_schedule='plateau' is not a schedule any more: plateau cuts combine with every "
+                "schedule; set reduce_lr_on_plateau=true with lr_schedule='constant' (what 'plateau' "
+                f"was) or with any of: {', '.join(LR_SCHEDULE_NAMES[1:])}"
+            )
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULE_NAMES)
         check_choice("label_noise_kind", self.label_noise_kind, LABEL_NOISE_KINDS)
         check_choice("augment_in", self.augment_in, AUGMENT_IN)
@@ -116,15 +139,21 @@ class Config:
         for name in ("train_size", "seed", "early_stopping_patience", "warmup_epochs", "image_size"):
             _check_at_least(name, getattr(self, name), 0)
         if self.reduce_lr_patience < 1:  # 0 once meant "off"; refusing it catches configs written for that
-            raise ConfigError(f"reduce_lr_patience={self.reduce_lr_patience!r} must be >= 1; LR cuts on a plateau are "
-                              "switched on and off by reduce_lr_on_plateau (true/false)")
+            raise ConfigError(
+                f"reduce_lr_patience={self.reduce_lr_patience!r} must be >= 1; LR cuts on a plateau are "
+                "switched on and off by reduce_lr_on_plateau (true/false)"
+            )
         if self.lr_schedule in WARMUP_SCHEDULES and not 1 <= self.warmup_epochs < self.epochs:
             raise ConfigError(
                 f"warmup_epochs={self.warmup_epochs!r} with lr_schedule={self.lr_schedule!r} and epochs={self.epochs}: "
-                "the warm-up needs at least 1 epoch and must end before the last epoch; " + (
-                    f"set warmup_epochs between 1 and {self.epochs - 1}" if self.epochs > 1 else "a run of 1 epoch has "
-                    "no room for one: set epochs to 2 or more (with warmup_epochs=1), or an lr_schedule without warm-up "
-                    f"(not {' or '.join(WARMUP_SCHEDULES)})"))
+                "the warm-up needs at least 1 epoch and must end before the last epoch; "
+                + (
+                    f"set warmup_epochs between 1 and {self.epochs - 1}"
+                    if self.epochs > 1
+                    else "a run of 1 epoch has no room for one: set epochs to 2 or more (with warmup_epochs=1), "
+                    f"or an lr_schedule without warm-up (not {' or '.join(WARMUP_SCHEDULES)})"
+                )
+            )
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
         for name in ("reg_strength", "min_delta"):
@@ -133,11 +162,13 @@ class Config:
         check_choice("precision", self.precision, PRECISIONS)
         _check_at_least("steps_per_execution", self.steps_per_execution, 1)
         if self.jit_compile and self.deterministic:  # Keras would silently train without XLA
-            raise ConfigError("jit_compile=True cannot be combined with deterministic=True (XLA is off under "
-                              "TensorFlow op determinism); set one of them to false")
+            raise ConfigError(
+                "jit_compile=True cannot be combined with deterministic=True (XLA is off under "
+                "TensorFlow op determinism); set one of them to false"
+            )
         _check_xla_augmentation(self)
 
-    def replace(self, **changes) -> "Config":
+    def replace(self, **changes) -> Config:
         """A copy with some fields changed; unknown keys fail with the list of valid ones."""
         check_keys(changes)
         return dataclasses.replace(self, **changes)
@@ -178,7 +209,9 @@ def parse_override(text: str) -> tuple[str, object]:
         else:
             value = raw
     except ValueError:
-        raise ConfigError(f"--set {key}={raw!r}: {key} takes a {kind}, for example {key}={getattr(Config(), key)!r}") from None
+        raise ConfigError(
+            f"--set {key}={raw!r}: {key} takes a {kind}, for example {key}={getattr(Config(), key)!r}"
+        ) from None
     return key, value
 
 
@@ -221,12 +254,16 @@ def augmentation_steps(text: str) -> tuple[str, ...]:
     steps = tuple(text.split("+"))
     unknown = [step for step in steps if step not in AUGMENTATION_NAMES]
     if unknown:
-        raise ConfigError(f"augmentation={text!r}: {', '.join(map(repr, unknown))} not known; write \"none\" or "
-                          f"names from {', '.join(AUGMENTATION_NAMES)} joined by '+', e.g. \"flip+shift+cutout\"")
+        raise ConfigError(
+            f'augmentation={text!r}: {", ".join(map(repr, unknown))} not known; write "none" or '
+            f"names from {', '.join(AUGMENTATION_NAMES)} joined by '+', e.g. \"flip+shift+cutout\""
+        )
     canonical = "+".join(sorted(set(steps), key=AUGMENTATION_NAMES.index))
     if text != canonical:  # one spelling per pipeline, so a study never stores one level under two names
-        raise ConfigError(f"augmentation={text!r}: name each augmentation once, in the order they are applied "
-                          f"({', '.join(AUGMENTATION_NAMES)}); write {canonical!r}")
+        raise ConfigError(
+            f"augmentation={text!r}: name each augmentation once, in the order they are applied "
+            f"({', '.join(AUGMENTATION_NAMES)}); write {canonical!r}"
+        )
     return steps
 
 
@@ -238,7 +275,8 @@ def _check_xla_augmentation(config: Config) -> None:
         raise ConfigError(
             f"augment_in='train_step' with jit_compile=True cannot compile augmentation={config.augmentation!r}: "
             f"{', '.join(blocked)} {'has' if len(blocked) == 1 else 'have'} no XLA kernel (only "
-            f"{', '.join(XLA_AUGMENTATIONS)} do); set augment_in='pipeline' (or 'auto'), or jit_compile=false")
+            f"{', '.join(XLA_AUGMENTATIONS)} do); set augment_in='pipeline' (or 'auto'), or jit_compile=false"
+        )
 
 
 def _check_type(name, value, kind):
@@ -258,8 +296,10 @@ def _check_dataset(value):
     kind, argument = dataset_source(value)
     if value in DATASETS or (kind in DATASET_SOURCES and argument):
         return
-    raise ConfigError(f"dataset={value!r} is not known; choose one of: {', '.join(DATASETS)}, "
-                      + " or ".join(f"{kind}:{what}" for kind, what in DATASET_SOURCES.items()))
+    raise ConfigError(
+        f"dataset={value!r} is not known; choose one of: {', '.join(DATASETS)}, "
+        + " or ".join(f"{kind}:{what}" for kind, what in DATASET_SOURCES.items())
+    )
 
 
 def _check_model(value):
@@ -270,17 +310,21 @@ def _check_model(value):
     where, _, function = value.rpartition(":")
     module = all(part.isidentifier() for part in where.split("."))
     if not (function.isidentifier() and (where.endswith(".py") or module)):
-        raise ConfigError(f"model={value!r} is neither a registered baseline nor a builder of your own; write "
-                          "\"path/to/models.py:build\" or \"package.module:build\" (a function (input_shape, "
-                          "num_classes, config) -> keras.Model), or a name from `ablation-suite list`")
+        raise ConfigError(
+            f"model={value!r} is neither a registered baseline nor a builder of your own; write "
+            '"path/to/models.py:build" or "package.module:build" (a function (input_shape, '
+            "num_classes, config) -> keras.Model), or a name from `ablation-suite list`"
+        )
 
 
 def _check_range(name, value, low, high, inclusive=True, low_inclusive=None):
     low_ok = value >= low if (inclusive if low_inclusive is None else low_inclusive) else value > low
     high_ok = value <= high if inclusive else value < high
     if not (low_ok and high_ok):
-        brackets = ("[" if (inclusive if low_inclusive is None else low_inclusive) else "(") + f"{low}, {high}" + (
-            "]" if inclusive else ")"
+        brackets = (
+            ("[" if (inclusive if low_inclusive is None else low_inclusive) else "(")
+            + f"{low}, {high}"
+            + ("]" if inclusive else ")")
         )
         raise ConfigError(f"{name}={value!r} is out of range; it must be in {brackets}")
 

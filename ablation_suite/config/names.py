@@ -4,8 +4,9 @@ dataset facts. Imports nothing: ``config`` re-exports every name."""
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 from dataclasses import dataclass
+
+from ablation_suite.errors import UserError
 
 
 class ConfigError(UserError):
@@ -29,13 +30,26 @@ FASHION_CLASSES = ("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", 
 DATASETS = {  # the one table of named datasets
     "digits": DatasetFacts((8, 8, 1), 10, "digits"),
     "mnist": DatasetFacts((28, 28, 1), 10, "keras", keras_files=("mnist.npz",)),
-    "fashion_mnist": DatasetFacts((28, 28, 1), 10, "keras", FASHION_CLASSES, keras_files=tuple(
-        f"fashion-mnist/{stem}-ubyte.gz" for stem in ("train-labels-idx1", "train-images-idx3",
-                                                        "t10k-labels-idx1", "t10k-images-idx3"))),
-    "cifar10": DatasetFacts((32, 32, 3), 10, "keras", CIFAR10_CLASSES,
-                            keras_files=("cifar-10-batches-py.tar.gz (unpacked to cifar-10-batches-py/)",)),
-    "cifar100": DatasetFacts((32, 32, 3), 100, "keras",
-                             keras_files=("cifar-100-python.tar.gz (unpacked to cifar-100-python/)",)),
+    "fashion_mnist": DatasetFacts(
+        (28, 28, 1),
+        10,
+        "keras",
+        FASHION_CLASSES,
+        keras_files=tuple(
+            f"fashion-mnist/{stem}-ubyte.gz"
+            for stem in ("train-labels-idx1", "train-images-idx3", "t10k-labels-idx1", "t10k-images-idx3")
+        ),
+    ),
+    "cifar10": DatasetFacts(
+        (32, 32, 3),
+        10,
+        "keras",
+        CIFAR10_CLASSES,
+        keras_files=("cifar-10-batches-py.tar.gz (unpacked to cifar-10-batches-py/)",),
+    ),
+    "cifar100": DatasetFacts(
+        (32, 32, 3), 100, "keras", keras_files=("cifar-100-python.tar.gz (unpacked to cifar-100-python/)",)
+    ),
 }
 # Datasets given by a file path: "KIND:PATH" -> the loader training.data.LOADERS[KIND], and what PATH names.
 # tfds: a dataset TensorFlow Datasets has prepared, in its default data directory or @DIR; its shape, classes and
@@ -51,13 +65,21 @@ def dataset_source(dataset: str) -> tuple[str, str]:
     kind, _, argument = dataset.partition(":")
     return kind, argument
 
+
 OPTIMIZER_NAMES = ("sgd", "rmsprop", "adam", "adamw", "adamax", "nadam", "adagrad", "adadelta", "ftrl", "lion")
 BN_PLACEMENTS = ("default", "none", "before", "after")  # "default": the network's published placement
 NORMALIZATION_NAMES = ("batch", "layer", "group", "instance", "none")
 ACTIVATION_NAMES = ("relu", "leaky_relu", "elu", "gelu", "swish", "sigmoid", "tanh")
 INITIALIZER_NAMES = (
-    "zeros", "random_normal", "random_uniform", "glorot_uniform", "glorot_normal",
-    "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+    "zeros",
+    "random_normal",
+    "random_uniform",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
 )
 REGULARIZER_NAMES = ("none", "l1", "l2", "l1l2")
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")

@@ -7,7 +7,13 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ablation_suite.config.names import REGULARIZER_NAMES, RESIZED_SOURCES, WARMUP_SCHEDULES, ConfigError, dataset_source
+from ablation_suite.config.names import (
+    REGULARIZER_NAMES,
+    RESIZED_SOURCES,
+    WARMUP_SCHEDULES,
+    ConfigError,
+    dataset_source,
+)
 
 
 @dataclass(frozen=True)
@@ -22,10 +28,18 @@ class Acts:
 
 
 MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the optimisers whose Keras class takes momentum (training/optimizers.py)
-_PLATEAU = Acts(("reduce_lr_on_plateau",), lambda c: c.reduce_lr_on_plateau, "only the plateau cut reads it",
-                "set reduce_lr_on_plateau=true")
-_STOPPING = Acts(("early_stopping_patience",), lambda c: c.early_stopping_patience > 0,
-                 "early stopping is off", "set early_stopping_patience to 1 or more")
+_PLATEAU = Acts(
+    ("reduce_lr_on_plateau",),
+    lambda c: c.reduce_lr_on_plateau,
+    "only the plateau cut reads it",
+    "set reduce_lr_on_plateau=true",
+)
+_STOPPING = Acts(
+    ("early_stopping_patience",),
+    lambda c: c.early_stopping_patience > 0,
+    "early stopping is off",
+    "set early_stopping_patience to 1 or more",
+)
 _NO_LAYER = "no normalisation layer is placed"  # bn='none' or normalization='none': each idles the other
 # The one table of knobs that act only under a condition (knob -> when it acts, why not otherwise, the fix).
 # A knob set away from its default that acts in none of a study's cells would change nothing: check_knobs_act
@@ -38,32 +52,59 @@ IDLE_UNLESS = {
     "reduce_lr_monitor": _PLATEAU,
     "early_stopping_monitor": _STOPPING,
     "restore_best_weights": _STOPPING,
-    "min_delta": Acts(("early_stopping_patience", "reduce_lr_on_plateau"),
-                      lambda c: c.early_stopping_patience > 0 or c.reduce_lr_on_plateau,
-                      "only early stopping and plateau cuts compare improvements",
-                      "set early_stopping_patience to 1 or more, or reduce_lr_on_plateau=true"),
-    "momentum": Acts(("optimizer",), lambda c: c.optimizer in MOMENTUM_OPTIMIZERS,
-                     f"only {' and '.join(MOMENTUM_OPTIMIZERS)} have a momentum term",
-                     f"use optimizer={' or '.join(map(repr, MOMENTUM_OPTIMIZERS))}"),
-    "nesterov": Acts(("optimizer", "momentum"), lambda c: c.optimizer == "sgd" and c.momentum > 0,
-                     "Nesterov's look-ahead is SGD's and moves nothing without momentum",
-                     "use optimizer='sgd' with momentum > 0, e.g. 0.9"),
-    "label_noise_kind": Acts(("label_noise",), lambda c: c.label_noise > 0, "no training label is flipped",
-                             "set label_noise > 0, e.g. 0.2"),
-    "warmup_epochs": Acts(("lr_schedule",), lambda c: c.lr_schedule in WARMUP_SCHEDULES,
-                          "that schedule has no warm-up",
-                          f"use lr_schedule={' or '.join(map(repr, WARMUP_SCHEDULES))}"),
-    "reg_strength": Acts(("regularizer",), lambda c: c.regularizer != "none", "there is no regulariser to weigh",
-                         f"set regularizer to one of {', '.join(REGULARIZER_NAMES[1:])}"),
+    "min_delta": Acts(
+        ("early_stopping_patience", "reduce_lr_on_plateau"),
+        lambda c: c.early_stopping_patience > 0 or c.reduce_lr_on_plateau,
+        "only early stopping and plateau cuts compare improvements",
+        "set early_stopping_patience to 1 or more, or reduce_lr_on_plateau=true",
+    ),
+    "momentum": Acts(
+        ("optimizer",),
+        lambda c: c.optimizer in MOMENTUM_OPTIMIZERS,
+        f"only {' and '.join(MOMENTUM_OPTIMIZERS)} have a momentum term",
+        f"use optimizer={' or '.join(map(repr, MOMENTUM_OPTIMIZERS))}",
+    ),
+    "nesterov": Acts(
+        ("optimizer", "momentum"),
+        lambda c: c.optimizer == "sgd" and c.momentum > 0,
+        "Nesterov's look-ahead is SGD's and moves nothing without momentum",
+        "use optimizer='sgd' with momentum > 0, e.g. 0.9",
+    ),
+    "label_noise_kind": Acts(
+        ("label_noise",), lambda c: c.label_noise > 0, "no training label is flipped", "set label_noise > 0, e.g. 0.2"
+    ),
+    "warmup_epochs": Acts(
+        ("lr_schedule",),
+        lambda c: c.lr_schedule in WARMUP_SCHEDULES,
+        "that schedule has no warm-up",
+        f"use lr_schedule={' or '.join(map(repr, WARMUP_SCHEDULES))}",
+    ),
+    "reg_strength": Acts(
+        ("regularizer",),
+        lambda c: c.regularizer != "none",
+        "there is no regulariser to weigh",
+        f"set regularizer to one of {', '.join(REGULARIZER_NAMES[1:])}",
+    ),
     "bn": Acts(("normalization",), lambda c: c.normalization != "none", _NO_LAYER, "set normalization, e.g. 'batch'"),
     "normalization": Acts(("bn",), lambda c: c.bn != "none", _NO_LAYER, "set bn to 'before', 'after' or 'default'"),
-    "bn_momentum": Acts(("normalization", "bn"), lambda c: c.normalization == "batch" and c.bn != "none",
-                        "no batch normalisation layer is placed", "use normalization='batch' with bn not 'none'"),
-    "image_size": Acts(("dataset",), lambda c: dataset_source(c.dataset)[0] in RESIZED_SOURCES,
-                       "only image folders and TFDS datasets are resized (other sources have one size already)",
-                       "use dataset='folder:DIR' or 'tfds:NAME', or input_scale to upsample"),
-    "augment_in": Acts(("augmentation",), lambda c: c.augmentation != "none", "there is nothing to augment",
-                       "set an augmentation, e.g. augmentation='flip+shift'"),
+    "bn_momentum": Acts(
+        ("normalization", "bn"),
+        lambda c: c.normalization == "batch" and c.bn != "none",
+        "no batch normalisation layer is placed",
+        "use normalization='batch' with bn not 'none'",
+    ),
+    "image_size": Acts(
+        ("dataset",),
+        lambda c: dataset_source(c.dataset)[0] in RESIZED_SOURCES,
+        "only image folders and TFDS datasets are resized (other sources have one size already)",
+        "use dataset='folder:DIR' or 'tfds:NAME', or input_scale to upsample",
+    ),
+    "augment_in": Acts(
+        ("augmentation",),
+        lambda c: c.augmentation != "none",
+        "there is nothing to augment",
+        "set an augmentation, e.g. augmentation='flip+shift'",
+    ),
 }
 
 
@@ -74,8 +115,10 @@ def idle_knobs(config) -> dict:
         value, default = getattr(config, name), _default(config, name)
         if value != default and not acts.when(config):
             state = ", ".join(f"{field}={getattr(config, field)!r}" for field in acts.reads)
-            idle[name] = (f"{name}={value!r} does nothing with {state}: {acts.why}; to make it act, {acts.fix}; "
-                          f"else leave {name} at its default {default!r}")
+            idle[name] = (
+                f"{name}={value!r} does nothing with {state}: {acts.why}; to make it act, {acts.fix}; "
+                f"else leave {name} at its default {default!r}"
+            )
     return idle
 
 

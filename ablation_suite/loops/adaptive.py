@@ -16,10 +16,10 @@ import optuna
 from optuna.trial import TrialState
 
 from ablation_suite.ablations.designs import DESIGNS
+from ablation_suite.loops.runner import Outcome, Run, run_cells
 from ablation_suite.stats import sequential as decide
 from ablation_suite.store import record
 from ablation_suite.workers.liveness import fail_stale_trials
-from ablation_suite.loops.runner import Outcome, Run, run_cells
 
 WAIT_SECONDS = 5.0  # how often a worker with nothing to train looks whether the round others train is over
 
@@ -67,8 +67,15 @@ def verdicts(ablation, values: dict, resolution: float = 0.0) -> list[Verdicts]:
         else:
             reference = comparison.label(comparison.base)
             decisions = decide.against_base(seeds, reference, rule, resolution)
-        result.append(Verdicts(comparison.title, reference or comparison.label(comparison.base), decisions,
-                               {label: len(s) for label, s in seeds.items()}, cells))
+        result.append(
+            Verdicts(
+                comparison.title,
+                reference or comparison.label(comparison.base),
+                decisions,
+                {label: len(s) for label, s in seeds.items()},
+                cells,
+            )
+        )
     return result
 
 
@@ -81,8 +88,12 @@ def next_cells(ablation, found: list[Verdicts]) -> list[dict]:
             key = record.cell_key(verdict.cells[label])
             wanted[key] = (verdict.cells[label], max(target, wanted.get(key, (None, 0))[1]))
     # seed by seed, so that the pairs of a round complete together
-    return [{**cell, "seed": seed} for seed in range(max((t for _, t in wanted.values()), default=0))
-            for cell, target in wanted.values() if seed < target]
+    return [
+        {**cell, "seed": seed}
+        for seed in range(max((t for _, t in wanted.values()), default=0))
+        for cell, target in wanted.values()
+        if seed < target
+    ]
 
 
 def run_rounds(run: Run) -> Outcome:
@@ -113,8 +124,9 @@ def run_rounds(run: Run) -> Outcome:
 
 def trainings(study: optuna.Study) -> int:
     """Cells trained to the end (done or diverged)."""
-    return sum(1 for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-               if record.trial_cell_key(trial))
+    return sum(
+        1 for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if record.trial_cell_key(trial)
+    )
 
 
 def progress(verdict: Verdicts) -> str:
@@ -129,8 +141,9 @@ def decision_lines(ablation, found: list[Verdicts], trained: int) -> list[str]:
     lines = []
     for verdict in found:
         versus = "the best" if DESIGNS[ablation.design].races else "the base"
-        lines.append(f"{verdict.title} (vs {versus} {verdict.reference}, margin +-{rule.rope:g} pp, "
-                     f"alpha {rule.alpha:g}):")
+        lines.append(
+            f"{verdict.title} (vs {versus} {verdict.reference}, margin +-{rule.rope:g} pp, alpha {rule.alpha:g}):"
+        )
         lines += ["  " + describe(decision) for decision in verdict.decisions]
     variants = len({record.cell_key(cell) for verdict in found for cell in verdict.cells.values()})
     verdicts = [decision.verdict for verdict in found for decision in verdict.decisions]
@@ -138,13 +151,15 @@ def decision_lines(ablation, found: list[Verdicts], trained: int) -> list[str]:
 
 
 def describe(decision: decide.Decision) -> str:
-    """"bn=before: better, +1.1 pp [+0.6, +1.6] vs none, 4 paired seeds"."""
+    """ "bn=before: better, +1.1 pp [+0.6, +1.6] vs none, 4 paired seeds"."""
     if decision.pairs < 2:
         return f"{decision.level}: {decision.verdict}, {decision.pairs} paired seed(s) vs {decision.reference}"
     stopped = "; stopped: its cap of seeds could not decide it" if decision.hopeless else ""
-    return (f"{decision.level}: {decision.verdict}, {100 * decision.mean:+.2f} pp "
-            f"[{100 * decision.low:+.2f}, {100 * decision.high:+.2f}] vs {decision.reference}, "
-            f"{decision.pairs} paired seeds{stopped}")
+    return (
+        f"{decision.level}: {decision.verdict}, {100 * decision.mean:+.2f} pp "
+        f"[{100 * decision.low:+.2f}, {100 * decision.high:+.2f}] vs {decision.reference}, "
+        f"{decision.pairs} paired seeds{stopped}"
+    )
 
 
 def study_decisions(study: optuna.Study, spec: dict) -> list[str]:

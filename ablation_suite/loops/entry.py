@@ -4,22 +4,29 @@ and train this worker's share."""
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 import dataclasses
 
 from ablation_suite.ablations import AUTO, is_path
 from ablation_suite.ablations.levels import fields_varied
 from ablation_suite.config import Config, parse_override
-from ablation_suite.stats.sequential import RULE_DEFAULTS
+from ablation_suite.errors import UserError
 from ablation_suite.loops.space import fit_to_run
+from ablation_suite.stats.sequential import RULE_DEFAULTS
 
 
 class UsageError(UserError):
     """A request the CLI (exit status 2) and the notebook API refuse."""
 
 
-def resolve(ablation, label: str, command: str, overrides: dict, seeds: int | str | None = None,
-            options: dict | None = None, rule: dict | None = None):
+def resolve(
+    ablation,
+    label: str,
+    command: str,
+    overrides: dict,
+    seeds: int | str | None = None,
+    options: dict | None = None,
+    rule: dict | None = None,
+):
     """The ablation (with search ``options`` and the seeds applied and its search space fitted to the run), its
     resolved base Config, the most seeds a variant gets and what was adapted to the run
     (loops.space.fit_to_run), all validated. ``label`` names the ablation in messages (its name or file);
@@ -30,19 +37,24 @@ def resolve(ablation, label: str, command: str, overrides: dict, seeds: int | st
     if seeding.get("seeds", AUTO) != AUTO and not set(seeding) - {"seeds"}:
         seeding.update(RULE_DEFAULTS)  # --seeds N replaces a file's "auto" and its rule
     if command == "search" and not ablation.searches:
-        raise UsageError(f"ablation {label!r} has design {ablation.design!r}, not a search; "
-                         f"run it with: ablation-suite run {label}")
+        raise UsageError(
+            f"ablation {label!r} has design {ablation.design!r}, not a search; run it with: ablation-suite run {label}"
+        )
     if options and not ablation.searches:
-        raise UsageError(f"{', '.join('--' + k.replace('_', '-') for k in options)} only apply to search designs; "
-                         f"ablation {label!r} has design {ablation.design!r}")
+        raise UsageError(
+            f"{', '.join('--' + k.replace('_', '-') for k in options)} only apply to search designs; "
+            f"ablation {label!r} has design {ablation.design!r}"
+        )
     # validated again, e.g. --sampler grid with ranges, a rope without seeds="auto"
     ablation = dataclasses.replace(ablation, **options, **seeding)
     varied = {field: factor for factor, fields in fields_varied(ablation.factors).items() for field in fields}
     clash = sorted(set(overrides) & set(varied))
     if clash:
         where = label if is_path(label) else f"ablations/{label}.py"
-        raise UsageError(f"{', '.join(clash)} is varied by factor {varied[clash[0]]!r} of ablation {label!r} "
-                         f"(levels {ablation.factors[varied[clash[0]]]}); edit {where} to change its levels")
+        raise UsageError(
+            f"{', '.join(clash)} is varied by factor {varied[clash[0]]!r} of ablation {label!r} "
+            f"(levels {ablation.factors[varied[clash[0]]]}); edit {where} to change its levels"
+        )
     if "seed" in overrides:
         raise UsageError("seed is set per cell; use --seeds N to choose how many seeds each variant gets")
     base = Config().replace(**ablation.base).replace(**overrides)
@@ -65,9 +77,9 @@ def check_before_writing(ablation, base, seeds: int, datasets=None) -> None:
     """Every cell's data loads (into ``datasets``, the caller's training.caches.Datasets) and network builds, a
     search's sampler can run here (workers.preflight), and ABLATION_REUSE_TRACES, if set, says how many networks
     a worker keeps (training.reuse)."""
-    from ablation_suite.workers.preflight import preflight
     from ablation_suite.loops.space import make_sampler
     from ablation_suite.training.reuse import capacity
+    from ablation_suite.workers.preflight import preflight
 
     try:
         capacity()
@@ -78,19 +90,30 @@ def check_before_writing(ablation, base, seeds: int, datasets=None) -> None:
         make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
 
 
-def train_study(url: str, name: str, ablation, base, seeds: int, command: str, tensorboard=None, memory=None,
-                log=print, caches=None):
+def train_study(
+    url: str, name: str, ablation, base, seeds: int, command: str, tensorboard=None, memory=None, log=print, caches=None
+):
     """Create or resume the study (a different set-up is refused) and train this worker's share of its cells
     with ``caches`` (training.caches.Caches: what this process keeps between its cells); returns the runner's
     Outcome."""
-    from ablation_suite.store import resume
     from ablation_suite.loops import runner
+    from ablation_suite.store import resume
+    from ablation_suite.store.storage import backup_root
     from ablation_suite.workers.machine import hardware
     from ablation_suite.workers.memory import MemoryWatch
-    from ablation_suite.store.storage import backup_root
 
     study = resume.create_or_resume(url, name, ablation, base, command, hardware())
-    return runner.run_design(runner.Run(url, study, ablation, base, seeds, backup_root(url), tensorboard,
-                                        log=log, memory=memory or MemoryWatch(),
-                                        caches=caches if caches is not None else runner.Caches()))
-
+    return runner.run_design(
+        runner.Run(
+            url,
+            study,
+            ablation,
+            base,
+            seeds,
+            backup_root(url),
+            tensorboard,
+            log=log,
+            memory=memory or MemoryWatch(),
+            caches=caches if caches is not None else runner.Caches(),
+        )
+    )

@@ -17,9 +17,9 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import optuna
 from optuna.trial import TrialState
@@ -27,12 +27,12 @@ from optuna.trial import TrialState
 from ablation_suite.ablations import Ablation
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.config import Config
-from ablation_suite.store import record
-from ablation_suite.workers.liveness import Heartbeat, fail_stale_trials
-from ablation_suite.workers.memory import MemoryWatch
-from ablation_suite.workers.machine import hardware
 from ablation_suite.loops.space import cell_distributions, suggest
+from ablation_suite.store import record
 from ablation_suite.training.caches import Caches
+from ablation_suite.workers.liveness import Heartbeat, fail_stale_trials
+from ablation_suite.workers.machine import hardware
+from ablation_suite.workers.memory import MemoryWatch
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -50,7 +50,7 @@ class Outcome:
     counts: dict = field(default_factory=new_counts)
     restart: str = ""  # this worker should restart before its next trial (workers.memory)
 
-    def add(self, other: "Outcome") -> "Outcome":
+    def add(self, other: Outcome) -> Outcome:
         for outcome, n in other.counts.items():
             self.counts[outcome] += n
         self.restart = self.restart or other.restart
@@ -117,8 +117,11 @@ def run_cells(run: Run, cells: list[dict]) -> Outcome:
             continue
         done = _count(study, cells, TrialState.COMPLETE)
         prefix = f"[{done + 1}/{total}] {record.describe_cell(cell)} | "
-        backup_dir = run.backups / study.study_name / hashlib.sha1(
-            record.trial_cell_key(trial).encode()).hexdigest()[:16] if run.backups else None
+        backup_dir = (
+            run.backups / study.study_name / hashlib.sha1(record.trial_cell_key(trial).encode()).hexdigest()[:16]
+            if run.backups
+            else None
+        )
         result = run_trial(run, study, trial, distributions, prefix, backup_dir)
         outcome.counts[result] += 1
         elapsed = time.perf_counter() - started
@@ -139,10 +142,14 @@ def _is_duplicate(study, trial) -> bool:
     the same answer and no cell is trained twice.
     """
     key = record.trial_cell_key(trial)
-    owners = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
-              if record.trial_cell_key(t) == key and t.number != trial.number]
+    owners = [
+        t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+        if record.trial_cell_key(t) == key and t.number != trial.number
+    ]
     owner = next((t for t in owners if t.state == TrialState.COMPLETE), None) or next(
-        (t for t in sorted(owners, key=lambda t: t.number) if t.number < trial.number), None)
+        (t for t in sorted(owners, key=lambda t: t.number) if t.number < trial.number), None
+    )
     if owner is None:
         return False
     record.mark_duplicate(trial, owner.number)
@@ -150,8 +157,17 @@ def _is_duplicate(study, trial) -> bool:
     return True
 
 
-def run_trial(run: Run, study, trial, distributions: dict, prefix: str, backup_dir=None,
-              fixed: dict | None = None, prune: bool = False, callbacks=()) -> str:
+def run_trial(
+    run: Run,
+    study,
+    trial,
+    distributions: dict,
+    prefix: str,
+    backup_dir=None,
+    fixed: dict | None = None,
+    prune: bool = False,
+    callbacks=(),
+) -> str:
     """Train one trial of ``study`` (the main study or a search study): params drawn from ``distributions``
     (enqueued cells get theirs back), the rest from ``run.base`` and ``fixed``. Records the result, the
     pruning or the error; returns the outcome. ``callbacks`` are extra Keras callbacks (the benchmark
@@ -173,35 +189,53 @@ def run_trial(run: Run, study, trial, distributions: dict, prefix: str, backup_d
             if backup_dir is not None and backup_dir.exists():
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
             values = {**(fixed or {}), **params}  # a compound level's name becomes the fields it sets
-            result = train(run.base.replace(**(run.ablation.overrides(values) if run.ablation else values)),
-                           prefix=prefix, log=log, backup_dir=backup_dir, callbacks=[*pruning, *logs, *callbacks],
-                           caches=run.caches)
+            result = train(
+                run.base.replace(**(run.ablation.overrides(values) if run.ablation else values)),
+                prefix=prefix,
+                log=log,
+                backup_dir=backup_dir,
+                callbacks=[*pruning, *logs, *callbacks],
+                caches=run.caches,
+            )
     except KeyboardInterrupt:
         study.tell(trial, state=TrialState.FAIL)
         raise
     except Exception as error:  # one bad cell must not stop the study; the error is kept on the trial
-        record.record_error(trial, f"{type(error).__name__}: {error}", traceback.format_exc(),
-                            run.memory.record(run.caches.kept_networks()))
+        record.record_error(
+            trial,
+            f"{type(error).__name__}: {error}",
+            traceback.format_exc(),
+            run.memory.record(run.caches.kept_networks()),
+        )
         study.tell(trial, state=TrialState.FAIL)
         log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         return "failed"
     pruned_at = pruning[0].pruned_at if pruning else None
     try:
         # with this process's trial count and memory after it; a pruned trial keeps its partial history
-        record.record_result(trial, result.to_dict(), run.memory.record(run.caches.kept_networks()),
-                             pruned_at_epoch=None if pruned_at is None else pruned_at + 1)
+        record.record_result(
+            trial,
+            result.to_dict(),
+            run.memory.record(run.caches.kept_networks()),
+            pruned_at_epoch=None if pruned_at is None else pruned_at + 1,
+        )
         if pruned_at is not None:  # Optuna takes the last reported value
             study.tell(trial, state=TrialState.PRUNED)
             log(f"{prefix}pruned after epoch {pruned_at + 1} (val accuracy {result.val_accuracy:.4f})")
             return "pruned"
         study.tell(trial, result.val_accuracy)
     except optuna.exceptions.UpdateFinishedTrialError:  # declared stale meanwhile; its cell was re-queued
-        log(f"{prefix}trial #{trial.number} was marked stale while training; its result is dropped "
-            "and the re-queued cell will be trained again", file=sys.stderr)
+        log(
+            f"{prefix}trial #{trial.number} was marked stale while training; its result is dropped "
+            "and the re-queued cell will be trained again",
+            file=sys.stderr,
+        )
         return "failed"
-    log(f"{prefix}test accuracy {result.test_accuracy:.4f}, val {result.val_accuracy:.4f}, "
+    log(
+        f"{prefix}test accuracy {result.test_accuracy:.4f}, val {result.val_accuracy:.4f}, "
         f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
-        + (", DIVERGED" if result.diverged else ""))
+        + (", DIVERGED" if result.diverged else "")
+    )
     return "diverged" if result.diverged else "completed"
 
 

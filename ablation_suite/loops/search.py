@@ -16,11 +16,11 @@ import optuna
 from optuna.trial import TrialState
 
 from ablation_suite.ablations import Ablation
-from ablation_suite.store import record
-from ablation_suite.workers.liveness import fail_stale_trials
 from ablation_suite.loops.runner import Outcome, Run, run_cells, run_trial
 from ablation_suite.loops.space import distribution, make_pruner, make_sampler
+from ablation_suite.store import record
 from ablation_suite.store.storage import open_storage
+from ablation_suite.workers.liveness import fail_stale_trials
 
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -31,9 +31,13 @@ def open_search(url: str, study_name: str, variant: dict, ablation: Ablation) ->
     """The search study of one level, created on first use with the ablation's sampler and pruner;
     remembers the budget in force."""
     study = optuna.create_study(
-        storage=open_storage(url), study_name=record.search_study_name(study_name, variant), direction="maximize",
-        load_if_exists=True, sampler=make_sampler(ablation.sampler, ablation.search_space),
-        pruner=make_pruner(ablation.pruner))
+        storage=open_storage(url),
+        study_name=record.search_study_name(study_name, variant),
+        direction="maximize",
+        load_if_exists=True,
+        sampler=make_sampler(ablation.sampler, ablation.search_space),
+        pruner=make_pruner(ablation.pruner),
+    )
     record.record_search(study, study_name, variant, ablation.n_trials)
     return study
 
@@ -72,8 +76,10 @@ def run_search(run: Run, study: optuna.Study, variant: dict) -> Outcome:
             outcome.restart = reason
             return outcome
     if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
-        log(f"[{label}] {failures_in_a_row} trials failed in a row; stopping this search "
-            "(see their errors with ablation-suite status)")
+        log(
+            f"[{label}] {failures_in_a_row} trials failed in a row; stopping this search "
+            "(see their errors with ablation-suite status)"
+        )
     return outcome
 
 
@@ -96,12 +102,16 @@ def run_search_design(run: Run) -> Outcome:
             continue
         tuned = best_values(study)
         record.record_tuned(main, variant, tuned)
-        log(f"[{record.describe_cell(variant) or 'search'}] best of {ablation.n_trials} trials: "
-            f"{record.describe_cell(tuned)} (val accuracy {study.best_value:.4f}); re-running it with {run.seeds} seeds")
+        log(
+            f"[{record.describe_cell(variant) or 'search'}] best of {ablation.n_trials} trials: "
+            f"{record.describe_cell(tuned)} (val accuracy {study.best_value:.4f}); re-running it with {run.seeds} seeds"
+        )
         cells += [{**variant, **tuned, "seed": seed} for seed in range(run.seeds)]
     if searching:
-        log(f"still being searched by other workers: {', '.join(searching)}; the worker that finishes a "
-            "search trains its level's seeds")
+        log(
+            f"still being searched by other workers: {', '.join(searching)}; the worker that finishes a "
+            "search trains its level's seeds"
+        )
     return outcome.add(run_cells(run, cells))
 
 
@@ -120,9 +130,12 @@ def progress(url: str, main: optuna.Study) -> list[dict]:
             search = optuna.load_study(study_name=name, storage=storage)
             done = [t for t in counted(search) if t.state in FINISHED]
             complete = any(t.state == TrialState.COMPLETE for t in done)
-            row.update(finished=len(done), pruned=sum(t.state == TrialState.PRUNED for t in done),
-                       budget=record.search_budget(search, spec.get("n_trials")),
-                       best=(search.best_value, search.best_params) if complete else None,
-                       tuned=record.cell_key(variant) in tuned)
+            row.update(
+                finished=len(done),
+                pruned=sum(t.state == TrialState.PRUNED for t in done),
+                budget=record.search_budget(search, spec.get("n_trials")),
+                best=(search.best_value, search.best_params) if complete else None,
+                tuned=record.cell_key(variant) in tuned,
+            )
         rows.append(row)
     return rows

@@ -6,7 +6,6 @@ place they become Optuna objects.
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 import dataclasses
 import importlib.util
 
@@ -16,6 +15,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from ablation_suite.ablations import Ablation, is_range
 from ablation_suite.ablations.levels import stored_values
 from ablation_suite.config import WARMUP_SCHEDULES, Config
+from ablation_suite.errors import UserError
 
 SEED_RANGE = (0, 1_000_000)  # Optuna distribution of the seed param (any --seeds fits)
 
@@ -54,15 +54,19 @@ def suggest(trial: optuna.Trial, name: str, dist) -> object:
 def make_sampler(name: str, search_space: dict, seed: int | None = None) -> optuna.samplers.BaseSampler:
     """The named sampler. ``gp`` needs PyTorch and ``cmaes`` the cmaes package: refused clearly without."""
     if name == "gp" and importlib.util.find_spec("torch") is None:
-        raise SearchError("sampler='gp' needs PyTorch, which is not installed; `pip install -e .[gp]` "
-                          "or choose tpe, random, qmc, cmaes or grid")
+        raise SearchError(
+            "sampler='gp' needs PyTorch, which is not installed; `pip install -e .[gp]` "
+            "or choose tpe, random, qmc, cmaes or grid"
+        )
     if name == "grid":
         return optuna.samplers.GridSampler({k: list(v) for k, v in search_space.items()}, seed=seed)
     if name == "cmaes":
         choices = [k for k, v in search_space.items() if not is_range(v)]
         if choices:  # CMA-ES samples numbers only; Optuna would silently fall back to random for choices
-            raise SearchError(f"sampler='cmaes' samples numeric ranges only, but {', '.join(choices)} is a list "
-                              "of choices; use tpe, or search the choices with design='nested'")
+            raise SearchError(
+                f"sampler='cmaes' samples numeric ranges only, but {', '.join(choices)} is a list "
+                "of choices; use tpe, or search the choices with design='nested'"
+            )
     return {
         "tpe": lambda: optuna.samplers.TPESampler(seed=seed),
         "random": lambda: optuna.samplers.RandomSampler(seed=seed),
@@ -100,7 +104,7 @@ def fit_to_run(ablation: Ablation, base: Config, fixed) -> tuple[Ablation, Confi
         return ablation, base, ""
     searched = space.get("warmup_epochs")
     if searched is not None:
-        values = (list(range(searched[1], searched[2] + 1)) if is_range(searched) else list(searched))
+        values = list(range(searched[1], searched[2] + 1)) if is_range(searched) else list(searched)
         fit = [value for value in values if 1 <= value <= longest]
         if fit and fit != values:
             if len(fit) == 1:

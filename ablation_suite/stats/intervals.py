@@ -51,13 +51,17 @@ def accuracy_ci(values, test_size: int | None = None, confidence: float = CONFID
 def paired_differences(level: Mapping | pd.Series, base: Mapping | pd.Series) -> np.ndarray:
     """``level - base`` over the seeds both have (each a Series or dict indexed by seed), in seed order; a seed
     without a value (NaN) on either side is left out."""
-    pairs = pd.concat({"level": pd.Series(level, dtype=float), "base": pd.Series(base, dtype=float)},
-                      axis=1, join="inner").dropna().sort_index()
+    pairs = (
+        pd.concat({"level": pd.Series(level, dtype=float), "base": pd.Series(base, dtype=float)}, axis=1, join="inner")
+        .dropna()
+        .sort_index()
+    )
     return (pairs["level"] - pairs["base"]).to_numpy()
 
 
-def paired_interval(differences, confidence: float = CONFIDENCE, resolution: float = 0.0,
-                    bounded: bool = True) -> tuple[float, float, float]:
+def paired_interval(
+    differences, confidence: float = CONFIDENCE, resolution: float = 0.0, bounded: bool = True
+) -> tuple[float, float, float]:
     """Mean and two-sided paired Student-t interval of ``differences``.
 
     ``resolution`` floors the spread (accuracy moves in steps of one test image, so pairs that happen to shift

@@ -19,10 +19,31 @@ from ablation_suite.stats.intervals import accuracy_ci, mean_ci, paired_differen
 from ablation_suite.stats.tests import holm, paired_test, seeds_needed
 
 NEEDS_PAIRS = f"needs >= {MIN_PAIRS} paired seeds"
-COLUMNS = ["level", "seeds", "mean", "ci_low", "ci_high", "delta_vs_base", "diff_low", "diff_high", "p_value",
-           "p_holm", "effect_size", "pairs", "seeds_needed", "note"]
-_BASE_ROW = dict(diff_low=math.nan, diff_high=math.nan, p_value=math.nan, effect_size=math.nan, pairs=0,
-                 seeds_needed=math.nan, note="base")
+COLUMNS = [
+    "level",
+    "seeds",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "delta_vs_base",
+    "diff_low",
+    "diff_high",
+    "p_value",
+    "p_holm",
+    "effect_size",
+    "pairs",
+    "seeds_needed",
+    "note",
+]
+_BASE_ROW = dict(
+    diff_low=math.nan,
+    diff_high=math.nan,
+    p_value=math.nan,
+    effect_size=math.nan,
+    pairs=0,
+    seeds_needed=math.nan,
+    note="base",
+)
 
 
 def test_size(rows: pd.DataFrame) -> int | None:
@@ -33,8 +54,9 @@ def test_size(rows: pd.DataFrame) -> int | None:
     return int(np.sum(matrices[0])) if matrices else None
 
 
-def compare_levels(rows: pd.DataFrame, levels: list[str], base: str, metric: str = "test_accuracy",
-                   test: str = "t") -> pd.DataFrame:
+def compare_levels(
+    rows: pd.DataFrame, levels: list[str], base: str, metric: str = "test_accuracy", test: str = "t"
+) -> pd.DataFrame:
     """Per level: seeds, mean with 95% interval (inside [0, 1] for an accuracy), difference from the base
     with the paired difference's own 95% interval, paired p (raw and Holm) and effect size (NaN with fewer
     than MIN_PAIRS pairs, said in ``note``), the seeds paired with the base, and ``seeds_needed``: about how
@@ -52,9 +74,15 @@ def compare_levels(rows: pd.DataFrame, levels: list[str], base: str, metric: str
         if values.empty:
             continue
         mean, low, high = accuracy_ci(values, images) if accuracy else mean_ci(values)
-        row = dict(level=level, seeds=len(values), mean=mean, ci_low=low, ci_high=high,
-                   delta_vs_base=mean - by_level[base].mean() if not by_level[base].empty else math.nan,
-                   **_versus_base(values, by_level[base], test, accuracy) if level != base else _BASE_ROW)
+        row = dict(
+            level=level,
+            seeds=len(values),
+            mean=mean,
+            ci_low=low,
+            ci_high=high,
+            delta_vs_base=mean - by_level[base].mean() if not by_level[base].empty else math.nan,
+            **_versus_base(values, by_level[base], test, accuracy) if level != base else _BASE_ROW,
+        )
         table.append(row)
     table = pd.DataFrame(table, columns=[c for c in COLUMNS if c != "p_holm"])
     table.insert(COLUMNS.index("p_holm"), "p_holm", holm(table["p_value"]) if len(table) else [])
@@ -70,8 +98,9 @@ def _versus_base(values: pd.Series, base: pd.Series, test: str, bounded: bool) -
     spread = diff.std(ddof=1) if len(diff) >= 2 else 0.0
     needed = seeds_needed(diff.mean() / spread) if spread > 0 and diff.mean() != 0 else math.nan
     note = "no seed paired with the base" if pairs == 0 else NEEDS_PAIRS if pairs < MIN_PAIRS else ""
-    return dict(diff_low=low, diff_high=high, p_value=p, effect_size=effect, pairs=pairs, seeds_needed=needed,
-                note=note)
+    return dict(
+        diff_low=low, diff_high=high, p_value=p, effect_size=effect, pairs=pairs, seeds_needed=needed, note=note
+    )
 
 
 def fixed_design_decision(row, rope: float | None = None) -> str:

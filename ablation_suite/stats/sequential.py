@@ -57,7 +57,7 @@ class Rule:
     max_seeds: int = 10  # the cap, where an undecided level stops
 
     @classmethod
-    def of(cls, spec: dict) -> "Rule":
+    def of(cls, spec: dict) -> Rule:
         """The rule an ablation's spec (or ``Ablation.rule()``) states; a field it leaves out has its default."""
         return cls(**{name: spec[name] for name in RULE_FIELDS if name in spec})
 
@@ -120,13 +120,13 @@ class Decision:
         return self.verdict != "undecided"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _t_quantile(confidence: float, df: int) -> float:
     """The two-sided Student-t critical value (cached: a study asks for the same few many times)."""
     return t_quantile(confidence, df)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _chi2_quantile(q: float, df: int) -> float:
     return float(stats.chi2.ppf(q, df))
 
@@ -165,8 +165,9 @@ def _decide(level, reference, values, comparisons: int, rule, resolution) -> Dec
     diffs = paired_differences(values.get(level, {}), values.get(reference, {}))
     mean, low, high = paired_interval(diffs, rule.confidence(comparisons, len(diffs)), resolution)
     decision = verdict(low, high, len(diffs), rule)
-    hopeless = decision == "undecided" and _hopeless(diffs, rule.confidence(comparisons, rule.max_seeds), rule,
-                                                     resolution)
+    hopeless = decision == "undecided" and _hopeless(
+        diffs, rule.confidence(comparisons, rule.max_seeds), rule, resolution
+    )
     return Decision(level, reference, len(diffs), mean, low, high, decision, hopeless)
 
 
@@ -206,7 +207,9 @@ def seeds_wanted(decisions: list[Decision], counts: dict, rule: Rule, race: bool
     if wanted:
         return wanted
     for decision in decisions:
-        undecided = (decision.verdict == "undecided" and not decision.hopeless) or (race and decision.verdict == "better")
+        undecided = (decision.verdict == "undecided" and not decision.hopeless) or (
+            race and decision.verdict == "better"
+        )
         if undecided and counts.get(decision.level, 0) < rule.max_seeds:
             target = counts.get(decision.level, 0) + 1
             wanted[decision.level] = max(wanted.get(decision.level, 0), target)
@@ -219,5 +222,7 @@ def summary(verdicts: list[str], trainings: int, variants: int, rule: Rule) -> s
     """One line: how many levels were decided with how many trainings, against a fixed design at the cap."""
     decided = sum(verdict in ("better", "worse", "equivalent") for verdict in verdicts)
     fixed = variants * rule.max_seeds
-    return (f"decided {decided} of {len(verdicts)} level(s) with {trainings} training(s); a fixed "
-            f"{rule.max_seeds}-seed design would have used {fixed}")
+    return (
+        f"decided {decided} of {len(verdicts)} level(s) with {trainings} training(s); a fixed "
+        f"{rule.max_seeds}-seed design would have used {fixed}"
+    )

@@ -26,11 +26,16 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
         if record.trial_cell_key(trial) is None or record.is_duplicate(trial):
             continue  # not a cell, or a duplicate closed untrained (loops.runner._is_duplicate)
         cell = record.trial_cell(trial)
-        if searched and tuned.get(record.cell_key({f: cell[f] for f in factors})) != \
-                {k: cell[k] for k in [*factors, *searched]}:
+        if searched and tuned.get(record.cell_key({f: cell[f] for f in factors})) != {
+            k: cell[k] for k in [*factors, *searched]
+        }:
             continue
-        row = {"number": trial.number, "state": trial.state.name, "status": record.status(trial),
-               "cell": record.trial_cell_key(trial)}
+        row = {
+            "number": trial.number,
+            "state": trial.state.name,
+            "status": record.status(trial),
+            "cell": record.trial_cell_key(trial),
+        }
         row.update({name: cell.get(name) for name in [*factors, *searched, "seed"]})
         row.update(record.results(trial))
         rows.append(row)
@@ -47,18 +52,21 @@ def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     attempts = frame.groupby("cell").size().rename("attempts")
     table = latest.join(attempts, on="cell")[[*factors, "seed", "status", "attempts", "test_accuracy", "error"]]
     # levels may mix types (compare them as text); seeds are numbers (2 before 10)
-    return table.sort_values([*factors, "seed"], key=lambda column: column if column.name == "seed"
-                             else column.astype(str)).reset_index(drop=True)
+    return table.sort_values(
+        [*factors, "seed"], key=lambda column: column if column.name == "seed" else column.astype(str)
+    ).reset_index(drop=True)
 
 
 def export_table(storage, study_name: str) -> tuple[pd.DataFrame, list[str]]:
     """Every trial of the study and of its searches, one row each (Optuna's trials_dataframe), with nested
     attributes (histories, matrices) as JSON text so CSV and Parquet can hold them; and the studies' names."""
     names = [study_name, *record.search_study_names(storage, study_name)]
-    frames = [optuna.load_study(study_name=name, storage=storage).trials_dataframe(multi_index=False).assign(study=name)
-              for name in names]
+    frames = [
+        optuna.load_study(study_name=name, storage=storage).trials_dataframe(multi_index=False).assign(study=name)
+        for name in names
+    ]
     table = pd.concat(frames, ignore_index=True)
-    for column in table.columns[table.dtypes == object]:
+    for column in table.columns[table.dtypes == object]:  # noqa: E721 (pandas' object columns, not a type test)
         if table[column].map(lambda v: isinstance(v, (dict, list))).any():
             table[column] = table[column].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
     return table, names

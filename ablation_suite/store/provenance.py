@@ -27,8 +27,14 @@ def provenance(configs=(), machine: dict | None = None) -> dict:
         except PackageNotFoundError:
             return "not installed"
 
-    return {"git": git_commit(), "python": sys.version.split()[0], "platform": platform.platform(),
-            "libraries": {name: installed(name) for name in LIBRARIES}, **model_files(configs), **(machine or {})}
+    return {
+        "git": git_commit(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": {name: installed(name) for name in LIBRARIES},
+        **model_files(configs),
+        **(machine or {}),
+    }
 
 
 def model_files(configs) -> dict:
@@ -45,6 +51,7 @@ def model_files(configs) -> dict:
 
 def git_commit() -> str:
     """The code's commit, with "+dirty" when tracked files differ from it ("unknown" outside a git checkout)."""
+
     def git(*args):
         return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30)
 
@@ -65,8 +72,11 @@ def describe(hardware: dict) -> str:
     if not gpus:
         return f"{cpu} (TensorFlow {hardware.get('tensorflow', '?')} sees no GPU)"
     visible = hardware.get("cuda_visible_devices")
-    return "; ".join(gpu_text(gpu) for gpu in gpus) + (f" (CUDA_VISIBLE_DEVICES={visible})" if visible else "") \
+    return (
+        "; ".join(gpu_text(gpu) for gpu in gpus)
+        + (f" (CUDA_VISIBLE_DEVICES={visible})" if visible else "")
         + f"; TensorFlow {hardware.get('tensorflow', '?')} {build_text(hardware)}; {cpu}"
+    )
 
 
 def gpu_text(gpu: dict) -> str:
@@ -87,19 +97,28 @@ def report_provenance(study, frame, url: str) -> dict:
     made = record.creation(study)
     created, base, spec = made["provenance"], made["base"], record.stored_spec(study)
     workers = {_machine(record.trial_worker(t)) for t in study.get_trials(deepcopy=False) if record.trial_worker(t)}
-    return {"study": study.study_name, "storage": masked(url), "question": spec.get("question"),
-            "source": spec.get("source"), "command": made["command"] and masked_command(made["command"]),
-            "created": made["created"], "git commit": created.get("git", "not recorded"),
-            "python": created.get("python", "not recorded"), "platform": created.get("platform", "not recorded"),
-            **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},
-            **{f"model file {model}": f"{entry['file']} (sha256 {entry['sha256']})"
-               for model, entry in created.get("model_files", {}).items()},
-            "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
-            "dataset": base.get("dataset"),
-            "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
-            "data fingerprints": ", ".join(sorted(set(frame["data_fingerprint"].dropna()) - {""}))
-            or "not recorded (trials of an older version)",
-            **{f"base.{k}": v for k, v in base.items()}}
+    return {
+        "study": study.study_name,
+        "storage": masked(url),
+        "question": spec.get("question"),
+        "source": spec.get("source"),
+        "command": made["command"] and masked_command(made["command"]),
+        "created": made["created"],
+        "git commit": created.get("git", "not recorded"),
+        "python": created.get("python", "not recorded"),
+        "platform": created.get("platform", "not recorded"),
+        **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},
+        **{
+            f"model file {model}": f"{entry['file']} (sha256 {entry['sha256']})"
+            for model, entry in created.get("model_files", {}).items()
+        },
+        "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
+        "dataset": base.get("dataset"),
+        "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
+        "data fingerprints": ", ".join(sorted(set(frame["data_fingerprint"].dropna()) - {""}))
+        or "not recorded (trials of an older version)",
+        **{f"base.{k}": v for k, v in base.items()},
+    }
 
 
 def _machine(worker: dict) -> str:

@@ -14,8 +14,10 @@ LOCAL_HOST = "127.0.0.1"
 def serve(url: str, port: int, host: str = LOCAL_HOST, log=print) -> None:
     """Serve the checked storage ``url`` on ``host:port`` until interrupted."""
     if url.startswith(JOURNAL_SCHEME):  # optuna/storages/_grpc/server.py: JournalStorage is not supported
-        raise StorageError(f"--storage {url!r}: Optuna's storage proxy cannot serve a journal file "
-                           "(optuna/optuna#6084); serve an SQLite file (sqlite:///PATH.db) or a database instead")
+        raise StorageError(
+            f"--storage {url!r}: Optuna's storage proxy cannot serve a journal file "
+            "(optuna/optuna#6084); serve an SQLite file (sqlite:///PATH.db) or a database instead"
+        )
     if url.startswith(GRPC_SCHEME):
         raise StorageError(f"--storage {url!r} is already a storage proxy; serve the storage behind it instead")
     if not 0 < port < 65536:
@@ -27,8 +29,11 @@ def serve(url: str, port: int, host: str = LOCAL_HOST, log=print) -> None:
 
     storage = optuna.storages.get_storage(open_storage(url))  # Optuna's in-process cache, as its docs advise
     shown = f"[{host}]" if ":" in host else host
-    log(f"serving {masked(url)} on grpc://{shown}:{port} (no authentication: anyone who can reach this "
-        f"port can read and change every study; workers use --storage grpc://{shown}:{port})", flush=True)
+    log(
+        f"serving {masked(url)} on grpc://{shown}:{port} (no authentication: anyone who can reach this "
+        f"port can read and change every study; workers use --storage grpc://{shown}:{port})",
+        flush=True,
+    )
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # said in the README instead
     try:
         optuna.storages.run_grpc_proxy_server(storage, host=host, port=port)
@@ -51,5 +56,7 @@ def _check_free(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as error:
-            raise StorageError(f"cannot listen on {host}:{port} ({error.strerror}): another program (a proxy "
-                               "already running?) uses the port, or the address is not this machine's") from None
+            raise StorageError(
+                f"cannot listen on {host}:{port} ({error.strerror}): another program (a proxy "
+                "already running?) uses the port, or the address is not this machine's"
+            ) from None

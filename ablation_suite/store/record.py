@@ -30,13 +30,30 @@ from optuna.trial import TrialState
 CELL = "cell"
 BASE_CONFIG = "base_config"
 TUNED_PREFIX = "tuned:"
-RESULT_COLUMNS = ("test_accuracy", "test_loss", "val_accuracy", "params", "epochs_run", "wall_time",
-                  "images_per_second", "diverged", "history", "confusion_matrix", "per_class_accuracy",
-                  "class_names", "split_fingerprint", "data_fingerprint", "extra", "error", "misclassified",
-                  "augmented_samples")
+RESULT_COLUMNS = (
+    "test_accuracy",
+    "test_loss",
+    "val_accuracy",
+    "params",
+    "epochs_run",
+    "wall_time",
+    "images_per_second",
+    "diverged",
+    "history",
+    "confusion_matrix",
+    "per_class_accuracy",
+    "class_names",
+    "split_fingerprint",
+    "data_fingerprint",
+    "extra",
+    "error",
+    "misclassified",
+    "augmented_samples",
+)
 
 
 # --- cells ------------------------------------------------------------------------------------------
+
 
 def cell_key(cell: dict) -> str:
     """Stable identity of a cell across runs and workers."""
@@ -73,6 +90,7 @@ def is_duplicate(trial) -> bool:
 
 # --- the main study ---------------------------------------------------------------------------------
 
+
 def initialise(study: optuna.Study, spec: dict, base: dict, command: str, provenance: dict) -> None:
     """Record how the study was made; the base Config last, so its presence means all is written."""
     study.set_user_attr("ablation", spec)
@@ -98,8 +116,12 @@ def stored_base(study: optuna.Study, defaults: dict) -> dict:
 
 def creation(study: optuna.Study) -> dict:
     """What was recorded at creation: command, time, provenance and base Config (missing ones as None/{})."""
-    return {"command": study.user_attrs.get("command"), "created": study.user_attrs.get("created"),
-            "provenance": study.user_attrs.get("provenance", {}), "base": study.user_attrs.get(BASE_CONFIG, {})}
+    return {
+        "command": study.user_attrs.get("command"),
+        "created": study.user_attrs.get("created"),
+        "provenance": study.user_attrs.get("provenance", {}),
+        "base": study.user_attrs.get(BASE_CONFIG, {}),
+    }
 
 
 def spec_with_winners(study: optuna.Study) -> dict:
@@ -111,6 +133,7 @@ def spec_with_winners(study: optuna.Study) -> dict:
 
 
 # --- a chain's stage winners ------------------------------------------------------------------------
+
 
 def record_winner(study: optuna.Study, index: int, winner: dict) -> None:
     if study.user_attrs.get(f"stage:{index}") != winner:
@@ -133,6 +156,7 @@ def winners(study: optuna.Study) -> list[dict]:
 
 # --- searches -----------------------------------------------------------------------------------------
 
+
 def search_study_name(study_name: str, variant: dict) -> str:
     return f"{study_name}/search" + (f"/{describe_cell(variant)}" if variant else "")
 
@@ -144,7 +168,9 @@ def is_search_of(name: str, study_name: str) -> bool:
 
 def search_study_names(storage, study_name: str) -> list[str]:
     """The search studies of a main study, in name order."""
-    return sorted(s.study_name for s in optuna.get_all_study_summaries(storage) if is_search_of(s.study_name, study_name))
+    return sorted(
+        s.study_name for s in optuna.get_all_study_summaries(storage) if is_search_of(s.study_name, study_name)
+    )
 
 
 def record_search(search: optuna.Study, parent: str, variant: dict, budget: int) -> None:
@@ -173,7 +199,7 @@ def record_tuned(main: optuna.Study, variant: dict, values: dict) -> None:
 
 def tuned_values(main: optuna.Study) -> dict:
     """Level (cell key of its factor levels) -> tuned values, for every level whose search is done."""
-    return {key[len(TUNED_PREFIX):]: value for key, value in main.user_attrs.items() if key.startswith(TUNED_PREFIX)}
+    return {key[len(TUNED_PREFIX) :]: value for key, value in main.user_attrs.items() if key.startswith(TUNED_PREFIX)}
 
 
 def mark_over_budget(trial) -> None:
@@ -185,6 +211,7 @@ def is_over_budget(trial) -> bool:
 
 
 # --- a trial's worker and its liveness ------------------------------------------------------------
+
 
 def record_worker(trial, info: dict) -> None:
     """Which process trains the trial (host, pid, start time and hardware)."""
@@ -207,6 +234,7 @@ def silence(trial, now: float | None = None) -> float:
 
 
 # --- a trial's outcome ----------------------------------------------------------------------------------
+
 
 def record_result(trial, result: dict, process: dict, pruned_at_epoch: int | None = None) -> None:
     """A trained trial's TrialResult fields, and its worker's trial count and memory after it."""

@@ -14,18 +14,25 @@ from ablation_suite.store.provenance import model_files, provenance
 from ablation_suite.store.storage import StorageError, exists, masked, masked_command, open_storage
 
 
-def create_or_resume(url: str, study_name: str, ablation: Ablation, base: Config, command: str,
-                     machine: dict | None = None) -> optuna.Study:
+def create_or_resume(
+    url: str, study_name: str, ablation: Ablation, base: Config, command: str, machine: dict | None = None
+) -> optuna.Study:
     """The study for this ablation; resuming with a different base Config is refused. A new study records
     ``command`` (the command line that made it) with any password masked, and the ``machine`` that made it
     (``workers.machine.hardware()``)."""
-    study = optuna.create_study(storage=open_storage(url), study_name=study_name, direction="maximize",
-                                load_if_exists=True)
+    study = optuna.create_study(
+        storage=open_storage(url), study_name=study_name, direction="maximize", load_if_exists=True
+    )
     if record.is_initialised(study):
         check_same_setup(study, url, ablation, base)
     else:
-        record.initialise(study, ablation.spec(), base.to_dict(), masked_command(command),
-                          provenance(ablation.configs(base, 1), machine))
+        record.initialise(
+            study,
+            ablation.spec(),
+            base.to_dict(),
+            masked_command(command),
+            provenance(ablation.configs(base, 1), machine),
+        )
     return study
 
 
@@ -33,8 +40,10 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
     """Refuse to resume a study created with another base Config or other factor levels."""
     if not record.is_initialised(study):
         return  # not initialised yet (another worker is creating it, or a kill interrupted that)
-    stored, wanted = record.stored_base(study, defaults={f.name: f.default for f in dataclasses.fields(Config)}), \
-        base.to_dict()
+    stored, wanted = (
+        record.stored_base(study, defaults={f.name: f.default for f in dataclasses.fields(Config)}),
+        base.to_dict(),
+    )
     try:  # knobs that did nothing there and do nothing here are no difference (e.g. a default changed since)
         stored, wanted = effective(stored), effective(wanted)
     except ConfigError:
@@ -44,13 +53,17 @@ def check_same_setup(study: optuna.Study, url: str, ablation: Ablation, base: Co
     changed = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
     if AUTO in (stored_spec.get("seeds"), spec["seeds"]):  # decisions are valid under the rule they started with
         rule = ("seeds", *RULE_FIELDS)
-        changed |= {k: (stored_spec.get(k, RULE_DEFAULTS.get(k)), spec[k]) for k in rule
-                    if stored_spec.get(k, RULE_DEFAULTS.get(k)) != spec[k]}
+        changed |= {
+            k: (stored_spec.get(k, RULE_DEFAULTS.get(k)), spec[k])
+            for k in rule
+            if stored_spec.get(k, RULE_DEFAULTS.get(k)) != spec[k]
+        }
     edited = _edited_model_files(study, ablation, base)
     if changed or edited or not same_design:
         differences = [f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items()] + [
             f"the file of model {model!r} was edited (sha256 {old[:12]}... -> {new[:12]}...)"
-            for model, (old, new) in edited.items()]
+            for model, (old, new) in edited.items()
+        ]
         what = ", ".join(differences) or "the factors' levels or the search space"
         restore = "restore its file as it was (its cells so far trained that network), " if edited else ""
         raise StorageError(
@@ -64,8 +77,11 @@ def _edited_model_files(study: optuna.Study, ablation: Ablation, base: Config) -
     created: its cells so far trained the old network, so the study cannot go on with the new one."""
     stored = record.creation(study)["provenance"].get("model_files", {})
     now = model_files(ablation.configs(base, 1)).get("model_files", {})
-    return {model: (stored[model]["sha256"], now[model]["sha256"]) for model in sorted(stored.keys() & now.keys())
-            if stored[model]["sha256"] != now[model]["sha256"]}
+    return {
+        model: (stored[model]["sha256"], now[model]["sha256"])
+        for model in sorted(stored.keys() & now.keys())
+        if stored[model]["sha256"] != now[model]["sha256"]
+    }
 
 
 def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base: Config, datasets) -> None:
@@ -93,7 +109,8 @@ def _refuse_changed_data(study: optuna.Study, url: str, ablation: Ablation, base
             f"study {study.study_name!r} in {masked(url)}: the data of {base.dataset!r} changed since {len(moved)} of "
             f"its finished cell(s) trained ({'; '.join(moved[:3])}{' ...' if len(moved) > 3 else ''}: their split or "
             "data fingerprint differs); put the data back as it was, or start a separate study with "
-            "--study-name NEW_NAME")
+            "--study-name NEW_NAME"
+        )
 
 
 def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config, datasets=None) -> None:
@@ -108,4 +125,6 @@ def check_resumable(url: str, study_name: str, ablation: Ablation, base: Config,
     if any(s.study_name == study_name for s in optuna.get_all_study_summaries(storage)):
         study = optuna.load_study(study_name=study_name, storage=storage)
         check_same_setup(study, url, ablation, base)
-        _refuse_changed_data(study, url, ablation, base, datasets if datasets is not None else Datasets())  # here only: every worker of the run calls check_same_setup
+        _refuse_changed_data(
+            study, url, ablation, base, datasets if datasets is not None else Datasets()
+        )  # here only: every worker of the run calls check_same_setup

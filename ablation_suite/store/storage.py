@@ -3,7 +3,6 @@ written, and how a URL or a command line is shown without its password (``masked
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 import os
 import re
 import shlex
@@ -12,16 +11,26 @@ from pathlib import Path
 
 import optuna
 
+from ablation_suite.errors import UserError
+
 DEFAULT_RUNS_DIR = Path("runs")
 ENV = "ABLATION_STORAGE"  # the storage when --storage is not given; how workers and restarts receive it
-RDB_SCHEMES = ("sqlite:///", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://",
-               "mysql://", "mysql+pymysql://")
+RDB_SCHEMES = (
+    "sqlite:///",
+    "postgresql://",
+    "postgresql+psycopg2://",
+    "postgresql+psycopg://",
+    "mysql://",
+    "mysql+pymysql://",
+)
 JOURNAL_SCHEME = "journal:"
 GRPC_SCHEME = "grpc://"  # Optuna's gRPC storage proxy (ablation-suite serve, ablation_suite/store/proxy.py)
 PROXY_WAIT_SECONDS = 10  # how long a command waits for the proxy to answer before it gives up
 PASSWORD = re.compile(r"(://[^:/@\s]*):([^@\s]*)@")  # where a URL's password sits: scheme://USER:PASSWORD@
-ALLOWED = "sqlite:///PATH.db (default runs/studies.db), journal:PATH (file journal for many local workers), " \
-          "postgresql://... or mysql://... (many machines), grpc://HOST:PORT (a `ablation-suite serve` proxy)"
+ALLOWED = (
+    "sqlite:///PATH.db (default runs/studies.db), journal:PATH (file journal for many local workers), "
+    "postgresql://... or mysql://... (many machines), grpc://HOST:PORT (a `ablation-suite serve` proxy)"
+)
 
 
 class StorageError(UserError):
@@ -55,6 +64,7 @@ def masked(url: str) -> str:
 def masked_command(command: str | list[str]) -> str:
     """A command line (text, or its words) as it may be recorded or shown: every URL in it masked
     (``--storage URL``, ``--storage=URL`` or an abbreviation of the option alike)."""
+
     def word(arg: str) -> str:
         if arg.startswith("--") and "=" in arg:
             option, value = arg.split("=", 1)
@@ -82,10 +92,10 @@ def _scrubbed(text: str, url: str) -> str:
 def check_url(url: str) -> str:
     """Validate ``url`` without touching disk or network; returns it unchanged."""
     if url.startswith(JOURNAL_SCHEME):
-        path = Path(url[len(JOURNAL_SCHEME):])
+        path = Path(url[len(JOURNAL_SCHEME) :])
         _check_parent(path, url)
     elif url.startswith("sqlite:///"):
-        _check_parent(Path(url[len("sqlite:///"):]), url)
+        _check_parent(Path(url[len("sqlite:///") :]), url)
     elif url.startswith(GRPC_SCHEME):
         proxy_address(url)
     elif not url.startswith(RDB_SCHEMES):
@@ -97,8 +107,10 @@ def check_url(url: str) -> str:
         try:
             make_url(url)
         except (ArgumentError, ValueError):
-            raise StorageError(f"--storage {masked(url)!r} is not a database URL; for example "
-                               "postgresql+psycopg://USER@HOST:5432/DATABASE (password in PGPASSWORD)") from None
+            raise StorageError(
+                f"--storage {masked(url)!r} is not a database URL; for example "
+                "postgresql+psycopg://USER@HOST:5432/DATABASE (password in PGPASSWORD)"
+            ) from None
     return url
 
 
@@ -127,9 +139,9 @@ def _check_parent(path: Path, url: str):
 def exists(url: str) -> bool:
     """Whether a file-backed storage has been written yet (remote databases are assumed to exist)."""
     if url.startswith(JOURNAL_SCHEME):
-        return Path(url[len(JOURNAL_SCHEME):]).is_file()
+        return Path(url[len(JOURNAL_SCHEME) :]).is_file()
     if url.startswith("sqlite:///"):
-        return Path(url[len("sqlite:///"):]).is_file()
+        return Path(url[len("sqlite:///") :]).is_file()
     return True
 
 
@@ -138,18 +150,18 @@ def backup_root(url: str) -> Path:
     this machine."""
     for prefix in (JOURNAL_SCHEME, "sqlite:///"):
         if url.startswith(prefix):
-            return Path(url[len(prefix):]).parent / "backups"
+            return Path(url[len(prefix) :]).parent / "backups"
     return DEFAULT_RUNS_DIR / "backups"
 
 
 def open_storage(url: str) -> optuna.storages.BaseStorage:
     """The Optuna storage for a checked URL, creating the default runs/ directory if needed."""
     if url.startswith(JOURNAL_SCHEME):
-        path = Path(url[len(JOURNAL_SCHEME):])
+        path = Path(url[len(JOURNAL_SCHEME) :])
         path.parent.mkdir(parents=True, exist_ok=True)
         return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
     if url.startswith("sqlite:///"):
-        path = Path(url[len("sqlite:///"):])
+        path = Path(url[len("sqlite:///") :])
         path.parent.mkdir(parents=True, exist_ok=True)
         # A generous timeout lets several local workers share one SQLite file without "database is locked".
         storage = _rdb_with_retry(url, engine_kwargs={"connect_args": {"timeout": 60}})
@@ -160,15 +172,19 @@ def open_storage(url: str) -> optuna.storages.BaseStorage:
     try:
         return _rdb_with_retry(url)
     except ImportError as error:
-        raise StorageError(f"--storage {masked(url)!r}: the database driver is not installed ({error}); "
-                           "pip install -e '.[postgres]' (PostgreSQL) or pip install pymysql (MySQL)") from None
+        raise StorageError(
+            f"--storage {masked(url)!r}: the database driver is not installed ({error}); "
+            "pip install -e '.[postgres]' (PostgreSQL) or pip install pymysql (MySQL)"
+        ) from None
 
 
 def load_study(url: str, study_name: str) -> optuna.Study:
     """An existing study, or a clear error naming the studies that do exist."""
     if not exists(url):
-        raise StorageError(f"no study {study_name!r}: storage {masked(url)} does not exist yet; "
-                           f"start it with `ablation-suite run {study_name}` (same --storage)")
+        raise StorageError(
+            f"no study {study_name!r}: storage {masked(url)} does not exist yet; "
+            f"start it with `ablation-suite run {study_name}` (same --storage)"
+        )
     storage = open_storage(url)
     known = [s.study_name for s in optuna.get_all_study_summaries(storage)]
     if study_name not in known:
@@ -188,9 +204,11 @@ def _proxy(url: str) -> optuna.storages.BaseStorage:
         storage.wait_server_ready(timeout=PROXY_WAIT_SECONDS)
     except ConnectionError:
         storage.close()
-        raise StorageError(f"--storage {url}: no storage proxy answers at {host}:{port} within "
-                           f"{PROXY_WAIT_SECONDS} s; start it there with `ablation-suite serve --storage URL "
-                           f"--port {port}`, or check the SSH tunnel or network to it") from None
+        raise StorageError(
+            f"--storage {url}: no storage proxy answers at {host}:{port} within "
+            f"{PROXY_WAIT_SECONDS} s; start it there with `ablation-suite serve --storage URL "
+            f"--port {port}`, or check the SSH tunnel or network to it"
+        ) from None
     return storage
 
 
@@ -224,7 +242,9 @@ def _rdb_with_retry(url: str, attempts: int = 5, **kwargs) -> optuna.storages.RD
         except sqlalchemy.exc.DatabaseError as error:
             if attempt == attempts - 1:
                 reason = _scrubbed(str(error).splitlines()[0], url)
-                raise StorageError(f"--storage {masked(url)}: cannot open the database ({reason}); "
-                                   "check the URL, the server and the credentials, or that the file is an "
-                                   "Optuna SQLite database") from None
+                raise StorageError(
+                    f"--storage {masked(url)}: cannot open the database ({reason}); "
+                    "check the URL, the server and the credentials, or that the file is an "
+                    "Optuna SQLite database"
+                ) from None
             time.sleep(0.5 * (attempt + 1))

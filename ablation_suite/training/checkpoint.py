@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import keras
 import numpy as np
@@ -27,8 +28,10 @@ import numpy as np
 # (keras/src/trainers/epoch_iterator.py); tests/test_training.py fails if that changes.
 ITERATORS_PER_EPOCH = 2
 # What each deciding callback's next decision depends on (Keras's attribute names)
-STATE = {keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
-         keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter")}
+STATE = {
+    keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
+    keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
+}
 
 
 class Checkpoint(keras.callbacks.BackupAndRestore):
@@ -71,11 +74,16 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
     def _save(self, epoch: int) -> None:
         # A resume needs the state of the last epoch or, if its weights are unreadable, of the one before
         states = {key: state for key, state in self._states().items() if int(key) >= epoch - 1}
-        states[str(epoch)] = {"callbacks": [self._state_of(callback) for callback in self.deciding],
-                              "random": [variable.numpy().tolist() for variable in self._random_state()]}
+        states[str(epoch)] = {
+            "callbacks": [self._state_of(callback) for callback in self.deciding],
+            "random": [variable.numpy().tolist() for variable in self._random_state()],
+        }
         write_whole(self.states_path, json.dumps(states))
-        kept = {state.get("best_weights") for key in (str(epoch), str(epoch - 1))
-                for state in states.get(key, {}).get("callbacks", [])}
+        kept = {
+            state.get("best_weights")
+            for key in (str(epoch), str(epoch - 1))
+            for state in states.get(key, {}).get("callbacks", [])
+        }
         for path in Path(self.backup_dir).glob("best_weights_epoch*.npz"):  # those neither checkpoint needs
             if path.name not in kept:
                 path.unlink()
@@ -94,17 +102,21 @@ class Checkpoint(keras.callbacks.BackupAndRestore):
         try:
             self._put_back(self._states().get(str(epoch)), epoch)
         except (OSError, ValueError, KeyError) as error:  # e.g. best weights lost: the weights still hold
-            self.log(f"{self.epoch_log.prefix}training state of epoch {epoch + 1} unusable ({error}); early "
-                     "stopping and plateau patience count from here, and dropout and augmentation draw differently "
-                     "from the uninterrupted cell")
+            self.log(
+                f"{self.epoch_log.prefix}training state of epoch {epoch + 1} unusable ({error}); early "
+                "stopping and plateau patience count from here, and dropout and augmentation draw differently "
+                "from the uninterrupted cell"
+            )
             self.states_path.unlink(missing_ok=True)
 
     def _put_back(self, saved: dict | None, epoch: int) -> None:
         if saved is None:
             if self.deciding or self._random_state():
-                self.log(f"{self.epoch_log.prefix}no training state found with the checkpoint of epoch {epoch + 1} "
-                         "(an older version wrote it, or it was lost): early stopping and plateau patience count "
-                         "from here, and dropout and augmentation draw differently from the uninterrupted cell")
+                self.log(
+                    f"{self.epoch_log.prefix}no training state found with the checkpoint of epoch {epoch + 1} "
+                    "(an older version wrote it, or it was lost): early stopping and plateau patience count "
+                    "from here, and dropout and augmentation draw differently from the uninterrupted cell"
+                )
             return
         for callback, state in zip(self.deciding, saved["callbacks"]):
             for name in STATE[_kind(callback)]:

@@ -45,8 +45,10 @@ class Data:
 
 
 IDX_FILES = {
-    "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
-    "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
 }
 
 
@@ -57,8 +59,9 @@ def load_data(config: Config, datasets=None) -> Data:
 
     datasets = datasets if datasets is not None else Datasets()
     x_train, y_train, x_test, y_test, class_names = datasets.raw(config.dataset, config.image_size)
-    return split(x_train, y_train, x_test, y_test, class_names, config,
-                 datasets.content(config.dataset, config.image_size))
+    return split(
+        x_train, y_train, x_test, y_test, class_names, config, datasets.content(config.dataset, config.image_size)
+    )
 
 
 def load_raw(dataset: str, image_size: int = 0):
@@ -110,16 +113,22 @@ def validate(x_train, y_train, x_test, y_test, source: str):
         raise DataError(f"{source}: train images are {x_train.shape[1:]} but test images are {x_test.shape[1:]}")
     classes = np.unique(y_train)
     if len(classes) < 2:  # any classifier scores 100% by always answering it: nothing is measured
-        raise DataError(f"{source}: every training label is class {classes[0]}; a classification needs at least two "
-                        "classes: add the images of the other classes (labels 0..K-1, every class present)")
+        raise DataError(
+            f"{source}: every training label is class {classes[0]}; a classification needs at least two "
+            "classes: add the images of the other classes (labels 0..K-1, every class present)"
+        )
     num_classes = int(y_train.max()) + 1
     for name, y in (("y_train", y_train), ("y_test", y_test)):
         if y.min() < 0 or y.max() >= num_classes:
-            raise DataError(f"{source}: {name} has labels {y.min()}..{y.max()}; expected 0..{num_classes - 1} "
-                            f"(the classes seen in y_train)")
+            raise DataError(
+                f"{source}: {name} has labels {y.min()}..{y.max()}; expected 0..{num_classes - 1} "
+                f"(the classes seen in y_train)"
+            )
     missing = sorted(set(range(num_classes)) - set(np.unique(y_train).tolist()))
     if missing:
-        raise DataError(f"{source}: classes {missing} have no training example; labels must be 0..K-1 with every class present")
+        raise DataError(
+            f"{source}: classes {missing} have no training example; labels must be 0..K-1 with every class present"
+        )
     return _scale(x_train, source, "x_train"), y_train, _scale(x_test, source, "x_test"), y_test, num_classes
 
 
@@ -142,17 +151,28 @@ def _scale(x, source, name):
     if not np.isfinite(x).all():
         raise DataError(f"{source}: {name} contains NaN or infinite pixels")
     if x.min() < 0 or x.max() > 1:
-        raise DataError(f"{source}: {name} has float pixels {x.min():.3g}..{x.max():.3g}; "
-                        "expected [0, 1] (store uint8 0..255 to have them scaled)")
+        raise DataError(
+            f"{source}: {name} has float pixels {x.min():.3g}..{x.max():.3g}; "
+            "expected [0, 1] (store uint8 0..255 to have them scaled)"
+        )
     return x
 
 
 def split(x_train, y_train, x_test, y_test, class_names, config: Config, data_fingerprint: str = "") -> Data:
     """Stratified train/validation split by seed, then an optional stratified subsample."""
     train_idx, val_idx = split_indices(y_train, len(class_names), config)
-    return Data(x_train[train_idx], y_train[train_idx], x_train[val_idx], y_train[val_idx], x_test, y_test,
-                len(class_names), tuple(class_names), _fingerprint(train_idx, val_idx, y_test, x_train.shape),
-                data_fingerprint)
+    return Data(
+        x_train[train_idx],
+        y_train[train_idx],
+        x_train[val_idx],
+        y_train[val_idx],
+        x_test,
+        y_test,
+        len(class_names),
+        tuple(class_names),
+        _fingerprint(train_idx, val_idx, y_test, x_train.shape),
+        data_fingerprint,
+    )
 
 
 def split_fingerprint(raw, config: Config) -> str:
@@ -163,8 +183,9 @@ def split_fingerprint(raw, config: Config) -> str:
 
 
 def _fingerprint(train_idx, val_idx, y_test, shape) -> str:
-    return hashlib.sha256(b"".join([train_idx.tobytes(), val_idx.tobytes(), y_test.tobytes(), str(shape).encode()])
-                          ).hexdigest()[:16]
+    return hashlib.sha256(
+        b"".join([train_idx.tobytes(), val_idx.tobytes(), y_test.tobytes(), str(shape).encode()])
+    ).hexdigest()[:16]
 
 
 def split_indices(y_train, num_classes: int, config: Config) -> tuple[np.ndarray, np.ndarray]:
@@ -182,16 +203,21 @@ def split_indices(y_train, num_classes: int, config: Config) -> tuple[np.ndarray
     train_idx, val_idx = train_test_split(index, test_size=n_val, stratify=y_train, random_state=config.seed)
     if config.train_size:
         if config.train_size >= len(train_idx):
-            raise DataError(f"train_size={config.train_size} is not smaller than the {len(train_idx)} training "
-                            "images left after the validation split; use 0 for all or a smaller number")
+            raise DataError(
+                f"train_size={config.train_size} is not smaller than the {len(train_idx)} training "
+                "images left after the validation split; use 0 for all or a smaller number"
+            )
         if config.train_size < num_classes:
             raise DataError(f"train_size={config.train_size} is smaller than the {num_classes} classes")
         try:
-            train_idx, _ = train_test_split(train_idx, train_size=config.train_size, stratify=y_train[train_idx],
-                                            random_state=config.seed)
+            train_idx, _ = train_test_split(
+                train_idx, train_size=config.train_size, stratify=y_train[train_idx], random_state=config.seed
+            )
         except ValueError as error:  # scikit-learn's refusal to stratify, e.g. a class left with one image
-            raise DataError(f"train_size={config.train_size}: cannot subsample the training split stratified "
-                            f"({error}); choose a train_size that keeps every class on both sides, or 0") from None
+            raise DataError(
+                f"train_size={config.train_size}: cannot subsample the training split stratified "
+                f"({error}); choose a train_size that keeps every class on both sides, or 0"
+            ) from None
     return np.sort(train_idx), np.sort(val_idx)
 
 
@@ -226,8 +252,9 @@ def _digits(_name: str = "digits"):
 
     digits = load_digits()
     x = (digits.images * (255.0 / 16.0)).round().astype(np.uint8)
-    x_train, x_test, y_train, y_test = train_test_split(x, digits.target, test_size=0.25,
-                                                        stratify=digits.target, random_state=0)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, digits.target, test_size=0.25, stratify=digits.target, random_state=0
+    )
     return x_train, y_train, x_test, y_test
 
 
@@ -239,8 +266,10 @@ def _npz(path: str | Path):
         with np.load(path, allow_pickle=False) as archive:
             missing = [key for key in ("x_train", "y_train", "x_test", "y_test") if key not in archive.files]
             if missing:
-                raise DataError(f"npz:{path}: missing arrays {missing}; found {archive.files}; "
-                                "expected x_train, y_train, x_test, y_test")
+                raise DataError(
+                    f"npz:{path}: missing arrays {missing}; found {archive.files}; "
+                    "expected x_train, y_train, x_test, y_test"
+                )
             return tuple(archive[key] for key in ("x_train", "y_train", "x_test", "y_test"))
     except DataError:
         raise
@@ -252,14 +281,18 @@ def _idx_dir(directory: str | Path):
     """MNIST-format IDX files (gzipped or not) in a directory, under their usual names."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise DataError(f"idx:{directory}: no such directory; it must hold {', '.join(IDX_FILES.values())} (optionally .gz)")
+        raise DataError(
+            f"idx:{directory}: no such directory; it must hold {', '.join(IDX_FILES.values())} (optionally .gz)"
+        )
     arrays = []
     for stem in IDX_FILES.values():
         candidates = [directory / stem, directory / (stem + ".gz")]
         found = next((p for p in candidates if p.is_file()), None)
         if found is None:
-            raise DataError(f"idx:{directory}: missing {stem} (or {stem}.gz); expected the four files "
-                            f"{', '.join(IDX_FILES.values())}")
+            raise DataError(
+                f"idx:{directory}: missing {stem} (or {stem}.gz); expected the four files "
+                f"{', '.join(IDX_FILES.values())}"
+            )
         arrays.append(read_idx(found))
     x_train, y_train, x_test, y_test = arrays
     return x_train, y_train, x_test, y_test
@@ -278,13 +311,15 @@ def read_idx(path: Path) -> np.ndarray:
     ndim = raw[3]
     if len(raw) < 4 + 4 * ndim:
         raise DataError(f"{path}: the header announces {ndim} dimensions but the file ends first; it is truncated")
-    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(IDX_TYPES[raw[2]]).newbyteorder(">")
     expected = int(np.prod(dims)) * dtype.itemsize
-    body = raw[4 + 4 * ndim:]
+    body = raw[4 + 4 * ndim :]
     if len(body) != expected:
-        raise DataError(f"{path}: header says shape {dims} ({expected} bytes) but {len(body)} bytes follow; "
-                        "the file is truncated or corrupt")
+        raise DataError(
+            f"{path}: header says shape {dims} ({expected} bytes) but {len(body)} bytes follow; "
+            "the file is truncated or corrupt"
+        )
     return np.frombuffer(body, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
 
 
@@ -329,5 +364,4 @@ def _tfds(argument: str, image_size: int = 0):
 
 # Dataset source kind (config.dataset_source) -> loader of (x_train, y_train, x_test, y_test[, class_names]): the
 # one table; the sources in config.RESIZED_SOURCES also get Config.image_size.
-LOADERS = {"digits": _digits, "keras": _keras_dataset, "npz": _npz, "idx": _idx_dir, "folder": _folder,
-           "tfds": _tfds}
+LOADERS = {"digits": _digits, "keras": _keras_dataset, "npz": _npz, "idx": _idx_dir, "folder": _folder, "tfds": _tfds}

@@ -44,7 +44,9 @@ def images_at(images, positions) -> np.ndarray:
     wanted = images[positions]
     read = wanted.dataset(np.zeros(len(positions), np.int64)).take(len(positions))
     pixels = np.stack([image for image, _ in read.as_numpy_iterator()])  # in the cache's order
-    return (in_given_order(wanted, pixels).astype(np.float64) / 255.0).astype(np.float32)  # as training.data scales arrays
+    return (in_given_order(wanted, pixels).astype(np.float64) / 255.0).astype(
+        np.float32
+    )  # as training.data scales arrays
 
 
 def misclassified(x_test, y_test: np.ndarray, predictions: np.ndarray, limit: int = MISCLASSIFIED) -> list[dict]:
@@ -53,12 +55,15 @@ def misclassified(x_test, y_test: np.ndarray, predictions: np.ndarray, limit: in
     positions = np.flatnonzero(predictions != y_test)[:limit]
     if not len(positions):
         return []
-    return _within_budget({"index": int(p), "true": int(y_test[p]), "predicted": int(predictions[p]), "png": png(image)}
-                          for p, image in zip(positions, images_at(x_test, positions)))
+    return _within_budget(
+        {"index": int(p), "true": int(y_test[p]), "predicted": int(predictions[p]), "png": png(image)}
+        for p, image in zip(positions, images_at(x_test, positions))
+    )
 
 
-def augmented_samples(x_train, y_train: np.ndarray, config: Config, num_classes: int,
-                      count: int = AUGMENTED) -> list[dict]:
+def augmented_samples(
+    x_train, y_train: np.ndarray, config: Config, num_classes: int, count: int = AUGMENTED
+) -> list[dict]:
     """Training images before and after the trial's own augmentation (its layers and seeds, in training mode, at
     the input scale the network sees), applied once to the first training image of each class (up to ``count``;
     the split is the seed's, so every level of a seed shows the same images); [] without augmentation.
@@ -68,15 +73,19 @@ def augmented_samples(x_train, y_train: np.ndarray, config: Config, num_classes:
         return []
     _, firsts = np.unique(y_train, return_index=True)
     positions = list(firsts[:count])
-    positions += [p for p in range(min(len(y_train), 2 * count)) if p not in positions][:count - len(positions)]
+    positions += [p for p in range(min(len(y_train), 2 * count)) if p not in positions][: count - len(positions)]
     originals = tf.convert_to_tensor(images_at(x_train, positions))
     if config.input_scale > 1:  # the pipeline upsamples before it augments
         size = (originals.shape[1] * config.input_scale, originals.shape[2] * config.input_scale)
         originals = tf.image.resize(originals, size, method="nearest")
     augmented, _ = augment(originals, tf.one_hot(y_train[positions], num_classes))
-    return _within_budget(({"index": int(p), "label": int(y_train[p]), "original": png(before), "augmented": png(after)}
-                           for p, before, after in zip(positions, originals.numpy(), np.asarray(augmented))),
-                          budget=2 * BUDGET)
+    return _within_budget(
+        (
+            {"index": int(p), "label": int(y_train[p]), "original": png(before), "augmented": png(after)}
+            for p, before, after in zip(positions, originals.numpy(), np.asarray(augmented))
+        ),
+        budget=2 * BUDGET,
+    )
 
 
 def _within_budget(records, budget: int = BUDGET) -> list[dict]:

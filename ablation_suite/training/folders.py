@@ -30,31 +30,39 @@ def load_folder(directory: str | Path, image_size: int = 0):
     root = Path(directory).expanduser()
     where = f"folder:{directory}"
     if not root.is_dir():
-        raise DataError(f"{where}: no such directory; give a folder with one sub-folder of images per class "
-                        "(optionally inside train/ and test/)")
+        raise DataError(
+            f"{where}: no such directory; give a folder with one sub-folder of images per class "
+            "(optionally inside train/ and test/)"
+        )
     parts = [root / "train", root / "test"]
     if any(part.is_dir() for part in parts):
         missing = [part.name for part in parts if not part.is_dir()]
         if missing:
-            raise DataError(f"{where}: has {'train' if missing == ['test'] else 'test'}/ but no {missing[0]}/; give "
-                            "both (each with the same class sub-folders) or neither (a fixed stratified "
-                            f"{TEST_SHARE:.0%} test split is then made)")
+            raise DataError(
+                f"{where}: has {'train' if missing == ['test'] else 'test'}/ but no {missing[0]}/; give "
+                "both (each with the same class sub-folders) or neither (a fixed stratified "
+                f"{TEST_SHARE:.0%} test split is then made)"
+            )
         classes = _classes(parts[0], where + "/train")
         test_classes = _classes(parts[1], where + "/test", need_two=False)
         absent = [name for name in classes if name not in test_classes]
         extra = [name for name in test_classes if name not in classes]
         if absent or extra:
-            raise DataError(f"{where}: class(es) {', '.join(absent or extra)} "
-                            f"{'missing from test/' if absent else 'in test/ but not in train/'}; train/ and test/ "
-                            f"must hold the same class sub-folders (train/ has: {', '.join(classes)})")
+            raise DataError(
+                f"{where}: class(es) {', '.join(absent or extra)} "
+                f"{'missing from test/' if absent else 'in test/ but not in train/'}; train/ and test/ "
+                f"must hold the same class sub-folders (train/ has: {', '.join(classes)})"
+            )
         files = {part: _image_files(part, classes, f"{where}/{part.name}") for part in parts}
     else:
         classes = _classes(root, where)
         files = {root: _image_files(root, classes, where)}
     size, channels = _common_shape([f for found in files.values() for f in found], image_size, where)
     paths = [path for found in files.values() for path in found]
-    labels = np.array([classes.index(path.relative_to(part).parts[0]) for part, found in files.items()
-                       for path in found], dtype=np.int64)
+    labels = np.array(
+        [classes.index(path.relative_to(part).parts[0]) for part, found in files.items() for path in found],
+        dtype=np.int64,
+    )
     images = materialise(_source(where, paths, labels, size, channels))
     if len(files) == 2:
         n_train = len(files[parts[0]])
@@ -67,8 +75,10 @@ def load_folder(directory: str | Path, image_size: int = 0):
 def _classes(folder: Path, where: str, need_two: bool = True) -> list[str]:
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     if need_two and len(classes) < 2:
-        raise DataError(f"{where}: {len(classes)} class sub-folder(s) ({', '.join(classes) or 'none'}); a "
-                        "classification needs at least two: put each class's images in a sub-folder of its own")
+        raise DataError(
+            f"{where}: {len(classes)} class sub-folder(s) ({', '.join(classes) or 'none'}); a "
+            "classification needs at least two: put each class's images in a sub-folder of its own"
+        )
     return classes
 
 
@@ -80,8 +90,10 @@ def _image_files(folder: Path, classes, where: str) -> list[Path]:
     for name in classes:
         images = sorted(p for p in (folder / name).rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
         if not images:
-            raise DataError(f"{where}: class {name!r} ({folder / name}) holds no image ({', '.join(EXTENSIONS)}); "
-                            "add its images or remove the empty folder")
+            raise DataError(
+                f"{where}: class {name!r} ({folder / name}) holds no image ({', '.join(EXTENSIONS)}); "
+                "add its images or remove the empty folder"
+            )
         found += images
     return [found[i] for i in np.random.default_rng(0).permutation(len(found))]
 
@@ -96,8 +108,10 @@ def _open(path: Path, where: str, decode: bool = False):
                 image.load()
             return image.size, image.mode
     except Exception as error:  # Pillow raises OSError, SyntaxError, ValueError... for damaged files
-        raise DataError(f"{where}: cannot read image {path} ({type(error).__name__}: {error}); the file is "
-                        "corrupt, truncated or not an image: replace or delete it") from None
+        raise DataError(
+            f"{where}: cannot read image {path} ({type(error).__name__}: {error}); the file is "
+            "corrupt, truncated or not an image: replace or delete it"
+        ) from None
 
 
 def _common_shape(files, image_size: int, where: str) -> tuple[tuple[int, int], int]:
@@ -111,14 +125,18 @@ def _common_shape(files, image_size: int, where: str) -> tuple[tuple[int, int], 
         channels.setdefault(count, path)
     if len(channels) > 1:
         example = "; ".join(f"{path} has {count}" for count, path in sorted(channels.items()))
-        raise DataError(f"{where}: images have different channel counts ({example}); convert them to one mode "
-                        "(all grayscale, all RGB or all RGBA), e.g. with Pillow's Image.convert('RGB')")
+        raise DataError(
+            f"{where}: images have different channel counts ({example}); convert them to one mode "
+            "(all grayscale, all RGB or all RGBA), e.g. with Pillow's Image.convert('RGB')"
+        )
     if image_size:
         return (image_size, image_size), next(iter(channels))
     if len(sizes) > 1:
         example = "; ".join(f"{path} is {w}x{h}" for (h, w), path in list(sizes.items())[:3])
-        raise DataError(f"{where}: images have different sizes ({example}); set image_size=N (e.g. --set "
-                        "image_size=32) to resize every image to NxN")
+        raise DataError(
+            f"{where}: images have different sizes ({example}); set image_size=N (e.g. --set "
+            "image_size=32) to resize every image to NxN"
+        )
     return next(iter(sizes)), next(iter(channels))
 
 
@@ -140,12 +158,19 @@ def _source(where: str, paths: list[Path], labels: np.ndarray, size, channels: i
     def explain(error) -> DataError:  # find the file TensorFlow could not decode
         for path in paths:
             _open(path, where, decode=True)
-        return DataError(f"{where}: TensorFlow cannot decode its images ({type(error).__name__}: {error.message}); "
-                         "re-save them as PNG or JPEG")
+        return DataError(
+            f"{where}: TensorFlow cannot decode its images ({type(error).__name__}: {error.message}); "
+            "re-save them as PNG or JPEG"
+        )
 
-    return Source(where, lambda: tf.data.Dataset.from_tensor_slices(files).map(decode, tf.data.AUTOTUNE,
-                                                                               deterministic=True),
-                  labels, (*size, channels), f"{stamp}\n{size} {channels}", explain)
+    return Source(
+        where,
+        lambda: tf.data.Dataset.from_tensor_slices(files).map(decode, tf.data.AUTOTUNE, deterministic=True),
+        labels,
+        (*size, channels),
+        f"{stamp}\n{size} {channels}",
+        explain,
+    )
 
 
 def hold_out_test(x, y, classes, where: str):
@@ -159,6 +184,8 @@ def hold_out_test(x, y, classes, where: str):
     except ValueError as error:  # too few images in a class for a stratified split
         counts = np.bincount(y, minlength=len(classes))
         smallest = int(np.argmin(counts))
-        raise DataError(f"{where}: cannot hold out a stratified {TEST_SHARE:.0%} test split ({error}); class "
-                        f"{classes[smallest]!r} has {counts[smallest]} image(s): add images, or give train/ and "
-                        "test/ sub-folders") from None
+        raise DataError(
+            f"{where}: cannot hold out a stratified {TEST_SHARE:.0%} test split ({error}); class "
+            f"{classes[smallest]!r} has {counts[smallest]} image(s): add images, or give train/ and "
+            "test/ sub-folders"
+        ) from None

@@ -17,8 +17,13 @@ from ablation_suite.training.trainer import training_callbacks
 READS = {
     "optimizer": ("optimizer", "learning_rate", "momentum", "nesterov", "precision"),
     "LR schedule": ("lr_schedule", "learning_rate", "warmup_epochs", "epochs"),
-    "plateau cuts": ("reduce_lr_on_plateau", "reduce_lr_monitor", "reduce_lr_patience", "reduce_lr_factor",
-                     "min_delta"),
+    "plateau cuts": (
+        "reduce_lr_on_plateau",
+        "reduce_lr_monitor",
+        "reduce_lr_patience",
+        "reduce_lr_factor",
+        "min_delta",
+    ),
     "early stopping": ("early_stopping_patience", "early_stopping_monitor", "min_delta", "restore_best_weights"),
     "augmentation": ("augmentation", "augment_in", "jit_compile"),
     "label noise": ("label_noise", "label_noise_kind"),
@@ -26,9 +31,15 @@ READS = {
     "epochs, batch": ("epochs", "batch_size"),
 }
 GENERIC_OFF = {"use_ema": False}  # with use_ema off, Keras keeps but never reads the ema_* settings
-STRENGTHS = {"flip": "horizontal", "shift": f"{augment.SHIFT:.0%} of the side", "zoom": f"+-{augment.ZOOM:.0%}",
-             "rotation": f"+-{augment.ROTATION_DEGREES} degrees", "cutout": f"a square of {augment.CUTOUT_SIDE:.0%} "
-             "of the side", "mixup": f"alpha {augment.MIXUP_ALPHA:g}", "cutmix": f"alpha {augment.CUTMIX_ALPHA:g}"}
+STRENGTHS = {
+    "flip": "horizontal",
+    "shift": f"{augment.SHIFT:.0%} of the side",
+    "zoom": f"+-{augment.ZOOM:.0%}",
+    "rotation": f"+-{augment.ROTATION_DEGREES} degrees",
+    "cutout": f"a square of {augment.CUTOUT_SIDE:.0%} of the side",
+    "mixup": f"alpha {augment.MIXUP_ALPHA:g}",
+    "cutmix": f"alpha {augment.CUTMIX_ALPHA:g}",
+}
 
 
 def protocol(config: Config) -> dict:
@@ -42,13 +53,16 @@ def protocol(config: Config) -> dict:
         "plateau cuts": plateau_text(by_class.get("CutOnPlateau")),
         "early stopping": stopping_text(by_class.get("EarlyStopping")),
         "augmentation": augmentation_text(config),
-        "label noise": (f"{config.label_noise:.0%} of the training labels flipped, " + (
-            "each to another class at random" if config.label_noise_kind == "symmetric" else "class k to k+1 mod K")
-            if config.label_noise else "none"),
+        "label noise": (
+            f"{config.label_noise:.0%} of the training labels flipped, "
+            + ("each to another class at random" if config.label_noise_kind == "symmetric" else "class k to k+1 mod K")
+            if config.label_noise
+            else "none"
+        ),
         "callbacks": ", ".join([*by_class, "EpochLog (history and LR per epoch)"]),
         "epochs, batch": f"{config.epochs} epoch{'s' if config.epochs > 1 else ''}"
-                         + (" at most" if config.early_stopping_patience else "")
-                         + f", batch size {config.batch_size}",
+        + (" at most" if config.early_stopping_patience else "")
+        + f", batch size {config.batch_size}",
     }
 
 
@@ -58,8 +72,11 @@ def optimizer_text(config: Config) -> str:
     optimizer = create_optimizer(config, config.learning_rate)
     settings = optimizer.get_config()
     off = [key for key, value in GENERIC_OFF.items() if settings.get(key) == value]
-    shown = {key: value for key, value in settings.items() if key != "name" and value is not None
-             and key not in off and not (off and key.startswith("ema_"))}
+    shown = {
+        key: value
+        for key, value in settings.items()
+        if key != "name" and value is not None and key not in off and not (off and key.startswith("ema_"))
+    }
     text = type(optimizer).__name__ + " " + ", ".join(f"{key}={_number(value)}" for key, value in shown.items())
     if config.precision == "mixed_float16":
         text += "; Keras wraps it in a LossScaleOptimizer (mixed_float16)"
@@ -69,16 +86,20 @@ def optimizer_text(config: Config) -> str:
 def plateau_text(callback) -> str:
     if callback is None:
         return "off"
-    return (f"ReduceLROnPlateau rule on the schedule: times {callback.factor:g} after {callback.patience} epochs "
-            f"without {callback.monitor} improving by more than {callback.min_delta:g} (cooldown {callback.cooldown}, "
-            f"min_lr {callback.min_lr:g})")
+    return (
+        f"ReduceLROnPlateau rule on the schedule: times {callback.factor:g} after {callback.patience} epochs "
+        f"without {callback.monitor} improving by more than {callback.min_delta:g} (cooldown {callback.cooldown}, "
+        f"min_lr {callback.min_lr:g})"
+    )
 
 
 def stopping_text(callback) -> str:
     if callback is None:
         return "off"
-    return (f"EarlyStopping: after {callback.patience} epochs without {callback.monitor} improving by more than "
-            f"{abs(callback.min_delta):g}; restore_best_weights={callback.restore_best_weights}")
+    return (
+        f"EarlyStopping: after {callback.patience} epochs without {callback.monitor} improving by more than "
+        f"{abs(callback.min_delta):g}; restore_best_weights={callback.restore_best_weights}"
+    )
 
 
 def augmentation_text(config: Config) -> str:
@@ -88,8 +109,7 @@ def augmentation_text(config: Config) -> str:
     where = augment.augment_in(config)
     place = {"pipeline": "in the tf.data pipeline", "train_step": "in the model's train step"}[where]
     chosen = " (augment_in=auto, as chosen on this machine)" if config.augment_in == "auto" else ""
-    return (", ".join(f"{step} ({STRENGTHS[step]})" for step in steps)
-            + f"; training batches only, {place}{chosen}")
+    return ", ".join(f"{step} ({STRENGTHS[step]})" for step in steps) + f"; training batches only, {place}{chosen}"
 
 
 def _number(value) -> str:

@@ -51,9 +51,11 @@ def capacity() -> int:
     """How many networks a worker keeps (ABLATION_REUSE_TRACES; 0 = no re-use)."""
     value = os.environ.get("ABLATION_REUSE_TRACES", str(DEFAULT_ENTRIES)).strip()
     if not value.isdigit():
-        raise ValueError(f"ABLATION_REUSE_TRACES={value!r} must be a whole number: 0 (no re-use of traced "
-                         f"functions between trials) or how many networks a worker keeps (default {DEFAULT_ENTRIES}); "
-                         "set it to one, or unset it")
+        raise ValueError(
+            f"ABLATION_REUSE_TRACES={value!r} must be a whole number: 0 (no re-use of traced "
+            f"functions between trials) or how many networks a worker keeps (default {DEFAULT_ENTRIES}); "
+            "set it to one, or unset it"
+        )
     return int(value)
 
 
@@ -98,7 +100,9 @@ class CompiledModels:
     def _evict(self, entries: int) -> None:
         while len(self.entries) > entries:
             self.entries.popitem(last=False)
-        while len(self.entries) > 1 and sum(_bytes(e.model) for e in list(self.entries.values())[:-1]) > VARIABLE_BUDGET:
+        while (
+            len(self.entries) > 1 and sum(_bytes(e.model) for e in list(self.entries.values())[:-1]) > VARIABLE_BUDGET
+        ):
             self.entries.popitem(last=False)
 
 
@@ -113,10 +117,13 @@ def _take_state(cached: keras.Model, fresh: keras.Model) -> bool:
     fresh.optimizer.build(fresh.trainable_variables)
     if not cached.optimizer.built:  # its trial never reached a training step (e.g. resumed when complete)
         cached.optimizer.build(cached.trainable_variables)
-    pairs = list(zip(cached.variables, fresh.variables)) + list(zip(cached.optimizer.variables,
-                                                                    fresh.optimizer.variables))
-    if (len(cached.variables), len(cached.optimizer.variables)) != (len(fresh.variables),
-                                                                    len(fresh.optimizer.variables)):
+    pairs = list(zip(cached.variables, fresh.variables)) + list(
+        zip(cached.optimizer.variables, fresh.optimizer.variables)
+    )
+    if (len(cached.variables), len(cached.optimizer.variables)) != (
+        len(fresh.variables),
+        len(fresh.optimizer.variables),
+    ):
         return False
     if any(_signature(target) != _signature(source) for target, source in pairs):
         return False
@@ -137,4 +144,3 @@ def _bytes(model: keras.Model) -> int:
     """Bytes of the model's and its optimiser's variables."""
     variables = list(model.variables) + (list(model.optimizer.variables) if model.optimizer else [])
     return sum(int(np.prod(v.shape, dtype=np.int64)) * np.dtype(v.dtype).itemsize for v in variables)
-

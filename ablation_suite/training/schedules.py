@@ -36,12 +36,20 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
         start = self.peak / self.start_divisor
         rising = ops.clip(step / self.rising_steps, 0.0, 1.0)
         falling = ops.clip((step - self.rising_steps) / (self.total_steps - self.rising_steps), 0.0, 1.0)
-        return ops.where(step < self.rising_steps, _cosine(start, self.peak, rising),
-                         _cosine(self.peak, start / self.end_divisor, falling))
+        return ops.where(
+            step < self.rising_steps,
+            _cosine(start, self.peak, rising),
+            _cosine(self.peak, start / self.end_divisor, falling),
+        )
 
     def get_config(self):
-        return dict(peak=self.peak, total_steps=self.total_steps, rising_steps=self.rising_steps,
-                    start_divisor=self.start_divisor, end_divisor=self.end_divisor)
+        return dict(
+            peak=self.peak,
+            total_steps=self.total_steps,
+            rising_steps=self.rising_steps,
+            start_divisor=self.start_divisor,
+            end_divisor=self.end_divisor,
+        )
 
 
 def _cosine(begin, end, fraction):
@@ -57,7 +65,8 @@ def step_epochs(epochs: int) -> tuple[int, int]:
 def _step(c: Config, steps: int):
     # Boundaries are the last step of the epoch before each change (the decay compares step > boundary).
     return keras.optimizers.schedules.PiecewiseConstantDecay(
-        [e * steps - 1 for e in step_epochs(c.epochs)], [c.learning_rate / d for d in STEP_DIVISORS])
+        [e * steps - 1 for e in step_epochs(c.epochs)], [c.learning_rate / d for d in STEP_DIVISORS]
+    )
 
 
 LR_SCHEDULES = {
@@ -65,13 +74,14 @@ LR_SCHEDULES = {
     # LR for the first half of the epochs, LR/10 to three quarters, LR/100 after (seed report 004).
     "step": _step,
     "exponential": lambda c, steps: keras.optimizers.schedules.ExponentialDecay(
-        c.learning_rate, decay_steps=c.epochs * steps, decay_rate=EXPONENTIAL_END),
+        c.learning_rate, decay_steps=c.epochs * steps, decay_rate=EXPONENTIAL_END
+    ),
     # Cosine annealing to 0 over the run (Loshchilov & Hutter 2017, without restarts).
     "cosine": lambda c, steps: keras.optimizers.schedules.CosineDecay(c.learning_rate, c.epochs * steps),
     # Linear warm-up from 0 over warmup_epochs (Goyal et al. 2017), then cosine annealing to 0.
     "warmup_cosine": lambda c, steps: keras.optimizers.schedules.CosineDecay(
-        0.0, (c.epochs - c.warmup_epochs) * steps, warmup_target=c.learning_rate,
-        warmup_steps=c.warmup_epochs * steps),
+        0.0, (c.epochs - c.warmup_epochs) * steps, warmup_target=c.learning_rate, warmup_steps=c.warmup_epochs * steps
+    ),
     "one_cycle": lambda c, steps: OneCycle(c.learning_rate, c.epochs * steps, c.warmup_epochs * steps),
 }
 
@@ -117,20 +127,29 @@ def describe_schedule(c: Config) -> str:
     lr, epochs, warmup = c.learning_rate, c.epochs, c.warmup_epochs
     if c.lr_schedule == "step":
         ends = (*step_epochs(epochs), epochs)
-        phases = [(first, last, lr / divisor) for first, last, divisor in zip((1, ends[0] + 1, ends[1] + 1), ends,
-                                                                               STEP_DIVISORS) if first <= last]
-        return "step: " + ", ".join(f"{rate:.3g} in epoch{'s' if last > first else ''} {first}"
-                                    + (f"-{last}" if last > first else "") for first, last, rate in phases)
+        phases = [
+            (first, last, lr / divisor)
+            for first, last, divisor in zip((1, ends[0] + 1, ends[1] + 1), ends, STEP_DIVISORS)
+            if first <= last
+        ]
+        return "step: " + ", ".join(
+            f"{rate:.3g} in epoch{'s' if last > first else ''} {first}" + (f"-{last}" if last > first else "")
+            for first, last, rate in phases
+        )
     return {
         "constant": lambda: f"constant {lr:.3g}",
-        "exponential": lambda: f"exponential decay from {lr:.3g} to {lr * EXPONENTIAL_END:.3g} at the end of "
-                               f"epoch {epochs}",
+        "exponential": lambda: (
+            f"exponential decay from {lr:.3g} to {lr * EXPONENTIAL_END:.3g} at the end of epoch {epochs}"
+        ),
         "cosine": lambda: f"cosine from {lr:.3g} to 0 over {_epochs(epochs)}",
-        "warmup_cosine": lambda: f"linear warm-up from 0 to {lr:.3g} over {_epochs(warmup)}, then cosine to 0 at the "
-                                 f"end of epoch {epochs}",
-        "one_cycle": lambda: f"one-cycle: from {lr / ONE_CYCLE_START:.3g} up to {lr:.3g} over {_epochs(warmup)}, "
-                             f"then down to {lr / ONE_CYCLE_START / ONE_CYCLE_END:.3g} at the end of epoch {epochs} "
-                             "(cosine halves)",
+        "warmup_cosine": lambda: (
+            f"linear warm-up from 0 to {lr:.3g} over {_epochs(warmup)}, then cosine to 0 at the end of epoch {epochs}"
+        ),
+        "one_cycle": lambda: (
+            f"one-cycle: from {lr / ONE_CYCLE_START:.3g} up to {lr:.3g} over {_epochs(warmup)}, "
+            f"then down to {lr / ONE_CYCLE_START / ONE_CYCLE_END:.3g} at the end of epoch {epochs} "
+            "(cosine halves)"
+        ),
     }[c.lr_schedule]()
 
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -126,8 +126,10 @@ def _write_cache(source: Source, path: Path) -> tuple[Path, Path | None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     why = f"{CACHE_ENV}=file" if cache_mode() == "file" else "they do not fit in memory"
-    print(f"{source.name}: {len(source.labels)} images, {len(source.labels) * int(np.prod(source.shape)) / 2**20:.1f} "
-          f"MB decoded; {why}: decoding them once into the file cache {path}")
+    print(
+        f"{source.name}: {len(source.labels)} images, {len(source.labels) * int(np.prod(source.shape)) / 2**20:.1f} "
+        f"MB decoded; {why}: decoding them once into the file cache {path}"
+    )
     try:
         for _ in source.images().batch(images_per_entry(source.shape)).cache(str(partial)).prefetch(tf.data.AUTOTUNE):
             pass
@@ -167,7 +169,7 @@ class Streamed:
     def __len__(self) -> int:
         return len(self.index)
 
-    def __getitem__(self, key) -> "Streamed":
+    def __getitem__(self, key) -> Streamed:
         return Streamed(self.source, self.path, self.index[key], self.wrote)
 
     def order(self) -> np.ndarray:

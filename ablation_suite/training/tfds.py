@@ -29,8 +29,10 @@ def load_tfds(argument: str, image_size: int = 0):
     image_key, label_key = _keys(builder.info, where)
     splits = builder.info.splits
     if "train" not in splits:
-        raise DataError(f"{where}: has no 'train' split (splits: {', '.join(splits.keys())}); the suite trains on "
-                        "'train' and tests on 'test' (or a stratified 25% of 'train')")
+        raise DataError(
+            f"{where}: has no 'train' split (splits: {', '.join(splits.keys())}); the suite trains on "
+            "'train' and tests on 'test' (or a stratified 25% of 'train')"
+        )
     parts = ["train", "test"] if "test" in splits else ["train"]
     classes = tuple(builder.info.features[label_key].names)
     labels = [_labels(builder, part, image_key, label_key) for part in parts]
@@ -48,18 +50,29 @@ def _builder(name: str, data_dir, where: str):
         import tensorflow_datasets as tfds
     except ImportError:
         raise DataError(f"{where}: TensorFlow Datasets is not installed; install it with: {INSTALL}") from None
-    prepare = (f"prepare it where there is internet with `tfds build {name}"
-               + (f" --data_dir {data_dir}`" if data_dir else "`") + f" (or tfds.builder({name!r}"
-               + (f", data_dir={data_dir!r}" if data_dir else "") + ").download_and_prepare()) and copy the folder")
+    prepare = (
+        f"prepare it where there is internet with `tfds build {name}"
+        + (f" --data_dir {data_dir}`" if data_dir else "`")
+        + f" (or tfds.builder({name!r}"
+        + (f", data_dir={data_dir!r}" if data_dir else "")
+        + ").download_and_prepare()) and copy the folder"
+    )
     try:
         builder = tfds.builder(name, data_dir=data_dir)
     except Exception as error:  # DatasetNotFoundError, a bad config or version, ...
-        raise DataError(f"{where}: TFDS has no dataset {name!r}" + (f" in {data_dir}" if data_dir else "")
-                        + f" ({type(error).__name__}: {str(error).splitlines()[0]}); give a registered name "
-                        "(tfds.list_builders()) or NAME@DIR of a prepared dataset, or " + prepare) from None
+        raise DataError(
+            f"{where}: TFDS has no dataset {name!r}"
+            + (f" in {data_dir}" if data_dir else "")
+            + f" ({type(error).__name__}: {str(error).splitlines()[0]}); give a registered name "
+            "(tfds.list_builders()) or NAME@DIR of a prepared dataset, or " + prepare
+        ) from None
     if not builder.is_prepared():
-        raise DataError(f"{where}: {name!r} is not prepared in {builder.data_dir} (the suite never downloads); "
-                        + prepare + " there" + ("" if data_dir else ", or name another with tfds:NAME@DIR"))
+        raise DataError(
+            f"{where}: {name!r} is not prepared in {builder.data_dir} (the suite never downloads); "
+            + prepare
+            + " there"
+            + ("" if data_dir else ", or name another with tfds:NAME@DIR")
+        )
     return builder
 
 
@@ -67,16 +80,23 @@ def _keys(info, where: str) -> tuple[str, str]:
     """(image feature, label feature): the supervised keys, else the one Image and one ClassLabel feature."""
     import tensorflow_datasets as tfds
 
-    if info.supervised_keys and len(info.supervised_keys) == 2 and all(
-            isinstance(key, str) for key in info.supervised_keys):
+    if (
+        info.supervised_keys
+        and len(info.supervised_keys) == 2
+        and all(isinstance(key, str) for key in info.supervised_keys)
+    ):
         image_key, label_key = info.supervised_keys
     else:
-        kinds = {kind: [key for key, feature in info.features.items() if isinstance(feature, kind)]
-                 for kind in (tfds.features.Image, tfds.features.ClassLabel)}
+        kinds = {
+            kind: [key for key, feature in info.features.items() if isinstance(feature, kind)]
+            for kind in (tfds.features.Image, tfds.features.ClassLabel)
+        }
         found = [keys[0] if len(keys) == 1 else None for keys in kinds.values()]
         if None in found:
-            raise DataError(f"{where}: cannot tell its image and label (no supervised keys; features: "
-                            f"{', '.join(info.features.keys())}); the suite needs one Image and one ClassLabel feature")
+            raise DataError(
+                f"{where}: cannot tell its image and label (no supervised keys; features: "
+                f"{', '.join(info.features.keys())}); the suite needs one Image and one ClassLabel feature"
+            )
         image_key, label_key = found
     if not isinstance(info.features[label_key], tfds.features.ClassLabel):
         raise DataError(f"{where}: its label {label_key!r} is not a ClassLabel; the suite classifies images")
@@ -87,8 +107,9 @@ def _read(builder, split: str, **kwargs):
     """One split in its stored order (shards read one after another), so labels and images line up."""
     import tensorflow_datasets as tfds
 
-    return builder.as_dataset(split=split, shuffle_files=False,
-                              read_config=tfds.ReadConfig(interleave_cycle_length=1), **kwargs)
+    return builder.as_dataset(
+        split=split, shuffle_files=False, read_config=tfds.ReadConfig(interleave_cycle_length=1), **kwargs
+    )
 
 
 def _labels(builder, split: str, image_key: str, label_key: str) -> np.ndarray:
@@ -128,10 +149,14 @@ def _source(builder, parts, image_key, shape, image_size, labels, where) -> Sour
         return splits[0].concatenate(splits[1]) if len(splits) == 2 else splits[0]
 
     def explain(error) -> DataError:
-        return DataError(f"{where}: TensorFlow cannot read its images as {shape} ({type(error).__name__}: "
-                         f"{error.message.splitlines()[0]}); images of different sizes need image_size=N "
-                         "(e.g. --set image_size=32)")
+        return DataError(
+            f"{where}: TensorFlow cannot read its images as {shape} ({type(error).__name__}: "
+            f"{error.message.splitlines()[0]}); images of different sizes need image_size=N "
+            "(e.g. --set image_size=32)"
+        )
 
-    identity = f"{builder.info.full_name} {builder.data_dir} {parts} " \
-               f"{[builder.info.splits[p].num_examples for p in parts]} {shape} {image_size}"
+    identity = (
+        f"{builder.info.full_name} {builder.data_dir} {parts} "
+        f"{[builder.info.splits[p].num_examples for p in parts]} {shape} {image_size}"
+    )
     return Source(where, images, labels, shape, identity, explain)

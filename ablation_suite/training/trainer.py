@@ -25,13 +25,13 @@ from sklearn.metrics import confusion_matrix
 
 from ablation_suite import baselines
 from ablation_suite.baselines.cost import parameters
-from ablation_suite.training.augment import augment_in, batch_augmenter, with_augmentation
-from ablation_suite.training.checkpoint import Checkpoint, write_whole
 from ablation_suite.config import Config
+from ablation_suite.training.augment import augment_in, batch_augmenter, with_augmentation
+from ablation_suite.training.caches import Caches
+from ablation_suite.training.checkpoint import Checkpoint, write_whole
 from ablation_suite.training.data import Data, load_data, noisy_labels
 from ablation_suite.training.examples import augmented_samples, misclassified
 from ablation_suite.training.optimizers import create_optimizer
-from ablation_suite.training.caches import Caches
 from ablation_suite.training.reuse import capacity, graph_key
 from ablation_suite.training.schedules import CutOnPlateau, PlateauScaled, learning_rate
 from ablation_suite.training.streams import Streamed, in_given_order, shuffle_buffer
@@ -99,8 +99,11 @@ class EpochLog(keras.callbacks.Callback):
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_whole(self.path, json.dumps(self.records))
-        metrics = " ".join(f"{k}={record[k]:.4f}" if record[k] is not None else f"{k}=nan"
-                           for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in record)
+        metrics = " ".join(
+            f"{k}={record[k]:.4f}" if record[k] is not None else f"{k}=nan"
+            for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+            if k in record
+        )
         self.log(f"{self.prefix}epoch {epoch + 1}/{self.epochs} {metrics} lr={self.learning_rate:.3g}")
 
     def forget(self):
@@ -136,8 +139,15 @@ def releasing_traced_graphs():
             del registry[name]
 
 
-def train(config: Config, data: Data | None = None, prefix: str = "", log=print, callbacks=(),
-          backup_dir: Path | None = None, caches: Caches | None = None) -> TrialResult:
+def train(
+    config: Config,
+    data: Data | None = None,
+    prefix: str = "",
+    log=print,
+    callbacks=(),
+    backup_dir: Path | None = None,
+    caches: Caches | None = None,
+) -> TrialResult:
     """Build, train and evaluate the cell described by ``config``.
 
     With ``backup_dir`` the weights, optimiser state, epoch and history are saved after every epoch
@@ -179,7 +189,9 @@ def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> 
     rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
     # The compiled model of an earlier cell with this network, holding the fresh model's initial state, when
     # there is one (its traced functions are kept: training.reuse); else this fresh model.
-    compiled = caches.compiled.take(graph_key(config, rate, data.input_shape, data.num_classes), model, rate, capacity())
+    compiled = caches.compiled.take(
+        graph_key(config, rate, data.input_shape, data.num_classes), model, rate, capacity()
+    )
     model, rate = compiled.model, compiled.rate
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
@@ -188,13 +200,19 @@ def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> 
     train_set = pipeline(data.x_train, y_train, config, data.num_classes, training=True, augment=augment)
     # The history and the deciding callbacks' state are written before the weights: a kill between them
     # re-runs that epoch.
-    backup = [Checkpoint(backup_dir, epoch_log, log, deciding, train_set, augment.variables if augment else [])
-              ] if backup_dir else []
+    backup = (
+        [Checkpoint(backup_dir, epoch_log, log, deciding, train_set, augment.variables if augment else [])]
+        if backup_dir
+        else []
+    )
     fit_started = time.perf_counter()
     fitted = model.fit(
-        train_set, epochs=config.epochs,
+        train_set,
+        epochs=config.epochs,
         validation_data=pipeline(data.x_val, data.y_val, config, data.num_classes, training=False),
-        callbacks=[*deciding, epoch_log, *backup, *callbacks], shuffle=False, verbose=0,
+        callbacks=[*deciding, epoch_log, *backup, *callbacks],
+        shuffle=False,
+        verbose=0,
     ).history  # shuffled by tf.data
     train_time = time.perf_counter() - fit_started
     history = epoch_log.history()
@@ -211,19 +229,38 @@ def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> 
     matrix = confusion_matrix(data.y_test, predictions, labels=labels)
     per_class = (np.diag(matrix) / np.maximum(matrix.sum(axis=1), 1)).tolist()
     evaluate_seconds, examples_started = time.perf_counter() - evaluate_started, time.perf_counter()
-    examples = dict(misclassified=misclassified(data.x_test, data.y_test, predictions),  # the evaluation's predictions
-                    augmented_samples=augmented_samples(data.x_train, data.y_train, config, data.num_classes))
-    timings = dict(setup_seconds=setup_seconds, evaluate_seconds=evaluate_seconds,
-                   examples_seconds=time.perf_counter() - examples_started,
-                   epoch_seconds=[epoch_log.seconds[epoch] for epoch in sorted(epoch_log.seconds)])
+    examples = dict(
+        misclassified=misclassified(data.x_test, data.y_test, predictions),  # the evaluation's predictions
+        augmented_samples=augmented_samples(data.x_train, data.y_train, config, data.num_classes),
+    )
+    timings = dict(
+        setup_seconds=setup_seconds,
+        evaluate_seconds=evaluate_seconds,
+        examples_seconds=time.perf_counter() - examples_started,
+        epoch_seconds=[epoch_log.seconds[epoch] for epoch in sorted(epoch_log.seconds)],
+    )
     return TrialResult(
-        history=history, val_accuracy=val_accuracy, test_accuracy=test_accuracy, test_loss=test_loss,
-        confusion_matrix=matrix.tolist(), per_class_accuracy=per_class, class_names=list(data.class_names),
-        params=parameters(model), epochs_run=epochs_run, wall_time=time.perf_counter() - started,
-        train_time=train_time, images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
-        diverged=diverged, split_fingerprint=data.split_fingerprint, data_fingerprint=data.data_fingerprint,
-        extra={**timings, "label_noise_flipped": float(np.mean(y_train != data.y_train)),
-               "traces_reused": compiled.reused}, **examples,
+        history=history,
+        val_accuracy=val_accuracy,
+        test_accuracy=test_accuracy,
+        test_loss=test_loss,
+        confusion_matrix=matrix.tolist(),
+        per_class_accuracy=per_class,
+        class_names=list(data.class_names),
+        params=parameters(model),
+        epochs_run=epochs_run,
+        wall_time=time.perf_counter() - started,
+        train_time=train_time,
+        images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
+        diverged=diverged,
+        split_fingerprint=data.split_fingerprint,
+        data_fingerprint=data.data_fingerprint,
+        extra={
+            **timings,
+            "label_noise_flipped": float(np.mean(y_train != data.y_train)),
+            "traces_reused": compiled.reused,
+        },
+        **examples,
     )
 
 
@@ -247,10 +284,13 @@ def compile_model(model: keras.Model, config: Config, steps_per_epoch: int):
     optimizer = create_optimizer(config, rate)
     if isinstance(rate, PlateauScaled):
         rate.track(optimizer)
-    model.compile(optimizer=optimizer,
-                  loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-                  metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],  # argmax of soft labels too
-                  jit_compile=config.jit_compile, steps_per_execution=config.steps_per_execution)
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],  # argmax of soft labels too
+        jit_compile=config.jit_compile,
+        steps_per_execution=config.steps_per_execution,
+    )
     return rate
 
 
@@ -287,13 +327,24 @@ def training_callbacks(config: Config, rate) -> list:
     is the compiled learning rate (compile_model), whose multiplier plateau cuts lower."""
     callbacks = [keras.callbacks.TerminateOnNaN()]
     if config.early_stopping_patience:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor=config.early_stopping_monitor, patience=config.early_stopping_patience,
-            min_delta=config.min_delta, restore_best_weights=config.restore_best_weights))
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=config.early_stopping_monitor,
+                patience=config.early_stopping_patience,
+                min_delta=config.min_delta,
+                restore_best_weights=config.restore_best_weights,
+            )
+        )
     if config.reduce_lr_on_plateau:
-        callbacks.append(CutOnPlateau(
-            rate, monitor=config.reduce_lr_monitor, patience=config.reduce_lr_patience,
-            factor=config.reduce_lr_factor, min_delta=config.min_delta))
+        callbacks.append(
+            CutOnPlateau(
+                rate,
+                monitor=config.reduce_lr_monitor,
+                patience=config.reduce_lr_patience,
+                factor=config.reduce_lr_factor,
+                min_delta=config.min_delta,
+            )
+        )
     return callbacks
 
 

@@ -13,14 +13,14 @@ it leaves visible, as TensorFlow does.
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 import functools
 import json
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+
+from ablation_suite.errors import UserError
 
 GPU_FIX = "pip install -e '.[gpu]'"  # the gpu extra: tensorflow[and-cuda], TensorFlow's CUDA and cuDNN wheels
 PROBE = "import json; from ablation_suite.workers import devices; print(json.dumps(devices.seen()))"
@@ -40,12 +40,22 @@ def seen(tf=None) -> dict:
     for index, device in enumerate(tf.config.list_physical_devices("GPU")):
         details = tf.config.experimental.get_device_details(device)
         capability = details.get("compute_capability")
-        gpus.append({"index": index, "name": details.get("device_name", device.name),
-                     "compute_capability": ".".join(map(str, capability)) if capability else None,
-                     "memory_mib": memory.get(physical_id(index, os.environ.get("CUDA_VISIBLE_DEVICES")))})
-    return {"tensorflow": tf.__version__, "cuda_build": bool(build.get("is_cuda_build")),
-            "cuda": build.get("cuda_version"), "cudnn": build.get("cudnn_version"), "gpus": gpus,
-            "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
+        gpus.append(
+            {
+                "index": index,
+                "name": details.get("device_name", device.name),
+                "compute_capability": ".".join(map(str, capability)) if capability else None,
+                "memory_mib": memory.get(physical_id(index, os.environ.get("CUDA_VISIBLE_DEVICES"))),
+            }
+        )
+    return {
+        "tensorflow": tf.__version__,
+        "cuda_build": bool(build.get("is_cuda_build")),
+        "cuda": build.get("cuda_version"),
+        "cudnn": build.get("cudnn_version"),
+        "gpus": gpus,
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+    }
 
 
 def physical_id(index: int, visible: str | None) -> str:
@@ -62,8 +72,12 @@ def nvidia_smi_memory() -> dict:
     if shutil.which("nvidia-smi") is None:
         return {}
     try:
-        done = subprocess.run(["nvidia-smi", "--query-gpu=index,uuid,memory.total", "--format=csv,noheader,nounits"],
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            ["nvidia-smi", "--query-gpu=index,uuid,memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return {}
     return parse_memory(done.stdout) if done.returncode == 0 else {}
@@ -92,10 +106,13 @@ def check_gpus(requested: list[int], found: dict | None = None) -> None:
     limited = f" (CUDA_VISIBLE_DEVICES={visible} limits what it sees)" if visible is not None else ""
     if gpus:
         listed = ", ".join(f"{gpu['index']} ({gpu['name']})" for gpu in gpus)
-        raise DeviceError(f"{asked}: TensorFlow sees no GPU {', '.join(map(str, missing))}; it sees GPU(s) "
-                          f"{listed}{limited}; choose among them, e.g. --gpus {gpus[0]['index']}")
-    raise DeviceError(f"{asked}: TensorFlow sees no GPU{limited}. {no_gpu_reason(found)}; or leave out --gpus to "
-                      "train on the CPU")
+        raise DeviceError(
+            f"{asked}: TensorFlow sees no GPU {', '.join(map(str, missing))}; it sees GPU(s) "
+            f"{listed}{limited}; choose among them, e.g. --gpus {gpus[0]['index']}"
+        )
+    raise DeviceError(
+        f"{asked}: TensorFlow sees no GPU{limited}. {no_gpu_reason(found)}; or leave out --gpus to train on the CPU"
+    )
 
 
 def no_gpu_reason(found: dict) -> str:
@@ -104,11 +121,15 @@ def no_gpu_reason(found: dict) -> str:
         return f"This TensorFlow {found['tensorflow']} is built without CUDA (no GPU support on this platform)"
     listed = nvidia_smi_gpus()
     if listed is None:
-        return ("No NVIDIA driver answers here (nvidia-smi not found). On a machine with an NVIDIA GPU, install "
-                f"its driver, then TensorFlow's CUDA libraries: {GPU_FIX}")
-    return (f"nvidia-smi lists {len(listed)} GPU(s) ({'; '.join(listed) or 'none'}), so TensorFlow "
-            f"{found['tensorflow']} (built for CUDA {found['cuda']}, cuDNN {found['cudnn']}) is missing its CUDA "
-            f"libraries: install them with {GPU_FIX}")
+        return (
+            "No NVIDIA driver answers here (nvidia-smi not found). On a machine with an NVIDIA GPU, install "
+            f"its driver, then TensorFlow's CUDA libraries: {GPU_FIX}"
+        )
+    return (
+        f"nvidia-smi lists {len(listed)} GPU(s) ({'; '.join(listed) or 'none'}), so TensorFlow "
+        f"{found['tensorflow']} (built for CUDA {found['cuda']}, cuDNN {found['cudnn']}) is missing its CUDA "
+        f"libraries: install them with {GPU_FIX}"
+    )
 
 
 def nvidia_smi_gpus() -> list[str] | None:
@@ -130,8 +151,9 @@ def probe() -> dict:
     try:
         done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=600)
     except subprocess.TimeoutExpired:
-        raise DeviceError("asking TensorFlow which GPUs it sees took over 10 minutes; check the GPU driver "
-                          "with nvidia-smi") from None
+        raise DeviceError(
+            "asking TensorFlow which GPUs it sees took over 10 minutes; check the GPU driver with nvidia-smi"
+        ) from None
     if done.returncode != 0:
         raise DeviceError("could not ask TensorFlow which GPUs it sees; it failed with:\n" + done.stderr[-2000:])
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -12,7 +12,6 @@ shows which cells each array task ran and a requeued array task takes its interr
 
 from __future__ import annotations
 
-from ablation_suite.errors import UserError
 import importlib.util
 import os
 import re
@@ -23,19 +22,29 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from ablation_suite.errors import UserError
 from ablation_suite.store.storage import ENV, GRPC_SCHEME, JOURNAL_SCHEME, masked, proxy_address
 from ablation_suite.workers.processes import without_worker_options, worker_plans
 
 LAUNCHERS = ("slurm", "ray")
 # option -> the launchers it applies to (argparse dest names; all default to None/False)
-OPTIONS = {"address": ("ray",), "partition": ("slurm",), "time": ("slurm",), "slurm_logs": ("slurm",),
-           "print_sbatch": ("slurm",), "gpus_per_worker": LAUNCHERS, "cpus_per_worker": LAUNCHERS}
+OPTIONS = {
+    "address": ("ray",),
+    "partition": ("slurm",),
+    "time": ("slurm",),
+    "slurm_logs": ("slurm",),
+    "print_sbatch": ("slurm",),
+    "gpus_per_worker": LAUNCHERS,
+    "cpus_per_worker": LAUNCHERS,
+}
 FLAGS = ("--print-sbatch",)  # launcher options without a value
 DEFAULT_MINUTES = 60
 SUBMITIT_LOGGING = "SUBMITIT_LOG_LEVEL"  # "NOCONFIG": submitit leaves logging as it is
-SHAREABLE = "serve it with `ablation-suite serve --storage URL --host HOST --port P` on one machine and give the " \
-            "workers --storage grpc://HOST:P, or use PostgreSQL (--storage postgresql://USER@HOST/DATABASE, " \
-            "password in PGPASSWORD or ~/.pgpass)"
+SHAREABLE = (
+    "serve it with `ablation-suite serve --storage URL --host HOST --port P` on one machine and give the "
+    "workers --storage grpc://HOST:P, or use PostgreSQL (--storage postgresql://USER@HOST/DATABASE, "
+    "password in PGPASSWORD or ~/.pgpass)"
+)
 
 
 class LaunchError(UserError):
@@ -54,26 +63,38 @@ def check_request(args, url: str) -> str | None:
         if getattr(args, dest) is None or getattr(args, dest) is False:  # not given (0 is given: --gpus-per-worker 0)
             continue
         if launcher is None:
-            raise LaunchError(f"{option_name(dest)} only applies with --launcher {' or '.join(owners)}; "
-                              f"add --launcher {owners[0]} or drop {option_name(dest)}")
+            raise LaunchError(
+                f"{option_name(dest)} only applies with --launcher {' or '.join(owners)}; "
+                f"add --launcher {owners[0]} or drop {option_name(dest)}"
+            )
         if launcher not in owners:
-            raise LaunchError(f"{option_name(dest)} does not apply to --launcher {launcher} "
-                              f"(only to --launcher {' or '.join(owners)})")
+            raise LaunchError(
+                f"{option_name(dest)} does not apply to --launcher {launcher} "
+                f"(only to --launcher {' or '.join(owners)})"
+            )
     if launcher is None:
         return None
     if launcher == "ray" and not args.address:
-        raise LaunchError("--launcher ray needs --address HOST:PORT of a running Ray cluster (its head node's "
-                          "address, as `ray start --head` prints it); use --address auto on a node of the cluster")
+        raise LaunchError(
+            "--launcher ray needs --address HOST:PORT of a running Ray cluster (its head node's "
+            "address, as `ray start --head` prints it); use --address auto on a node of the cluster"
+        )
     package = {"slurm": "submitit", "ray": "ray"}[launcher]
     if importlib.util.find_spec(package) is None:
-        raise LaunchError(f"--launcher {launcher} needs the {package} package, which is not installed; install it "
-                          f"with: pip install -e '.[{launcher}]'")
+        raise LaunchError(
+            f"--launcher {launcher} needs the {package} package, which is not installed; install it "
+            f"with: pip install -e '.[{launcher}]'"
+        )
     if launcher == "slurm" and not args.print_sbatch and shutil.which("sbatch") is None:
-        raise LaunchError("--launcher slurm submits with sbatch, which is not on this machine's PATH; run the command "
-                          "on a login node of the cluster, or print the script with --print-sbatch")
+        raise LaunchError(
+            "--launcher slurm submits with sbatch, which is not on this machine's PATH; run the command "
+            "on a login node of the cluster, or print the script with --print-sbatch"
+        )
     if args.gpus:
-        raise LaunchError(f"--gpus picks GPUs of this machine; with --launcher {launcher} give each worker its "
-                          "GPUs with --gpus-per-worker N (the scheduler chooses which)")
+        raise LaunchError(
+            f"--gpus picks GPUs of this machine; with --launcher {launcher} give each worker its "
+            "GPUs with --gpus-per-worker N (the scheduler chooses which)"
+        )
     check_shareable(url, launcher)
     return launcher
 
@@ -81,9 +102,11 @@ def check_request(args, url: str) -> str | None:
 def check_shareable(url: str, launcher: str) -> None:
     """Refuse a storage that workers on other machines cannot safely share."""
     if url.startswith(("sqlite:///", JOURNAL_SCHEME)):
-        raise LaunchError(f"--launcher {launcher} starts workers on other machines, which cannot share the file "
-                          f"storage {url!r} (SQLite and journal file locks are not safe on shared file systems); "
-                          f"{SHAREABLE}")
+        raise LaunchError(
+            f"--launcher {launcher} starts workers on other machines, which cannot share the file "
+            f"storage {url!r} (SQLite and journal file locks are not safe on shared file systems); "
+            f"{SHAREABLE}"
+        )
 
 
 def worker_command(argv: list[str], program: list[str]) -> list[str]:
@@ -109,17 +132,23 @@ def resources(args) -> tuple[int, int]:
 def reachability_note(url: str) -> str:
     """A warning when the storage is a proxy on this machine's loopback address (other machines cannot reach it)."""
     if url.startswith(GRPC_SCHEME) and proxy_address(url)[0] in ("127.0.0.1", "localhost", "::1"):
-        return (f"note: {url} is reachable from this machine only; workers on other nodes need the proxy served "
-                "with --host on an address they reach (or an SSH tunnel on each node)")
+        return (
+            f"note: {url} is reachable from this machine only; workers on other nodes need the proxy served "
+            "with --host on an address they reach (or an SSH tunnel on each node)"
+        )
     return ""
 
 
 def watch_command(args, name: str, url: str) -> str:
-    return (f"ablation-suite status {args.name}" + (f" --study-name {name}" if args.study_name else "")
-            + (f" --storage {shlex.quote(masked(url))}" if args.storage else ""))
+    return (
+        f"ablation-suite status {args.name}"
+        + (f" --study-name {name}" if args.study_name else "")
+        + (f" --storage {shlex.quote(masked(url))}" if args.storage else "")
+    )
 
 
 # --- which scheduler task this process is -----------------------------------------------------------
+
 
 def scheduler_task() -> dict:
     """This process's SLURM job (``JOBID_TASK`` for an array task) and requeue count, or its Ray task; {}
@@ -137,8 +166,11 @@ def requeued_from(worker: dict) -> str:
     """Why a RUNNING trial's ``worker`` record is certainly dead: it was this very SLURM task before the task
     was requeued (preempted, timed out, scontrol requeue); "" otherwise."""
     mine = scheduler_task()
-    if mine.get("slurm_job") and worker.get("slurm_job") == mine["slurm_job"] \
-            and worker.get("slurm_restarts", 0) < mine["slurm_restarts"]:
+    if (
+        mine.get("slurm_job")
+        and worker.get("slurm_job") == mine["slurm_job"]
+        and worker.get("slurm_restarts", 0) < mine["slurm_restarts"]
+    ):
         return f"SLURM job {mine['slurm_job']} was requeued since it started this trial"
     return ""
 
@@ -161,18 +193,25 @@ def cells_by_task(study) -> dict[str, list[str]]:
             requeues = worker.get("slurm_restarts", 0)
             tasks.setdefault(task_label(worker), []).append(
                 f"{record.describe_cell(record.trial_cell(trial))} ({record.status(trial)}"
-                + (f", after {requeues} requeue(s))" if requeues else ")"))
+                + (f", after {requeues} requeue(s))" if requeues else ")")
+            )
     return tasks
 
 
 # --- SLURM ---------------------------------------------------------------------------------------------
 
+
 def slurm_parameters(args, workers: int) -> dict:
     """The sbatch options of the job array, as submitit's SlurmExecutor takes them."""
     cpus, gpus = resources(args)
-    parameters = {"job_name": f"study-{args.study_name or Path(args.name).stem}", "time": args.time or DEFAULT_MINUTES,
-                  "cpus_per_task": cpus, "ntasks_per_node": 1, "array_parallelism": workers,
-                  "stderr_to_stdout": False}
+    parameters = {
+        "job_name": f"study-{args.study_name or Path(args.name).stem}",
+        "time": args.time or DEFAULT_MINUTES,
+        "cpus_per_task": cpus,
+        "ntasks_per_node": 1,
+        "array_parallelism": workers,
+        "stderr_to_stdout": False,
+    }
     if gpus:
         parameters["gpus_per_node"] = gpus  # one task per job: its node's GPUs are the worker's
     if args.partition:
@@ -192,8 +231,10 @@ class ArrayTask:
         import signal
 
         if ENV not in os.environ:  # else the worker would silently use a local SQLite file
-            raise LaunchError(f"{ENV} did not reach this job: sbatch must export the submitting environment "
-                              "(--export=ALL, its default; check SBATCH_EXPORT)")
+            raise LaunchError(
+                f"{ENV} did not reach this job: sbatch must export the submitting environment "
+                "(--export=ALL, its default; check SBATCH_EXPORT)"
+            )
         # SLURM's warning signal is for submitit (it requeues); the worker trains on until it is stopped
         ignore = lambda: signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # noqa: E731
         code = subprocess.run(self.command, cwd=self.cwd, env={**os.environ, **self.env}, preexec_fn=ignore).returncode
@@ -234,15 +275,19 @@ def sbatch_script(args, command: list[str], workers: int, logs: Path, env: dict)
 
     exports = " ".join(f"{key}={value}" for key, value in env.items() if key != ENV)
     run = f"cd {shlex.quote(os.getcwd())}\nexport {exports}\nsrun --unbuffered {shlex.join(command)}"
-    text = _make_sbatch_string(command=run, folder=logs, map_count=workers,
-                               **{**slurm_parameters(args, workers), "use_srun": False})
+    text = _make_sbatch_string(
+        command=run, folder=logs, map_count=workers, **{**slurm_parameters(args, workers), "use_srun": False}
+    )
     text = text.replace("export SUBMITIT_EXECUTOR=slurm\n", "")
     # submitit's early warning signal asks it to requeue; by hand nothing would catch it
     text = re.sub(r"#SBATCH --signal=\S+\n", "#SBATCH --requeue\n", text)
-    guard = (f"# The storage comes from your environment (sbatch exports it), never from this file:\n"
-             f"#   export {ENV}='{masked(env[ENV])}'" + ("   (with the real password)" if masked(env[ENV]) != env[ENV]
-                                                       else "") + "\n#   sbatch THIS_FILE\n"
-             f": \"${{{ENV}:?set {ENV} to the storage URL before sbatch}}\"\n")
+    guard = (
+        f"# The storage comes from your environment (sbatch exports it), never from this file:\n"
+        f"#   export {ENV}='{masked(env[ENV])}'"
+        + ("   (with the real password)" if masked(env[ENV]) != env[ENV] else "")
+        + "\n#   sbatch THIS_FILE\n"
+        f': "${{{ENV}:?set {ENV} to the storage URL before sbatch}}"\n'
+    )
     return text.replace("\n# command\n", "\n# command\n" + guard)
 
 
@@ -268,8 +313,10 @@ def launch_slurm(args, url: str, command: list[str], name: str, log=print) -> in
         raise LaunchError(f"sbatch refused the job array: {error}") from None
     job = jobs[0].job_id.split("_")[0]
     array = f"array 0-{args.workers - 1}" if args.workers > 1 else "one job: submitit submits a single task unarrayed"
-    log(f"submitted SLURM job {job}: {args.workers} worker(s) ({array}), {cpus} CPU(s) and "
-        f"{args.gpus_per_worker or 0} GPU(s) each, time limit {args.time or DEFAULT_MINUTES} min")
+    log(
+        f"submitted SLURM job {job}: {args.workers} worker(s) ({array}), {cpus} CPU(s) and "
+        f"{args.gpus_per_worker or 0} GPU(s) each, time limit {args.time or DEFAULT_MINUTES} min"
+    )
     log(f"logs: {logs}/{job}_{'<TASK>_' if args.workers > 1 else ''}0_log.out (and .err)")
     log(f"watch: {watch_command(args, name, url)}   (squeue -j {job}; cancel: scancel {job})")
     return 0
@@ -288,6 +335,7 @@ def exported(env: dict):
 
 
 # --- Ray -----------------------------------------------------------------------------------------------
+
 
 def launch_ray(args, url: str, command: list[str], log=print) -> int:
     """Run ``args.workers`` workers as Ray tasks on the cluster at ``args.address``; waits for them and
@@ -309,15 +357,24 @@ def launch_ray(args, url: str, command: list[str], log=print) -> int:
     try:
         ray.init(address=args.address, logging_level="WARNING", log_to_driver=True)
     except ConnectionError as error:
-        raise LaunchError(f"--address {args.address}: no Ray cluster answers ({error}); start one with "
-                          "`ray start --head` and give the address it prints; a cluster with token authentication "
-                          "also needs its token in RAY_AUTH_TOKEN or ~/.ray/auth_token") from None
+        raise LaunchError(
+            f"--address {args.address}: no Ray cluster answers ({error}); start one with "
+            "`ray start --head` and give the address it prints; a cluster with token authentication "
+            "also needs its token in RAY_AUTH_TOKEN or ~/.ray/auth_token"
+        ) from None
     try:
         task = ray.remote(run_worker)
-        refs = [task.options(num_cpus=cpus, num_gpus=gpus, name=f"ablation-suite worker {index}", max_retries=0)
-                .remote(command, env, cwd, index) for index in range(args.workers)]
-        log(f"started {args.workers} worker(s) as Ray tasks on {args.address} ({cpus} CPU(s), {gpus} GPU(s) "
-            f"each); waiting for them (watch: {watch_command(args, args.study_name or args.name, url)})", flush=True)
+        refs = [
+            task.options(num_cpus=cpus, num_gpus=gpus, name=f"ablation-suite worker {index}", max_retries=0).remote(
+                command, env, cwd, index
+            )
+            for index in range(args.workers)
+        ]
+        log(
+            f"started {args.workers} worker(s) as Ray tasks on {args.address} ({cpus} CPU(s), {gpus} GPU(s) "
+            f"each); waiting for them (watch: {watch_command(args, args.study_name or args.name, url)})",
+            flush=True,
+        )
         outcomes = ray.get(refs)
     finally:
         ray.shutdown()

@@ -20,13 +20,21 @@ def hardware() -> dict:
     it sees with their memory and the CUDA/cuDNN versions it was built for (``seen``)."""
     cpu = platform.processor() or "unknown"
     try:
-        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")]
+        models = [
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ]
         cpu = models[0] if models else cpu
     except OSError:
         pass  # not Linux: platform.processor() is the best there is
-    info = {"host": socket.gethostname(), "cpu": cpu, "cpu_cores": os.cpu_count(),
-            "cores_available": len(available_cores()), **scheduler_task()}
+    info = {
+        "host": socket.gethostname(),
+        "cpu": cpu,
+        "cpu_cores": os.cpu_count(),
+        "cores_available": len(available_cores()),
+        **scheduler_task(),
+    }
     if "tensorflow" in sys.modules:
         found = seen(sys.modules["tensorflow"])
         info.update({**found, "gpus": [gpu["name"] for gpu in found["gpus"]], "gpu_details": found["gpus"]})

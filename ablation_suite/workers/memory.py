@@ -46,8 +46,10 @@ class MemoryWatch:
         growth = resident_mb() - self.first_mb
         per_trial = max(growth, 0.0) / (self.trials - self.first_trial)
         if growth + per_trial > self.limit_mb:
-            return (f"resident memory grew {growth:.0f} MB over {self.trials - self.first_trial + 1} trials "
-                    f"(limit {self.limit_mb:g} MB, --recycle-mb)")
+            return (
+                f"resident memory grew {growth:.0f} MB over {self.trials - self.first_trial + 1} trials "
+                f"(limit {self.limit_mb:g} MB, --recycle-mb)"
+            )
         return ""
 
 

@@ -59,20 +59,22 @@ def _refuse_levels_the_network_ignores(ablation, base, networks: dict) -> None:
             built = [networks.get(_unseeded(base.replace(**ablation.overrides(v)), base)) for v in (variant, twin)]
             if built[0] is not None and built[0] == built[1]:
                 config = base.replace(**ablation.overrides(variant))
-                raise CellError(f"factor {factor!r}: level {stored!r} builds the same network as the base level "
-                                f"{base_levels[factor]!r} on model={config.model!r}, which ignores "
-                                f"{', '.join(sorted(fields))} (it is not built from the shared blocks of "
-                                "baselines/blocks.py there); build it with those blocks so the knob reaches it, "
-                                "or drop the level")
+                raise CellError(
+                    f"factor {factor!r}: level {stored!r} builds the same network as the base level "
+                    f"{base_levels[factor]!r} on model={config.model!r}, which ignores "
+                    f"{', '.join(sorted(fields))} (it is not built from the shared blocks of "
+                    "baselines/blocks.py there); build it with those blocks so the knob reaches it, "
+                    "or drop the level"
+                )
 
 
 def _refuse_base_knobs_the_network_ignores(ablation, base, networks: dict, shapes: dict) -> None:
     """A network knob set in the base (or by --set) must change the network of some cell: else it is set for
     nothing (e.g. bn_momentum on a network published without batch norm). One extra build per such knob,
     stopping at the first cell where it acts."""
+    from ablation_suite.ablations.levels import fields_varied
     from ablation_suite.baselines.blocks import NETWORK_KNOBS
     from ablation_suite.config import Config, ConfigError
-    from ablation_suite.ablations.levels import fields_varied
 
     varied = set().union(*fields_varied(ablation.factors).values()) | set(ablation.search_space)
     for knob in NETWORK_KNOBS:
@@ -87,9 +89,11 @@ def _refuse_base_knobs_the_network_ignores(ablation, base, networks: dict, shape
             if _described(without, *shapes[config]) != described:
                 break
         else:
-            raise CellError(f"{knob}={getattr(base, knob)!r} builds the same network as {knob}={default!r} in every "
-                            f"cell (model={base.model!r} ignores it, e.g. it has no layer the knob shapes); leave "
-                            f"{knob} at its default, or use a network where it acts")
+            raise CellError(
+                f"{knob}={getattr(base, knob)!r} builds the same network as {knob}={default!r} in every "
+                f"cell (model={base.model!r} ignores it, e.g. it has no layer the knob shapes); leave "
+                f"{knob} at its default, or use a network where it acts"
+            )
 
 
 def model_size(config) -> tuple[int, int]:

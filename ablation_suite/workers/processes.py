@@ -26,6 +26,7 @@ OPTIONS = ("--workers", "--gpus", "--carried", "--storage")
 
 def number_option(convert, minimum, what: str, example: str, meaning: str):
     """An argparse type: a number (``convert``: int or float) at least ``minimum``; errors say what it is."""
+
     def parse(text: str):
         try:
             value = convert(text)
@@ -34,6 +35,7 @@ def number_option(convert, minimum, what: str, example: str, meaning: str):
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{text} must be at least {minimum} ({meaning})")
         return value
+
     return parse
 
 
@@ -46,8 +48,10 @@ def gpu_list(text: str) -> list[int]:
     """argparse type of --gpus: comma-separated distinct GPU indices, e.g. "0,1"."""
     parts = [part.strip() for part in text.split(",")]
     if not all(part.isdigit() for part in parts):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of GPU indices; write comma-separated "
-                                         "numbers as nvidia-smi shows them, for example --gpus 0,1")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of GPU indices; write comma-separated "
+            "numbers as nvidia-smi shows them, for example --gpus 0,1"
+        )
     gpus = [int(part) for part in parts]
     if len(set(gpus)) != len(gpus):
         raise argparse.ArgumentTypeError(f"{text!r} lists a GPU twice; use --workers N to run N workers per GPU")
@@ -66,14 +70,17 @@ def worker_plans(workers: int, gpus: list[int] | None, cores: list[int], visible
     threads = max(1, len(cores) // total)
     plans = []
     for index in range(total):
-        env = {"TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(min(threads, 2)),
-               "OMP_NUM_THREADS": str(threads)}
+        env = {
+            "TF_NUM_INTRAOP_THREADS": str(threads),
+            "TF_NUM_INTEROP_THREADS": str(min(threads, 2)),
+            "OMP_NUM_THREADS": str(threads),
+        }
         if gpus:
             env["CUDA_VISIBLE_DEVICES"] = physical_id(gpus[index // workers], visible)
             # TensorFlow takes nearly all of a GPU's memory up front; growing on demand lets several
             # workers share one GPU.
             env["TF_FORCE_GPU_ALLOW_GROWTH"] = "true"
-        pinned = cores[index * threads:(index + 1) * threads] if total <= len(cores) else list(cores)
+        pinned = cores[index * threads : (index + 1) * threads] if total <= len(cores) else list(cores)
         plans.append({"env": env, "cores": pinned})
     return plans
 
@@ -116,6 +123,7 @@ def _pinning(cores):
 def without_worker_options(argv: list[str], extra: tuple = ()) -> list[str]:
     """The command line minus --workers/--gpus/--carried/--storage and the ``extra`` options that take a value
     (as "--opt VALUE" or "--opt=VALUE", also abbreviated as argparse accepts, e.g. --sto)."""
+
     def ours(arg: str) -> bool:
         name = arg.split("=", 1)[0]
         return arg.startswith("--") and len(name) > 2 and any(option.startswith(name) for option in (*OPTIONS, *extra))
@@ -131,8 +139,9 @@ def without_worker_options(argv: list[str], extra: tuple = ()) -> list[str]:
     return kept
 
 
-def run_workers(command: list[str], plans: list[dict], carried: dict, prepare, work, log=print,
-          env: dict | None = None) -> tuple[dict, list[int]]:
+def run_workers(
+    command: list[str], plans: list[dict], carried: dict, prepare, work, log=print, env: dict | None = None
+) -> tuple[dict, list[int]]:
     """Run this worker with its extra workers: the one place that spawns, adopts and restarts them.
 
     ``command`` starts a worker (without --workers/--gpus/--storage); ``env`` (the storage, as

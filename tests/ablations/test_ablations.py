@@ -1,19 +1,42 @@
 """Every named ablation loads, uses only Config fields, and expands into valid cells."""
 
-
 import pytest
 
 from ablation_suite import ablations
 from ablation_suite.ablations import Ablation, AblationError, Level
-from ablation_suite.config import Config, FIELD_TYPES
+from ablation_suite.config import FIELD_TYPES, Config
 
-SHIPPED = ["activation", "batch_size", "bn_placement", "dropout_schedule", "initializer", "learning_rate",
-           "optimizer", "weight_decay", "augmentation", "lr_schedule", "label_noise", "early_stopping",
-           "optimizer_lr", "batch_size_lr", "joint", "seed1_study",
-           "architectures", "input_scale", "depth_vs_lr", "wide_resnet", "cifar100_zoo", "normalization",
-           # issue 16: the seed reports' experiments as they ran them
-           "baseline_depth", "bn_both_baselines", "input_scale_mnist", "depth_vs_lr_mnist", "cnn_regularisation",
-           "resnet_step_lr"]
+SHIPPED = [
+    "activation",
+    "batch_size",
+    "bn_placement",
+    "dropout_schedule",
+    "initializer",
+    "learning_rate",
+    "optimizer",
+    "weight_decay",
+    "augmentation",
+    "lr_schedule",
+    "label_noise",
+    "early_stopping",
+    "optimizer_lr",
+    "batch_size_lr",
+    "joint",
+    "seed1_study",
+    "architectures",
+    "input_scale",
+    "depth_vs_lr",
+    "wide_resnet",
+    "cifar100_zoo",
+    "normalization",
+    # issue 16: the seed reports' experiments as they ran them
+    "baseline_depth",
+    "bn_both_baselines",
+    "input_scale_mnist",
+    "depth_vs_lr_mnist",
+    "cnn_regularisation",
+    "resnet_step_lr",
+]
 
 
 @pytest.mark.unit
@@ -45,19 +68,23 @@ def test_ofat_shares_the_base_cell():
 
 @pytest.mark.unit
 def test_grid_is_the_full_factorial():
-    ablation = Ablation(question="q", base={}, factors=dict(bn=["none", "before"], batch_size=[32, 64, 128]),
-                        design="grid", seeds=2)
+    ablation = Ablation(
+        question="q", base={}, factors=dict(bn=["none", "before"], batch_size=[32, 64, 128]), design="grid", seeds=2
+    )
     assert len(ablation.variants()) == 6 and len(ablation.cells()) == 12
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(factors=dict(colour=["red", "blue"])), "unknown factor key(s) 'colour'"),
-    (dict(base=dict(epoch=3), factors=dict(bn=["none", "after"])), "unknown base key(s) 'epoch'"),
-    (dict(factors=dict(bn=["none"])), "at least two distinct levels"),
-    (dict(factors=dict(bn=["none", "after"]), design="random"), "design='random' is not known"),
-    (dict(factors=dict(bn=["none", "after"]), seeds=0), "seeds=0 must be an integer >= 1"),
-    (dict(factors=dict(seed=[0, 1])), "seeds are set with `seeds=N`"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(factors=dict(colour=["red", "blue"])), "unknown factor key(s) 'colour'"),
+        (dict(base=dict(epoch=3), factors=dict(bn=["none", "after"])), "unknown base key(s) 'epoch'"),
+        (dict(factors=dict(bn=["none"])), "at least two distinct levels"),
+        (dict(factors=dict(bn=["none", "after"]), design="random"), "design='random' is not known"),
+        (dict(factors=dict(bn=["none", "after"]), seeds=0), "seeds=0 must be an integer >= 1"),
+        (dict(factors=dict(seed=[0, 1])), "seeds are set with `seeds=N`"),
+    ],
+)
 @pytest.mark.unit
 def test_bad_ablation_definitions_are_refused(kwargs, message):
     with pytest.raises(ValueError) as error:
@@ -72,12 +99,18 @@ def test_a_level_that_is_not_a_valid_config_names_the_cell():
         ablation.configs(Config())
 
 
-@pytest.mark.parametrize("source, message", [
-    ("ABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after'])\n", "syntax error at line"),
-    ("from ablation_suite import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
-     "unknown factor key(s) 'bnn'"),
-    ("X = 1\n", "defines no ABLATION"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("ABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after'])\n", "syntax error at line"),
+        (
+            "from ablation_suite import Ablation\n"
+            "ABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
+            "unknown factor key(s) 'bnn'",
+        ),
+        ("X = 1\n", "defines no ABLATION"),
+    ],
+)
 @pytest.mark.unit
 def test_broken_ablation_files_give_clear_errors(source, message, tmp_path):
     path = tmp_path / "broken_question.py"
@@ -90,8 +123,10 @@ def test_broken_ablation_files_give_clear_errors(source, message, tmp_path):
 @pytest.mark.unit
 def test_an_ablation_file_outside_the_catalogue_loads_and_is_named_after_the_file(tmp_path):
     path = tmp_path / "my_question.py"
-    path.write_text('"""Does BN help my net?"""\nfrom ablation_suite import Ablation\n'
-                    "ABLATION = Ablation(question=__doc__, base={}, factors=dict(bn=['none', 'after']), seeds=2)\n")
+    path.write_text(
+        '"""Does BN help my net?"""\nfrom ablation_suite import Ablation\n'
+        "ABLATION = Ablation(question=__doc__, base={}, factors=dict(bn=['none', 'after']), seeds=2)\n"
+    )
     ablation = ablations.load(str(path))
     assert ablation.name == "my_question" and ablation.question == "Does BN help my net?"
     assert ablation.factors == {"bn": ["none", "after"]} and "my_question" not in ablations.names()

@@ -2,8 +2,6 @@
 (nbclient + ipykernel). An Ablation built in a cell is run on digits, its per-trial table shown, a report figure
 displayed inline, and the same run again trains nothing; a mistake is refused as the CLI refuses it."""
 
-from pathlib import Path
-
 import nbformat
 import numpy as np
 import pytest
@@ -18,7 +16,8 @@ CELLS = [
     # a notebook in one's own project folder, with the suite installed: nothing of the repository on the path
     "import os\nos.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n%matplotlib inline",
     "import ablation_suite as suite\n"
-    "question = suite.Ablation(question='Does batch norm help on digits?', base=dict(model='baseline1', train_size=300),\n"
+    "question = suite.Ablation(question='Does batch norm help on digits?',\n"
+    "                          base=dict(model='baseline1', train_size=300),\n"
     "                          factors=dict(bn=['none', 'before']), seeds=1)",
     "table = suite.run(question, name='in_a_notebook', storage=URL, dataset='digits', epochs=1)\n"
     "table[['bn', 'seed', 'status', 'test_accuracy']]",
@@ -36,8 +35,9 @@ def test_a_notebook_runs_an_ablation_shows_its_table_and_figure_and_resumes(tmp_
     path = tmp_path / "my_question.ipynb"
     nbformat.write(notebook, path)
     executed = nbformat.read(path, as_version=4)
-    NotebookClient(executed, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        executed, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     nbformat.write(executed, path)  # what the user would save
     outputs = [cell.outputs for cell in executed.cells]
     text = lambda cell: "".join(o.get("text", "") for o in cell)  # noqa: E731 (stdout of a cell)

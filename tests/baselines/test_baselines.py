@@ -14,13 +14,28 @@ from ablation_suite.config import Config
 SHAPES = [(28, 28, 1), (32, 32, 3), (56, 56, 1)]  # MNIST, CIFAR, MNIST at input_scale=2
 # One network per family module (the smallest where a family has several): trained one step and
 # used for the knob tests; test_every_family_has_a_representative keeps the list complete.
-REPRESENTATIVES = ["baseline2", "vgg11_cifar", "nin", "resnet20", "kth_resnet", "wrn_16_2", "simplenet",
-                   "resnext29"]
+REPRESENTATIVES = ["baseline2", "vgg11_cifar", "nin", "resnet20", "kth_resnet", "wrn_16_2", "simplenet", "resnext29"]
 # Networks that differ from a smaller one only in the depth or width its builder is given: built at
 # 32x32x3 only, the smaller one (resnet20, resnet18, vgg11, vgg11_cifar, wrn_16_2) at every size.
-DEPTH_WIDTH_VARIANTS = ["resnet32", "resnet44", "resnet56", "resnet110", "resnet34", "vgg16", "vgg16_cifar",
-                        "wide_resnet", "wrn_16_4", "wrn_16_8", "wrn_16_16", "wrn_28_2", "wrn_28_4", "wrn_28_8",
-                        "wrn_28_16", "resnext_small2", "resnext_small3"]
+DEPTH_WIDTH_VARIANTS = [
+    "resnet32",
+    "resnet44",
+    "resnet56",
+    "resnet110",
+    "resnet34",
+    "vgg16",
+    "vgg16_cifar",
+    "wide_resnet",
+    "wrn_16_4",
+    "wrn_16_8",
+    "wrn_16_16",
+    "wrn_28_2",
+    "wrn_28_4",
+    "wrn_28_8",
+    "wrn_28_16",
+    "resnext_small2",
+    "resnext_small3",
+]
 NORMALIZATION_LAYERS = (layers.BatchNormalization, layers.GroupNormalization)
 
 # (network, input shape, classes, published parameters, source); each builder's docstring names the same figure.
@@ -115,14 +130,18 @@ def test_depth_and_width_variants_build_and_give_finite_logits(name):
     keras.utils.clear_session()
 
 
-@pytest.mark.parametrize("name, shape, classes, figure, source", PUBLISHED_PARAMETERS,
-                         ids=[f"{row[0]}-{row[1][0]}px" for row in PUBLISHED_PARAMETERS])
+@pytest.mark.parametrize(
+    "name, shape, classes, figure, source",
+    PUBLISHED_PARAMETERS,
+    ids=[f"{row[0]}-{row[1][0]}px" for row in PUBLISHED_PARAMETERS],
+)
 def test_parameter_count_is_the_published_figure(name, shape, classes, figure, source):
     """Within 2% of a paper's rounded figure; exactly a count made from a seed report's layer list."""
     count, _ = measured(name, shape, classes)
     tolerance = 0 if isinstance(figure, int) else 0.02
-    assert abs(count - figure) <= tolerance * figure, \
+    assert abs(count - figure) <= tolerance * figure, (
         f"{name}: {count:,} parameters, published {figure:,.0f} ({source})"
+    )
 
 
 @pytest.mark.parametrize("name, figure", PUBLISHED_FLOPS, ids=[row[0] for row in PUBLISHED_FLOPS])
@@ -158,14 +177,14 @@ def test_every_family_has_a_representative():
     assert families == represented
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVES + ["conv", "drop", "baseline1", "kth_cnn", "nin_report",
-                                                   "resnext_small3"])
+@pytest.mark.parametrize(
+    "name", REPRESENTATIVES + ["conv", "drop", "baseline1", "kth_cnn", "nin_report", "resnext_small3"]
+)
 def test_trains_one_step_with_finite_loss_and_logits(name):
     """Eager (no graph to trace) on the smallest input the network takes: the step is checked, not the speed."""
     shape = (24, 24, 3) if name in ("conv", "drop", "vgg11_cifar", "simplenet") else (8, 8, 3)
     model = build(name, shape, classes=3)
-    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  run_eagerly=True)
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), run_eagerly=True)
     x = np.random.default_rng(0).random((4, *shape), dtype=np.float32)
     before = [w.numpy().copy() for w in model.trainable_weights]
     loss = model.train_on_batch(x, np.arange(4) % 3)
@@ -188,8 +207,9 @@ def test_drop_is_conv_plus_dropout_before_the_output():
     assert [d.rate for d in dropouts] == [0.5] and parameters(model) == 93_322
 
 
-@pytest.mark.parametrize("name", REPRESENTATIVES + ["res2net", "kth_cnn", "nin_report", "resnext_small1",
-                                                   "resnet18_imagenet"])
+@pytest.mark.parametrize(
+    "name", REPRESENTATIVES + ["res2net", "kth_cnn", "nin_report", "resnext_small1", "resnet18_imagenet"]
+)
 def test_bn_none_leaves_no_normalisation_layer(name):
     model = build(name, bn="none")
     assert not [layer for layer in model.layers if isinstance(layer, NORMALIZATION_LAYERS)]
@@ -208,17 +228,25 @@ def test_bn_placement_orders_conv_bn_activation(placement, expected):
 
 # (network, the layer ending a block, its chain with bn="before", with bn="after"), read off the graph
 PLACEMENTS = [
-    ("vgg11", "block1_1_relu", ["block1_1_conv", "block1_1_bn", "block1_1_relu"],
-     ["block1_1_conv", "block1_1_relu"]),
-    ("resnet20", "stage1_block1_2_relu",  # post-activation residual merge: BN on the branch, before the sum
-     ["stage1_block1_2_conv", "stage1_block1_2_bn", "stage1_block1_2_add", "stage1_block1_2_relu"],
-     ["stage1_block1_2_conv", "stage1_block1_2_add", "stage1_block1_2_relu"]),
-    ("wrn_16_2", "stage1_block2_1_conv",  # pre-activation: the block starts with norm and activation
-     ["stage1_block1_add", "stage1_block2_1_bn", "stage1_block2_1_relu", "stage1_block2_1_conv"],
-     ["stage1_block1_add", "stage1_block2_1_relu", "stage1_block2_1_bn", "stage1_block2_1_conv"]),
-    ("resnext29", "stage1_block1_grouped_relu",
-     ["stage1_block1_grouped_conv", "stage1_block1_grouped_bn", "stage1_block1_grouped_relu"],
-     ["stage1_block1_grouped_conv", "stage1_block1_grouped_relu"]),
+    ("vgg11", "block1_1_relu", ["block1_1_conv", "block1_1_bn", "block1_1_relu"], ["block1_1_conv", "block1_1_relu"]),
+    (
+        "resnet20",
+        "stage1_block1_2_relu",  # post-activation residual merge: BN on the branch, before the sum
+        ["stage1_block1_2_conv", "stage1_block1_2_bn", "stage1_block1_2_add", "stage1_block1_2_relu"],
+        ["stage1_block1_2_conv", "stage1_block1_2_add", "stage1_block1_2_relu"],
+    ),
+    (
+        "wrn_16_2",
+        "stage1_block2_1_conv",  # pre-activation: the block starts with norm and activation
+        ["stage1_block1_add", "stage1_block2_1_bn", "stage1_block2_1_relu", "stage1_block2_1_conv"],
+        ["stage1_block1_add", "stage1_block2_1_relu", "stage1_block2_1_bn", "stage1_block2_1_conv"],
+    ),
+    (
+        "resnext29",
+        "stage1_block1_grouped_relu",
+        ["stage1_block1_grouped_conv", "stage1_block1_grouped_bn", "stage1_block1_grouped_relu"],
+        ["stage1_block1_grouped_conv", "stage1_block1_grouped_relu"],
+    ),
 ]
 
 
@@ -234,8 +262,11 @@ def test_bn_placement_is_read_off_the_graph_of_every_kind_of_block(name, last, b
 def test_default_placement_is_the_published_one_and_the_knob_overrides_it():
     def placements(name, **knobs):
         model = build(name, **knobs)
-        return {producer(model, layer.name).rsplit("_", 1)[1] for layer in model.layers
-                if isinstance(layer, layers.BatchNormalization) and not layer.name.startswith("input")}
+        return {
+            producer(model, layer.name).rsplit("_", 1)[1]
+            for layer in model.layers
+            if isinstance(layer, layers.BatchNormalization) and not layer.name.startswith("input")
+        }
 
     assert placements("vgg11") == set() and placements("conv", shape=(28, 28, 1)) == set()
     assert placements("resnet20") == {"conv"}  # He et al.: conv -> BN -> ReLU
@@ -245,10 +276,15 @@ def test_default_placement_is_the_published_one_and_the_knob_overrides_it():
     assert placements("vgg11", bn="before") == {"conv", "dense"} and placements("resnet20", bn="none") == set()
 
 
-@pytest.mark.parametrize("kind, layer_type, groups", [
-    ("batch", layers.BatchNormalization, None), ("layer", layers.GroupNormalization, lambda c: 1),
-    ("group", layers.GroupNormalization, lambda c: min(32, c)), ("instance", layers.GroupNormalization, lambda c: c),
-])
+@pytest.mark.parametrize(
+    "kind, layer_type, groups",
+    [
+        ("batch", layers.BatchNormalization, None),
+        ("layer", layers.GroupNormalization, lambda c: 1),
+        ("group", layers.GroupNormalization, lambda c: min(32, c)),
+        ("instance", layers.GroupNormalization, lambda c: c),
+    ],
+)
 @pytest.mark.unit
 def test_normalization_kinds_produce_the_right_layers(kind, layer_type, groups):
     model = build("resnet20", normalization=kind)
@@ -305,17 +341,20 @@ def test_dropout_schedule_per_block():
     assert np.allclose([layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)], [0.1, 0.2, 0.3])
 
 
-@pytest.mark.parametrize("name, knob, rates", [
-    ("wrn_16_2", "none", [0.3] * 6),  # the WRN paper's dropout inside every block
-    ("wrn_16_2", "0", []),  # switched off
-    ("resnet20", "none", []),  # He et al.'s ResNets have none...
-    ("resnet20", "linear:0.0:0.4", [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),  # ...but take one per block
-    ("vgg11", "none", [0.5, 0.5]),  # after each 4096 layer
-    ("nin_report", "none", [0.5, 0.5]),  # seed report 000, sec. 3.3: after the first two mlpconv blocks
-    ("kth_cnn", "none", []),  # seed report 004's baseline CNN has none...
-    ("kth_cnn", "0.2", [0.2] * 4),  # ...its dropout level 0.2 after each pooling and after the dense layer...
-    ("kth_cnn", "0.2,0.3,0.4,0.5", [0.2, 0.3, 0.4, 0.5]),  # ...its best CNN an increasing rate
-])
+@pytest.mark.parametrize(
+    "name, knob, rates",
+    [
+        ("wrn_16_2", "none", [0.3] * 6),  # the WRN paper's dropout inside every block
+        ("wrn_16_2", "0", []),  # switched off
+        ("resnet20", "none", []),  # He et al.'s ResNets have none...
+        ("resnet20", "linear:0.0:0.4", [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),  # ...but take one per block
+        ("vgg11", "none", [0.5, 0.5]),  # after each 4096 layer
+        ("nin_report", "none", [0.5, 0.5]),  # seed report 000, sec. 3.3: after the first two mlpconv blocks
+        ("kth_cnn", "none", []),  # seed report 004's baseline CNN has none...
+        ("kth_cnn", "0.2", [0.2] * 4),  # ...its dropout level 0.2 after each pooling and after the dense layer...
+        ("kth_cnn", "0.2,0.3,0.4,0.5", [0.2, 0.3, 0.4, 0.5]),  # ...its best CNN an increasing rate
+    ],
+)
 def test_dropout_sites_of_the_zoo(name, knob, rates):
     model = build(name, dropout=knob)
     assert np.allclose([layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)], rates)
@@ -327,12 +366,15 @@ def test_dropout_list_of_the_wrong_length_is_refused():
         build("baseline2", dropout="0.2,0.5")
 
 
-@pytest.mark.parametrize("name, shape, message", [
-    ("conv", (8, 8, 1), "needs inputs of at least 18x18.*input_scale=3"),
-    ("vgg11", (8, 8, 1), "needs inputs of at least 17x17.*input_scale=3"),  # five poolings
-    ("simplenet", (12, 12, 3), "needs inputs of at least 17x17.*input_scale=2"),
-    ("resnet18", (4, 4, 1), "needs inputs of at least 5x5.*input_scale=2"),
-])
+@pytest.mark.parametrize(
+    "name, shape, message",
+    [
+        ("conv", (8, 8, 1), "needs inputs of at least 18x18.*input_scale=3"),
+        ("vgg11", (8, 8, 1), "needs inputs of at least 17x17.*input_scale=3"),  # five poolings
+        ("simplenet", (12, 12, 3), "needs inputs of at least 17x17.*input_scale=2"),
+        ("resnet18", (4, 4, 1), "needs inputs of at least 5x5.*input_scale=2"),
+    ],
+)
 @pytest.mark.unit
 def test_too_small_input_suggests_input_scale(name, shape, message):
     with pytest.raises(ValueError, match=message):
@@ -365,8 +407,9 @@ def _kernels(config):
     return {w.path: w.numpy() for w in model.weights if w.path.endswith("kernel")}
 
 
-@pytest.mark.parametrize("level", [dict(bn="before"), dict(dropout="0.3"), dict(activation="tanh"),
-                                   dict(regularizer="l2")])
+@pytest.mark.parametrize(
+    "level", [dict(bn="before"), dict(dropout="0.3"), dict(activation="tanh"), dict(regularizer="l2")]
+)
 def test_seed_k_starts_every_level_from_the_same_weights(level):
     """Seeds are paired: a layer present at two levels starts with the same kernel for the same seed,
     whatever the level adds before it; other seeds and other layers get other weights."""
@@ -396,10 +439,14 @@ def test_nin_report_is_the_sketch_of_seed_report_000():
     assert model.get_layer("mlpconv3_classes_conv").filters == 10
 
 
-@pytest.mark.parametrize("name, stem, stages", [
-    ("resnext_small1", 32, [(32, 16), (16, 8)]), ("resnext_small2", 64, [(64, 32), (32, 16), (16, 8)]),
-    ("resnext_small3", 16, [(16, 8), (8, 4), (4, 4)]),
-])
+@pytest.mark.parametrize(
+    "name, stem, stages",
+    [
+        ("resnext_small1", 32, [(32, 16), (16, 8)]),
+        ("resnext_small2", 64, [(64, 32), (32, 16), (16, 8)]),
+        ("resnext_small3", 16, [(16, 8), (8, 4), (4, 4)]),
+    ],
+)
 def test_small_resnexts_follow_the_reading_of_seed_report_003(name, stem, stages):
     """A valid 3x3 stem of "init" filters; per stage "a, b": three blocks of width a (grouped conv in a/4
     groups), then a stride-2 conv to b channels; the last map flattened into the logits."""

@@ -8,13 +8,13 @@ import numpy as np
 import optuna
 import pytest
 from PIL import Image
+from user_data import CLASSES, MODEL_FILE, QUESTION, broken_folder, write_images
 
 from ablation_suite import baselines
 from ablation_suite.cli import main as study
 from ablation_suite.config import Config, ConfigError, check_knobs_act
 from ablation_suite.training.data import DataError, load_raw
 from ablation_suite.training.streams import CACHE_ENV
-from user_data import CLASSES, MODEL_FILE, QUESTION, broken_folder, write_images
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +39,10 @@ def test_my_question_on_my_network_and_images_runs_resumes_and_reports(mine, tmp
     assert "2 completed" in capsys.readouterr().out
     created = optuna.load_study(study_name="question", storage=url)
     recorded = created.user_attrs["provenance"]["model_files"][f"{mine / 'models.py'}:tiny_cnn"]
-    assert recorded == {"file": str(mine / "models.py"),
-                        "sha256": hashlib.sha256((mine / "models.py").read_bytes()).hexdigest()}
+    assert recorded == {
+        "file": str(mine / "models.py"),
+        "sha256": hashlib.sha256((mine / "models.py").read_bytes()).hexdigest(),
+    }
     trial = created.trials[0].user_attrs
     assert sum(map(sum, trial["confusion_matrix"])) == 6  # a stratified 25% of 8 images in each of 3 classes
     assert trial["class_names"] == list(CLASSES)  # the sub-folders' names
@@ -137,12 +139,27 @@ def test_a_bad_network_of_my_own_exits_2_and_writes_nothing(model, message, mine
     if model == "MODELS:no_model":  # once with the images decoded into a file cache first: it is removed too
         monkeypatch.setenv(CACHE_ENV, "file")
     (tmp_path.parent / "broken_models.py").write_text("import no_such_module_at_all\n")
-    model = model.replace("MODELS", str(mine / "models.py")).replace("BROKEN", str(tmp_path.parent / "broken_models.py"))
+    model = model.replace("MODELS", str(mine / "models.py")).replace(
+        "BROKEN", str(tmp_path.parent / "broken_models.py")
+    )
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    assert run_cli("run", "bn_placement", "--dataset", f"folder:{mine / 'images'}", "--epochs", "1", "--set",
-                   f"model={model}", "--storage", f"sqlite:///{work / 's.db'}") == 2
+    assert (
+        run_cli(
+            "run",
+            "bn_placement",
+            "--dataset",
+            f"folder:{mine / 'images'}",
+            "--epochs",
+            "1",
+            "--set",
+            f"model={model}",
+            "--storage",
+            f"sqlite:///{work / 's.db'}",
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert message in err and (model in err or "model=" in err)
     assert list(work.iterdir()) == []
@@ -155,8 +172,19 @@ def test_bad_image_folders_exit_2_and_write_nothing(kind, message, tmp_path, mon
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    assert run_cli("run", "bn_placement", "--dataset", f"folder:{folder}", "--epochs", "1",
-                   "--storage", f"sqlite:///{work / 's.db'}") == 2
+    assert (
+        run_cli(
+            "run",
+            "bn_placement",
+            "--dataset",
+            f"folder:{folder}",
+            "--epochs",
+            "1",
+            "--storage",
+            f"sqlite:///{work / 's.db'}",
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert message in err and f"folder:{folder}" in err
     assert list(work.iterdir()) == []

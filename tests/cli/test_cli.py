@@ -2,17 +2,16 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 
 import optuna
 import pytest
+from common import REPO, TINY, run_until
 from optuna.trial import TrialState
 
 from ablation_suite.cli import main as study
-from common import REPO, TINY, run_until
 
 
 def run_cli(*argv):
@@ -67,12 +66,16 @@ def test_report_renders_from_database_alone(finished_study, tmp_path):
     assert {"bn_forest.png", "bn_curves.png", "bn_test_accuracy.png", "bn_confusion.png"} <= set(pngs)
     for name in pngs:
         assert f'src="{name}"' in page and (out / name).stat().st_size > 5000
-    assert "Where should batch normalisation sit" in page and "split fingerprints" in page and "data fingerprints" in page
+    assert (
+        "Where should batch normalisation sit" in page and "split fingerprints" in page and "data fingerprints" in page
+    )
     provenance = load(finished_study).user_attrs["provenance"]  # recorded by the run, shown by the report
     assert provenance["libraries"]["tensorflow"].startswith("2.") and provenance["git"] in page
     assert f"{os.cpu_count()} cores" in page and "ablation-suite run bn_placement" in page
-    assert run_cli("report", "bn_placement", "--storage", f"sqlite:///{finished_study}", "--out", out,
-                   "--format", "pdf") == 0
+    assert (
+        run_cli("report", "bn_placement", "--storage", f"sqlite:///{finished_study}", "--out", out, "--format", "pdf")
+        == 0
+    )
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -116,7 +119,9 @@ def test_show_prints_the_size_of_every_variant_network(capsys):
     lines = capsys.readouterr().out.splitlines()
     base = next(line for line in lines if "bn=none" in line and "params" in line)
     assert "287,722 params" in base and "2.38M FLOPs" in base
-    before = next(line for line in lines if "bn=before" in line and "params" in line)  # BN's scale and shift replace the conv bias
+    before = next(
+        line for line in lines if "bn=before" in line and "params" in line
+    )  # BN's scale and shift replace the conv bias
     assert f"{287_722 - (32 + 32 + 64 + 64 + 128 + 128) + 2 * (32 + 32 + 64 + 64 + 128 + 128):,} params" in before
 
 
@@ -124,13 +129,29 @@ def test_same_cell_twice_gives_the_same_result(tmp_path):
     """Repeatability: one cell run in two separate studies with op determinism on."""
     accuracies = []
     for name in ("first", "second"):
-        argv = ["run", "bn_placement", "--dataset", "digits", "--epochs", "1", "--seeds", "1", "--set",
-                "train_size=200", "--set", "deterministic=true", "--storage", f"sqlite:///{tmp_path / 'r.db'}",
-                "--study-name", name]
+        argv = [
+            "run",
+            "bn_placement",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "1",
+            "--seeds",
+            "1",
+            "--set",
+            "train_size=200",
+            "--set",
+            "deterministic=true",
+            "--storage",
+            f"sqlite:///{tmp_path / 'r.db'}",
+            "--study-name",
+            name,
+        ]
         assert run_cli(*argv) == 0
         trials = load(tmp_path / "r.db", name).get_trials(states=(TrialState.COMPLETE,))
-        accuracies.append(sorted((t.params["bn"], t.user_attrs["test_accuracy"], t.user_attrs["history"]["loss"][0])
-                                 for t in trials))
+        accuracies.append(
+            sorted((t.params["bn"], t.user_attrs["test_accuracy"], t.user_attrs["history"]["loss"][0]) for t in trials)
+        )
     assert accuracies[0] == accuracies[1] and len(accuracies[0]) == 3
 
 
@@ -152,8 +173,10 @@ BAD_INPUTS = [
     (["run", "bn_placement", "--storage", "redis://x"], "unknown scheme"),
     (["run", "bn_placement", "--dataset", "digits", "--set", "model=conv"], "needs inputs of at least 18x18"),
     (["run", "bn_placement", "--dataset", "digits", "--set", "model=resnet9000"], "not a registered baseline"),
-    (["show", "input_scale", "--dataset", "digits"],
-     "model='vgg11' needs inputs of at least 17x17 pixels but gets 8x8; set input_scale=3"),
+    (
+        ["show", "input_scale", "--dataset", "digits"],
+        "model='vgg11' needs inputs of at least 17x17 pixels but gets 8x8; set input_scale=3",
+    ),
     (["run", "bn_placement", "--set", "normalization=batchnorm"], "normalization='batchnorm' is not known"),
     (["status", "bn_placement"], "does not exist yet"),
     (["report", "bn_placement"], "does not exist yet"),
@@ -182,18 +205,24 @@ BAD_INPUTS += [
     (["run", "bn_placement", "--set", "augmentation=shift+flip"], "write 'flip+shift'"),
     (["run", "bn_placement", "--set", "augmentation=blur"], "'blur' not known"),
     (["run", "bn_placement", "--set", "lr_schedule=linear"], "lr_schedule='linear' is not known"),
-    (["run", "bn_placement", "--epochs", "3", "--set", "lr_schedule=one_cycle"],
-     "warmup_epochs=5 with lr_schedule='one_cycle' and epochs=3"),
+    (
+        ["run", "bn_placement", "--epochs", "3", "--set", "lr_schedule=one_cycle"],
+        "warmup_epochs=5 with lr_schedule='one_cycle' and epochs=3",
+    ),
     (["run", "bn_placement", "--set", "label_noise=1.5"], "label_noise=1.5 is out of range"),
     (["run", "bn_placement", "--set", "label_noise_kind=pairs"], "label_noise_kind='pairs' is not known"),
     (["run", "bn_placement", "--set", "reduce_lr_patience=0"], "switched on and off by reduce_lr_on_plateau"),
     # knobs that would do nothing (config.IDLE_UNLESS)
-    (["run", "bn_placement", "--set", "reduce_lr_monitor=loss"],
-     "reduce_lr_monitor='loss' does nothing with reduce_lr_on_plateau=False"),
+    (
+        ["run", "bn_placement", "--set", "reduce_lr_monitor=loss"],
+        "reduce_lr_monitor='loss' does nothing with reduce_lr_on_plateau=False",
+    ),
     (["run", "bn_placement", "--set", "lr_schedule=plateau"], "set reduce_lr_on_plateau=true"),
     (["run", "bn_placement", "--set", "momentum=0.9"], "momentum=0.9 does nothing with optimizer='adam'"),
-    (["run", "lr_schedule", "--set", "restore_best_weights=true"],
-     "restore_best_weights=True does nothing with early_stopping_patience=0"),
+    (
+        ["run", "lr_schedule", "--set", "restore_best_weights=true"],
+        "restore_best_weights=True does nothing with early_stopping_patience=0",
+    ),
     (["run", "bn_placement", "--set", "restore_best_weights=maybe"], "restore_best_weights takes a bool"),
     (["run", "bn_placement", "--gpus", "99"], "TensorFlow sees no GPU"),  # asked before any worker starts
 ] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
@@ -225,8 +254,12 @@ def bad_data(tmp_path_factory):
             path.write_bytes(path.read_bytes()[:500])
         elif kind.startswith("idx"):
             path.mkdir()
-            for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                         "t10k-labels-idx1-ubyte"):
+            for stem in (
+                "train-images-idx3-ubyte",
+                "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte",
+                "t10k-labels-idx1-ubyte",
+            ):
                 images = "images" in stem
                 magic = bytes([0, 0, 8, 3 if images else 1])
                 dims = (60, 8, 8) if images else (60,)
@@ -261,12 +294,21 @@ def test_a_bad_reuse_setting_exits_2_and_writes_nothing(tmp_path, monkeypatch, c
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("source, message", [
-    ("from ablation_suite import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after']\n",
-     "syntax error at line"),
-    ("from ablation_suite import Ablation\nABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
-     "unknown factor key(s) 'bnn'"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        (
+            "from ablation_suite import Ablation\n"
+            "ABLATION = Ablation(question='q', base={}, factors=dict(bn=['none', 'after']\n",
+            "syntax error at line",
+        ),
+        (
+            "from ablation_suite import Ablation\n"
+            "ABLATION = Ablation(question='q', base={}, factors=dict(bnn=['a', 'b']))\n",
+            "unknown factor key(s) 'bnn'",
+        ),
+    ],
+)
 def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_path_factory, monkeypatch, capsys):
     question = tmp_path_factory.mktemp("questions") / "broken.py"  # outside the folder that must stay empty
     question.write_text(source)
@@ -279,9 +321,11 @@ def test_broken_ablation_file_exits_2_and_writes_nothing(source, message, tmp_pa
 def test_an_ablation_file_from_any_folder_runs_reports_and_resumes_under_its_name(tmp_path, monkeypatch, capsys):
     question = tmp_path / "questions" / "my_bn.py"
     question.parent.mkdir()
-    question.write_text('"""Does BN after the activation help?"""\nfrom ablation_suite import Ablation\n'
-                        "ABLATION = Ablation(question=__doc__, base=dict(model='baseline1'), "
-                        "factors=dict(bn=['none', 'after']), seeds=1)\n")
+    question.write_text(
+        '"""Does BN after the activation help?"""\nfrom ablation_suite import Ablation\n'
+        "ABLATION = Ablation(question=__doc__, base=dict(model='baseline1'), "
+        "factors=dict(bn=['none', 'after']), seeds=1)\n"
+    )
     monkeypatch.chdir(tmp_path)
     storage = ["--storage", f"sqlite:///{tmp_path / 's.db'}"]
     assert run_cli("run", question, *TINY[:4], "--seeds", "1", "--set", "train_size=200", *storage) == 0
@@ -301,8 +345,11 @@ KILL_POINTS = [  # (where, the output line that triggers SIGKILL, extra delay in
 
 
 def finished_results(db):
-    return {t.number: (t.user_attrs["cell"], t.value, t.user_attrs["test_accuracy"], t.user_attrs["history"])
-            for t in load(db).get_trials() if t.state == TrialState.COMPLETE}
+    return {
+        t.number: (t.user_attrs["cell"], t.value, t.user_attrs["test_accuracy"], t.user_attrs["history"])
+        for t in load(db).get_trials()
+        if t.state == TrialState.COMPLETE
+    }
 
 
 def test_killed_at_several_points_and_resumed_each_time(tmp_path):
@@ -310,8 +357,22 @@ def test_killed_at_several_points_and_resumed_each_time(tmp_path):
     every cell is complete exactly once, the killed cell continued from its checkpoint, and no finished
     result was lost or changed."""
     db = tmp_path / "k.db"
-    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", "--dataset", "digits", "--epochs", "3",
-            "--seeds", "2", "--set", "train_size=300", "--storage", f"sqlite:///{db}"]
+    argv = [
+        sys.executable,
+        str(REPO / "study.py"),
+        "run",
+        "bn_placement",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "3",
+        "--seeds",
+        "2",
+        "--set",
+        "train_size=300",
+        "--storage",
+        f"sqlite:///{db}",
+    ]
     outputs, kept = [], {}
     for where, trigger, delay in KILL_POINTS:
         outputs.append(run_until(argv, tmp_path, trigger, delay))
@@ -328,7 +389,8 @@ def test_killed_at_several_points_and_resumed_each_time(tmp_path):
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     cells = [json.loads(t.user_attrs["cell"]) for t in complete]
     assert sorted((c["bn"], c["seed"]) for c in cells) == sorted(
-        (bn, seed) for bn in ("none", "before", "after") for seed in (0, 1))
+        (bn, seed) for bn in ("none", "before", "after") for seed in (0, 1)
+    )
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     assert all(t.user_attrs["epochs_run"] == 3 and len(t.user_attrs["history"]["loss"]) == 3 for t in complete)
     final = finished_results(db)

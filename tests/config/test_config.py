@@ -27,14 +27,18 @@ STRING_KNOBS = [
 ]
 # Fields under which a knob of config.IDLE_UNLESS acts (else setting it is refused as doing nothing).
 ACTING = {
-    "reduce_lr_monitor": dict(reduce_lr_on_plateau=True), "early_stopping_monitor": dict(early_stopping_patience=3),
-    "label_noise_kind": dict(label_noise=0.2), "augment_in": dict(augmentation="flip"),
-    "momentum": dict(optimizer="sgd"), "reg_strength": dict(regularizer="l2"),
+    "reduce_lr_monitor": dict(reduce_lr_on_plateau=True),
+    "early_stopping_monitor": dict(early_stopping_patience=3),
+    "label_noise_kind": dict(label_noise=0.2),
+    "augment_in": dict(augmentation="flip"),
+    "momentum": dict(optimizer="sgd"),
+    "reg_strength": dict(regularizer="l2"),
     "reduce_lr_patience": dict(reduce_lr_on_plateau=True),
 }
 
 
 # --- defaults -------------------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_defaults_construct_and_are_primitive():
@@ -58,6 +62,7 @@ def test_config_is_frozen():
 
 
 # --- string knobs ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("knob, allowed", STRING_KNOBS, ids=[k for k, _ in STRING_KNOBS])
 @pytest.mark.unit
@@ -93,6 +98,7 @@ def test_dataset_rejects_empty_path_and_unknown_prefix(dataset):
 
 # --- types ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "knob, value, type_name, kind",
     [
@@ -126,6 +132,7 @@ def test_int_is_accepted_for_a_float_field():
 
 
 # --- ranges ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "knob, value",
@@ -171,9 +178,21 @@ def test_out_of_range_values_rejected(knob, value):
 
 @pytest.mark.parametrize(
     "knob, value",
-    [("batch_size", 1), ("epochs", 1), ("train_size", 0), ("momentum", 0.0), ("momentum", 0.9),
-     ("val_fraction", 0.01), ("val_fraction", 0.99), ("dropout", "0.0"), ("dropout", "0.99"),
-     ("reg_strength", 0.0), ("label_noise", 0.0), ("label_noise", 0.99), ("reduce_lr_patience", 1)],
+    [
+        ("batch_size", 1),
+        ("epochs", 1),
+        ("train_size", 0),
+        ("momentum", 0.0),
+        ("momentum", 0.9),
+        ("val_fraction", 0.01),
+        ("val_fraction", 0.99),
+        ("dropout", "0.0"),
+        ("dropout", "0.99"),
+        ("reg_strength", 0.0),
+        ("label_noise", 0.0),
+        ("label_noise", 0.99),
+        ("reduce_lr_patience", 1),
+    ],
 )
 @pytest.mark.unit
 def test_boundary_values_accepted(knob, value):
@@ -205,24 +224,30 @@ def test_infinite_learning_rate_rejected():
 
 # --- augmentation grammar ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", ["none", *C.AUGMENTATION_NAMES, "flip+shift+zoom", "cutout+mixup", "+".join(C.AUGMENTATION_NAMES)])
+
+@pytest.mark.parametrize(
+    "text", ["none", *C.AUGMENTATION_NAMES, "flip+shift+zoom", "cutout+mixup", "+".join(C.AUGMENTATION_NAMES)]
+)
 @pytest.mark.unit
 def test_augmentation_accepts_names_joined_in_the_order_they_are_applied(text):
     assert C.augmentation_steps(text) == (() if text == "none" else tuple(text.split("+")))
     assert Config(augmentation=text).augmentation == text
 
 
-@pytest.mark.parametrize("text, message", [
-    ("blur", "'blur' not known"),
-    ("flip+blur", "'blur' not known"),
-    ("", "'' not known"),
-    ("flip+", "'' not known"),
-    ("none+flip", "'none' not known"),
-    ("Flip", "'Flip' not known"),
-    ("shift+flip", "write 'flip+shift'"),
-    ("flip+flip", "write 'flip'"),
-    ("mixup+cutout+flip", "write 'flip+cutout+mixup'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("blur", "'blur' not known"),
+        ("flip+blur", "'blur' not known"),
+        ("", "'' not known"),
+        ("flip+", "'' not known"),
+        ("none+flip", "'none' not known"),
+        ("Flip", "'Flip' not known"),
+        ("shift+flip", "write 'flip+shift'"),
+        ("flip+flip", "write 'flip'"),
+        ("mixup+cutout+flip", "write 'flip+cutout+mixup'"),
+    ],
+)
 @pytest.mark.unit
 def test_augmentation_bad_grammar_names_the_value_and_the_fix(text, message):
     with pytest.raises(ConfigError) as error:
@@ -231,6 +256,7 @@ def test_augmentation_bad_grammar_names_the_value_and_the_fix(text, message):
 
 
 # --- schedules and label noise --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("schedule", C.WARMUP_SCHEDULES)
 @pytest.mark.parametrize("epochs, warmup", [(5, 5), (5, 0), (1, 1), (3, 7)])
@@ -256,6 +282,7 @@ def test_reduce_lr_patience_zero_explains_that_a_switch_turns_plateau_cuts_on_an
 
 
 # --- dropout grammar ------------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_dropout_none_gives_zeros():
@@ -298,6 +325,7 @@ def test_dropout_rate_out_of_range_names_it(schedule, bad):
 
 
 # --- parse_override -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "text, key, value, kind",
@@ -387,6 +415,7 @@ def test_format_override_writes_floats_with_every_digit():
 
 # --- replace --------------------------------------------------------------------------------------
 
+
 @pytest.mark.unit
 def test_replace_returns_a_validated_copy():
     base = Config()
@@ -408,6 +437,7 @@ def test_replace_unknown_key_lists_valid_keys():
 
 
 # --- name tuples vs object tables -----------------------------------------------------------------
+
 
 def _assert_same_names(names, table, label):
     assert len(set(names)) == len(names), f"config.{label} has duplicates: {names}"

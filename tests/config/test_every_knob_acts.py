@@ -108,8 +108,11 @@ def digest(*arrays) -> str:
 
 def settings(callback) -> dict:
     """A callback's configuration: its attributes that are plain values."""
-    return {key: value for key, value in sorted(vars(callback).items())
-            if isinstance(value, (bool, int, float, str, type(None)))}
+    return {
+        key: value
+        for key, value in sorted(vars(callback).items())
+        if isinstance(value, (bool, int, float, str, type(None)))
+    }
 
 
 def what_fit_gets(model, data, x, kwargs) -> dict:
@@ -127,12 +130,15 @@ def what_fit_gets(model, data, x, kwargs) -> dict:
         network=f"{type(model).__name__} {json.dumps(network.get_config(), sort_keys=True, default=repr)}",
         weights=digest(*network.get_weights()),  # the architecture above without compile_config, which to_json adds
         compiled=repr((model.jit_compile, model.steps_per_execution, keras.losses.serialize(model.loss))),
-        optimizer=repr((type(optimizer).__name__, optimizer.get_config())), learning_rate=repr(rates),
+        optimizer=repr((type(optimizer).__name__, optimizer.get_config())),
+        learning_rate=repr(rates),
         callbacks=repr([(type(callback).__name__, settings(callback)) for callback in kwargs["callbacks"]]),
         fit=repr({key: value for key, value in sorted(kwargs.items()) if isinstance(value, (bool, int, str))}),
-        data=data.split_fingerprint + digest(data.x_train, data.y_train, data.x_val, data.y_val, data.x_test,
-                                             data.y_test) + repr(data.class_names),
-        batches=digest(*batches), validation=digest(*(part for batch in kwargs["validation_data"] for part in batch)),
+        data=data.split_fingerprint
+        + digest(data.x_train, data.y_train, data.x_val, data.y_val, data.x_test, data.y_test)
+        + repr(data.class_names),
+        batches=digest(*batches),
+        validation=digest(*(part for batch in kwargs["validation_data"] for part in batch)),
         op_determinism=repr(tf_config.is_op_determinism_enabled()),
     )
 
@@ -152,10 +158,13 @@ def take_fingerprint(config: Config) -> dict:
     determinism = tf_config.is_op_determinism_enabled()
     tf_config.disable_op_determinism()  # train() switches it on for deterministic=True: back as it was after
     try:  # clear_session's full garbage collection (free_memory) would take half of this test's time
-        with mock.patch.object(trainer, "load_data", loading), mock.patch.object(keras.Model, "fit", fit), \
-                mock.patch.object(gc, "collect", lambda *_: 0):
-            with pytest.raises(Started):
-                trainer.train(config, log=lambda *_: None)
+        with (
+            mock.patch.object(trainer, "load_data", loading),
+            mock.patch.object(keras.Model, "fit", fit),
+            mock.patch.object(gc, "collect", lambda *_: 0),
+            pytest.raises(Started),
+        ):
+            trainer.train(config, log=lambda *_: None)
     finally:
         (tf_config.enable_op_determinism if determinism else tf_config.disable_op_determinism)()
     return seen["parts"]
@@ -175,15 +184,20 @@ def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("datasets")
     rng = np.random.default_rng(0)
     for name, classes in (("other", 10), ("two", 2)):
-        np.savez(folder / f"{name}.npz", x_train=rng.integers(0, 256, (300, 8, 8), dtype=np.uint8),
-                 y_train=np.arange(300) % classes, x_test=rng.integers(0, 256, (100, 8, 8), dtype=np.uint8),
-                 y_test=np.arange(100) % classes)
+        np.savez(
+            folder / f"{name}.npz",
+            x_train=rng.integers(0, 256, (300, 8, 8), dtype=np.uint8),
+            y_train=np.arange(300) % classes,
+            x_test=rng.integers(0, 256, (100, 8, 8), dtype=np.uint8),
+            y_test=np.arange(100) % classes,
+        )
     from PIL import Image
 
     for image in range(24):
         (folder / "images" / f"class{image % 2}").mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(folder / "images" / f"class{image % 2}"
-                                                                           / f"{image}.png")
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(
+            folder / "images" / f"class{image % 2}" / f"{image}.png"
+        )
     return folder
 
 
@@ -218,8 +232,9 @@ def test_changing_a_field_changes_the_trial(field, value, context, folder):
     base, changed = Config(**context), Config(**context, **{field: resolve(value, folder)})
     C.check_knobs_act([base, changed])  # accepted as a study of the field's two levels (bn='before' acts at one)
     before, after = fingerprint(base), fingerprint(changed)
-    assert [part for part in before if before[part] != after[part]], \
+    assert [part for part in before if before[part] != after[part]], (
         f"{field}={value!r} with {context} changes none of: {', '.join(before)}"
+    )
 
 
 SWEEP = list(dict.fromkeys((field, value) for field, value, context in CASES if context))
@@ -228,8 +243,12 @@ SWEEP = list(dict.fromkeys((field, value) for field, value, context in CASES if 
 def in_default_config(field, value):
     """A case of the sweep, expected to fail where baseline2 ignores the value (NETWORK_IDLE)."""
     why = NETWORK_IDLE.get((field, value))
-    return pytest.param(field, value, id=f"{field}={value}",
-                        marks=[pytest.mark.xfail(strict=True, raises=AssertionError, reason=why)] if why else [])
+    return pytest.param(
+        field,
+        value,
+        id=f"{field}={value}",
+        marks=[pytest.mark.xfail(strict=True, raises=AssertionError, reason=why)] if why else [],
+    )
 
 
 @pytest.mark.unit
@@ -252,13 +271,22 @@ def test_the_values_of_a_field_all_run_differently(field, folder):
     """E.g. no two optimiser names build the same optimiser: a table entry copied from another would."""
     for context in {repr(context): context for _, context in CHANGES[field]}.values():
         values = [getattr(Config(), field)] + [value for value, other in CHANGES[field] if other == context]
-        prints = [fingerprint(Config(**resolved(context, folder), **{field: resolve(value, folder)})) for value in values]
+        prints = [
+            fingerprint(Config(**resolved(context, folder), **{field: resolve(value, folder)})) for value in values
+        ]
         assert len({repr(sorted(parts.items())) for parts in prints}) == len(values), (field, context)
 
 
-@pytest.mark.parametrize("knobs", [{}, dict(augmentation="flip+zoom+mixup"), dict(augmentation="cutmix",
-                                   augment_in=OTHER_PLACE), dict(label_noise=0.2, dropout="0.3", seed=3),
-                                   dict(reduce_lr_on_plateau=True, lr_schedule="one_cycle", precision="mixed_float16")])
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {},
+        dict(augmentation="flip+zoom+mixup"),
+        dict(augmentation="cutmix", augment_in=OTHER_PLACE),
+        dict(label_noise=0.2, dropout="0.3", seed=3),
+        dict(reduce_lr_on_plateau=True, lr_schedule="one_cycle", precision="mixed_float16"),
+    ],
+)
 def test_the_fingerprint_of_a_config_is_the_same_every_time(knobs):
     """Else any two fingerprints would differ and the tests above could not fail."""
     assert take_fingerprint(Config(**knobs)) == fingerprint(Config(**knobs))
@@ -292,13 +320,17 @@ TINY = Config(model="baseline1", train_size=50, epochs=1)
 def trained(config: Config) -> dict:
     """The recorded result less its timings (``extra`` holds seconds, and the share of labels flipped: none here)."""
     result = trainer.train(config, log=lambda *_: None).to_dict()
-    return {key: value for key, value in result.items() if key not in ("wall_time", "train_time", "images_per_second",
-                                                                        "extra")}
+    return {
+        key: value
+        for key, value in result.items()
+        if key not in ("wall_time", "train_time", "images_per_second", "extra")
+    }
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=AFTER_THE_RUN)
-@pytest.mark.parametrize("knobs", [dict(reduce_lr_on_plateau=True), dict(early_stopping_patience=1)],
-                         ids=["plateau", "early_stopping"])
+@pytest.mark.parametrize(
+    "knobs", [dict(reduce_lr_on_plateau=True), dict(early_stopping_patience=1)], ids=["plateau", "early_stopping"]
+)
 def test_a_cut_or_a_stop_after_the_last_epoch_is_refused_or_changes_the_result(knobs):
     try:
         C.check_knobs_act([TINY.replace(**knobs)])
@@ -322,9 +354,14 @@ def test_a_step_schedule_in_a_one_epoch_run_is_refused_or_changes_the_learning_r
 # which no Config rule can read. Where to refuse them is left open: training.data.load_data runs in the driver's
 # preflight, but so do the ends of a search's ranges, which a sampler combines with anything.
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="label noise that flips nothing, or as the default does")
-@pytest.mark.parametrize("context, knobs", [(dict(), dict(label_noise=0.0004)),
-                                            (dict(dataset=TWO_CLASSES, label_noise=0.2),
-                                             dict(label_noise_kind="class_dependent"))], ids=["tiny", "two_classes"])
+@pytest.mark.parametrize(
+    "context, knobs",
+    [
+        (dict(), dict(label_noise=0.0004)),
+        (dict(dataset=TWO_CLASSES, label_noise=0.2), dict(label_noise_kind="class_dependent")),
+    ],
+    ids=["tiny", "two_classes"],
+)
 def test_label_noise_that_flips_no_label_or_flips_as_the_default_is_refused_or_changes_the_data(context, knobs, folder):
     base = Config(**{key: resolve(value, folder) for key, value in context.items()})
     try:

@@ -18,18 +18,30 @@ CASES = {
     "early_stopping_monitor": ("val_accuracy", [{}], [dict(early_stopping_patience=3)]),
     "restore_best_weights": (True, [{}], [dict(early_stopping_patience=3)]),
     "min_delta": (1e-4, [{}], [dict(early_stopping_patience=3), dict(reduce_lr_on_plateau=True)]),
-    "momentum": (0.9, [dict(optimizer=name) for name in OTHER_OPTIMIZERS],
-                 [dict(optimizer=name) for name in C.MOMENTUM_OPTIMIZERS]),
-    "nesterov": (True, [dict(optimizer="sgd"), dict(optimizer="rmsprop", momentum=0.9), dict(optimizer="adam")],
-                 [dict(optimizer="sgd", momentum=0.9)]),
+    "momentum": (
+        0.9,
+        [dict(optimizer=name) for name in OTHER_OPTIMIZERS],
+        [dict(optimizer=name) for name in C.MOMENTUM_OPTIMIZERS],
+    ),
+    "nesterov": (
+        True,
+        [dict(optimizer="sgd"), dict(optimizer="rmsprop", momentum=0.9), dict(optimizer="adam")],
+        [dict(optimizer="sgd", momentum=0.9)],
+    ),
     "label_noise_kind": ("class_dependent", [{}], [dict(label_noise=0.2)]),
-    "warmup_epochs": (2, [dict(lr_schedule=name) for name in C.LR_SCHEDULE_NAMES if name not in C.WARMUP_SCHEDULES],
-                      [dict(lr_schedule=name) for name in C.WARMUP_SCHEDULES]),
+    "warmup_epochs": (
+        2,
+        [dict(lr_schedule=name) for name in C.LR_SCHEDULE_NAMES if name not in C.WARMUP_SCHEDULES],
+        [dict(lr_schedule=name) for name in C.WARMUP_SCHEDULES],
+    ),
     "reg_strength": (1e-3, [{}], [dict(regularizer=name) for name in C.REGULARIZER_NAMES if name != "none"]),
     "bn": ("before", [dict(normalization="none")], [dict(normalization=name) for name in C.NORMALIZATION_NAMES[:-1]]),
     "normalization": ("layer", [dict(bn="none")], [dict(bn=placement) for placement in ("default", "before", "after")]),
-    "bn_momentum": (0.9, [*(dict(normalization=name) for name in C.NORMALIZATION_NAMES[1:]), dict(bn="none")],
-                    [dict(normalization="batch"), dict(normalization="batch", bn="before")]),
+    "bn_momentum": (
+        0.9,
+        [*(dict(normalization=name) for name in C.NORMALIZATION_NAMES[1:]), dict(bn="none")],
+        [dict(normalization="batch"), dict(normalization="batch", bn="before")],
+    ),
     "image_size": (16, [{}, dict(dataset="npz:x.npz"), dict(dataset="idx:dir")], [dict(dataset="folder:images")]),
     "augment_in": ("pipeline", [{}], [dict(augmentation="cutout")]),
 }
@@ -73,15 +85,28 @@ def test_a_knob_that_acts_in_some_cells_of_a_study_is_accepted_one_that_acts_in_
     from ablation_suite.ablations import Ablation, AblationError
 
     # class-dependent noise against a clean baseline: the kind is idle at the clean level only
-    noise = Ablation(question="q", base=dict(label_noise_kind="class_dependent"), factors=dict(label_noise=[0.0, 0.2]),
-                     seeds=1, name="noise")
-    assert [c.label_noise_kind for c in noise.configs(Config(label_noise_kind="class_dependent"))] == ["class_dependent"] * 2
+    noise = Ablation(
+        question="q",
+        base=dict(label_noise_kind="class_dependent"),
+        factors=dict(label_noise=[0.0, 0.2]),
+        seeds=1,
+        name="noise",
+    )
+    assert [c.label_noise_kind for c in noise.configs(Config(label_noise_kind="class_dependent"))] == [
+        "class_dependent"
+    ] * 2
     # a factor level that acts in no cell would train the base's network under another label
     momentum = Ablation(question="q", base={}, factors=dict(momentum=[0.0, 0.9]), seeds=1, name="momentum")
     with pytest.raises(AblationError, match="ablation 'momentum': momentum=0.9 does nothing with optimizer='adam'"):
         momentum.configs(Config())
-    grid = Ablation(question="q", base={}, factors=dict(momentum=[0.0, 0.9], optimizer=["adam", "sgd"]), seeds=1,
-                    design="grid", name="grid")
+    grid = Ablation(
+        question="q",
+        base={},
+        factors=dict(momentum=[0.0, 0.9], optimizer=["adam", "sgd"]),
+        seeds=1,
+        design="grid",
+        name="grid",
+    )
     assert len(grid.configs(Config())) == 4  # momentum acts with sgd: the adam cells are what the grid compares
     # a base knob acting nowhere, e.g. `--set momentum=0.9` on an adam study
     with pytest.raises(AblationError, match=r"momentum=0\.9 does nothing .* \(in every cell\)"):
@@ -92,7 +117,9 @@ def test_a_knob_that_acts_in_some_cells_of_a_study_is_accepted_one_that_acts_in_
 def test_a_study_stored_with_an_idle_knob_at_another_default_resumes_as_the_same_set_up():
     stored = dict(Config().to_dict(), restore_best_weights=True)  # the old default, without early stopping
     assert C.effective(stored) == C.effective(Config().to_dict())
-    assert C.effective(dict(stored, early_stopping_patience=3)) != C.effective(Config(early_stopping_patience=3).to_dict())
+    assert C.effective(dict(stored, early_stopping_patience=3)) != C.effective(
+        Config(early_stopping_patience=3).to_dict()
+    )
 
 
 @pytest.mark.unit

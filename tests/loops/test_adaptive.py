@@ -9,10 +9,10 @@ from collections import Counter
 
 import optuna
 import pytest
+from common import REPO
 from optuna.trial import TrialState
 
 from ablation_suite.cli import main as study
-from common import REPO
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
@@ -45,8 +45,7 @@ def decided(tmp_path_factory):
             first.send_signal(signal.SIGKILL)
             break
     first.wait(timeout=60)
-    second = subprocess.run([*argv, "--workers", "2"], cwd=folder, env=ENV, capture_output=True, text=True,
-                            timeout=600)
+    second = subprocess.run([*argv, "--workers", "2"], cwd=folder, env=ENV, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     return folder, storage, argv, second.stdout
 

@@ -1,19 +1,17 @@
 """Driver internals that need no training: heartbeats and stale-trial detection."""
 
 import json
-import pytest
 import os
 import socket
 import time
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
-from ablation_suite.workers import liveness
-
-from ablation_suite.store import resume
-
 from ablation_suite.loops import runner
+from ablation_suite.store import resume
+from ablation_suite.workers import liveness
 
 
 def test_heartbeat_keeps_stamping_while_the_cell_trains(tmp_path):
@@ -49,8 +47,8 @@ def test_an_impossible_data_level_is_refused_before_training():
 
     from ablation_suite.ablations import Ablation
     from ablation_suite.config import Config
-    from ablation_suite.workers.preflight import preflight
     from ablation_suite.training.data import DataError
+    from ablation_suite.workers.preflight import preflight
 
     ablation = Ablation(question="q", base={}, seeds=1, name="tiny", factors=dict(train_size=[200, 5]))
     with pytest.raises(DataError, match="train_size=5 is smaller than the 10 classes"):
@@ -59,17 +57,24 @@ def test_an_impossible_data_level_is_refused_before_training():
 
 def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch, capsys):
     """train_size=5 cannot hold 10 classes: that cell fails with its message; the other cell completes."""
-    from ablation_suite.cli import main as cli
     from ablation_suite.ablations import Ablation
+    from ablation_suite.cli import main as cli
     from ablation_suite.config import Config
 
     monkeypatch.chdir(tmp_path)
-    ablation = Ablation(question="Does a tiny training set fail cleanly?", base={}, seeds=1, name="tiny",
-                        factors=dict(train_size=[200, 5]))
+    ablation = Ablation(
+        question="Does a tiny training set fail cleanly?",
+        base={},
+        seeds=1,
+        name="tiny",
+        factors=dict(train_size=[200, 5]),
+    )
     base = Config(dataset="digits", epochs=1)
     url = f"sqlite:///{tmp_path / 's.db'}"
     study = resume.create_or_resume(url, "tiny", ablation, base, command="test")
-    counts = runner.run_cells(runner.Run(url, study, ablation, base, 1, log=lambda *a, **k: None), ablation.cells()).counts
+    counts = runner.run_cells(
+        runner.Run(url, study, ablation, base, 1, log=lambda *a, **k: None), ablation.cells()
+    ).counts
     assert counts == {"completed": 1, "failed": 1, "diverged": 0, "pruned": 0}
     failed = [t for t in study.trials if t.state == TrialState.FAIL]
     assert len(failed) == 1 and "train_size=5 is smaller than the 10 classes" in failed[0].user_attrs["error"]
@@ -94,10 +99,15 @@ def test_report_levels_match_whatever_type_the_table_returns():
     from ablation_suite.reports.comparisons import groups
 
     spec = {"design": "ofat", "factors": {"reg_strength": [0, 1e-4, 1e-3], "batch_size": [32, 256]}}
-    frame = pd.DataFrame({"status": ["done"] * 4, "reg_strength": [0.0, 1e-4, 1e-3, 0.0],
-                          "batch_size": [32, 32, 32, 256]})
+    frame = pd.DataFrame(
+        {"status": ["done"] * 4, "reg_strength": [0.0, 1e-4, 1e-3, 0.0], "batch_size": [32, 32, 32, 256]}
+    )
     by_title = {g.title: g for g in groups(frame, spec)}
-    assert by_title["reg_strength"].base == "0" and sorted(by_title["reg_strength"].rows["level"]) == ["0", "0.0001", "0.001"]
+    assert by_title["reg_strength"].base == "0" and sorted(by_title["reg_strength"].rows["level"]) == [
+        "0",
+        "0.0001",
+        "0.001",
+    ]
     assert list(by_title["batch_size"].rows["level"]) == ["32", "256"]
 
 
@@ -107,6 +117,15 @@ def test_status_lists_seeds_in_numeric_order():
 
     from ablation_suite.store.frame import status_table
 
-    frame = pd.DataFrame(dict(number=range(4), status="done", cell=list("abcd"), bn=["none"] * 4, seed=[10, 2, 1, 3],
-                              test_accuracy=0.5, error=None))
+    frame = pd.DataFrame(
+        dict(
+            number=range(4),
+            status="done",
+            cell=list("abcd"),
+            bn=["none"] * 4,
+            seed=[10, 2, 1, 3],
+            test_accuracy=0.5,
+            error=None,
+        )
+    )
     assert status_table(frame, ["bn"])["seed"].tolist() == [1, 2, 3, 10]

@@ -7,19 +7,17 @@ import sys
 import optuna
 import pandas as pd
 import pytest
+from common import NESTED, REPO, run_until
 from optuna.trial import TrialState
 
-from ablation_suite.cli import main as study
 from ablation_suite.ablations import Ablation, AblationError
-from common import NESTED, REPO
-from ablation_suite.store import record
-from ablation_suite.store import resume
+from ablation_suite.cli import main as study
+from ablation_suite.config import Config
 from ablation_suite.loops import search
 from ablation_suite.loops.runner import Run
-from ablation_suite.store.storage import StorageError
 from ablation_suite.loops.space import SearchError, make_sampler
-from common import run_until
-from ablation_suite.config import Config
+from ablation_suite.store import record, resume
+from ablation_suite.store.storage import StorageError
 
 # optimizer_lr (4 optimisers, each with its own learning-rate search) at toy size: 2 trials per level.
 
@@ -61,7 +59,9 @@ def test_each_level_is_re_run_at_its_own_tuned_learning_rate(resumed_search):
         level = cell.params["optimizer"]
         best = max((t for t in search_trials(url, level) if t.state == TrialState.COMPLETE), key=lambda t: t.value)
         assert cell.params["learning_rate"] == best.params["learning_rate"]
-        assert main.user_attrs[record.tuned_key({"optimizer": level})] == {"learning_rate": best.params["learning_rate"]}
+        assert main.user_attrs[record.tuned_key({"optimizer": level})] == {
+            "learning_rate": best.params["learning_rate"]
+        }
     assert len({c.params["learning_rate"] for c in cells}) == 4  # every level tuned its own
 
 
@@ -78,22 +78,35 @@ def test_status_best_and_export_of_a_search(resumed_search, tmp_path, capsys):
         out_file = tmp_path / f"trials.{fmt}"
         assert study.main(["export", "optimizer_lr", "--storage", url, "--format", fmt, "--out", str(out_file)]) == 0
         table = pd.read_csv(out_file) if fmt == "csv" else pd.read_parquet(out_file)
-        assert set(table["study"]) == {"optimizer_lr", *(f"optimizer_lr/search/optimizer={o}"
-                                                          for o in ("adam", "rmsprop", "sgd", "adamax"))}
+        assert set(table["study"]) == {
+            "optimizer_lr",
+            *(f"optimizer_lr/search/optimizer={o}" for o in ("adam", "rmsprop", "sgd", "adamax")),
+        }
         assert {"params_learning_rate", "user_attrs_test_accuracy", "state"} <= set(table.columns)
-        assert len(table) == sum(len(optuna.load_study(study_name=n, storage=url).get_trials())
-                                 for n in set(table["study"]))
+        assert len(table) == sum(
+            len(optuna.load_study(study_name=n, storage=url).get_trials()) for n in set(table["study"])
+        )
 
 
 def test_pruning_stops_a_hopeless_trial_early_and_keeps_its_history(tmp_path):
     """Two good trials, then SGD at 1e-6 (no learning): the median pruner stops it after epoch 2 of 4."""
-    ablation = Ablation(question="q", base={}, factors={}, design="search", pruner="median", n_trials=3,
-                        search_space=dict(learning_rate=("log", 1e-7, 1e-1), optimizer=["adam", "sgd"]))
+    ablation = Ablation(
+        question="q",
+        base={},
+        factors={},
+        design="search",
+        pruner="median",
+        n_trials=3,
+        search_space=dict(learning_rate=("log", 1e-7, 1e-1), optimizer=["adam", "sgd"]),
+    )
     base = Config(dataset="digits", model="baseline1", epochs=4, train_size=300, batch_size=32)
     url = f"sqlite:///{tmp_path / 'p.db'}"
     study_ = search.open_search(url, "p", {}, ablation)
-    for params in (dict(learning_rate=1e-3, optimizer="adam"), dict(learning_rate=1e-3, optimizer="adam"),
-                   dict(learning_rate=1e-6, optimizer="sgd")):
+    for params in (
+        dict(learning_rate=1e-3, optimizer="adam"),
+        dict(learning_rate=1e-3, optimizer="adam"),
+        dict(learning_rate=1e-6, optimizer="sgd"),
+    ):
         study_.enqueue_trial(params)
     counts = search.run_search(Run(url, study_, ablation, base, 1, log=lambda *a, **k: None), study_, {}).counts
     assert counts["completed"] == 2 and counts["pruned"] == 1
@@ -105,31 +118,53 @@ def test_pruning_stops_a_hopeless_trial_early_and_keeps_its_history(tmp_path):
 
 
 def test_a_budget_already_spent_trains_nothing_more(tmp_path):
-    ablation = Ablation(question="q", base={}, factors={}, design="search", n_trials=1,
-                        search_space=dict(learning_rate=("log", 1e-4, 1e-2)))
+    ablation = Ablation(
+        question="q",
+        base={},
+        factors={},
+        design="search",
+        n_trials=1,
+        search_space=dict(learning_rate=("log", 1e-4, 1e-2)),
+    )
     url = f"sqlite:///{tmp_path / 'b.db'}"
     study_ = search.open_search(url, "b", {}, ablation)
-    study_.add_trial(optuna.trial.create_trial(params={"learning_rate": 1e-3}, value=0.5, distributions={
-        "learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)}))
+    study_.add_trial(
+        optuna.trial.create_trial(
+            params={"learning_rate": 1e-3},
+            value=0.5,
+            distributions={"learning_rate": optuna.distributions.FloatDistribution(1e-4, 1e-2, log=True)},
+        )
+    )
     counts = search.run_search(Run(url, study_, ablation, Config(), 1, log=lambda *a, **k: None), study_, {}).counts
     assert sum(counts.values()) == 0 and len(study_.get_trials()) == 1
     assert search.search_done(study_, 1) and not search.search_done(study_, 2)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(factors=dict(bn=["none", "after"]), design="nested"), "design='nested' needs a `search_space`"),
-    (dict(factors={}, design="search", search_space=dict(learning_rate=("log", 0, 1))), "low > 0 on a log scale"),
-    (dict(factors={}, design="search", search_space=dict(batch_size=("log", 16, 512))), "batch_size takes a int"),
-    (dict(factors={}, design="search", search_space=dict(learning_rate=("exp", 1, 2))), "is not a distribution"),
-    (dict(factors=dict(bn=["none", "after"]), design="nested", search_space=dict(bn=["none", "before"])),
-     "bn is both varied by factor 'bn' and searched"),
-    (dict(factors={}, design="search", sampler="grid", search_space=dict(learning_rate=("log", 1e-4, 1e-1))),
-     "sampler='grid' needs a list of values"),
-    (dict(factors={}, design="search", sampler="bayes", search_space=dict(learning_rate=[1e-3, 1e-2])),
-     "sampler='bayes' is not known"),
-    (dict(factors=dict(bn=["none", "after"]), search_space=dict(learning_rate=[1e-3, 1e-2])),
-     "takes no `search_space`"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(factors=dict(bn=["none", "after"]), design="nested"), "design='nested' needs a `search_space`"),
+        (dict(factors={}, design="search", search_space=dict(learning_rate=("log", 0, 1))), "low > 0 on a log scale"),
+        (dict(factors={}, design="search", search_space=dict(batch_size=("log", 16, 512))), "batch_size takes a int"),
+        (dict(factors={}, design="search", search_space=dict(learning_rate=("exp", 1, 2))), "is not a distribution"),
+        (
+            dict(factors=dict(bn=["none", "after"]), design="nested", search_space=dict(bn=["none", "before"])),
+            "bn is both varied by factor 'bn' and searched",
+        ),
+        (
+            dict(factors={}, design="search", sampler="grid", search_space=dict(learning_rate=("log", 1e-4, 1e-1))),
+            "sampler='grid' needs a list of values",
+        ),
+        (
+            dict(factors={}, design="search", sampler="bayes", search_space=dict(learning_rate=[1e-3, 1e-2])),
+            "sampler='bayes' is not known",
+        ),
+        (
+            dict(factors=dict(bn=["none", "after"]), search_space=dict(learning_rate=[1e-3, 1e-2])),
+            "takes no `search_space`",
+        ),
+    ],
+)
 @pytest.mark.unit
 def test_bad_search_definitions_are_refused(kwargs, message):
     with pytest.raises(AblationError) as error:
@@ -151,14 +186,17 @@ def test_samplers_that_cannot_run_are_refused_clearly():
         assert make_sampler("gp", {}) is not None
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["search", "bn_placement"], "has design 'ofat', not a search"),
-    (["run", "bn_placement", "--n-trials", "3"], "unrecognized arguments"),
-    (["search", "optimizer_lr", "--n-trials", "0"], "n_trials=0 must be an integer >= 1"),
-    (["search", "optimizer_lr", "--sampler", "grid"], "sampler='grid' needs a list of values"),
-    (["search", "optimizer_lr", "--sampler", "annealing"], "invalid choice: 'annealing'"),
-    (["search", "optimizer_lr", "--pruner", "patient"], "invalid choice: 'patient'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["search", "bn_placement"], "has design 'ofat', not a search"),
+        (["run", "bn_placement", "--n-trials", "3"], "unrecognized arguments"),
+        (["search", "optimizer_lr", "--n-trials", "0"], "n_trials=0 must be an integer >= 1"),
+        (["search", "optimizer_lr", "--sampler", "grid"], "sampler='grid' needs a list of values"),
+        (["search", "optimizer_lr", "--sampler", "annealing"], "invalid choice: 'annealing'"),
+        (["search", "optimizer_lr", "--pruner", "patient"], "invalid choice: 'patient'"),
+    ],
+)
 def test_bad_search_commands_exit_2_and_write_nothing(argv, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     try:
@@ -174,12 +212,18 @@ def test_a_nested_study_resumed_with_another_search_space_is_refused(tmp_path):
     space = dict(learning_rate=("log", 1e-4, 1e-1))
     ablation = Ablation(question="q", base={}, factors=dict(bn=["none", "after"]), design="nested", search_space=space)
     resume.create_or_resume(url, "r", ablation, Config(), "test")
-    wider = Ablation(question="q", base={}, factors=dict(bn=["none", "after"]), design="nested",
-                     search_space=dict(learning_rate=("log", 1e-5, 1e-1)))
+    wider = Ablation(
+        question="q",
+        base={},
+        factors=dict(bn=["none", "after"]),
+        design="nested",
+        search_space=dict(learning_rate=("log", 1e-5, 1e-1)),
+    )
     with pytest.raises(StorageError, match="different set-up"):
         resume.check_resumable(url, "r", wider, Config())
-    assert json.dumps(optuna.load_study(study_name="r", storage=url).user_attrs["ablation"]["search_space"]) == \
-        json.dumps({"learning_rate": ["log", 1e-4, 1e-1]})
+    assert json.dumps(
+        optuna.load_study(study_name="r", storage=url).user_attrs["ablation"]["search_space"]
+    ) == json.dumps({"learning_rate": ["log", 1e-4, 1e-1]})
 
 
 def test_report_of_a_nested_search_has_every_level_search_and_notes_what_it_cannot_draw(resumed_search, tmp_path):

@@ -28,18 +28,39 @@ ALLOWED = {
     "loops": {"errors", "config", "stats", "ablations", "baselines", "training", "store", "workers"},
     "reports": {"errors", "config", "stats", "ablations", "store.record"},
     "api": {"errors", "config", "ablations", "training", "store", "loops", "reports"},
-    "cli": {"errors", "config", "stats", "ablations", "baselines", "training", "store", "loops", "workers",
-            "reports", "api"},
+    "cli": {
+        "errors",
+        "config",
+        "stats",
+        "ablations",
+        "baselines",
+        "training",
+        "store",
+        "loops",
+        "workers",
+        "reports",
+        "api",
+    },
     "__main__": {"cli"},
 }
-NO_TENSORFLOW = ("errors", "userfiles", "stats", "config", "ablations", "reports")  # cheap to import: data, numbers, figures
+NO_TENSORFLOW = (
+    "errors",
+    "userfiles",
+    "stats",
+    "config",
+    "ablations",
+    "reports",
+)  # cheap to import: data, numbers, figures
 MAX_LINES = 420  # "about 400": past it a file holds two concepts
 MAX_MODULES = 14  # "about a dozen" flat modules a package (its __init__ aside): past it it holds two concepts
 
 
 def parts() -> list[str]:
-    return sorted(path.stem if path.is_file() else path.name for path in PACKAGE.iterdir()
-                  if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file())
+    return sorted(
+        path.stem if path.is_file() else path.name
+        for path in PACKAGE.iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").is_file()
+    )
 
 
 def sources(part: str) -> list[Path]:
@@ -65,8 +86,11 @@ def imported(path: Path) -> set[str]:
 
 def crossing(part: str, names: set[str]) -> set[str]:
     """The imports among ``names`` that ``part`` may not make."""
-    return {name for name in names if name.split(".")[0] != part and name not in ALLOWED[part]
-            and name.split(".")[0] not in ALLOWED[part]}
+    return {
+        name
+        for name in names
+        if name.split(".")[0] != part and name not in ALLOWED[part] and name.split(".")[0] not in ALLOWED[part]
+    }
 
 
 def test_every_part_of_the_package_has_its_arrows():
@@ -77,14 +101,18 @@ def test_every_part_of_the_package_has_its_arrows():
 def test_dependencies_point_one_way(part):
     for path in sources(part):
         wrong = crossing(part, imported(path))
-        assert not wrong, f"{path.relative_to(PACKAGE.parent)} imports {sorted(wrong)}; {part} may import {ALLOWED[part]}"
+        assert not wrong, (
+            f"{path.relative_to(PACKAGE.parent)} imports {sorted(wrong)}; {part} may import {ALLOWED[part]}"
+        )
 
 
 def test_the_arrows_catch_an_import_that_crosses_them(tmp_path):
     """The check above can fail: reports importing the trial loops, or store.frame (not store.record)."""
     bad = tmp_path / "bad.py"
-    bad.write_text("from ablation_suite.loops import runner\nimport ablation_suite.store.frame\n"
-                   "from ablation_suite.store.record import trial_cell\n")
+    bad.write_text(
+        "from ablation_suite.loops import runner\nimport ablation_suite.store.frame\n"
+        "from ablation_suite.store.record import trial_cell\n"
+    )
     assert crossing("reports", imported(bad)) == {"loops.runner", "store.frame"}
 
 
@@ -101,8 +129,12 @@ def test_leaves_never_import_tensorflow(part):
 
 
 def test_no_source_file_outgrows_one_concept():
-    long = {str(path.relative_to(PACKAGE.parent)): n for part in parts() for path in sources(part)
-            if (n := len(path.read_text().splitlines())) > MAX_LINES}
+    long = {
+        str(path.relative_to(PACKAGE.parent)): n
+        for part in parts()
+        for path in sources(part)
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
     assert not long, f"files longer than {MAX_LINES} lines (split them by concept): {long}"
 
 

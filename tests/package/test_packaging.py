@@ -1,10 +1,9 @@
 """pyproject.toml and environment.yml pin the same versions; the Makefile and CI use the README commands."""
 
 import re
-import tomllib
 
 import pytest
-
+import tomllib
 from common import REPO
 
 pytestmark = pytest.mark.unit
@@ -22,13 +21,26 @@ def _pins(lines):
 @pytest.mark.unit
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = _pins(project["dependencies"] + project["optional-dependencies"]["test"]
-                   + project["optional-dependencies"]["bench"] + project["optional-dependencies"]["lint"])
+    wanted = _pins(
+        project["dependencies"]
+        + project["optional-dependencies"]["test"]
+        + project["optional-dependencies"]["bench"]
+        + project["optional-dependencies"]["lint"]
+    )
     pip_section = (REPO / "environment.yml").read_text().split("- pip:", 1)[1]
     conda = _pins(line.strip().lstrip("- ") for line in pip_section.splitlines())
     assert conda == wanted
-    for name in ("tensorflow", "keras", "optuna", "optuna-integration", "scikit-learn", "pandas", "seaborn",
-                 "matplotlib", "scipy"):
+    for name in (
+        "tensorflow",
+        "keras",
+        "optuna",
+        "optuna-integration",
+        "scikit-learn",
+        "pandas",
+        "seaborn",
+        "matplotlib",
+        "scipy",
+    ):
         assert "<" in wanted[name], f"{name} has no upper (major) bound"
 
 
@@ -41,6 +53,7 @@ def test_the_gpu_extra_pins_tensorflow_with_cuda_as_tensorflow():
     [gpu] = project["optional-dependencies"]["gpu"]
     assert gpu.replace(" ", "") == f"tensorflow[and-cuda]{tensorflow}"
     from ablation_suite.workers.devices import GPU_FIX
+
     assert GPU_FIX == "pip install -e '.[gpu]'"
 
 

@@ -23,8 +23,25 @@ from common import REPO
 
 pytestmark = pytest.mark.e2e
 
-OLD_TOP_LEVEL = {"config", "training", "driver", "reports", "ablations", "baselines", "study", "study_api",
-                 "benchmarks", "stats", "store", "loops", "workers", "cli", "api", "errors", "userfiles"}
+OLD_TOP_LEVEL = {
+    "config",
+    "training",
+    "driver",
+    "reports",
+    "ablations",
+    "baselines",
+    "study",
+    "study_api",
+    "benchmarks",
+    "stats",
+    "store",
+    "loops",
+    "workers",
+    "cli",
+    "api",
+    "errors",
+    "userfiles",
+}
 
 PROJECT = {
     "config.py": "WIDTH = 7  # the project's own settings module, as most research code has\n",
@@ -66,8 +83,9 @@ PROJECT = {
 
 def tracked_tree(destination: Path) -> Path:
     """The working tree's tracked and new files (not .venv, runs/, build/), symlinks kept as links."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
-                            text=True, check=True).stdout.split("\n")
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
     for name in filter(None, listed):
         source, target = REPO / name, destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -83,17 +101,38 @@ def fresh_environment(tmp_path_factory) -> Path:
     """A new virtual environment with the suite's wheel installed (its dependencies borrowed, see above)."""
     root = tmp_path_factory.mktemp("install")
     source = tracked_tree(root / "source")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(root / "dist"), str(source)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(root / "dist"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+    )
     [wheel] = (root / "dist").glob("ablation_suite-*.whl")
     environment = root / "fresh"
     venv.create(environment, with_pip=True)
     python = environment / "bin" / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(site, "borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     return environment
 
 
@@ -115,19 +154,32 @@ def test_the_console_script_runs_a_project_of_its_own_beside_the_suite(fresh_env
     command = str(fresh_environment / "bin" / "ablation-suite")
     storage = []  # the default, runs/studies.db in the project folder
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "ABLATION_STORAGE")}
-    run = subprocess.run([command, "run", "q.py", "--dataset", "digits", "--epochs", "1", *storage],
-                         cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [command, "run", "q.py", "--dataset", "digits", "--epochs", "1", *storage],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "2 completed" in run.stdout and "0 failed" in run.stdout
-    report = subprocess.run([command, "report", "q", *storage], cwd=project, env=env, capture_output=True,
-                            text=True, timeout=600)
+    report = subprocess.run(
+        [command, "report", "q", *storage], cwd=project, env=env, capture_output=True, text=True, timeout=600
+    )
     assert report.returncode == 0, report.stderr[-3000:]
     page = project / "runs" / "reports" / "q" / "index.html"
     assert page.is_file() and "Does a larger learning rate help my tiny network?" in page.read_text()
     # the network was the project's own, 7 filters wide from the project's config.py: a 3x3 convolution of one
     # channel (7 * 9 + 7 parameters) and the logits over 10 classes (7 * 10 + 10)
-    exported = subprocess.run([command, "export", "q", *storage, "--out", str(tmp_path / "q.csv")], cwd=project,
-                              env=env, capture_output=True, text=True, timeout=600)
+    exported = subprocess.run(
+        [command, "export", "q", *storage, "--out", str(tmp_path / "q.csv")],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert exported.returncode == 0, exported.stderr[-3000:]
     assert set(pd.read_csv(tmp_path / "q.csv")["user_attrs_params"]) == {7 * 9 + 7 + 7 * 10 + 10}
 
@@ -148,8 +200,14 @@ def test_importing_the_package_adds_one_name_of_ours(fresh_environment):
                        and not name.startswith("ablation_suite"))
         print(json.dumps(dict(added=added, ours=ours, files=files)))
         """)
-    done = subprocess.run([fresh_environment / "bin" / "python", "-c", probe], cwd=fresh_environment.parent,
-                          capture_output=True, text=True, check=True, timeout=300)
+    done = subprocess.run(
+        [fresh_environment / "bin" / "python", "-c", probe],
+        cwd=fresh_environment.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["ours"] == ["ablation_suite"] and found["files"] == []
     assert "ablation_suite" in found["added"] and not set(found["added"]) & OLD_TOP_LEVEL

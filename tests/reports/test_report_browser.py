@@ -67,8 +67,14 @@ def test_report_of_a_running_study_loads_every_image_offline_from_a_copied_folde
 
     context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
     outside, errors = [], []
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-                  else (outside.append(route.request.url), route.abort()))
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith("file://")
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
     page = context.new_page()
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))

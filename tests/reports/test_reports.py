@@ -8,9 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from common import REPO
 
 from ablation_suite import reports
-from common import REPO
 from ablation_suite.reports import comparisons, figures, tables
 
 MODELS = {"conv": 93_322, "vgg11": 28_142_858, "resnet20": 269_722}  # network -> parameters
@@ -19,13 +19,23 @@ CIFAR = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse"
 
 
 def trial(model, dataset, seed, test, train, per_class, status="done", **levels):
-    return dict(status=status, model=model, dataset=dataset, seed=seed, test_accuracy=test, val_accuracy=test,
-                params=MODELS[model],
-                history={"accuracy": [0.1, train], "val_accuracy": [0.1, test], "loss": [2.0, 1.0],
-                         "val_loss": [2.0, 1.1]},
-                per_class_accuracy=per_class, class_names=DIGITS if dataset == "mnist" else CIFAR,
-                confusion_matrix=np.eye(10, dtype=int).tolist(), diverged=False, images_per_second=100.0,
-                wall_time=1.0, **levels)
+    return dict(
+        status=status,
+        model=model,
+        dataset=dataset,
+        seed=seed,
+        test_accuracy=test,
+        val_accuracy=test,
+        params=MODELS[model],
+        history={"accuracy": [0.1, train], "val_accuracy": [0.1, test], "loss": [2.0, 1.0], "val_loss": [2.0, 1.1]},
+        per_class_accuracy=per_class,
+        class_names=DIGITS if dataset == "mnist" else CIFAR,
+        confusion_matrix=np.eye(10, dtype=int).tolist(),
+        diverged=False,
+        images_per_second=100.0,
+        wall_time=1.0,
+        **levels,
+    )
 
 
 @pytest.fixture
@@ -42,16 +52,24 @@ def frame():
     return pd.DataFrame(rows)
 
 
-SPEC = {"design": "grid", "factors": {"model": list(MODELS), "dataset": ["mnist", "cifar10"]},
-        "question": "Which network?"}
+SPEC = {
+    "design": "grid",
+    "factors": {"model": list(MODELS), "dataset": ["mnist", "cifar10"]},
+    "question": "Which network?",
+}
 
 
 @pytest.mark.unit
 def test_networks_table_averages_seeds_per_network_and_dataset_in_the_ablation_order(frame):
     table = tables.networks_table(frame, SPEC)
     assert list(zip(table["dataset"], table["network"])) == [
-        ("mnist", "conv"), ("mnist", "vgg11"), ("mnist", "resnet20"),
-        ("cifar10", "conv"), ("cifar10", "vgg11"), ("cifar10", "resnet20")]
+        ("mnist", "conv"),
+        ("mnist", "vgg11"),
+        ("mnist", "resnet20"),
+        ("cifar10", "conv"),
+        ("cifar10", "vgg11"),
+        ("cifar10", "resnet20"),
+    ]
     assert table["seeds"].tolist() == [2] * 6  # the failed trial is not counted
     np.testing.assert_allclose(table["test_accuracy"], [0.91, 0.92, 0.93, 0.71, 0.72, 0.73])
     np.testing.assert_allclose(table["train_accuracy"], table["test_accuracy"] + 0.05)
@@ -61,8 +79,7 @@ def test_networks_table_averages_seeds_per_network_and_dataset_in_the_ablation_o
 
 @pytest.mark.unit
 def test_other_factors_name_the_network_and_without_a_dataset_factor_there_is_one_panel():
-    rows = [trial("vgg11", "cifar10", 0, 0.6 + 0.1 * scale, 0.7, [0.5] * 10, input_scale=scale)
-            for scale in (3, 1)]
+    rows = [trial("vgg11", "cifar10", 0, 0.6 + 0.1 * scale, 0.7, [0.5] * 10, input_scale=scale) for scale in (3, 1)]
     spec = {"design": "grid", "factors": {"model": ["vgg11"], "input_scale": [1, 3]}}
     table = tables.networks_table(pd.DataFrame(rows), spec)
     assert table["network"].tolist() == ["vgg11 input_scale=1", "vgg11 input_scale=3"]
@@ -75,14 +92,16 @@ def test_other_factors_name_the_network_and_without_a_dataset_factor_there_is_on
 def test_train_vs_test_plots_both_accuracies_of_every_network_per_dataset(frame):
     table = tables.networks_table(frame, SPEC)
     fig = figures.plot_train_vs_test(table)
-    assert [ax.get_title() for ax in fig.axes] == ["train vs test accuracy on mnist",
-                                                   "train vs test accuracy on cifar10"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "train vs test accuracy on mnist",
+        "train vs test accuracy on cifar10",
+    ]
     for ax, rows in zip(fig.axes, (table.iloc[:3], table.iloc[3:])):
         train, test = (collection.get_offsets()[:, 1] for collection in ax.collections[1:])
         np.testing.assert_allclose(train, rows["train_accuracy"])
         np.testing.assert_allclose(test, rows["test_accuracy"])
         assert [label.get_text() for label in ax.get_xticklabels()] == ["conv", "vgg11", "resnet20"]
-        assert 0.0 <= ax.get_ylim()[0] and ax.get_ylim()[1] <= 1.005
+        assert ax.get_ylim()[0] >= 0.0 and ax.get_ylim()[1] <= 1.005
     plt.close(fig)
 
 
@@ -91,8 +110,9 @@ def test_accuracy_vs_parameters_puts_every_network_at_log10_of_its_size(frame):
     table = tables.networks_table(frame, SPEC)
     fig = figures.plot_accuracy_vs_parameters(table)
     ax = fig.axes[1]  # cifar10
-    np.testing.assert_allclose(ax.collections[0].get_offsets(),
-                               np.column_stack([np.log10(list(MODELS.values())), [0.71, 0.72, 0.73]]))
+    np.testing.assert_allclose(
+        ax.collections[0].get_offsets(), np.column_stack([np.log10(list(MODELS.values())), [0.71, 0.72, 0.73]])
+    )
     assert [text.get_text() for text in ax.texts] == list(MODELS)
     assert ax.get_xlabel() == "log10(trainable parameters)"
     plt.close(fig)
@@ -102,8 +122,10 @@ def test_per_class_accuracy_is_a_heatmap_of_networks_by_classes_per_dataset(fram
     table = tables.networks_table(frame, SPEC)
     fig = figures.plot_per_class_accuracy(table)
     heatmaps = [ax for ax in fig.axes if ax.get_title()]  # the others are colour bars
-    assert [ax.get_title() for ax in heatmaps] == ["per-class test accuracy on mnist",
-                                                    "per-class test accuracy on cifar10"]
+    assert [ax.get_title() for ax in heatmaps] == [
+        "per-class test accuracy on mnist",
+        "per-class test accuracy on cifar10",
+    ]
     cifar = heatmaps[1]
     values = np.asarray(cifar.collections[0].get_array()).reshape(3, 10)
     np.testing.assert_allclose(values, np.tile(np.linspace(0.5, 0.95, 10) - 0.1 + 0.05, (3, 1)))
@@ -143,8 +165,12 @@ OFAT = {"design": "ofat", "factors": {"lr": [0.1, 0.01, 0.001]}, "question": "Wh
 def test_every_comparison_chart_renders_from_a_hand_made_trials_table(ofat):
     (group,) = comparisons.groups(ofat, OFAT)
     curves = figures.plot_learning_curves(group)
-    assert [ax.get_title() for ax in curves.axes] == ["validation accuracy", "training accuracy", "validation loss",
-                                                      "training loss"]  # loss curves beside the accuracy curves
+    assert [ax.get_title() for ax in curves.axes] == [
+        "validation accuracy",
+        "training accuracy",
+        "validation loss",
+        "training loss",
+    ]  # loss curves beside the accuracy curves
     accuracy = figures.plot_test_accuracy(group)
     marks = {text.get_text() for text in accuracy.axes[0].texts}
     assert "**" in marks  # 0.01 vs base: p = 0.0012 paired, 0.0024 after Holm
@@ -173,10 +199,12 @@ def test_one_colour_per_level_across_the_figures_of_a_comparison(ofat):
     forest = figures.plot_forest(table, group.base, "lr", colors=colors)
     dots = {line.get_ydata()[0]: line.get_color() for line in forest.axes[0].lines if line.get_marker() == "o"}
     accuracy = figures.plot_test_accuracy(group)
-    bars = [c for c in accuracy.axes[0].containers]  # errorbar containers, in level order
+    bars = list(accuracy.axes[0].containers)  # errorbar containers, in level order
     curves = figures.plot_learning_curves(group)
-    legend = {text.get_text(): handle.get_color() for text, handle in
-              zip(curves.legends[0].get_texts(), curves.legends[0].legend_handles)}
+    legend = {
+        text.get_text(): handle.get_color()
+        for text, handle in zip(curves.legends[0].get_texts(), curves.legends[0].legend_handles)
+    }
     for position, level in enumerate(group.levels):
         assert tuple(bars[position].lines[0].get_color()) == tuple(colors[level])
         assert tuple(legend[level]) == tuple(colors[level])
@@ -206,15 +234,20 @@ def test_the_forest_plot_sorts_levels_marks_the_base_and_shades_the_equivalence_
 def test_most_confused_pairs_are_read_from_the_stored_confusion_matrices(ofat):
     confused = np.eye(10, dtype=int) * 30
     confused[9, 9], confused[9, 4] = 20, 10  # "9 read as 4": a third of the nines
-    frame = ofat.assign(confusion_matrix=[confused.tolist() if lr == 0.01 else np.eye(10, dtype=int).tolist()
-                                          for lr in ofat["lr"]])
+    frame = ofat.assign(
+        confusion_matrix=[confused.tolist() if lr == 0.01 else np.eye(10, dtype=int).tolist() for lr in ofat["lr"]]
+    )
     pairs = tables.confused_pairs(comparisons.groups(frame, OFAT)[0])
-    assert pairs.to_dict("records") == [dict(level="0.01", true="9", predicted="4", seeds=3, share=pytest.approx(1 / 3),
-                                             base_share=0.0)]  # the other levels confuse nothing
+    assert pairs.to_dict("records") == [
+        dict(level="0.01", true="9", predicted="4", seeds=3, share=pytest.approx(1 / 3), base_share=0.0)
+    ]  # the other levels confuse nothing
 
 
-GRID = {"design": "grid", "factors": {"optimizer": ["adam", "sgd"], "learning_rate": [1e-3, 1e-2, 1e-1]},
-        "question": "Which optimiser at which rate?"}
+GRID = {
+    "design": "grid",
+    "factors": {"optimizer": ["adam", "sgd"], "learning_rate": [1e-3, 1e-2, 1e-1]},
+    "question": "Which optimiser at which rate?",
+}
 
 
 @pytest.fixture
@@ -226,8 +259,9 @@ def grid():
             for seed in range(3):
                 mean = {"adam": {1e-3: 0.80, 1e-2: 0.90, 1e-1: 0.70}, "sgd": {1e-3: 0.60, 1e-2: 0.70, 1e-1: 0.80}}
                 test = mean[optimizer][lr] + 0.01 * (seed - 1)
-                rows.append(dict(trial("conv", "mnist", seed, test, test, [test] * 10), optimizer=optimizer,
-                                 learning_rate=lr))
+                rows.append(
+                    dict(trial("conv", "mnist", seed, test, test, [test] * 10), optimizer=optimizer, learning_rate=lr)
+                )
     return pd.DataFrame(rows)
 
 
@@ -283,16 +317,27 @@ def test_summary_and_best_configuration_rank_by_validation_accuracy(ofat):
     best = tables.best_configuration(ofat, OFAT)
     assert best["overrides"].tolist()[0] == "--set lr=0.01" and best["seeds"].tolist() == [3, 3, 3]
     table = tables.summary_table(comparisons.groups(ofat, OFAT)[0])
-    assert {"seeds", "test_accuracy", "ci_low", "ci_high", "delta_vs_base", "p_value", "effect_size", "params",
-            "images_per_second", "wall_time"} <= set(table.columns)
+    assert {
+        "seeds",
+        "test_accuracy",
+        "ci_low",
+        "ci_high",
+        "delta_vs_base",
+        "p_value",
+        "effect_size",
+        "params",
+        "images_per_second",
+        "wall_time",
+    } <= set(table.columns)
 
 
 def test_render_writes_html_with_vector_figures_latex_and_csv_tables_and_an_appendix_pdf(ofat, tmp_path):
     page = reports.render(ofat, OFAT.copy() | {"rope": 0.005}, tmp_path, "lr", {"git commit": "abc123"}, svg=True)
     text = page.read_text()
     pngs = sorted(tmp_path.glob("*.png"))
-    assert [p.stem for p in pngs] == sorted(f"lr_{kind}" for kind in ("forest", "test_accuracy", "curves",
-                                                                     "train_vs_test", "per_class", "confusion"))
+    assert [p.stem for p in pngs] == sorted(
+        f"lr_{kind}" for kind in ("forest", "test_accuracy", "curves", "train_vs_test", "per_class", "confusion")
+    )
     for png in pngs:  # every figure also as vector PDF and SVG, linked under its caption
         assert f'src="{png.name}"' in text and f'href="figures/{png.stem}.pdf"' in text
         for suffix in (".pdf", ".svg"):
@@ -317,8 +362,10 @@ def test_render_writes_html_with_vector_figures_latex_and_csv_tables_and_an_appe
 def test_the_modules_of_the_text_commands_do_not_load_plotting():
     """study.py status and best print these tables: importing them (and so reports/__init__.py, which any
     of them runs first) must not load matplotlib or seaborn, nor set seaborn's theme."""
-    code = ("import ablation_suite.reports.tables, ablation_suite.reports.comparisons, ablation_suite.stats.levels; "
-            "import sys; "
-            "print('seaborn' in sys.modules, 'matplotlib' in sys.modules)")
+    code = (
+        "import ablation_suite.reports.tables, ablation_suite.reports.comparisons, ablation_suite.stats.levels; "
+        "import sys; "
+        "print('seaborn' in sys.modules, 'matplotlib' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]

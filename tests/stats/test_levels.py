@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-
 from scipy.special import expit, logit
 
 from ablation_suite.reports.answers import lead_sentences
@@ -24,8 +23,13 @@ TABLE = {
 
 
 def rows(table=TABLE):
-    return pd.DataFrame([dict(level=level, seed=seed, test_accuracy=value)
-                         for level, values in table.items() for seed, value in enumerate(values)])
+    return pd.DataFrame(
+        [
+            dict(level=level, seed=seed, test_accuracy=value)
+            for level, values in table.items()
+            for seed, value in enumerate(values)
+        ]
+    )
 
 
 @pytest.mark.parametrize("test, scipy_test", [("t", stats.ttest_rel), ("wilcoxon", stats.wilcoxon)])
@@ -93,15 +97,17 @@ def test_methodology_warnings():
     warnings = methodology_warnings(frame(statuses), spec, comparisons)
     assert any("3 of 15 trials diverged" in w for w in warnings)
     assert any("batch_size is compared at one learning rate" in w for w in warnings)
-    assert any(w.startswith("batch_size: c differs from the base") and "5 paired seeds cannot tell" in w
-               for w in warnings)
+    assert any(
+        w.startswith("batch_size: c differs from the base") and "5 paired seeds cannot tell" in w for w in warnings
+    )
     assert not any(w.startswith("batch_size: b differs") for w in warnings)  # b is significant
 
     nested = dict(factors=dict(batch_size=[32, 256]), search_space=dict(learning_rate=["log", 1e-4, 1e-1]))
     tuned = frame(learning_rate=[0.099] * 5 + [1e-2] * 10)
     warnings = methodology_warnings(tuned, nested, [])
-    assert warnings == ["tuned learning_rate=0.099 lies at the upper end of its search range [0.0001, 0.1]: "
-                        "widen the range"]
+    assert warnings == [
+        "tuned learning_rate=0.099 lies at the upper end of its search range [0.0001, 0.1]: widen the range"
+    ]
 
 
 @pytest.mark.unit
@@ -110,12 +116,15 @@ def test_a_constant_shift_on_every_seed_is_explained_not_left_as_nan():
     shifted = rows({"a": [0.5, 0.75, 0.625], "b": [0.515625, 0.765625, 0.640625]})
     table = compare_levels(shifted, ["a", "b"], "a")
     assert math.isnan(table.set_index("level").loc["b", "p_value"])
-    warnings = methodology_warnings(shifted.assign(status="done"), dict(factors={}, search_space={}),
-                                    [("optimizer", table)])
+    warnings = methodology_warnings(
+        shifted.assign(status="done"), dict(factors={}, search_space={}), [("optimizer", table)]
+    )
     assert math.isnan(table.set_index("level").loc["b", "diff_low"])  # no zero-width interval from no spread
-    assert warnings == ["optimizer: b differs from the base by the same +0.0156 on all 3 seeds, so the paired "
-                        "test has no spread to judge it by (p is NaN); run more seeds (--seeds) to tell whether "
-                        "the shift is real"]
+    assert warnings == [
+        "optimizer: b differs from the base by the same +0.0156 on all 3 seeds, so the paired "
+        "test has no spread to judge it by (p is NaN); run more seeds (--seeds) to tell whether "
+        "the shift is real"
+    ]
 
 
 @pytest.mark.unit
@@ -130,10 +139,15 @@ def test_fewer_than_three_pairs_give_no_p_value_or_effect_size_but_the_interval_
     low, high = stats.t.interval(0.95, 1, loc=diff.mean(), scale=stats.sem(diff))
     assert (table.loc["b", "diff_low"], table.loc["b", "diff_high"]) == pytest.approx((low, high))
     assert table.loc["b", "diff_low"] < 0 < table.loc["b", "diff_high"]  # 2 seeds cannot tell
-    warnings = methodology_warnings(two.assign(status="done"), dict(factors={}, search_space={}),
-                                    [("optimizer", compare_levels(two, ["a", "b", "c"], "a"))])
-    assert warnings == ["optimizer: b; c have fewer than 3 seeds paired with the base (2), so no p-value or effect "
-                        "size is given; read the interval of the difference, or run more seeds (--seeds)"]
+    warnings = methodology_warnings(
+        two.assign(status="done"),
+        dict(factors={}, search_space={}),
+        [("optimizer", compare_levels(two, ["a", "b", "c"], "a"))],
+    )
+    assert warnings == [
+        "optimizer: b; c have fewer than 3 seeds paired with the base (2), so no p-value or effect "
+        "size is given; read the interval of the difference, or run more seeds (--seeds)"
+    ]
 
 
 @pytest.mark.parametrize("values", [[0.99, 1.0], [0.995, 0.97], [0.01, 0.0, 0.02], [0.5, 0.9]])
@@ -154,11 +168,15 @@ def test_the_lead_sentence_states_difference_interval_decision_and_seeds():
     table = compare_levels(two, ["none", "before"], "none")
     (sentence,) = lead_sentences(table, "bn", "none")
     row = table.set_index("level").loc["before"]
-    assert sentence == (f"bn=before: +1.2 pp [{100 * row['diff_low']:+.1f}, {100 * row['diff_high']:+.1f}] vs none, "
-                        f"not decided with 2 seeds; about {int(row['seeds_needed'])} would")
+    assert sentence == (
+        f"bn=before: +1.2 pp [{100 * row['diff_low']:+.1f}, {100 * row['diff_high']:+.1f}] vs none, "
+        f"not decided with 2 seeds; about {int(row['seeds_needed'])} would"
+    )
     five = compare_levels(rows(), ["a", "b", "c"], "a")
-    assert [s.split(", ")[-1] for s in lead_sentences(five, "lr", "a")] == ["better with 5 seeds",
-                                                                             "not decided with 5 seeds; more than 100 would"]
+    assert [s.split(", ")[-1] for s in lead_sentences(five, "lr", "a")] == [
+        "better with 5 seeds",
+        "not decided with 5 seeds; more than 100 would",
+    ]
     # an adaptive design's decisions win over the fixed-design rule; equivalence names its margin
     decided = five.assign(decision=["", "undecided", "equivalent"])
     assert lead_sentences(decided, "lr", "a", rope=0.02)[1].endswith("equivalent within +-2.0 pp with 5 seeds")
@@ -167,9 +185,18 @@ def test_the_lead_sentence_states_difference_interval_decision_and_seeds():
 @pytest.mark.unit
 def test_an_adaptive_designs_table_with_its_own_decisions_and_seeds_reads_the_same_way():
     """The columns an adaptive design hands over: level, delta_vs_base, diff_low, diff_high, seeds, decision."""
-    table = pd.DataFrame(dict(level=["none", "before", "after"], delta_vs_base=[0.0, 0.011, -0.001],
-                              diff_low=[math.nan, -0.003, -0.004], diff_high=[math.nan, 0.025, 0.003],
-                              seeds=[2, 2, 6], decision=["", "undecided", "equivalent"], seeds_needed=[math.nan, 8, 40]))
+    table = pd.DataFrame(
+        dict(
+            level=["none", "before", "after"],
+            delta_vs_base=[0.0, 0.011, -0.001],
+            diff_low=[math.nan, -0.003, -0.004],
+            diff_high=[math.nan, 0.025, 0.003],
+            seeds=[2, 2, 6],
+            decision=["", "undecided", "equivalent"],
+            seeds_needed=[math.nan, 8, 40],
+        )
+    )
     assert lead_sentences(table, "bn", "none", rope=0.005) == [
         "bn=before: +1.1 pp [-0.3, +2.5] vs none, not decided with 2 seeds; about 8 would",
-        "bn=after: -0.1 pp [-0.4, +0.3] vs none, equivalent within +-0.5 pp with 6 seeds"]
+        "bn=after: -0.1 pp [-0.4, +0.3] vs none, equivalent within +-0.5 pp with 6 seeds",
+    ]

@@ -130,15 +130,19 @@ def test_more_levels_and_more_looks_widen_each_interval():
 def test_a_race_drops_levels_confidently_worse_than_the_best_and_ties_equivalents():
     rng = np.random.default_rng(2)
     best = rng.normal(0.9, 0.01, 3)
-    values = {"a": seeds(best), "tie": seeds(best + [0.00003, -0.00003, 0.0]),
-              "bad": seeds(best - 0.3 + rng.normal(0, 0.002, 3)), "open": seeds(best - 0.012 + [0.004, -0.004, 0.0])}
+    values = {
+        "a": seeds(best),
+        "tie": seeds(best + [0.00003, -0.00003, 0.0]),
+        "bad": seeds(best - 0.3 + rng.normal(0, 0.002, 3)),
+        "open": seeds(best - 0.012 + [0.004, -0.004, 0.0]),
+    }
     leader, decisions = decide.against_best(values, RULE)
     verdicts = {d.level: d.verdict for d in decisions}
     assert leader in ("a", "tie")
     assert verdicts["bad"] == "worse"
     assert verdicts["open"] == "undecided"
     assert not decide.race_finished(decisions)
-    wanted = decide.seeds_wanted(decisions, {level: 3 for level in values}, RULE, race=True)
+    wanted = decide.seeds_wanted(decisions, dict.fromkeys(values, 3), RULE, race=True)
     assert wanted == {"open": 4, leader: 4}  # the worse level is out; the best keeps pace with its contender
 
 
@@ -168,17 +172,22 @@ def test_optional_stopping_keeps_false_decisions_under_alpha():
     assert truth_outside["equivalent"] + truth_outside["worse"] <= RULE.alpha
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(seeds="auto", design="nested", search_space={"learning_rate": ("log", 1e-4, 1e-1)}),
-     "seeds='auto' is not available with design='nested'"),
-    (dict(rope=1.0), "rope=1.0 only act with seeds='auto'"),
-    (dict(design="race"), "design='race' decides how many seeds"),
-    (dict(seeds="auto", max_seeds=2), "max_seeds=2 must be an integer >= 3"),
-    (dict(seeds="auto", min_seeds=5, max_seeds=4), "max_seeds=4 is below min_seeds=5"),
-    (dict(seeds="auto", alpha=0.9), "alpha=0.9 must be an error rate"),
-    (dict(seeds="auto", rope=-1), "rope=-1 must be a margin"),
-    (dict(seeds="many"), "seeds='many' must be an integer >= 1 or 'auto'"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (
+            dict(seeds="auto", design="nested", search_space={"learning_rate": ("log", 1e-4, 1e-1)}),
+            "seeds='auto' is not available with design='nested'",
+        ),
+        (dict(rope=1.0), "rope=1.0 only act with seeds='auto'"),
+        (dict(design="race"), "design='race' decides how many seeds"),
+        (dict(seeds="auto", max_seeds=2), "max_seeds=2 must be an integer >= 3"),
+        (dict(seeds="auto", min_seeds=5, max_seeds=4), "max_seeds=4 is below min_seeds=5"),
+        (dict(seeds="auto", alpha=0.9), "alpha=0.9 must be an error rate"),
+        (dict(seeds="auto", rope=-1), "rope=-1 must be a margin"),
+        (dict(seeds="many"), "seeds='many' must be an integer >= 1 or 'auto'"),
+    ],
+)
 @pytest.mark.unit
 def test_an_impossible_rule_is_refused(changes, message):
     with pytest.raises(AblationError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -187,8 +196,7 @@ def test_an_impossible_rule_is_refused(changes, message):
 
 @pytest.mark.unit
 def test_the_rule_is_stored_with_the_study_and_read_back():
-    ablation = Ablation(question="q", base={}, factors={"bn": ["none", "before"]}, seeds="auto", rope=1.0,
-                        max_seeds=6)
+    ablation = Ablation(question="q", base={}, factors={"bn": ["none", "before"]}, seeds="auto", rope=1.0, max_seeds=6)
     back = Ablation.from_spec(ablation.spec())
     assert back.adaptive and back.rule() == ablation.rule() == dict(rope=1.0, alpha=0.05, min_seeds=3, max_seeds=6)
     assert back.seed_cap == 6

@@ -14,9 +14,9 @@ from urllib.parse import parse_qs, urlparse
 
 import optuna
 import pytest
+from common import REPO, TINY
 
 from ablation_suite.cli import main as study
-from common import REPO, TINY
 from ablation_suite.store import storage
 from ablation_suite.workers import processes as workers
 
@@ -52,11 +52,16 @@ def database_dump(superuser_uri: str) -> str:
     import psycopg
 
     with psycopg.connect(superuser_uri.replace("/postgres?", f"/{DATABASE}?")) as connection:
-        tables = [row[0] for row in connection.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")]
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+        ]
         assert "study_user_attributes" in tables and "trial_user_attributes" in tables
-        return "\n".join(f"{table}: {row}" for table in tables
-                         for row in connection.execute(f'SELECT * FROM "{table}"'))
+        return "\n".join(
+            f"{table}: {row}" for table in tables for row in connection.execute(f'SELECT * FROM "{table}"')
+        )
 
 
 def pdf_text(data: bytes) -> str:
@@ -76,13 +81,29 @@ def run_with_two_workers(storage_url: str, cwd) -> tuple[str, list[list[str]]]:
     """``run`` with --workers 2 and a restart after every trial; its output and its children's command lines."""
     import psutil
 
-    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--storage", storage_url,
-            "--workers", "2", "--recycle-mb", "1"]
+    argv = [
+        sys.executable,
+        str(REPO / "study.py"),
+        "run",
+        "bn_placement",
+        *TINY,
+        "--storage",
+        storage_url,
+        "--workers",
+        "2",
+        "--recycle-mb",
+        "1",
+    ]
     env = {key: value for key, value in os.environ.items() if key not in (storage.ENV, "PGPASSWORD")}
     with open(cwd / "run.out", "w") as out:
         # no network kept for re-use, so every trial's growth counts and --recycle-mb 1 restarts the worker
-        process = subprocess.Popen(argv, cwd=cwd, env={**env, "TF_CPP_MIN_LOG_LEVEL": "3", "ABLATION_REUSE_TRACES": "0"},
-                                   stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env={**env, "TF_CPP_MIN_LOG_LEVEL": "3", "ABLATION_REUSE_TRACES": "0"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         seen, deadline = {}, time.time() + 900  # PID -> the command line it showed at each poll
         while process.poll() is None and time.time() < deadline:
             try:
@@ -122,8 +143,12 @@ def test_a_study_on_postgres_keeps_its_password_to_itself(server, tmp_path, capf
     assert f"{USER}:***@" in output  # the header and the final line show the URL masked
 
     pdf, html, export = tmp_path / "pdf", tmp_path / "html", tmp_path / "trials.csv"
-    for argv in (["status"], ["report", "--out", str(html)], ["report", "--out", str(pdf), "--format", "pdf"],
-                 ["export", "--out", str(export)]):
+    for argv in (
+        ["status"],
+        ["report", "--out", str(html)],
+        ["report", "--out", str(pdf), "--format", "pdf"],
+        ["export", "--out", str(export)],
+    ):
         assert study.main([argv[0], "bn_placement", "--storage", url(socket_dir), *argv[1:]]) == 0
     monkeypatch.setenv(storage.ENV, url(socket_dir))  # the storage from the environment
     assert study.main(["best", "bn_placement"]) == 0
@@ -170,21 +195,34 @@ def test_urls_and_command_lines_are_shown_masked():
         assert storage.masked(plain) == plain
     command = storage.masked_command(["run", "x", "--storage", "mysql://u:pw@h/d", "--sto=postgresql://u:pw@h/d"])
     assert "pw" not in command and command.count("u:***@") == 2
-    assert storage.masked_command("ablation-suite run x --storage 'postgresql://u:pw@h/d'") == \
-        "ablation-suite run x --storage 'postgresql://u:***@h/d'"
+    assert (
+        storage.masked_command("ablation-suite run x --storage 'postgresql://u:pw@h/d'")
+        == "ablation-suite run x --storage 'postgresql://u:***@h/d'"
+    )
 
 
 @pytest.mark.unit
 def test_workers_get_the_storage_in_their_environment_not_their_command_line(monkeypatch, capfd):
-    argv = ["run", "x", "--storage", "postgresql://u:pw@h/d", "--sto=postgresql://u:pw@h/d", "--seeds", "2",
-            "--workers", "2"]
+    argv = [
+        "run",
+        "x",
+        "--storage",
+        "postgresql://u:pw@h/d",
+        "--sto=postgresql://u:pw@h/d",
+        "--seeds",
+        "2",
+        "--workers",
+        "2",
+    ]
     assert workers.without_worker_options(argv) == ["run", "x", "--seeds", "2"]
     monkeypatch.delenv(storage.ENV, raising=False)
     assert storage.given_url(None) == storage.default_url()
     monkeypatch.setenv(storage.ENV, "journal:s.log")
     assert storage.given_url(None) == "journal:s.log" and storage.given_url("sqlite:///a.db") == "sqlite:///a.db"
     probe = f"import os, sys; print(os.environ[{storage.ENV!r}], sys.argv[1:])"
-    [child] = workers.start([sys.executable, "-c", probe, "--seeds", "2"],
-                            workers.worker_plans(1, None, workers.available_cores()),
-                            env={storage.ENV: "postgresql://u:pw@h/d"})
+    [child] = workers.start(
+        [sys.executable, "-c", probe, "--seeds", "2"],
+        workers.worker_plans(1, None, workers.available_cores()),
+        env={storage.ENV: "postgresql://u:pw@h/d"},
+    )
     assert child.wait() == 0 and "postgresql://u:pw@h/d ['--seeds', '2']" in capfd.readouterr().out

@@ -43,8 +43,12 @@ def test_optuna_dashboard_lists_and_opens_our_studies(finished_study, tmp_path):
     search.set_user_attr("level", {"bn": "after"})
     search.optimize(lambda t: t.suggest_float("learning_rate", 1e-4, 1e-1, log=True), n_trials=3)
     port = free_port()
-    server = subprocess.Popen([executable, url, "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [executable, url, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         summaries = get(f"http://127.0.0.1:{port}/api/studies", time.monotonic() + 60)["study_summaries"]
         ids = {s["study_name"]: s["study_id"] for s in summaries}
@@ -52,8 +56,9 @@ def test_optuna_dashboard_lists_and_opens_our_studies(finished_study, tmp_path):
         main = get(f"http://127.0.0.1:{port}/api/studies/{ids['bn_placement']}?after=0", time.monotonic() + 10)
         assert len(main["trials"]) == 6 and {t["state"] for t in main["trials"]} == {"Complete"}
         assert {"history", "confusion_matrix", "worker"} <= {a["key"] for a in main["trials"][0]["user_attrs"]}
-        found = get(f"http://127.0.0.1:{port}/api/studies/{ids['bn_placement/search/bn=after']}?after=0",
-                    time.monotonic() + 10)
+        found = get(
+            f"http://127.0.0.1:{port}/api/studies/{ids['bn_placement/search/bn=after']}?after=0", time.monotonic() + 10
+        )
         assert len(found["trials"]) == 3 and found["best_trials"]
     finally:
         server.terminate()

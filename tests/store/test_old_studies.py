@@ -40,8 +40,24 @@ def test_reports_of_old_studies_render(old_db, tmp_path, name):
 def test_an_old_study_resumes_without_training_again(old_db, capsys):
     """restore_best_weights defaulted to True then; bn_placement stops early, so there it acted: resuming under
     today's default (False) is another set-up and is refused, naming it; saying the old value resumes."""
-    argv = ["run", "bn_placement", "--dataset", "digits", "--epochs", "1", "--seeds", "2", "--set", "model=baseline1",
-            "--set", "train_size=300", "--storage", f"sqlite:///{old_db}", "--recycle-mb", "0"]
+    argv = [
+        "run",
+        "bn_placement",
+        "--dataset",
+        "digits",
+        "--epochs",
+        "1",
+        "--seeds",
+        "2",
+        "--set",
+        "model=baseline1",
+        "--set",
+        "train_size=300",
+        "--storage",
+        f"sqlite:///{old_db}",
+        "--recycle-mb",
+        "0",
+    ]
     assert study.main(argv) == 2
     assert "different set-up (restore_best_weights: True -> False)" in capsys.readouterr().err
     assert study.main([*argv, "--set", "restore_best_weights=true"]) == 0
@@ -56,5 +72,7 @@ def test_an_old_study_whose_changed_default_did_nothing_resumes_as_it_is(old_db,
     questions = old_db.parent / "questions"
     questions.mkdir()
     shutil.copy(FIXTURES / "fx_grid.py", questions / "fx_grid.py")
-    assert study.main(["run", str(questions / "fx_grid.py"), "--storage", f"sqlite:///{old_db}", "--recycle-mb", "0"]) == 0
+    assert (
+        study.main(["run", str(questions / "fx_grid.py"), "--storage", f"sqlite:///{old_db}", "--recycle-mb", "0"]) == 0
+    )
     assert "0 completed, 0 diverged, 0 pruned, 0 failed" in capsys.readouterr().out

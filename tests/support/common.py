@@ -16,15 +16,40 @@ TINY = ["--dataset", "digits", "--epochs", "1", "--seeds", "2", "--set", "train_
 # bn_placement's cells (level, seed) at two seeds
 CELLS = sorted((bn, seed) for bn in ("none", "before", "after") for seed in (0, 1))
 
-NESTED = ["search", "optimizer_lr", "--dataset", "digits", "--epochs", "2", "--seeds", "1", "--n-trials", "2",
-          "--set", "train_size=200", "--set", "batch_size=32", "--set", "model=baseline1", "--set", "bn_momentum=0.9",
-          "--set", "dropout=none"]
+NESTED = [
+    "search",
+    "optimizer_lr",
+    "--dataset",
+    "digits",
+    "--epochs",
+    "2",
+    "--seeds",
+    "1",
+    "--n-trials",
+    "2",
+    "--set",
+    "train_size=200",
+    "--set",
+    "batch_size=32",
+    "--set",
+    "model=baseline1",
+    "--set",
+    "bn_momentum=0.9",
+    "--set",
+    "dropout=none",
+]
 
 
 def run_until(argv, cwd, trigger, delay):
     """Start a worker, SIGKILL it when ``trigger`` appears in its output; return what it printed."""
-    worker = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"})
+    worker = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1"},
+    )
     lines = []
     for line in worker.stdout:
         lines.append(line)
@@ -40,13 +65,15 @@ def run_until(argv, cwd, trigger, delay):
 
 def tails(workers, outputs):
     """What a failing worker printed last (pytest would otherwise cut the middle of long outputs)."""
-    return "\n".join(f"--- worker {i} exited {w.returncode}:\n" + "\n".join(
-        line for line in out.splitlines() if " epoch " not in line)[-3000:]
-        for i, (w, out) in enumerate(zip(workers, outputs)) if w.returncode != 0)
+    return "\n".join(
+        f"--- worker {i} exited {w.returncode}:\n"
+        + "\n".join(line for line in out.splitlines() if " epoch " not in line)[-3000:]
+        for i, (w, out) in enumerate(zip(workers, outputs))
+        if w.returncode != 0
+    )
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-

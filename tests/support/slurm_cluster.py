@@ -24,8 +24,10 @@ def free_port() -> int:
 
 def node_name() -> tuple[str, int]:
     """This machine's SLURM node name and CPU count, as slurmd sees them."""
-    found = dict(part.split("=", 1) for part in subprocess.run(["slurmd", "-C"], capture_output=True, text=True,
-                                                               check=True).stdout.split()[:2])
+    found = dict(
+        part.split("=", 1)
+        for part in subprocess.run(["slurmd", "-C"], capture_output=True, text=True, check=True).stdout.split()[:2]
+    )
     return found["NodeName"], int(found["CPUs"])
 
 
@@ -78,9 +80,19 @@ def single_node_cluster(root: Path):
     env = {**os.environ, "SLURM_CONF": str(conf)}
     pids = []
     try:
-        subprocess.run(["munged", "--force", f"--socket={root}/munge/socket", f"--key-file={key}",
-                        f"--log-file={root}/log/munged.log", f"--pid-file={root}/munge/pid",
-                        f"--seed-file={root}/munge/seed"], check=True, env=env)
+        subprocess.run(
+            [
+                "munged",
+                "--force",
+                f"--socket={root}/munge/socket",
+                f"--key-file={key}",
+                f"--log-file={root}/log/munged.log",
+                f"--pid-file={root}/munge/pid",
+                f"--seed-file={root}/munge/seed",
+            ],
+            check=True,
+            env=env,
+        )
         pids.append(root / "munge" / "pid")
         for daemon, pid in (("slurmctld", "slurmctld.pid"), ("slurmd", "slurmd.pid")):
             subprocess.run([daemon, "-f", str(conf)], check=True, env=env)
@@ -99,7 +111,8 @@ def wait_until_idle(env: dict, root: Path, timeout: float = 60) -> None:
         if state == "idle":
             return
         assert time.monotonic() < deadline, f"the SLURM node never became idle (state {state!r}): " + "\n".join(
-            path.read_text()[-2000:] for path in (root / "log").glob("*.log"))
+            path.read_text()[-2000:] for path in (root / "log").glob("*.log")
+        )
         time.sleep(0.5)
 
 

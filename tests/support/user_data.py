@@ -67,8 +67,9 @@ def broken_folder(root, kind):
         if kind == "missing_from_test":
             write_images(folder / "test", classes=CLASSES[:2], per_class=2)
         return folder
-    write_images(folder, classes=CLASSES[:1] if kind == "one_class" else CLASSES, per_class=1 if kind == "too_few"
-                 else 4)
+    write_images(
+        folder, classes=CLASSES[:1] if kind == "one_class" else CLASSES, per_class=1 if kind == "too_few" else 4
+    )
     if kind == "empty_class":
         for path in (folder / "dog").iterdir():
             path.unlink()
@@ -79,4 +80,3 @@ def broken_folder(root, kind):
     elif kind == "mixed_channels":
         write_images(folder, classes=("owl",), per_class=1, mode="L", start=50)
     return folder
-

@@ -19,10 +19,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import REPO
 from ablation_suite import config as C
-from ablation_suite.training.augment import AugmentingModel, augment_in, batch_augmenter, with_augmentation
 from ablation_suite.config import Config, ConfigError
+from ablation_suite.training.augment import AugmentingModel, augment_in, with_augmentation
 from ablation_suite.training.data import load_data
 from ablation_suite.training.trainer import build_model, compile_model, pipeline, train
 
@@ -92,8 +91,14 @@ def seen_by_the_network(data, config):
     compile_model(model, config, steps_per_epoch=len(data.y_train) // config.batch_size)
     seen = SeenBatches(recorder)
     plain = pipeline(data.x_train, data.y_train, config, data.num_classes, training=False)
-    model.fit(pipeline(data.x_train, data.y_train, config, data.num_classes, training=True), epochs=1,
-              validation_data=plain, callbacks=[seen], shuffle=False, verbose=0)  # shuffled by tf.data
+    model.fit(
+        pipeline(data.x_train, data.y_train, config, data.num_classes, training=True),
+        epochs=1,
+        validation_data=plain,
+        callbacks=[seen],
+        shuffle=False,
+        verbose=0,
+    )  # shuffled by tf.data
     model.evaluate(plain, callbacks=[seen], verbose=0)
     model.predict(plain, callbacks=[seen], verbose=0)
     return model, seen.seen
@@ -111,12 +116,13 @@ def test_each_augmentation_changes_training_batches_but_never_evaluation_batches
     assert x_augmented.shape == x_plain.shape and y_augmented.shape == y_plain.shape
     changed = (x_augmented != x_plain).any(axis=(1, 2, 3)).mean()
     assert changed > (0.25 if name == "flip" else 0.9), f"{name} changed only {changed:.0%} of the images"
-    assert 0.0 <= x_augmented.min() and x_augmented.max() <= 1.0  # pixels stay in [0, 1]
+    assert x_augmented.min() >= 0.0 and x_augmented.max() <= 1.0  # pixels stay in [0, 1]
     if name not in ("mixup", "cutmix"):
         assert np.array_equal(y_augmented, y_plain)  # image-only steps leave the labels alone
     for place in PLACES:
         for (x_eval, y_eval), (x_eval_plain, y_eval_plain) in zip(
-                batches(data, augmented.replace(augment_in=place), False), batches(data, PLAIN, False), strict=True):
+            batches(data, augmented.replace(augment_in=place), False), batches(data, PLAIN, False), strict=True
+        ):
             assert np.array_equal(x_eval, x_eval_plain) and np.array_equal(y_eval, y_eval_plain)
 
 
@@ -203,8 +209,14 @@ def test_a_trial_augmenting_in_the_train_step_resumes_from_its_checkpoint(data, 
         def on_epoch_end(self, epoch, logs=None):
             raise Crash
 
-    config = Config(dataset="digits", train_size=200, model="baseline1", epochs=2, augmentation="flip+cutout",
-                    augment_in="train_step")
+    config = Config(
+        dataset="digits",
+        train_size=200,
+        model="baseline1",
+        epochs=2,
+        augmentation="flip+cutout",
+        augment_in="train_step",
+    )
     first, second = [], []
     with pytest.raises(Crash):
         train(config, data=data, log=first.append, callbacks=[CrashAfterFirstEpoch()], backup_dir=tmp_path / "cell")
@@ -213,7 +225,9 @@ def test_a_trial_augmenting_in_the_train_step_resumes_from_its_checkpoint(data, 
     assert result.epochs_run == 2 and len(result.history["loss"]) == 2
 
 
-@pytest.mark.parametrize("augmentation, blocked", [("mixup", "mixup has"), ("flip+shift+cutout+cutmix", "shift, cutmix have")])
+@pytest.mark.parametrize(
+    "augmentation, blocked", [("mixup", "mixup has"), ("flip+shift+cutout+cutmix", "shift, cutmix have")]
+)
 @pytest.mark.unit
 def test_xla_with_augmentation_the_train_step_cannot_compile_is_refused_with_the_fix(augmentation, blocked):
     with pytest.raises(ConfigError) as error:
@@ -228,7 +242,7 @@ def test_xla_with_augmentation_the_train_step_cannot_compile_is_refused_with_the
 def test_xla_compiles_exactly_the_listed_augmentations_and_trains_with_them_in_the_train_step():
     """In a fresh process: op determinism, switched on for good by an earlier deterministic trial in this
     test process, makes Keras drop XLA. A tiny network keeps the XLA compilation short."""
-    probe = textwrap.dedent(f"""
+    probe = textwrap.dedent("""
         import json, sys
         import keras, tensorflow as tf
         from ablation_suite.training.augment import AUGMENTATIONS, batch_augmenter, with_augmentation
@@ -237,7 +251,7 @@ def test_xla_compiles_exactly_the_listed_augmentations_and_trains_with_them_in_t
         from ablation_suite.training.trainer import compile_model, pipeline
 
         images, labels = tf.random.uniform((4, 8, 8, 1)), tf.one_hot(tf.range(4), 4)
-        compiles = {{}}
+        compiles = {}
         for name in AUGMENTATIONS:
             try:
                 tf.function(batch_augmenter(Config(augmentation=name)), jit_compile=True)(images, labels)
@@ -257,10 +271,12 @@ def test_xla_compiles_exactly_the_listed_augmentations_and_trains_with_them_in_t
         print(json.dumps(dict(compiles=compiles, wrapped=model is not network, jit=model.jit_compile,
                               loss=history["loss"][0])))
     """)
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.splitlines()[-1])
-    assert report["compiles"] == {name: "compiles" if name in C.XLA_AUGMENTATIONS else "no XLA kernel"
-                                  for name in C.AUGMENTATION_NAMES}
+    assert report["compiles"] == {
+        name: "compiles" if name in C.XLA_AUGMENTATIONS else "no XLA kernel" for name in C.AUGMENTATION_NAMES
+    }
     assert report["wrapped"] and report["jit"] is True and np.isfinite(report["loss"])

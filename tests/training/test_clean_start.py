@@ -12,8 +12,8 @@ import sys
 import keras
 import numpy as np
 import pytest
-
 from common import REPO
+
 from ablation_suite.config import Config
 from ablation_suite.training.caches import Caches
 from ablation_suite.training.data import load_data
@@ -75,8 +75,13 @@ print(json.dumps(runs))
 
 def worker(reuse: str, order: str) -> list[dict]:
     environment = {**os.environ, "ABLATION_REUSE_TRACES": reuse}
-    done = subprocess.run([sys.executable, "-c", WORKER.format(repo=str(REPO), tiny=TINY, order=order)],
-                          capture_output=True, text=True, cwd=REPO, env=environment)
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER.format(repo=str(REPO), tiny=TINY, order=order)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=environment,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -142,15 +147,17 @@ def test_the_validation_accuracy_taken_from_fit_is_what_a_pass_of_its_own_gives(
     result = train(config, data=data, log=lambda *a, **k: None, callbacks=[Keep()])
     _, own, _ = evaluate(trained[0], data.x_val, data.y_val, config, data.num_classes)
     assert result.val_accuracy == own
-    assert result.val_accuracy == validated_accuracy({"val_accuracy": [np.float32(own)]}, config, len(data.y_val),
-                                                     diverged=False)
+    assert result.val_accuracy == validated_accuracy(
+        {"val_accuracy": [np.float32(own)]}, config, len(data.y_val), diverged=False
+    )
 
 
 @pytest.mark.parametrize("case", ["no epoch here", "diverged", "restored"])
 @pytest.mark.unit
 def test_the_trainer_evaluates_validation_itself_when_fit_did_not_see_the_final_weights(case):
-    config = Config(**TINY, early_stopping_patience=1, restore_best_weights=True) if case == "restored" \
-        else Config(**TINY)
+    config = (
+        Config(**TINY, early_stopping_patience=1, restore_best_weights=True) if case == "restored" else Config(**TINY)
+    )
     fitted = {} if case == "no epoch here" else {"val_accuracy": [0.5]}
     assert validated_accuracy(fitted, config, 100, diverged=case == "diverged") is None
 

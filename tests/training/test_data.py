@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ablation_suite.training import data
 from ablation_suite.config import DATASET_SOURCES, DATASETS, Config
+from ablation_suite.training import data
 from ablation_suite.training.caches import Datasets
 from ablation_suite.training.data import DataError, load_data, load_raw, noisy_labels, read_idx
 
@@ -67,6 +67,7 @@ def class_shares(y, k):
 
 
 # --- digits and the split -------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_digits_loads_as_nhwc_float_in_unit_range():
@@ -163,6 +164,7 @@ def test_train_size_on_digits():
 
 # --- npz and IDX input ----------------------------------------------------------------------------
 
+
 @pytest.mark.unit
 def test_npz_loads(tmp_path):
     x_train, y_train, x_test, y_test = small_arrays()
@@ -193,8 +195,13 @@ def test_shape_and_classes_without_loading_named_datasets_and_from_files_otherwi
 @pytest.mark.unit
 def test_npz_accepts_column_labels_and_channels(tmp_path):
     x_train, y_train, x_test, y_test = small_arrays(side=6)
-    name = write_npz(tmp_path / "cols.npz", x_train=np.stack([x_train] * 3, -1), y_train=y_train[:, None],
-                     x_test=np.stack([x_test] * 3, -1), y_test=y_test[:, None])
+    name = write_npz(
+        tmp_path / "cols.npz",
+        x_train=np.stack([x_train] * 3, -1),
+        y_train=y_train[:, None],
+        x_test=np.stack([x_test] * 3, -1),
+        y_test=y_test[:, None],
+    )
     xt, yt, xs, ys, _ = load_raw(name)
     assert xt.shape == (24, 6, 6, 3) and yt.shape == (24,) and ys.shape == (9,)
 
@@ -218,6 +225,7 @@ def test_idx_dir_loads(tmp_path, gz):
 
 
 # --- bad data -------------------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_missing_npz_file(tmp_path):
@@ -341,15 +349,20 @@ def test_negative_label(tmp_path):
 @pytest.mark.unit
 def test_class_missing_from_training_labels(tmp_path):
     y_train = np.repeat([0, 2, 2], PER_CLASS_TRAIN)
-    check_refused(tmp_path, ["classes [1] have no training example"], y_train=y_train,
-             y_test=np.array([0, 2] * 4 + [0]))
+    check_refused(
+        tmp_path, ["classes [1] have no training example"], y_train=y_train, y_test=np.array([0, 2] * 4 + [0])
+    )
 
 
 @pytest.mark.unit
 def test_a_single_training_class_is_refused(tmp_path):
     # Every cell would score 100% by always answering class 2: the data cannot answer a classification question.
-    check_refused(tmp_path, ["every training label is class 2", "add the images of the other classes"],
-                  y_train=np.full(CLASSES * PER_CLASS_TRAIN, 2), y_test=np.full(CLASSES * PER_CLASS_TEST, 2))
+    check_refused(
+        tmp_path,
+        ["every training label is class 2", "add the images of the other classes"],
+        y_train=np.full(CLASSES * PER_CLASS_TRAIN, 2),
+        y_test=np.full(CLASSES * PER_CLASS_TEST, 2),
+    )
 
 
 @pytest.mark.unit
@@ -360,8 +373,9 @@ def test_float_labels(tmp_path):
 
 @pytest.mark.unit
 def test_label_count_mismatch(tmp_path):
-    check_refused(tmp_path, ["y_train has shape (23,) for 24 images"],
-             y_train=np.repeat(np.arange(CLASSES), PER_CLASS_TRAIN)[:-1])
+    check_refused(
+        tmp_path, ["y_train has shape (23,) for 24 images"], y_train=np.repeat(np.arange(CLASSES), PER_CLASS_TRAIN)[:-1]
+    )
 
 
 @pytest.mark.unit
@@ -419,11 +433,14 @@ def test_validation_share_too_small_for_every_class(tmp_path):
         load_data(Config(dataset=name, val_fraction=0.05))  # 1 validation image for 3 classes
 
 
-@pytest.mark.parametrize("train_size, expected", [
-    (100, "train_size=100 is not smaller than the 19 training images"),
-    (19, "train_size=19 is not smaller than the 19 training images"),
-    (2, "train_size=2 is smaller than the 3 classes"),
-])
+@pytest.mark.parametrize(
+    "train_size, expected",
+    [
+        (100, "train_size=100 is not smaller than the 19 training images"),
+        (19, "train_size=19 is not smaller than the 19 training images"),
+        (2, "train_size=2 is smaller than the 3 classes"),
+    ],
+)
 @pytest.mark.unit
 def test_bad_train_size(tmp_path, train_size, expected):
     x_train, y_train, x_test, y_test = small_arrays(side=6)
@@ -438,8 +455,9 @@ def test_datasets_load_each_dataset_once_and_keep_the_last_two(tmp_path):
     """What a worker holds (training.caches.Datasets): one load per dataset and image size, the oldest dropped
     past KEEP; nothing at module level, so a new holder (a new command, a notebook call) reads the files anew."""
     x_train, y_train, x_test, y_test = small_arrays(side=6)
-    names = [write_npz(tmp_path / f"{k}.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-             for k in "abc"]
+    names = [
+        write_npz(tmp_path / f"{k}.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test) for k in "abc"
+    ]
     datasets = Datasets()
     first = datasets.raw(names[0])
     assert datasets.raw(names[0]) is first and datasets.content(names[0]) == data.content_fingerprint(*first)
@@ -449,6 +467,7 @@ def test_datasets_load_each_dataset_once_and_keep_the_last_two(tmp_path):
 
 
 # --- Keras datasets offline -----------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_keras_dataset_offline_names_the_cache_file(tmp_path, monkeypatch):
@@ -469,6 +488,7 @@ def test_keras_dataset_offline_names_the_cache_file(tmp_path, monkeypatch):
 
 
 # --- edge cases found in review --------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_corrupt_gzip_idx_is_a_data_error(tmp_path):
@@ -517,8 +537,13 @@ def test_keras_cache_dir_is_where_keras_looks(tmp_path, monkeypatch):
 @pytest.mark.unit
 def test_non_numeric_images_are_refused(tmp_path):
     path = tmp_path / "strings.npz"
-    np.savez(path, x_train=np.full((20, 8, 8), "a"), y_train=np.arange(20) % 2,
-             x_test=np.full((4, 8, 8), "a"), y_test=np.arange(4) % 2)
+    np.savez(
+        path,
+        x_train=np.full((20, 8, 8), "a"),
+        y_train=np.arange(20) % 2,
+        x_test=np.full((4, 8, 8), "a"),
+        y_test=np.arange(4) % 2,
+    )
     with pytest.raises(DataError, match="has dtype <U1; images must be integer"):
         load_raw(f"npz:{path}")
 

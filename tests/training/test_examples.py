@@ -11,16 +11,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import optuna
 import pytest
+from common import REPO
 from PIL import Image
 
 from ablation_suite.cli import main as study
 from ablation_suite.config import Config
-from ablation_suite.store import record
-from ablation_suite.store.frame import trials_frame
 from ablation_suite.reports import comparisons, example_figures, figures
 from ablation_suite.reports.sections import comparison_section
+from ablation_suite.store import record
+from ablation_suite.store.frame import trials_frame
 from ablation_suite.training.data import load_data
-from common import REPO
 
 QUESTION = '''"""Do flips and shifts help on digits?"""
 from ablation_suite.ablations import Ablation
@@ -92,11 +92,17 @@ def test_the_report_draws_misclassified_images_per_level_and_the_augmented_sampl
     assert [ax.get_ylabel() for ax in rows] == ["none (base)", "flip+shift"]
     assert [tuple(ax.yaxis.label.get_color()) for ax in rows] == [tuple(colors[level]) for level in group.levels]
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    stored = [example for trials in frame.set_index("augmentation").loc[["none", "flip+shift"], "misclassified"]
-              for example in trials]
+    stored = [
+        example
+        for trials in frame.set_index("augmentation").loc[["none", "flip+shift"], "misclassified"]
+        for example in trials
+    ]
     assert titles == [f"true {e['true']} -> predicted {e['predicted']}" for e in stored]
     fig = example_figures.plot_augmented_samples(group)
-    assert [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()] == ["original", "flip+shift"]  # none does not augment
+    assert [ax.get_ylabel() for ax in fig.axes if ax.get_ylabel()] == [
+        "original",
+        "flip+shift",
+    ]  # none does not augment
     plt.close("all")
 
     out = tmp_path / "report"
@@ -127,6 +133,7 @@ def test_example_images_of_a_streamed_split_are_read_as_from_memory_and_large_on
     """Images too large for memory (forced with ABLATION_DATA_CACHE=file) are read from the file cache, in the
     order asked; a 40x40 colour image is stored at 32x32."""
     from user_data import write_images
+
     from ablation_suite.training import data
     from ablation_suite.training.examples import MAX_SIDE, images_at, png
     from ablation_suite.training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
@@ -139,6 +146,7 @@ def test_example_images_of_a_streamed_split_are_read_as_from_memory_and_large_on
     streamed = data.load_data(config)
     assert isinstance(streamed.x_test, Streamed)
     for part in ("train", "test"):
-        np.testing.assert_array_equal(images_at(getattr(streamed, f"x_{part}"), [5, 0, 3]),
-                                      getattr(in_memory, f"x_{part}")[[5, 0, 3]])
+        np.testing.assert_array_equal(
+            images_at(getattr(streamed, f"x_{part}"), [5, 0, 3]), getattr(in_memory, f"x_{part}")[[5, 0, 3]]
+        )
     assert pixels(png(in_memory.x_train[0])).shape == (MAX_SIDE, MAX_SIDE, 3)

@@ -9,15 +9,15 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+from common import REPO
 
 from ablation_suite.cli import main as study
-from common import REPO
-from ablation_suite.workers import processes as workers
-from ablation_suite.workers.memory import MemoryWatch
 from ablation_suite.config import Config, ConfigError
 from ablation_suite.training.caches import Caches
 from ablation_suite.training.data import load_data
 from ablation_suite.training.trainer import build_model, compile_model, train
+from ablation_suite.workers import processes as workers
+from ablation_suite.workers.memory import MemoryWatch
 
 TINY = Config(dataset="digits", train_size=100, model="baseline1", batch_size=16)
 
@@ -41,7 +41,7 @@ def test_precision_knob_trains_a_step(precision, compute_dtype):
 def test_xla_knob_trains_a_step_with_xla():
     """In a fresh process: op determinism, switched on for good by an earlier deterministic trial in this
     test process, makes Keras drop XLA."""
-    probe = textwrap.dedent(f"""
+    probe = textwrap.dedent("""
         import sys
         import keras
         from ablation_suite.config import Config
@@ -55,26 +55,39 @@ def test_xla_knob_trains_a_step_with_xla():
         loss = model.train_on_batch(data.x_train[:16], labels, return_dict=True)["loss"]
         print(model.jit_compile, float(loss))
     """)
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     jit, loss = done.stdout.split()[-2:]
     assert jit == "True" and np.isfinite(float(loss))
 
 
-@pytest.mark.parametrize("changes, named", [(dict(precision="float16"), "mixed_bfloat16"),
-                                            (dict(steps_per_execution=0), "steps_per_execution=0"),
-                                            (dict(jit_compile=True, deterministic=True), "set one of them")])
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        (dict(precision="float16"), "mixed_bfloat16"),
+        (dict(steps_per_execution=0), "steps_per_execution=0"),
+        (dict(jit_compile=True, deterministic=True), "set one of them"),
+    ],
+)
 @pytest.mark.unit
 def test_bad_performance_knobs_are_refused(changes, named):
     with pytest.raises(ConfigError, match=named):
         TINY.replace(**changes)
 
 
-@pytest.mark.parametrize("option, message", [
-    (["--workers", "0"], "0 must be at least 1"), (["--workers", "two"], "'two' is not a whole number"),
-    (["--gpus", "0,a"], "not a list of GPU indices"), (["--gpus", "1,1"], "lists a GPU twice"),
-    (["--recycle-mb", "-5"], "must be at least 0"), (["--recycle-mb", "lots"], "'lots' is not a number of megabytes")])
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        (["--workers", "0"], "0 must be at least 1"),
+        (["--workers", "two"], "'two' is not a whole number"),
+        (["--gpus", "0,a"], "not a list of GPU indices"),
+        (["--gpus", "1,1"], "lists a GPU twice"),
+        (["--recycle-mb", "-5"], "must be at least 0"),
+        (["--recycle-mb", "lots"], "'lots' is not a number of megabytes"),
+    ],
+)
 def test_bad_worker_options_exit_2(option, message, capsys):
     with pytest.raises(SystemExit) as exit_:
         study.main(["run", "bn_placement", *option])
@@ -147,19 +160,29 @@ def test_workers_share_the_cores_and_get_one_gpu_each():
     assert [w["cores"] for w in per_gpu] == [[0], [1], [2], [3]]
     crowded = workers.worker_plans(3, None, [0, 1])  # more workers than cores: one thread each, no pinning
     assert all(w["cores"] == [0, 1] and w["env"]["OMP_NUM_THREADS"] == "1" for w in crowded)
-    assert workers.without_worker_options(["run", "x", "--workers", "2", "--gpus=0,1", "--seeds", "2"]) == \
-        ["run", "x", "--seeds", "2"]
+    assert workers.without_worker_options(["run", "x", "--workers", "2", "--gpus=0,1", "--seeds", "2"]) == [
+        "run",
+        "x",
+        "--seeds",
+        "2",
+    ]
 
 
 @pytest.mark.unit
 def test_a_started_worker_sees_its_gpu_threads_and_cores(capfd):
     """The environment wiring of --gpus on a machine without GPUs: the started process reports what it got."""
     plan = workers.worker_plans(1, [1], workers.available_cores())[0]
-    probe = "import os; print(os.environ['CUDA_VISIBLE_DEVICES'], os.environ['TF_NUM_INTRAOP_THREADS'], " \
-            "sorted(os.sched_getaffinity(0)))"
+    probe = (
+        "import os; print(os.environ['CUDA_VISIBLE_DEVICES'], os.environ['TF_NUM_INTRAOP_THREADS'], "
+        "sorted(os.sched_getaffinity(0)))"
+    )
     [process] = workers.start([sys.executable, "-c", probe], [plan])
     assert process.wait() == 0
-    assert capfd.readouterr().out.split(None, 2) == ["1", plan["env"]["TF_NUM_INTRAOP_THREADS"], str(plan["cores"]) + "\n"]
+    assert capfd.readouterr().out.split(None, 2) == [
+        "1",
+        plan["env"]["TF_NUM_INTRAOP_THREADS"],
+        str(plan["cores"]) + "\n",
+    ]
 
 
 def test_quick_benchmark_writes_the_measurements_asked_for(tmp_path):
@@ -168,8 +191,13 @@ def test_quick_benchmark_writes_the_measurements_asked_for(tmp_path):
     test renders."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     only = ("throughput", "fixed_cost", "precision", "pipeline", "folder_pipeline")
-    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only", ",".join(only), "--out",
-                           str(tmp_path)], cwd=REPO, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", ",".join(only), "--out", str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((tmp_path / "latest.json").read_text())
     for key in only:
@@ -231,8 +259,17 @@ def test_an_only_run_keeps_the_other_measurements_of_the_same_scale(tmp_path):
     from benchmarks.__main__ import kept_with
 
     previous = tmp_path / "latest.json"
-    previous.write_text(json.dumps({"scale": "full", "date": "monday", "workers": {"speed_up": 1.1},
-                                    "memory": {"growth_mb": 3}, "seconds": {"workers": 5, "memory": 7, "total": 12}}))
+    previous.write_text(
+        json.dumps(
+            {
+                "scale": "full",
+                "date": "monday",
+                "workers": {"speed_up": 1.1},
+                "memory": {"growth_mb": 3},
+                "seconds": {"workers": 5, "memory": 7, "total": 12},
+            }
+        )
+    )
     now = {"scale": "full", "date": "tuesday", "memory": {"growth_mb": 4}, "seconds": {"memory": 8, "total": 8}}
     merged = kept_with(now, previous)
     assert merged["memory"] == {"growth_mb": 4} and merged["workers"] == {"speed_up": 1.1}

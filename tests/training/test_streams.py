@@ -6,10 +6,10 @@ are decoded once into a file cache and streamed with the same split, fingerprint
 import numpy as np
 import optuna
 import pytest
+from user_data import CLASSES, MODEL_FILE, QUESTION, broken_folder, write_images
 
 from ablation_suite.cli import main as study
 from ablation_suite.config import Config
-from user_data import CLASSES, MODEL_FILE, QUESTION, broken_folder, write_images
 from ablation_suite.training import data
 from ablation_suite.training.data import DataError
 from ablation_suite.training.streams import CACHE_DIR_ENV, CACHE_ENV, Streamed
@@ -26,8 +26,12 @@ def prepared(tmp_path_factory):
     write_images(root / "images" / "test", per_class=2, start=100)
     folder = tfds.ImageFolder(str(root / "images"))  # TFDS's builder over class sub-folders of image files
     tfds.dataset_builders.store_as_tfds_dataset(
-        name="my_images", version="1.0.0", features=folder.info.features, data_dir=str(root / "tfds"),
-        split_datasets={split: folder.as_dataset(split=split, shuffle_files=False) for split in ("train", "test")})
+        name="my_images",
+        version="1.0.0",
+        features=folder.info.features,
+        data_dir=str(root / "tfds"),
+        split_datasets={split: folder.as_dataset(split=split, shuffle_files=False) for split in ("train", "test")},
+    )
     (root / "models.py").write_text(MODEL_FILE)
     (root / "question.py").write_text(QUESTION.format(model=root / "models.py"))
     return root
@@ -48,8 +52,18 @@ def test_a_tfds_dataset_built_from_image_files_runs_resumes_and_reports(prepared
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(CACHE_ENV, "file")  # streamed from the file cache
     url = f"sqlite:///{tmp_path / 's.db'}"
-    argv = ["run", prepared / "question.py", "--dataset", f"tfds:my_images@{prepared / 'tfds'}", "--epochs", "1",
-            "--set", "image_size=16", "--storage", url]
+    argv = [
+        "run",
+        prepared / "question.py",
+        "--dataset",
+        f"tfds:my_images@{prepared / 'tfds'}",
+        "--epochs",
+        "1",
+        "--set",
+        "image_size=16",
+        "--storage",
+        url,
+    ]
     assert run_cli(*argv) == 0
     out = capsys.readouterr().out
     assert "2 completed" in out and "decoding them once into the file cache" in out
@@ -78,8 +92,19 @@ def test_tfds_images_read_the_same_in_memory_and_streamed(prepared, monkeypatch)
 def test_an_unprepared_tfds_dataset_is_refused_naming_its_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     empty = tmp_path / "no_data"
-    assert run_cli("run", "bn_placement", "--dataset", f"tfds:mnist@{empty}", "--epochs", "1",
-                   "--storage", f"sqlite:///{tmp_path / 's.db'}") == 2
+    assert (
+        run_cli(
+            "run",
+            "bn_placement",
+            "--dataset",
+            f"tfds:mnist@{empty}",
+            "--epochs",
+            "1",
+            "--storage",
+            f"sqlite:///{tmp_path / 's.db'}",
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert f"not prepared in {empty / 'mnist'}" in err and f"tfds build mnist --data_dir {empty}" in err
     assert list(tmp_path.iterdir()) == []  # no database, no cache, not even the data folder
@@ -88,8 +113,9 @@ def test_an_unprepared_tfds_dataset_is_refused_naming_its_folder(tmp_path, monke
 def test_streamed_images_train_exactly_as_in_memory(tmp_path, monkeypatch):
     """Both hold a split in the folder's order (the cache's), so the streamed cell sees the same batches."""
     write_images(tmp_path / "data", per_class=10)  # a held-out test split
-    config = Config(dataset=f"folder:{tmp_path / 'data'}", model="baseline1", epochs=2, batch_size=8, seed=1,
-                    deterministic=True)
+    config = Config(
+        dataset=f"folder:{tmp_path / 'data'}", model="baseline1", epochs=2, batch_size=8, seed=1, deterministic=True
+    )
     in_memory = train(config, log=lambda *a, **k: None)
     monkeypatch.setenv(CACHE_ENV, "file")
     assert isinstance(data.load_data(config).x_train, Streamed)
@@ -112,7 +138,7 @@ def test_a_streamed_split_keeps_the_in_memory_split_and_fingerprint(tmp_path, mo
         assert (y == getattr(in_memory, f"y_{part}")).all()
         batches = list(pipeline(x, y, config, 3, training=False))
         images = np.concatenate([b.numpy() for b, _ in batches])[np.argsort(x.order())]
-        labels = np.concatenate([l.numpy() for _, l in batches]).argmax(axis=1)[np.argsort(x.order())]
+        labels = np.concatenate([y.numpy() for _, y in batches]).argmax(axis=1)[np.argsort(x.order())]
         assert np.array_equal(images, getattr(in_memory, f"x_{part}")) and (labels == y).all()
 
 
@@ -125,7 +151,7 @@ def test_every_byte_streams_to_the_floats_arrays_get_across_cache_entries(tmp_pa
     from ablation_suite.training import streams
 
     rng = np.random.default_rng(0)
-    for c, name in enumerate(CLASSES):
+    for name in CLASSES:
         (tmp_path / "data" / name).mkdir(parents=True)
         for i in range(7):
             pixels = rng.permutation(256).astype(np.uint8).reshape(16, 16)

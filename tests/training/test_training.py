@@ -69,14 +69,17 @@ def test_plateau_cuts_the_learning_rate_of_every_schedule(schedule):
     result = train(plain.replace(**PLATEAU), log=quiet)
     cuts = [1.0, 1.0, 0.5, 0.25]
     assert result.history["learning_rate"] == pytest.approx(
-        [cut * lr for cut, lr in zip(cuts, scheduled(plain, 4))], rel=1e-5, abs=1e-12)
+        [cut * lr for cut, lr in zip(cuts, scheduled(plain, 4))], rel=1e-5, abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("restore", [True, False])
 def test_early_stopping_stops_and_restores_the_best_weights_if_asked(restore):
     # min_delta=10: only the first epoch counts as an improvement, so patience 1 stops after the second.
-    result = train(Config(**{**TINY, "epochs": 6}, early_stopping_patience=1, min_delta=10.0,
-                          restore_best_weights=restore), log=quiet)
+    result = train(
+        Config(**{**TINY, "epochs": 6}, early_stopping_patience=1, min_delta=10.0, restore_best_weights=restore),
+        log=quiet,
+    )
     assert result.epochs_run == 2
     first, last = result.history["val_accuracy"]
     assert first != last  # else this test could not tell the two weights apart
@@ -88,8 +91,9 @@ def test_a_schedule_sets_the_learning_rate_recorded_per_epoch():
     # peak after two, half-way down to 1e-3/25/1e4 after three. The history holds each epoch's first LR.
     result = train(Config(**{**TINY, "epochs": 4}, lr_schedule="one_cycle", warmup_epochs=2), log=quiet)
     start, peak, end = 1e-3 / 25, 1e-3, 1e-3 / 25 / 1e4
-    assert result.history["learning_rate"] == pytest.approx([start, (start + peak) / 2, peak, (peak + end) / 2],
-                                                            rel=1e-5)
+    assert result.history["learning_rate"] == pytest.approx(
+        [start, (start + peak) / 2, peak, (peak + end) / 2], rel=1e-5
+    )
 
 
 def test_label_noise_and_mixup_train_on_noisy_soft_labels_while_validation_stays_clean():
@@ -115,9 +119,16 @@ def test_input_scale_upsamples_in_the_pipeline():
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
 def test_every_optimizer_trains(optimizer):
-    result = train(Config(**{**TINY, "epochs": 1}, optimizer=optimizer, momentum=0.9 if optimizer == "sgd" else 0.0,
-                          nesterov=optimizer == "sgd", learning_rate=1e-2 if optimizer != "adadelta" else 1.0),
-                   log=quiet)
+    result = train(
+        Config(
+            **{**TINY, "epochs": 1},
+            optimizer=optimizer,
+            momentum=0.9 if optimizer == "sgd" else 0.0,
+            nesterov=optimizer == "sgd",
+            learning_rate=1e-2 if optimizer != "adadelta" else 1.0,
+        ),
+        log=quiet,
+    )
     assert np.isfinite(result.history["loss"][0]) and not result.diverged
 
 
@@ -147,8 +158,9 @@ def test_interrupted_trial_resumes_at_its_epoch_with_a_continuous_history(tmp_pa
     assert [line.split()[1] for line in first_lines] == ["1/4", "2/4"]
     assert [line.split()[1] for line in second_lines] == ["3/4", "4/4"]  # epochs 1-2 were not trained again
     assert result.epochs_run == 4 and all(len(v) == 4 for v in result.history.values())
-    assert result.history["loss"][:2] == [pytest.approx(float(line.split("loss=")[1].split()[0]), abs=1e-4)
-                                          for line in first_lines]
+    assert result.history["loss"][:2] == [
+        pytest.approx(float(line.split("loss=")[1].split()[0]), abs=1e-4) for line in first_lines
+    ]
     assert not (tmp_path / "cell").exists()  # removed once the trial finished
 
 
@@ -176,8 +188,9 @@ def test_plateau_cuts_survive_a_kill(tmp_path):
 
 # Early stopping and plateau cuts whose decisions do not depend on the metrics' values: with min_delta 10 only
 # the first epoch improves, so the plateau cuts after every later epoch and early stopping ends epoch 3.
-DECIDING = dict(PLATEAU, early_stopping_patience=2, early_stopping_monitor="loss", restore_best_weights=True,
-                deterministic=True)
+DECIDING = dict(
+    PLATEAU, early_stopping_patience=2, early_stopping_monitor="loss", restore_best_weights=True, deterministic=True
+)
 
 
 @pytest.mark.parametrize("killed_after", [0, 2], ids=["mid-patience", "after-stopping"])
@@ -197,10 +210,16 @@ def test_early_stopping_and_plateau_state_survive_a_kill(tmp_path, killed_after)
     assert (resumed.test_loss, resumed.test_accuracy) == (whole.test_loss, whole.test_accuracy)
 
 
-@pytest.mark.parametrize("knobs", [{}, {"dropout": "0.3"},
-                                   {"model": "baseline1", "augmentation": "flip", "augment_in": "train_step"},
-                                   {"augmentation": "shift+mixup", "augment_in": "pipeline"}],
-                         ids=["shuffle", "dropout", "augmented-in-train-step", "augmented-in-pipeline"])
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        {},
+        {"dropout": "0.3"},
+        {"model": "baseline1", "augmentation": "flip", "augment_in": "train_step"},
+        {"augmentation": "shift+mixup", "augment_in": "pipeline"},
+    ],
+    ids=["shuffle", "dropout", "augmented-in-train-step", "augmented-in-pipeline"],
+)
 def test_a_deterministic_cell_resumes_bit_for_bit(tmp_path, knobs):
     """After a kill the resumed epochs draw what the uninterrupted cell's drew: the training set's shuffle
     (moved on by the epochs done) and the seed generators of the model and of the pipeline's augmentation

@@ -1,4 +1,4 @@
-"""Workers on clusters (ablation_suite/workers/launchers.py), against the real engines started here: a single-node SLURM cluster
+"""Workers on clusters (workers/launchers.py), against the real engines started here: a single-node SLURM cluster
 (Debian's slurm-wlm and munge, tests/support/slurm_cluster.py) running a job array through submitit, one array task
 requeued mid-cell; a local Ray head running two workers as Ray tasks; both on `study.py serve`'s proxy.
 Plus the refusals, and the sbatch script printed for submitting by hand."""
@@ -13,11 +13,11 @@ import time
 
 import optuna
 import pytest
-from optuna.trial import TrialState
-
 from common import REPO
-from ablation_suite.store.storage import open_storage
+from optuna.trial import TrialState
 from slurm_cluster import single_node_cluster, wait_for_job
+
+from ablation_suite.store.storage import open_storage
 
 STUDY = [sys.executable, str(REPO / "study.py")]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
@@ -56,8 +56,10 @@ def requeue_now(task: str, env: dict) -> None:
     ("Job credential revoked"), and the job then ends failed instead of running again. Two seconds on, its new
     credential is newer whatever the second the kill fell in."""
     deadline = time.monotonic() + 60
-    while "PENDING" not in subprocess.run(["squeue", "-h", "-j", task, "-o", "%T"], env=env, capture_output=True,
-                                          text=True).stdout:
+    while (
+        "PENDING"
+        not in subprocess.run(["squeue", "-h", "-j", task, "-o", "%T"], env=env, capture_output=True, text=True).stdout
+    ):
         assert time.monotonic() < deadline, f"task {task} never went back to PENDING after its requeue"
         time.sleep(0.2)
     subprocess.run(["scontrol", "update", f"JobId={task}", "StartTime=now+2"], env=env, check=True, capture_output=True)
@@ -73,8 +75,25 @@ def slurm(tmp_path_factory):
 def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_its_cell(slurm, proxy, tmp_path):
     port, _ = proxy
     url, logs = f"grpc://127.0.0.1:{port}", tmp_path / "logs"
-    options = ["run", "bn_placement", *THREE_CELLS, "--epochs", "2", "--storage", url, "--launcher", "slurm",
-               "--workers", "2", "--time", "10", "--cpus-per-worker", "1", "--slurm-logs", str(logs)]
+    options = [
+        "run",
+        "bn_placement",
+        *THREE_CELLS,
+        "--epochs",
+        "2",
+        "--storage",
+        url,
+        "--launcher",
+        "slurm",
+        "--workers",
+        "2",
+        "--time",
+        "10",
+        "--cpus-per-worker",
+        "1",
+        "--slurm-logs",
+        str(logs),
+    ]
     refused = cli([*options, "--partition", "nowhere"], tmp_path, slurm)  # sbatch's own refusal, exit 2
     assert refused.returncode == 2 and "sbatch refused the job array" in refused.stderr and "nowhere" in refused.stderr
     submitted = cli(options, tmp_path, slurm)
@@ -101,14 +120,21 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
     assert {w["slurm_job"] for w in workers} == {f"{job}_0", f"{job}_1"}
     assert any(w["slurm_restarts"] == 1 for w in workers)
     status = cli(["status", "bn_placement", "--storage", url], tmp_path)
-    assert status.returncode == 0 and f"SLURM job {job}_0 ran: " in status.stdout and "after 1 requeue(s)" in \
-        status.stdout, status.stdout + status.stderr
+    assert (
+        status.returncode == 0 and f"SLURM job {job}_0 ran: " in status.stdout and "after 1 requeue(s)" in status.stdout
+    ), status.stdout + status.stderr
 
     # submitit's script: one array of 2 tasks with the resources asked for, the logs where we said; neither it nor
     # the pickled tasks carry the storage (the environment does); --print-sbatch prints the same options
     script = (logs / f"{job}_submission.sh").read_text()
-    for line in ("--array=0-1%2", "--cpus-per-task=1", "--time=10", f"--output={logs}/%A_%a_0_log.out",
-                 f"--error={logs}/%A_%a_0_log.err", "--job-name=study-bn_placement"):
+    for line in (
+        "--array=0-1%2",
+        "--cpus-per-task=1",
+        "--time=10",
+        f"--output={logs}/%A_%a_0_log.out",
+        f"--error={logs}/%A_%a_0_log.err",
+        "--job-name=study-bn_placement",
+    ):
         assert f"#SBATCH {line}\n" in script
     assert not [path for path in logs.iterdir() if path.suffix in (".sh", ".pkl") and url.encode() in path.read_bytes()]
     printed = cli([*options, "--print-sbatch"], tmp_path, slurm)
@@ -126,13 +152,39 @@ def test_print_sbatch_keeps_the_password_out_and_submits_nothing(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     secret = "s3cr3t-pw"
     url = f"postgresql://ann:{secret}@db.lab:5432/studies"
-    code = study.main(["run", "bn_placement", *THREE_CELLS, "--storage", url,
-                       "--launcher", "slurm", "--workers", "4", "--partition", "gpu", "--time", "120",
-                       "--gpus-per-worker", "1", "--cpus-per-worker", "8", "--print-sbatch"])
+    code = study.main(
+        [
+            "run",
+            "bn_placement",
+            *THREE_CELLS,
+            "--storage",
+            url,
+            "--launcher",
+            "slurm",
+            "--workers",
+            "4",
+            "--partition",
+            "gpu",
+            "--time",
+            "120",
+            "--gpus-per-worker",
+            "1",
+            "--cpus-per-worker",
+            "8",
+            "--print-sbatch",
+        ]
+    )
     script, errors = capsys.readouterr()
     assert code == 0, errors
-    for line in ("--array=0-3%4", "--partition=gpu", "--time=120", "--gpus-per-node=1", "--cpus-per-task=8",
-                 f"--output={tmp_path}/runs/slurm/bn_placement/%A_%a_0_log.out", "--requeue"):
+    for line in (
+        "--array=0-3%4",
+        "--partition=gpu",
+        "--time=120",
+        "--gpus-per-node=1",
+        "--cpus-per-task=8",
+        f"--output={tmp_path}/runs/slurm/bn_placement/%A_%a_0_log.out",
+        "--requeue",
+    ):
         assert f"#SBATCH {line}\n" in script
     assert secret not in script + errors and "postgresql://ann:***@db.lab:5432/studies" in script
     assert ': "${ABLATION_STORAGE:?' in script  # the job refuses to start without the storage
@@ -140,21 +192,32 @@ def test_print_sbatch_keeps_the_password_out_and_submits_nothing(tmp_path, monke
     assert not list(tmp_path.iterdir())  # nothing written
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--storage", "sqlite:///s.db", "--launcher", "slurm"], "cannot share the file storage"),
-    (["--storage", "journal:j.log", "--launcher", "ray", "--address", "127.0.0.1:1"], "cannot share the file storage"),
-    (["--storage", "grpc://127.0.0.1:1", "--partition", "gpu"], "--partition only applies with --launcher slurm"),
-    (["--storage", "grpc://127.0.0.1:1", "--address", "h:1"], "--address only applies with --launcher ray"),
-    (["--storage", "grpc://127.0.0.1:1", "--launcher", "slurm", "--address", "h:1"],
-     "does not apply to --launcher slurm"),
-    (["--storage", "grpc://127.0.0.1:1", "--launcher", "ray", "--address", "h:1", "--time", "5"],
-     "does not apply to --launcher ray"),
-    (["--storage", "grpc://127.0.0.1:1", "--launcher", "ray"], "needs --address"),
-    (["--storage", "grpc://127.0.0.1:1", "--launcher", "slurm", "--gpus", "0"], "--gpus-per-worker"),
-    (["--storage", "grpc://127.0.0.1:1", "--gpus-per-worker", "1"], "only applies with --launcher slurm or ray"),
-])
-def test_launcher_requests_that_cannot_work_are_refused_before_anything_is_written(options, message, tmp_path,
-                                                                                   monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--storage", "sqlite:///s.db", "--launcher", "slurm"], "cannot share the file storage"),
+        (
+            ["--storage", "journal:j.log", "--launcher", "ray", "--address", "127.0.0.1:1"],
+            "cannot share the file storage",
+        ),
+        (["--storage", "grpc://127.0.0.1:1", "--partition", "gpu"], "--partition only applies with --launcher slurm"),
+        (["--storage", "grpc://127.0.0.1:1", "--address", "h:1"], "--address only applies with --launcher ray"),
+        (
+            ["--storage", "grpc://127.0.0.1:1", "--launcher", "slurm", "--address", "h:1"],
+            "does not apply to --launcher slurm",
+        ),
+        (
+            ["--storage", "grpc://127.0.0.1:1", "--launcher", "ray", "--address", "h:1", "--time", "5"],
+            "does not apply to --launcher ray",
+        ),
+        (["--storage", "grpc://127.0.0.1:1", "--launcher", "ray"], "needs --address"),
+        (["--storage", "grpc://127.0.0.1:1", "--launcher", "slurm", "--gpus", "0"], "--gpus-per-worker"),
+        (["--storage", "grpc://127.0.0.1:1", "--gpus-per-worker", "1"], "only applies with --launcher slurm or ray"),
+    ],
+)
+def test_launcher_requests_that_cannot_work_are_refused_before_anything_is_written(
+    options, message, tmp_path, monkeypatch, capsys
+):
     from ablation_suite.cli import main as study
 
     monkeypatch.chdir(tmp_path)
@@ -191,8 +254,27 @@ def ray_head():
 def test_two_ray_tasks_train_every_cell_once(ray_head, proxy, tmp_path):
     (port, _), (address, token) = proxy, ray_head
     url = f"grpc://127.0.0.1:{port}"
-    done = cli(["run", "bn_placement", *THREE_CELLS, "--epochs", "1", "--storage", url, "--launcher", "ray",
-                "--address", address, "--workers", "2", "--cpus-per-worker", "1"], tmp_path, {**ENV, **token})
+    done = cli(
+        [
+            "run",
+            "bn_placement",
+            *THREE_CELLS,
+            "--epochs",
+            "1",
+            "--storage",
+            url,
+            "--launcher",
+            "ray",
+            "--address",
+            address,
+            "--workers",
+            "2",
+            "--cpus-per-worker",
+            "1",
+        ],
+        tmp_path,
+        {**ENV, **token},
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Ray task 0 on " in done.stdout and "Ray task 1 on " in done.stdout and "exited with status 0" in done.stdout
     levels, trials = completed_levels(url)
@@ -204,12 +286,45 @@ def test_two_ray_tasks_train_every_cell_once(ray_head, proxy, tmp_path):
 def test_each_launched_worker_runs_the_command_without_worker_and_launcher_options():
     from ablation_suite.workers.launchers import worker_command
 
-    argv = ["run", "x", "--seeds", "2", "--launcher=slurm", "--workers", "4", "--storage", "postgresql://u:pw@h/d",
-            "--partition", "gpu", "--time=30", "--print-sbatch", "--cpus-per-worker", "2", "--gpus-per-w", "1",
-            "--slurm-logs", "logs", "--address", "a:1", "--tensorboard", "tb", "--set", "train_size=200"]
+    argv = [
+        "run",
+        "x",
+        "--seeds",
+        "2",
+        "--launcher=slurm",
+        "--workers",
+        "4",
+        "--storage",
+        "postgresql://u:pw@h/d",
+        "--partition",
+        "gpu",
+        "--time=30",
+        "--print-sbatch",
+        "--cpus-per-worker",
+        "2",
+        "--gpus-per-w",
+        "1",
+        "--slurm-logs",
+        "logs",
+        "--address",
+        "a:1",
+        "--tensorboard",
+        "tb",
+        "--set",
+        "train_size=200",
+    ]
     program = ["/venv/bin/python", "-m", "ablation_suite"]
-    assert worker_command(argv, program) == [*program, "run", "x", "--seeds", "2", "--tensorboard", "tb",
-                                             "--set", "train_size=200"]
+    assert worker_command(argv, program) == [
+        *program,
+        "run",
+        "x",
+        "--seeds",
+        "2",
+        "--tensorboard",
+        "tb",
+        "--set",
+        "train_size=200",
+    ]
 
 
 def test_importing_submitit_leaves_the_logging_of_this_process_alone(tmp_path):
@@ -217,7 +332,7 @@ def test_importing_submitit_leaves_the_logging_of_this_process_alone(tmp_path):
     once TensorFlow is loaded): the launcher imports it without that."""
     script = textwrap.dedent(f"""
         import logging, sys
-        handler = logging.FileHandler({str(tmp_path / 'log.txt')!r})
+        handler = logging.FileHandler({str(tmp_path / "log.txt")!r})
         logging.getLogger("mine").addHandler(handler)
         from ablation_suite.workers.launchers import submitit_module
         submitit_module()

@@ -12,9 +12,8 @@ from collections import Counter
 
 import optuna
 import pytest
-from optuna.trial import TrialState
-
 from common import CELLS, REPO, TINY, tails
+from optuna.trial import TrialState
 
 
 @pytest.fixture
@@ -29,8 +28,10 @@ def postgres_url(tmp_path):
 def start_workers(count, storage, cwd):
     argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--storage", storage]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
-    return [subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for _ in range(count)]
+    return [
+        subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(count)
+    ]
 
 
 def assert_every_cell_trained_once(storage, workers):
@@ -59,20 +60,38 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
     trained exactly once, worker 0 waits for the other one across its own restarts, and its final
     counts add up over its restarts."""
     storage = f"journal:{tmp_path / 'study.log'}"
-    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--storage", storage,
-            "--workers", "2", "--recycle-mb", "1"]
+    argv = [
+        sys.executable,
+        str(REPO / "study.py"),
+        "run",
+        "bn_placement",
+        *TINY,
+        "--storage",
+        storage,
+        "--workers",
+        "2",
+        "--recycle-mb",
+        "1",
+    ]
     # No network kept for re-use (training.reuse): the memory watch takes a trial after which a worker keeps more
     # networks than ever as its new reference (every trial here: each is a new bn level), and a network that
     # replaces the one kept may hand memory back; without re-use every trial's growth counts, as this test needs.
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "ABLATION_REUSE_TRACES": "0"}
-    worker_0 = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker_0 = subprocess.Popen(
+        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output = worker_0.communicate(timeout=600)[0]
     assert worker_0.returncode == 0, tails([worker_0], [output])
     assert "absl::InitializeLog" not in output and "oneDNN" not in output  # quiet workers, restarts included
     journal = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "study.log")))
-    trials = [t for t in optuna.load_study(study_name="bn_placement", storage=journal).get_trials()
-              if "test_accuracy" in t.user_attrs]
-    trained = Counter((json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"]) for t in trials)
+    trials = [
+        t
+        for t in optuna.load_study(study_name="bn_placement", storage=journal).get_trials()
+        if "test_accuracy" in t.user_attrs
+    ]
+    trained = Counter(
+        (json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"]) for t in trials
+    )
     assert trained == Counter(CELLS)
     assert len({t.user_attrs["worker"]["pid"] for t in trials}) == 2  # both workers trained
     # whichever worker created the study, it recorded the command typed, not the extra worker's own
@@ -97,10 +116,20 @@ def test_two_workers_share_one_nested_search(tmp_path):
 
     storage = f"journal:{tmp_path / 'search.log'}"
     value_at = NESTED.index("--n-trials") + 1  # one trial per level keeps this test short
-    argv = [sys.executable, str(REPO / "study.py"), *NESTED[:value_at], "1", *NESTED[value_at + 1:], "--storage", storage]
+    argv = [
+        sys.executable,
+        str(REPO / "study.py"),
+        *NESTED[:value_at],
+        "1",
+        *NESTED[value_at + 1 :],
+        "--storage",
+        storage,
+    ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
-    workers = [subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True) for _ in range(2)]
+    workers = [
+        subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
     outputs = [w.communicate(timeout=600)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0], tails(workers, outputs)
     assert all("trial 1/1]" in out for out in outputs), "a worker did no search work"
@@ -136,8 +165,10 @@ def test_two_workers_popping_one_sqlite_queue_never_take_the_same_trial(tmp_path
     study = optuna.create_study(study_name="queue", storage=open_storage(url))
     for x in range(300):
         study.enqueue_trial({"x": x})
-    workers = [subprocess.Popen([sys.executable, "-c", POP_ALL, url], cwd=REPO, stdout=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", POP_ALL, url], cwd=REPO, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     popped = [json.loads(worker.communicate(timeout=300)[0]) for worker in workers]
     assert all(worker.returncode == 0 for worker in workers)
     assert all(popped) and not set(popped[0]) & set(popped[1])  # both took some; none took one the other took
