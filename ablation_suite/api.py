@@ -88,8 +88,8 @@ def figures(name: str, storage: str | None = None) -> dict:
     table, spec = frame(name, storage), spec_with_winners(study)
     shown = {}
     for group in groups(table, spec):
-        for _, figure, caption in comparison_section(group, spec)[0].figures:
-            shown[f"{group.title}: {caption}"] = figure
+        for _, draw, caption in comparison_section(group, spec)[0].figures:
+            shown[f"{group.title}: {caption}"] = draw()
     return shown
 
 

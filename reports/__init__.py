@@ -15,6 +15,7 @@ imports TensorFlow; the report is made from the study's table.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,13 +66,13 @@ def render(
     networks = networks_table(frame, spec) if "model" in spec["factors"] else pd.DataFrame()
     if not networks.empty:
         figures = [
-            ("networks_train_vs_test", plot_train_vs_test(networks), "train vs test accuracy per network"),
+            ("networks_train_vs_test", partial(plot_train_vs_test, networks), "train vs test accuracy per network"),
             (
                 "networks_accuracy_vs_parameters",
-                plot_accuracy_vs_parameters(networks),
+                partial(plot_accuracy_vs_parameters, networks),
                 "test accuracy vs log10 parameters",
             ),
-            ("networks_per_class", plot_per_class_accuracy(networks), "per-class test accuracy"),
+            ("networks_per_class", partial(plot_per_class_accuracy, networks), "per-class test accuracy"),
         ]
         table = Table(
             "networks",

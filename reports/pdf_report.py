@@ -174,8 +174,9 @@ def write_appendix(header: dict, sections: list, path: Path, svg: bool = False) 
             flow.bullets(section.lead)
             for paragraph in section.paragraphs:
                 flow.text(paragraph)
-            for name, fig, caption in section.figures:
+            for name, draw, caption in section.figures:
                 figure_number += 1
+                fig = draw()
                 files = save_figure(fig, out, name, png=False, svg=svg)
                 plt.close(fig)
                 flow.figure(out / files["pdf"], figure_number, caption)

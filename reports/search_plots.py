@@ -8,6 +8,7 @@ Section, leaving out with a note any figure the study has too few trials for.
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -113,11 +114,11 @@ def search_section(study: optuna.Study, search_space: dict) -> Section:
     )
     boundary = boundary_warnings(pd.DataFrame([best.params]), {"search_space": search_space})
     section.figures += [
-        (f"{prefix}_history", plot_history(study), f"{name}: optimisation history"),
-        (f"{prefix}_parallel", plot_parallel(study), f"{name}: parallel coordinates"),
+        (f"{prefix}_history", partial(plot_history, study), f"{name}: optimisation history"),
+        (f"{prefix}_parallel", partial(plot_parallel, study), f"{name}: parallel coordinates"),
         (
             f"{prefix}_slice",
-            plot_slices(study),
+            partial(plot_slices, study),
             f"{name}: slice plot per parameter"
             + ("; " + "; ".join(boundary) if boundary else "; no tuned value at a range end"),
         ),
@@ -134,17 +135,21 @@ def search_section(study: optuna.Study, search_space: dict) -> Section:
         section.figures += [
             (
                 f"{prefix}_importance_pedanova",
-                plot_importances(study, optuna.importance.PedAnovaImportanceEvaluator()),
+                partial(plot_importances, study, optuna.importance.PedAnovaImportanceEvaluator()),
                 f"{name}: parameter importances (PED-ANOVA)",
             ),
-            (f"{prefix}_importance_fanova", plot_importances(study, fanova), f"{name}: parameter importances (fANOVA)"),
+            (
+                f"{prefix}_importance_fanova",
+                partial(plot_importances, study, fanova),
+                f"{name}: parameter importances (fANOVA)",
+            ),
         ]
         if len(params) >= 2:
             top = list(optuna.importance.get_param_importances(study, evaluator=fanova))[:2]
             section.figures.append(
                 (
                     f"{prefix}_contour",
-                    plot_contour(study, top),
+                    partial(plot_contour, study, top),
                     f"{name}: contour of the two most important parameters ({top[0]}, {top[1]})",
                 )
             )
@@ -154,7 +159,7 @@ def search_section(study: optuna.Study, search_space: dict) -> Section:
         section.figures.append(
             (
                 f"{prefix}_intermediate",
-                plot_intermediate(study),
+                partial(plot_intermediate, study),
                 f"{name}: validation accuracy per epoch of every trial (pruned ones stop early)",
             )
         )
@@ -172,7 +177,7 @@ def search_sections(studies: list[optuna.Study], search_space: dict) -> list[Sec
                 "searches side by side",
                 [],
                 [],
-                [("search_isolation", plot_isolation(studies), "each level's search in isolation")],
+                [("search_isolation", partial(plot_isolation, studies), "each level's search in isolation")],
             )
         )
     return sections

@@ -7,6 +7,8 @@ study (one level, sizes that do not differ, no second factor) is left out with a
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from ablation_suite.ablations import AUTO
@@ -79,7 +81,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
         section.figures.append(
             (
                 f"{stem}_forest",
-                plot_forest(table, base, title, rope, colors, reference),
+                partial(plot_forest, table, base, title, rope, colors, reference),
                 f"Difference in test accuracy from the {'current best' if races else 'base'} "
                 f"level {base}, in percentage points: mean over the seeds both levels share ({seeds}) "
                 + (
@@ -102,7 +104,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
         else [
             (
                 f"{stem}_test_accuracy",
-                plot_test_accuracy(group, marks=not adaptive),
+                partial(plot_test_accuracy, group, marks=not adaptive),
                 f"Test accuracy by {title} ({seeds}): dots are seeds, diamonds the mean with its 95% interval "
                 "(t interval on the logit scale, so inside [0, 1]); "
                 + (
@@ -117,7 +119,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
     section.figures += [
         (
             f"{stem}_curves",
-            plot_learning_curves(group),
+            partial(plot_learning_curves, group),
             f"Learning curves by {title}: accuracy (top) and loss (bottom), validation (left) and training (right); "
             f"line: mean over seeds ({seeds}), {BAND}.",
         )
@@ -126,16 +128,20 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
         section.figures += [
             (
                 f"{stem}_interaction",
-                plot_interaction(group),
+                partial(plot_interaction, group),
                 f"Interaction of {' and '.join(group.fields)}: mean test accuracy per cell with its 95% interval "
                 f"({seeds}).",
             ),
-            (f"{stem}_heatmap", plot_accuracy_heatmap(group), f"Mean test accuracy (%) of every cell ({seeds})."),
+            (
+                f"{stem}_heatmap",
+                partial(plot_accuracy_heatmap, group),
+                f"Mean test accuracy (%) of every cell ({seeds}).",
+            ),
         ]
     section.figures.append(
         (
             f"{stem}_train_vs_test",
-            plot_train_vs_test(levels, what=title, colors=colors),
+            partial(plot_train_vs_test, levels, what=title, colors=colors),
             f"Final training accuracy (circles) and test accuracy (diamonds) per level, mean over "
             f"seeds ({seeds}): the gap is over-fitting.",
         )
@@ -149,7 +155,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
         section.figures.append(
             (
                 f"{stem}_per_class",
-                plot_per_class_difference(group),
+                partial(plot_per_class_difference, group),
                 f"Per-class test accuracy of each level minus the base level's ({base}), in "
                 f"percentage points, mean over seeds ({seeds}).",
             )
@@ -157,7 +163,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
     section.figures.append(
         (
             f"{stem}_confusion",
-            plot_confusion_matrices(group),
+            partial(plot_confusion_matrices, group),
             f"Test confusion matrices, normalised per true class and averaged over seeds; one panel "
             f"per level ({seeds}).",
         )
@@ -167,7 +173,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
         section.figures.append(
             (
                 f"{stem}_accuracy_vs_parameters",
-                plot_accuracy_vs_parameters(levels, colors),
+                partial(plot_accuracy_vs_parameters, levels, colors),
                 f"Test accuracy against log10 of the trainable parameters, per level ({seeds}).",
             )
         )
@@ -218,7 +224,7 @@ def example_figures(group: Group, stem: str, section: Section) -> None:
     section.figures.append(
         (
             f"{stem}_misclassified",
-            plot_misclassified(group),
+            partial(plot_misclassified, group),
             f"The first misclassified test images in test order, up to 8 per level, one row per level "
             f"({_shown_seed(seed)}): title: true -> predicted class; below: the test image's index. "
             "Taken in test order, an image several levels misread appears in each of their rows.",
@@ -233,7 +239,7 @@ def example_figures(group: Group, stem: str, section: Section) -> None:
     section.figures.append(
         (
             f"{stem}_augmented",
-            plot_augmented_samples(group),
+            partial(plot_augmented_samples, group),
             f"Training images as each level augments them ({_shown_seed(seed)}): the first training "
             "image of each class (the row labelled original) and, per level, the same images after "
             "that trial's own augmentation layers and seeds, applied once (mixup and cutmix blend each "

@@ -22,7 +22,9 @@ from ablation_suite.reports.exports import Table, as_table, save_figure, save_ta
 @dataclass
 class Section:
     """One part of the report: a heading, text, tables (``exports.Table`` or DataFrames) and figures (file stem,
-    figure, caption); ``lead``: the sentences that answer the comparison, shown first."""
+    draw, caption); ``lead``: the sentences that answer the comparison, shown first. ``draw`` makes the figure
+    (a ``plot_*`` function with its arguments bound): a writer draws, writes and closes one figure at a time, so
+    a report of many figures never holds more than one open."""
 
     title: str
     paragraphs: list = field(default_factory=list)
@@ -70,8 +72,9 @@ def _write_html(header: dict, sections: list[Section], path: Path, svg: bool) ->
         if section.lead:
             parts.append('<ul class="lead">' + "".join(f"<li>{html.escape(s)}</li>" for s in section.lead) + "</ul>")
         parts += [f"<p>{html.escape(text)}</p>" for text in section.paragraphs]
-        for name, fig, caption in section.figures:
+        for name, draw, caption in section.figures:
             counter["figure"] += 1
+            fig = draw()
             files = save_figure(fig, out, name, svg=svg)
             plt.close(fig)
             links = " ".join(f'<a href="{files[kind]}">{kind.upper()}</a>' for kind in ("pdf", "svg") if kind in files)

@@ -89,6 +89,15 @@ def proxy(tmp_path):
         server.stdout.close()
 
 
+@pytest.fixture(autouse=True)
+def no_figure_outlives_its_test():
+    """Figures a test drew itself are closed after it, so the figure count pyplot warns about (an error here, see
+    pyproject.toml) is what one test, or one report it renders, holds open at once."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 TIERS = ("unit", "e2e", "engines")
 
 

@@ -107,14 +107,8 @@ def run_cells(run: Run, cells: list[dict]) -> Outcome:
     log(f"study {study.study_name}: {total} cells, {done} already done, {waiting} waiting to run")
     outcome = Outcome()
     started = time.perf_counter()
-    while study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
-        trial = study.ask()
-        if record.trial_cell_key(trial) is None:  # another worker took the last waiting cell
-            study.tell(trial, state=TrialState.FAIL)
-            break
+    while (trial := claim_cell(study)) is not None:
         cell = record.trial_cell(trial)
-        if _is_duplicate(study, trial):
-            continue
         done = _count(study, cells, TrialState.COMPLETE)
         prefix = f"[{done + 1}/{total}] {record.describe_cell(cell)} | "
         backup_dir = (
@@ -132,6 +126,35 @@ def run_cells(run: Run, cells: list[dict]) -> Outcome:
             outcome.restart = reason
             break
     return outcome
+
+
+def claim_cell(study: optuna.Study) -> optuna.Trial | None:
+    """Take one waiting cell for this worker (its trial, now RUNNING), or None when no cell is left: the one
+    place a worker claims a cell.
+
+    Optuna's ``study.ask()`` pops a WAITING trial by setting it RUNNING only if it is still WAITING
+    (``Study._pop_waiting_trial_id``: read, then a conditional write). What makes that atomic is the storage:
+
+    - SQLite: every transaction takes the file's write lock when it begins (``BEGIN IMMEDIATE``,
+      store.storage), so no two processes both read the trial WAITING and both set it RUNNING;
+    - PostgreSQL, MySQL: Optuna reads the trial ``SELECT ... FOR UPDATE`` (a row lock) in the transaction
+      that sets it RUNNING;
+    - journal file: every operation is appended under the journal's lock and replayed in order, so the later
+      of two claims finds the trial RUNNING and Optuna moves on to the next waiting one;
+    - gRPC proxy (``grpc://``): the one proxy process makes every call on its own storage, one of the above.
+
+    A cell enqueued twice (by workers that start together) is caught after its claim: a finished trial or the
+    lowest-numbered running one owns it, and this trial is closed untrained (``_is_duplicate``). With nothing
+    waiting, ``ask()`` makes a new trial without a cell, closed at once: another worker took the last cell.
+    """
+    while study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+        trial = study.ask()
+        if record.trial_cell_key(trial) is None:
+            study.tell(trial, state=TrialState.FAIL)
+            return None
+        if not _is_duplicate(study, trial):
+            return trial
+    return None
 
 
 def _is_duplicate(study, trial) -> bool:

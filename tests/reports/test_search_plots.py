@@ -68,10 +68,11 @@ def test_every_search_figure_or_a_note_saying_why_not(storage):
     assert not any("importances" in caption for _, _, caption in adam.figures)
     assert "need at least 3 complete trials; this search has 2" in " ".join(adam.paragraphs)
     assert rmsprop.figures == [] and "No complete trial yet" in " ".join(rmsprop.paragraphs)
-    ((name, fig, _),) = isolation.figures
+    ((name, draw, _),) = isolation.figures
+    fig = draw()
     lines = {line.get_label(): line.get_ydata() for line in fig.axes[0].lines}
     assert set(lines) == {"optimizer=sgd", "optimizer=adam"} and np.all(np.diff(lines["optimizer=sgd"]) >= 0)
     for section in (adam, sgd, isolation):
-        for _, figure, _ in section.figures:
-            assert isinstance(figure, plt.Figure)
+        for _, draw, _ in section.figures:
+            assert isinstance(draw(), plt.Figure)
     plt.close("all")
