@@ -12,7 +12,7 @@ from ablation_suite.store import record
 from ablation_suite.store.storage import masked, masked_command
 
 LIBRARIES = ("tensorflow", "keras", "optuna", "numpy", "scikit-learn", "pandas", "scipy", "seaborn", "matplotlib")
-REPO = Path(__file__).resolve().parents[1]
+PACKAGE = Path(__file__).resolve().parents[1]  # ablation_suite/, in a checkout or in site-packages
 
 
 def provenance(configs=(), machine: dict | None = None) -> dict:
@@ -28,7 +28,9 @@ def provenance(configs=(), machine: dict | None = None) -> dict:
             return "not installed"
 
     return {
-        "git": git_commit(),
+        "git": git_commit(),  # the suite's code
+        "suite": installed("ablation-suite"),
+        "project git": git_commit(Path.cwd(), must_hold=None),  # the folder the study was made from: the user's code
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "libraries": {name: installed(name) for name in LIBRARIES},
@@ -49,16 +51,19 @@ def model_files(configs) -> dict:
     return {"model_files": files} if files else {}
 
 
-def git_commit() -> str:
-    """The code's commit, with "+dirty" when tracked files differ from it ("unknown" outside a git checkout)."""
+def git_commit(folder: Path = PACKAGE, must_hold: Path | None = PACKAGE) -> str:
+    """The commit of the git checkout ``folder`` is in, with "+dirty" when tracked files differ from it; "unknown"
+    outside a checkout. ``must_hold``: a path that must sit at the top of the checkout, so that a package installed
+    inside someone else's checkout (a virtual environment in a project) is not given that project's commit."""
 
     def git(*args):
-        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, timeout=30)
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=30)
 
     try:
-        commit = git("rev-parse", "HEAD")
-        if commit.returncode != 0:
+        top = git("rev-parse", "--show-toplevel")
+        if top.returncode != 0 or not (must_hold is None or must_hold.parent.samefile(top.stdout.strip())):
             return "unknown (not a git checkout)"
+        commit = git("rev-parse", "HEAD")
         dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "unknown (git not available)"
@@ -105,6 +110,8 @@ def report_provenance(study, frame, url: str) -> dict:
         "command": made["command"] and masked_command(made["command"]),
         "created": made["created"],
         "git commit": created.get("git", "not recorded"),
+        "suite version": created.get("suite", "not recorded"),
+        "project git commit (the folder the study was made from)": created.get("project git", "not recorded"),
         "python": created.get("python", "not recorded"),
         "platform": created.get("platform", "not recorded"),
         **{f"version.{k}": v for k, v in created.get("libraries", {}).items()},

@@ -151,6 +151,11 @@ def test_the_console_script_runs_a_project_of_its_own_beside_the_suite(fresh_env
     for name, text in PROJECT.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text)
+    git = ["git", "-C", str(project), "-c", "user.name=me", "-c", "user.email=me@lab"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "my project"], check=True)
+    mine = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     command = str(fresh_environment / "bin" / "ablation-suite")
     storage = []  # the default, runs/studies.db in the project folder
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "ABLATION_STORAGE")}
@@ -170,6 +175,8 @@ def test_the_console_script_runs_a_project_of_its_own_beside_the_suite(fresh_env
     assert report.returncode == 0, report.stderr[-3000:]
     page = project / "runs" / "reports" / "q" / "index.html"
     assert page.is_file() and "Does a larger learning rate help my tiny network?" in page.read_text()
+    # provenance names the project's commit, and no commit for the installed suite (not the project's either)
+    assert f"<td>{mine}</td>" in page.read_text() and page.read_text().count(mine) == 1
     # the network was the project's own, 7 filters wide from the project's config.py: a 3x3 convolution of one
     # channel (7 * 9 + 7 parameters) and the logits over 10 classes (7 * 10 + 10)
     exported = subprocess.run(
