@@ -57,9 +57,11 @@ def run(
     resume.check_resumable(url, name, ablation, base, caches.datasets)
     if adapted:
         log(f"adapted to this run: {adapted}")
-    entry.check_before_writing(ablation, base, seeds, caches.datasets)
+    warnings = entry.check_before_writing(ablation, base, seeds, caches.datasets)
+    for warning in warnings:
+        log(f"warning: {warning}")
     command = f"notebook: run({name!r}, dataset={base.dataset!r}, epochs={base.epochs}, seeds={seeds})"
-    outcome = entry.train_study(url, name, ablation, base, seeds, command, log=log, caches=caches)
+    outcome = entry.train_study(url, name, ablation, base, seeds, command, log=log, caches=caches, warnings=warnings)
     counts = outcome.counts
     log(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed")
     return frame(name, storage)

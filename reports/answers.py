@@ -19,6 +19,7 @@ from ablation_suite.ablations import AUTO, Ablation
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.reports.comparisons import finished
 from ablation_suite.reports.tables import summary_table
+from ablation_suite.reports.warnings import chance_of, near_chance
 from ablation_suite.stats import sequential as decide
 from ablation_suite.stats.levels import fixed_design_decision, test_size
 from ablation_suite.stats.tests import seeds_would
@@ -97,8 +98,10 @@ def level_name(title: str, level: str) -> str:
     return level if "=" in level else f"{title}={level}"
 
 
-def lead_sentence(row, title: str, base: str, rope: float | None = None) -> str:
-    """e.g. "bn=before: +1.1 pp [-0.3, +2.5] vs none, not decided with 2 seeds; about 8 would"."""
+def lead_sentence(row, title: str, base: str, rope: float | None = None, chance: float | None = None) -> str:
+    """e.g. "bn=before: +1.1 pp [-0.3, +2.5] vs none, not decided with 2 seeds; about 8 would", and, next to the
+    answer, when the level fits its training data but tests near ``chance`` (reports.warnings.near_chance), that
+    the answer is likely an artefact of the protocol."""
     decision = row.get("decision") or fixed_design_decision(row, rope)
     low, high = row["diff_low"], row["diff_high"]
     interval = f" [{points(low)}, {points(high)}]" if math.isfinite(low) and math.isfinite(high) else " (no interval)"
@@ -112,17 +115,27 @@ def lead_sentence(row, title: str, base: str, rope: float | None = None) -> str:
         needed = row.get("seeds_needed", math.nan)
         known = isinstance(needed, (int, float)) and math.isfinite(needed) and needed > pairs
         verdict = f"not decided with {seeds}" + (f"; {seeds_would(needed)} would" if known else "")
-    return f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}"
+    artefact = (
+        f"; likely an artefact: it fits its training data ({100 * row['train_accuracy']:.0f}%) but tests near chance"
+        " (see the methodology warnings)"
+        if near_chance(row, chance)
+        else ""
+    )
+    return (
+        f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}{artefact}"
+    )
 
 
-def lead_sentences(table: pd.DataFrame, title: str, base: str, rope: float | None = None) -> list[str]:
+def lead_sentences(
+    table: pd.DataFrame, title: str, base: str, rope: float | None = None, chance: float | None = None
+) -> list[str]:
     """One sentence per level other than the base, in the table's order."""
     decided = with_decisions(table, base, rope)
-    return [lead_sentence(row, title, base, rope) for _, row in decided.iterrows() if row["level"] != base]
+    return [lead_sentence(row, title, base, rope, chance) for _, row in decided.iterrows() if row["level"] != base]
 
 
 def group_sentences(group, table: pd.DataFrame, rope: float | None = None) -> list[str]:
     """The sentences of one comparison (a reports.comparisons.Group): its levels named by their field
     ("bn=before"), not by the comparison's title (a chain's "stage 1: bn")."""
     name = group.fields[0] if len(group.fields) == 1 else group.title
-    return lead_sentences(table, name, group.base, rope)
+    return lead_sentences(table, name, group.base, rope, chance_of(group.rows))

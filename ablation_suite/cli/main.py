@@ -138,11 +138,15 @@ def cmd_run(args):
 
     typed = os.environ.get(workers.COMMAND_ENV) or f"{invoked_as()} {masked_command(args.argv)}"
 
+    protocol_warnings = []  # found by prepare(), recorded by the study work() creates
+
     def prepare():
         console.device_line()
         if own_process:
             freeze_start_up()
-        entry.check_before_writing(ablation, base, seeds, args.caches.datasets)
+        protocol_warnings[:] = entry.check_before_writing(ablation, base, seeds, args.caches.datasets)
+        for warning in protocol_warnings:
+            print(f"warning: {warning}", flush=True)
 
     def work():
         if args.carried and own_process:  # a restarted worker skips prepare()
@@ -157,6 +161,7 @@ def cmd_run(args):
             tensorboard,
             MemoryWatch(args.recycle_mb if own_process else 0),
             caches=args.caches,
+            warnings=protocol_warnings,
         )
         return outcome.counts, outcome.restart
 

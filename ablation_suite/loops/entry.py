@@ -73,10 +73,10 @@ def overrides_of(settings, dataset=None, epochs=None) -> dict:
     return overrides
 
 
-def check_before_writing(ablation, base, seeds: int, datasets=None) -> None:
+def check_before_writing(ablation, base, seeds: int, datasets=None) -> list[str]:
     """Every cell's data loads (into ``datasets``, the caller's training.caches.Datasets) and network builds, a
     search's sampler can run here (workers.preflight), and ABLATION_REUSE_TRACES, if set, says how many networks
-    a worker keeps (training.reuse)."""
+    a worker keeps (training.reuse). Returns the protocol's warnings (workers.preflight), which the study records."""
     from ablation_suite.loops.space import make_sampler
     from ablation_suite.training.reuse import capacity
     from ablation_suite.workers.preflight import preflight
@@ -85,24 +85,35 @@ def check_before_writing(ablation, base, seeds: int, datasets=None) -> None:
         capacity()
     except ValueError as error:
         raise UsageError(str(error)) from None
-    preflight(ablation, base, seeds, datasets)
+    warnings = preflight(ablation, base, seeds, datasets)
     if ablation.searches:
         make_sampler(ablation.sampler, ablation.search_space)  # a sampler that cannot run here fails now
+    return warnings
 
 
 def train_study(
-    url: str, name: str, ablation, base, seeds: int, command: str, tensorboard=None, memory=None, log=print, caches=None
+    url: str,
+    name: str,
+    ablation,
+    base,
+    seeds: int,
+    command: str,
+    tensorboard=None,
+    memory=None,
+    log=print,
+    caches=None,
+    warnings=(),
 ):
-    """Create or resume the study (a different set-up is refused) and train this worker's share of its cells
-    with ``caches`` (training.caches.Caches: what this process keeps between its cells); returns the runner's
-    Outcome."""
+    """Create or resume the study (a different set-up is refused; a new one records the protocol's ``warnings``
+    from check_before_writing) and train this worker's share of its cells with ``caches``
+    (training.caches.Caches: what this process keeps between its cells); returns the runner's Outcome."""
     from ablation_suite.loops import runner
     from ablation_suite.store import resume
     from ablation_suite.store.storage import backup_root
     from ablation_suite.workers.machine import hardware
     from ablation_suite.workers.memory import MemoryWatch
 
-    study = resume.create_or_resume(url, name, ablation, base, command, hardware())
+    study = resume.create_or_resume(url, name, ablation, base, command, hardware(), list(warnings))
     return runner.run_design(
         runner.Run(
             url,

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 
 import optuna
 from optuna.trial import TrialState
 
 CELL = "cell"
 BASE_CONFIG = "base_config"
+PROTOCOL_WARNINGS = "protocol_warnings"  # what would make the study's answers artefacts, found before training
 TUNED_PREFIX = "tuned:"
 RESULT_COLUMNS = (
     "test_accuracy",
@@ -91,8 +93,12 @@ def is_duplicate(trial) -> bool:
 # --- the main study ---------------------------------------------------------------------------------
 
 
-def initialise(study: optuna.Study, spec: dict, base: dict, command: str, provenance: dict) -> None:
-    """Record how the study was made; the base Config last, so its presence means all is written."""
+def initialise(
+    study: optuna.Study, spec: dict, base: dict, command: str, provenance: dict, warnings: Sequence[str] = ()
+) -> None:
+    """Record how the study was made and what its protocol was warned of before training (workers.preflight); the
+    base Config last, so its presence means all is written."""
+    study.set_user_attr(PROTOCOL_WARNINGS, list(warnings))
     study.set_user_attr("ablation", spec)
     study.set_user_attr("command", command)
     study.set_user_attr("created", time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -125,10 +131,12 @@ def creation(study: optuna.Study) -> dict:
 
 
 def spec_with_winners(study: optuna.Study) -> dict:
-    """The stored spec plus what the run decided so far: a chain's stage winners."""
+    """The stored spec plus what the run decided so far (a chain's stage winners) and the warnings its protocol
+    got before training (none for studies made before they were recorded)."""
     spec = stored_spec(study)
     if spec.get("stages"):
         spec["winners"] = winners(study)
+    spec[PROTOCOL_WARNINGS] = list(study.user_attrs.get(PROTOCOL_WARNINGS, []))
     return spec
 
 

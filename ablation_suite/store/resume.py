@@ -15,11 +15,17 @@ from ablation_suite.store.storage import StorageError, exists, masked, masked_co
 
 
 def create_or_resume(
-    url: str, study_name: str, ablation: Ablation, base: Config, command: str, machine: dict | None = None
+    url: str,
+    study_name: str,
+    ablation: Ablation,
+    base: Config,
+    command: str,
+    machine: dict | None = None,
+    warnings: list[str] | None = None,
 ) -> optuna.Study:
     """The study for this ablation; resuming with a different base Config is refused. A new study records
-    ``command`` (the command line that made it) with any password masked, and the ``machine`` that made it
-    (``workers.machine.hardware()``)."""
+    ``command`` (the command line that made it) with any password masked, the ``machine`` that made it
+    (``workers.machine.hardware()``) and the protocol's ``warnings`` (workers.preflight)."""
     study = optuna.create_study(
         storage=open_storage(url), study_name=study_name, direction="maximize", load_if_exists=True
     )
@@ -32,6 +38,7 @@ def create_or_resume(
             base.to_dict(),
             masked_command(command),
             provenance(ablation.configs(base, 1), machine),
+            warnings or [],
         )
     return study
 

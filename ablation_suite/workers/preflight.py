@@ -1,19 +1,27 @@
-"""Before anything is written: every cell's data loads and every distinct network builds; and the size of
-the network a cell trains (``ablation-suite show``)."""
+"""Before anything is written: every cell's data loads and every distinct network builds; what in the protocol
+would make an answer an artefact (batch-norm statistics that cannot settle); and the size of the network a cell
+trains (``ablation-suite show``)."""
 
 from __future__ import annotations
 
+import math
+
 from ablation_suite.errors import UserError
+
+# Batch norm's moving statistics (what the test pass uses) start at mean 0 and variance 1 and move towards the
+# data's by (1 - momentum) each training step: after n steps momentum**n of the start is left. More than this
+# share left at the end of training and the test pass normalises with statistics that never settled.
+UNSETTLED_SHARE = 0.05
 
 
 class CellError(UserError):
     """A cell's network cannot be built for its data (e.g. an input too small for its poolings)."""
 
 
-def preflight(ablation, base, seeds: int, datasets=None) -> None:
+def preflight(ablation, base, seeds: int, datasets=None) -> list[str]:
     """Load every cell's data (into ``datasets``, training.caches.Datasets, which the cells then train on) and
     build every distinct model once, so impossible cells fail before any write; and refuse a factor level that
-    the network ignores."""
+    the network ignores. Returns the protocol's warnings (``unsettled_statistics``), one per distinct problem."""
     import keras
 
     from ablation_suite.training.caches import Datasets
@@ -22,13 +30,38 @@ def preflight(ablation, base, seeds: int, datasets=None) -> None:
     datasets = datasets if datasets is not None else Datasets()
 
     networks, shapes = {}, {}  # a cell's Config without seed and learning rate -> its network as Keras describes
+    warnings = {}
     for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:  # it, and its data's shapes
         data = load_data(config, datasets)  # each dataset loads once; a split per distinct data set-up is cheap
         shapes[config] = data.input_shape, data.num_classes
         networks[config] = _described(config, *shapes[config])
+        if warning := unsettled_statistics(config, len(data.y_train), networks[config]):
+            warnings.setdefault(warning, config)
     _refuse_levels_the_network_ignores(ablation, base, networks)
     _refuse_base_knobs_the_network_ignores(ablation, base, networks, shapes)
     keras.utils.clear_session()
+    return list(warnings)
+
+
+def unsettled_statistics(config, train_images: int, network: str) -> str:
+    """A warning when the network (its Keras JSON) has batch norm whose moving statistics keep more than
+    UNSETTLED_SHARE of their start after every training step of the cell (fewer if early stopping ends it
+    sooner), with the momentum that would settle them; "" otherwise."""
+    if '"class_name": "BatchNormalization"' not in network:
+        return ""
+    per_epoch = math.ceil(train_images / config.batch_size)
+    steps = per_epoch * config.epochs
+    left = config.bn_momentum**steps
+    if left <= UNSETTLED_SHARE:
+        return ""
+    settling = math.floor(100 * UNSETTLED_SHARE ** (1 / steps)) / 100
+    return (
+        f"batch norm's moving statistics cannot settle in {config.model} cells with bn_momentum={config.bn_momentum:g}"
+        f" and batch_size={config.batch_size}: {steps} training steps ({per_epoch} per epoch x {config.epochs} "
+        f"epochs) leave {left:.0%} of their initial values, so the test pass normalises with statistics that never "
+        f"saw the data and its accuracy can sit near chance while training accuracy is high; set "
+        f"--set bn_momentum={settling:g} or lower (or train more steps)"
+    )
 
 
 def _described(config, image_shape, num_classes) -> str:
