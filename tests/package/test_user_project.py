@@ -81,6 +81,11 @@ PROJECT = {
 }
 
 
+# What the fresh environment's processes get: not a PYTHONPATH (or storage) this test process was given, which would
+# show them a checkout's ablation_suite (and its egg-info, which pip takes for the suite already installed).
+CLEAN = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "ABLATION_STORAGE")}
+
+
 def tracked_tree(destination: Path) -> Path:
     """The working tree's tracked and new files (not .venv, runs/, build/), symlinks kept as links."""
     listed = subprocess.run(
@@ -116,6 +121,7 @@ def fresh_environment(tmp_path_factory) -> Path:
         ],
         check=True,
         capture_output=True,
+        env=CLEAN,
     )
     [wheel] = (root / "dist").glob("ablation_suite-*.whl")
     environment = root / "fresh"
@@ -126,13 +132,18 @@ def fresh_environment(tmp_path_factory) -> Path:
         capture_output=True,
         text=True,
         check=True,
+        env=CLEAN,
     ).stdout.strip()
     Path(site, "borrowed_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
-        check=True,
+    # --force-reinstall: the borrowed packages include the test environment's own (editable) ablation-suite, of
+    # the same version, which pip would otherwise take as installed already
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall", str(wheel)],
         capture_output=True,
+        text=True,
+        env=CLEAN,
     )
+    assert installed.returncode == 0 and "Successfully installed ablation-suite" in installed.stdout, installed
     return environment
 
 
@@ -158,7 +169,7 @@ def test_the_console_script_runs_a_project_of_its_own_beside_the_suite(fresh_env
     mine = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     command = str(fresh_environment / "bin" / "ablation-suite")
     storage = []  # the default, runs/studies.db in the project folder
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "ABLATION_STORAGE")}
+    env = CLEAN
     run = subprocess.run(
         [command, "run", "q.py", "--dataset", "digits", "--epochs", "1", *storage],
         cwd=project,
@@ -214,6 +225,7 @@ def test_importing_the_package_adds_one_name_of_ours(fresh_environment):
         text=True,
         check=True,
         timeout=300,
+        env=CLEAN,
     )
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["ours"] == ["ablation_suite"] and found["files"] == []
