@@ -311,9 +311,9 @@ def cmd_recover(args):
 
 
 def cmd_report(args):
-    from ablation_suite import api as study_api
+    from ablation_suite import api
 
-    path = study_api.report(study_name(args), storage_url(args), args.out, args.format, args.svg)
+    path = api.report(study_name(args), storage_url(args), args.out, args.format, args.svg)
     print(f"report written: {path.resolve()}")
 
 
