@@ -34,6 +34,13 @@ def resolve(
     ``rule`` may set rope, alpha, min_seeds and max_seeds."""
     options = {key: value for key, value in (options or {}).items() if value is not None}
     seeding = {key: value for key, value in {"seeds": seeds, **(rule or {})}.items() if value is not None}
+    typed_rule = sorted(set(seeding) - {"seeds"})
+    if typed_rule and seeding.get("seeds", ablation.seeds) != AUTO:  # typed, so refused even at its default value
+        raise UsageError(
+            f"{', '.join('--' + k.replace('_', '-') for k in typed_rule)} only act with seeds='auto' (the decision "
+            f"rule); ablation {label!r} trains {seeding.get('seeds', ablation.seeds)} fixed seeds: add --seeds auto, "
+            "or leave them out"
+        )
     if seeding.get("seeds", AUTO) != AUTO and not set(seeding) - {"seeds"}:
         seeding.update(RULE_DEFAULTS)  # --seeds N replaces a file's "auto" and its rule
     if command == "search" and not ablation.searches:

@@ -166,6 +166,8 @@ BAD_INPUTS = [
     (["run", "bn_placement", "--set", "bn=after"], "bn is varied by factor 'bn' of ablation"),
     (["run", "bn_placement", "--seeds", "0"], "seeds=0 must be an integer >= 1"),
     (["run", "bn_placement", "--rope", "1"], "only act with seeds='auto'"),
+    (["run", "bn_placement", "--seeds", "3", "--rope", "0.5"], "--rope only act with seeds='auto'"),  # its default
+    (["run", "bn_placement", "--alpha", "0.05", "--max-seeds", "10"], "--alpha, --max-seeds only act with"),
     (["run", "bn_placement", "--seeds", "auto", "--max-seeds", "2"], "max_seeds=2 must be an integer >= 3"),
     (["run", "optimizer_lr", "--seeds", "auto"], "seeds='auto' is not available with design='nested'"),
     (["run", "bn_placement", "--dataset", "imagenet"], "dataset='imagenet' is not known"),
