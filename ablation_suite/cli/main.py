@@ -105,9 +105,13 @@ def resolve(args):
 
 
 def cmd_show(args):
+    """What `run` would train, refused where `run` would refuse it (the same resolution and network checks)."""
     from ablation_suite.cli.show import show
+    from ablation_suite.workers.preflight import preflight
 
-    show(*resolve(args))
+    ablation, base, seeds, adapted = resolve(args)
+    preflight(ablation, base, seeds, args.caches.datasets, download=False)
+    show(ablation, base, seeds, adapted)
 
 
 def cmd_run(args):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from ablation_suite.config import DATASETS
 from ablation_suite.errors import UserError
 
 # Batch norm's moving statistics (what the test pass uses) start at mean 0 and variance 1 and move towards the
@@ -18,10 +19,14 @@ class CellError(UserError):
     """A cell's network cannot be built for its data (e.g. an input too small for its poolings)."""
 
 
-def preflight(ablation, base, seeds: int, datasets=None) -> list[str]:
+def preflight(ablation, base, seeds: int, datasets=None, download: bool = True) -> list[str]:
     """Load every cell's data (into ``datasets``, training.caches.Datasets, which the cells then train on) and
     build every distinct model once, so impossible cells fail before any write; and refuse a factor level that
-    the network ignores. Returns the protocol's warnings (``unsettled_statistics``), one per distinct problem."""
+    the network ignores. Returns the protocol's warnings (``unsettled_statistics``), one per distinct problem.
+
+    ``download=False`` (``show``): a Keras dataset (one ``run`` may have to download) is not loaded; its networks
+    are built and checked for the shape the dataset is known to have, and its split and warnings are left to
+    ``run``. Every other source is local and checked in full, so ``show`` refuses what ``run`` refuses."""
     import keras
 
     from ablation_suite.training.caches import Datasets
@@ -32,6 +37,10 @@ def preflight(ablation, base, seeds: int, datasets=None) -> list[str]:
     networks, shapes = {}, {}  # a cell's Config without seed and learning rate -> its network as Keras describes
     warnings = {}
     for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:  # it, and its data's shapes
+        if not download and config.dataset in DATASETS and DATASETS[config.dataset].source == "keras":
+            shapes[config] = DATASETS[config.dataset].shape, DATASETS[config.dataset].classes
+            networks[config] = _described(config, *shapes[config])
+            continue
         data = load_data(config, datasets)  # each dataset loads once; a split per distinct data set-up is cheap
         shapes[config] = data.input_shape, data.num_classes
         networks[config] = _described(config, *shapes[config])

@@ -287,6 +287,32 @@ def test_bad_input_exits_2_and_writes_nothing(argv, message, bad_data, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
+# Every bad input of `run` but those of its storage and its workers (options `show` does not take): `show` resolves
+# through the same checks.
+RUN_ONLY = ("--storage", "--gpus", "--workers", "--launcher", "--recycle-mb", "--tensorboard")
+RUN_REFUSALS = [
+    (argv, message)
+    for argv, message in BAD_INPUTS
+    if argv[0] == "run" and not any(arg.split("=")[0] in RUN_ONLY for arg in argv)
+]
+
+
+@pytest.mark.parametrize("argv, message", RUN_REFUSALS)
+def test_show_refuses_what_run_refuses(argv, message, bad_data, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = [a.replace("DATA/", f"npz:{bad_data}/" if a.endswith(".npz") else f"idx:{bad_data}/") for a in argv]
+    assert run_cli("show", *argv[1:]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_show_refuses_a_network_knob_no_network_of_the_study_has():
+    """The issue's case: baseline_depth's networks have no batch norm, so bn_momentum would change nothing; `show`
+    said nothing of it and listed the knob. No data is loaded for it (CIFAR-10, offline here): the network is
+    checked for CIFAR-10's known shape."""
+    assert run_cli("show", "baseline_depth", "--set", "bn_momentum=0.9") == 2
+
+
 @pytest.mark.unit
 def test_a_bad_reuse_setting_exits_2_and_writes_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
