@@ -110,8 +110,8 @@ def cmd_show(args):
     from ablation_suite.workers.preflight import preflight
 
     ablation, base, seeds, adapted = resolve(args)
-    preflight(ablation, base, seeds, args.caches.datasets, download=False)
-    show(ablation, base, seeds, adapted)
+    warnings = preflight(ablation, base, seeds, args.caches.datasets, download=False)
+    show(ablation, base, seeds, adapted, warnings=warnings)
 
 
 def cmd_run(args):

@@ -7,7 +7,8 @@ from ablation_suite.cli.console import plan_summary
 from ablation_suite.config import Config
 
 
-def show(ablation, base: Config, seeds: int, adapted: str = "", log=print) -> None:
+def show(ablation, base: Config, seeds: int, adapted: str = "", log=print, warnings=()) -> None:
+    """Print the plan; ``warnings``: the protocol's (workers.preflight), which ``run`` would print too."""
     from ablation_suite.workers.preflight import model_size
 
     variants = ablation.variants()
@@ -20,6 +21,8 @@ def show(ablation, base: Config, seeds: int, adapted: str = "", log=print) -> No
     log(plan_summary(ablation, base, seeds))
     if adapted:
         log(f"adapted to this run: {adapted}")
+    for warning in warnings:
+        log(f"warning: {warning}")
     if ablation.searches:
         log(
             f"search: {ablation.n_trials} trials per variant, sampler {ablation.sampler}, pruner {ablation.pruner}; "

@@ -69,6 +69,8 @@ def test_a_batch_norm_study_that_cannot_settle_says_so_in_run_status_and_report(
     run = capsys.readouterr().out
     assert "warning: batch norm's moving statistics cannot settle in baseline2 cells with bn_momentum=0.999" in run
     assert run.index("warning: batch norm") < run.index("[1/3]")  # said before training
+    assert study.main(["show", "bn_placement", *options]) == 0
+    assert "warning: batch norm's moving statistics cannot settle" in capsys.readouterr().out  # and by show
     assert study.main(["status", "bn_placement", *storage]) == 0
     status = capsys.readouterr().out
     assert "cannot settle" in status.split("methodology warnings:")[1]
