@@ -355,7 +355,7 @@ def load(name: str) -> Ablation:
     elif name not in names():
         raise AblationError(
             f"unknown ablation {name!r}; choose one of: {', '.join(names())} "
-            f"(or add ablations/{name}.py, or give the path of your own file)"
+            f"(or give the path of a question file of your own, e.g. {name}.py)"
         )
     else:
         where, import_module = f"ablations/{name}.py", lambda: importlib.import_module(f"{__name__}.{name}")
