@@ -58,7 +58,8 @@ def test_the_same_levels_pass_on_a_network_built_from_the_blocks():
     }
     assert any(type(layer).__name__ == "BatchNormalization" for layer in built["after"].layers)
     assert not any(type(layer).__name__ == "BatchNormalization" for layer in built["none"].layers)
-    assert preflight(ablation, BASE.replace(model="baseline1"), 1) is None  # accepted: the levels build other networks
+    warnings = preflight(ablation, BASE.replace(model="baseline1"), 1)  # accepted: the levels build other networks
+    assert all("cannot settle" in warning for warning in warnings)  # (7 steps: batch norm's statistics, said)
 
 
 def test_a_base_network_knob_the_network_ignores_is_refused_and_accepted_where_it_acts():
@@ -68,7 +69,10 @@ def test_a_base_network_knob_the_network_ignores_is_refused_and_accepted_where_i
     )
     with pytest.raises(CellError, match="bn_momentum=0.9 builds the same network as bn_momentum=0.99 in every cell"):
         preflight(ablation, BASE.replace(model="baseline1", bn_momentum=0.9), 1)
-    assert preflight(ablation, BASE.replace(model="baseline1", bn="after", bn_momentum=0.9), 1) is None
+    assert all(
+        "cannot settle" in w
+        for w in preflight(ablation, BASE.replace(model="baseline1", bn="after", bn_momentum=0.9), 1)
+    )
 
 
 def test_through_the_cli_a_factor_the_users_network_ignores_exits_2_and_writes_nothing(
