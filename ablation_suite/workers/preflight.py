@@ -36,7 +36,8 @@ def preflight(ablation, base, seeds: int, datasets=None, download: bool = True) 
 
     networks, shapes = {}, {}  # a cell's Config without seed and learning rate -> its network as Keras describes
     warnings = {}
-    for config in {_unseeded(c, base) for c in ablation.configs(base, seeds)}:  # it, and its data's shapes
+    # in the cells' order (not a set's, which varies with the hash seed): the first impossible cell is refused first
+    for config in dict.fromkeys(_unseeded(c, base) for c in ablation.configs(base, seeds)):
         if not download and config.dataset in DATASETS and DATASETS[config.dataset].source == "keras":
             shapes[config] = DATASETS[config.dataset].shape, DATASETS[config.dataset].classes
             networks[config] = _described(config, *shapes[config])
