@@ -110,8 +110,9 @@ def cmd_show(args):
     from ablation_suite.workers.preflight import preflight
 
     ablation, base, seeds, adapted = resolve(args)
-    warnings = preflight(ablation, base, seeds, args.caches.datasets, download=False)
-    show(ablation, base, seeds, adapted, warnings=warnings)
+    sizes = {}  # each network built once: for the checks and for show's table of sizes
+    warnings = preflight(ablation, base, seeds, args.caches.datasets, download=False, sizes=sizes)
+    show(ablation, base, seeds, adapted, warnings=warnings, sizes=sizes)
 
 
 def cmd_run(args):

@@ -7,9 +7,10 @@ from ablation_suite.cli.console import plan_summary
 from ablation_suite.config import Config
 
 
-def show(ablation, base: Config, seeds: int, adapted: str = "", log=print, warnings=()) -> None:
-    """Print the plan; ``warnings``: the protocol's (workers.preflight), which ``run`` would print too."""
-    from ablation_suite.workers.preflight import model_size
+def show(ablation, base: Config, seeds: int, adapted: str = "", log=print, warnings=(), sizes=None) -> None:
+    """Print the plan; ``warnings``: the protocol's (workers.preflight), which ``run`` would print too; ``sizes``:
+    the networks' sizes preflight measured (by ``unseeded`` Config; any other network is built here)."""
+    from ablation_suite.workers.preflight import model_size, unseeded
 
     variants = ablation.variants()
     log(f"{ablation.name}: {ablation.question.strip()}")
@@ -43,7 +44,7 @@ def show(ablation, base: Config, seeds: int, adapted: str = "", log=print, warni
     texts = [ablation.describe(variant) + ("   (base)" if i == 0 else "") for i, variant in enumerate(variants)]
     configs = [base.replace(**ablation.overrides(variant)) for variant in variants]
     for i, (config, text) in enumerate(zip(configs, texts)):
-        params, flops = model_size(config)
+        params, flops = (sizes or {}).get(unseeded(config, base)) or model_size(config)
         log(f"  {i:3d}  {text:{max(map(len, texts))}}   {params:>12,} params {si(flops):>7} FLOPs")
     show_protocol(configs, set(ablation.search_space), ablation.searches and ablation.pruner != "none", log)
 

@@ -19,14 +19,15 @@ class CellError(UserError):
     """A cell's network cannot be built for its data (e.g. an input too small for its poolings)."""
 
 
-def preflight(ablation, base, seeds: int, datasets=None, download: bool = True) -> list[str]:
+def preflight(ablation, base, seeds: int, datasets=None, download: bool = True, sizes: dict | None = None) -> list[str]:
     """Load every cell's data (into ``datasets``, training.caches.Datasets, which the cells then train on) and
     build every distinct model once, so impossible cells fail before any write; and refuse a factor level that
     the network ignores. Returns the protocol's warnings (``unsettled_statistics``), one per distinct problem.
 
     ``download=False`` (``show``): a Keras dataset (one ``run`` may have to download) is not loaded; its networks
     are built and checked for the shape the dataset is known to have, and its split and warnings are left to
-    ``run``. Every other source is local and checked in full, so ``show`` refuses what ``run`` refuses."""
+    ``run``. Every other source is local and checked in full, so ``show`` refuses what ``run`` refuses. ``sizes``,
+    when given, gets (parameters, multiply-adds) of every network built, by ``unseeded`` Config (``show``'s table)."""
     import keras
 
     from ablation_suite.training.caches import Datasets
@@ -37,14 +38,14 @@ def preflight(ablation, base, seeds: int, datasets=None, download: bool = True) 
     networks, shapes = {}, {}  # a cell's Config without seed and learning rate -> its network as Keras describes
     warnings = {}
     # in the cells' order (not a set's, which varies with the hash seed): the first impossible cell is refused first
-    for config in dict.fromkeys(_unseeded(c, base) for c in ablation.configs(base, seeds)):
+    for config in dict.fromkeys(unseeded(c, base) for c in ablation.configs(base, seeds)):
         if not download and config.dataset in DATASETS and DATASETS[config.dataset].source == "keras":
             shapes[config] = DATASETS[config.dataset].shape, DATASETS[config.dataset].classes
-            networks[config] = _described(config, *shapes[config])
+            networks[config] = _described(config, *shapes[config], sizes)
             continue
         data = load_data(config, datasets)  # each dataset loads once; a split per distinct data set-up is cheap
         shapes[config] = data.input_shape, data.num_classes
-        networks[config] = _described(config, *shapes[config])
+        networks[config] = _described(config, *shapes[config], sizes)
         if warning := unsettled_statistics(config, len(data.y_train), networks[config]):
             warnings.setdefault(warning, config)
     _refuse_levels_the_network_ignores(ablation, base, networks)
@@ -74,15 +75,21 @@ def unsettled_statistics(config, train_images: int, network: str) -> str:
     )
 
 
-def _described(config, image_shape, num_classes) -> str:
+def _described(config, image_shape, num_classes, sizes: dict | None = None) -> str:
     import keras
 
+    from ablation_suite.baselines.cost import multiply_adds, parameters
+
     keras.utils.clear_session()  # layers Keras names itself (dense_3, ...) get the same names in every build
-    return _build(config, image_shape, num_classes).to_json()
+    model = _build(config, image_shape, num_classes)
+    if sizes is not None:
+        sizes[config] = parameters(model), multiply_adds(model)
+    return model.to_json()
 
 
-def _unseeded(config, base):
-    """Seeds and learning rates never change data or model: one build per remaining difference."""
+def unseeded(config, base):
+    """Seeds and learning rates never change data or model: one build per remaining difference (the key of
+    ``preflight``'s networks and sizes)."""
     return config.replace(seed=0, learning_rate=base.learning_rate)
 
 
@@ -99,7 +106,7 @@ def _refuse_levels_the_network_ignores(ablation, base, networks: dict) -> None:
             fields = {**ablation.overrides({factor: stored}), **ablation.overrides({factor: base_levels[factor]})}
             if stored == base_levels[factor] or not set(fields) <= set(NETWORK_KNOBS):
                 continue
-            built = [networks.get(_unseeded(base.replace(**ablation.overrides(v)), base)) for v in (variant, twin)]
+            built = [networks.get(unseeded(base.replace(**ablation.overrides(v)), base)) for v in (variant, twin)]
             if built[0] is not None and built[0] == built[1]:
                 config = base.replace(**ablation.overrides(variant))
                 raise CellError(
