@@ -107,10 +107,11 @@ def resolve(args):
 def cmd_show(args):
     """What `run` would train, refused where `run` would refuse it (the same resolution and network checks)."""
     from ablation_suite.cli.show import show
-    from ablation_suite.workers.preflight import preflight
+    from ablation_suite.workers.preflight import preflight, unseeded
 
     ablation, base, seeds, adapted = resolve(args)
-    sizes = {}  # each network built once: for the checks and for show's table of sizes
+    # each network is built once, for the checks and, for the variants show lists, for their sizes
+    sizes = dict.fromkeys(unseeded(base.replace(**ablation.overrides(v)), base) for v in ablation.variants())
     warnings = preflight(ablation, base, seeds, args.caches.datasets, download=False, sizes=sizes)
     show(ablation, base, seeds, adapted, warnings=warnings, sizes=sizes)
 

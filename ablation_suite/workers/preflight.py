@@ -26,8 +26,9 @@ def preflight(ablation, base, seeds: int, datasets=None, download: bool = True, 
 
     ``download=False`` (``show``): a Keras dataset (one ``run`` may have to download) is not loaded; its networks
     are built and checked for the shape the dataset is known to have, and its split and warnings are left to
-    ``run``. Every other source is local and checked in full, so ``show`` refuses what ``run`` refuses. ``sizes``,
-    when given, gets (parameters, multiply-adds) of every network built, by ``unseeded`` Config (``show``'s table)."""
+    ``run``. Every other source is local and checked in full, so ``show`` refuses what ``run`` refuses. ``sizes``:
+    the ``unseeded`` Configs whose (parameters, multiply-adds) to measure as their network is built (``show``'s
+    table), filled in here."""
     import keras
 
     from ablation_suite.training.caches import Datasets
@@ -82,7 +83,7 @@ def _described(config, image_shape, num_classes, sizes: dict | None = None) -> s
 
     keras.utils.clear_session()  # layers Keras names itself (dense_3, ...) get the same names in every build
     model = _build(config, image_shape, num_classes)
-    if sizes is not None:
+    if sizes is not None and config in sizes:
         sizes[config] = parameters(model), multiply_adds(model)
     return model.to_json()
 
