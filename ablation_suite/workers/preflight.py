@@ -4,6 +4,7 @@ trains (``ablation-suite show``)."""
 
 from __future__ import annotations
 
+import json
 import math
 
 from ablation_suite.config import DATASETS
@@ -58,22 +59,35 @@ def preflight(ablation, base, seeds: int, datasets=None, download: bool = True, 
 def unsettled_statistics(config, train_images: int, network: str) -> str:
     """A warning when the network (its Keras JSON) has batch norm whose moving statistics keep more than
     UNSETTLED_SHARE of their start after every training step of the cell (fewer if early stopping ends it
-    sooner), with the momentum that would settle them; "" otherwise."""
-    if '"class_name": "BatchNormalization"' not in network:
+    sooner), with the momentum that would settle them; "" otherwise. The momentum is read from the network's
+    own layers (the slowest), so a network of one's own that sets it without the knob is judged as it trains."""
+    momenta = _batch_norm_momenta(json.loads(network))
+    if not momenta:
         return ""
+    momentum = max(momenta)
     per_epoch = math.ceil(train_images / config.batch_size)
     steps = per_epoch * config.epochs
-    left = config.bn_momentum**steps
+    left = momentum**steps
     if left <= UNSETTLED_SHARE:
         return ""
     settling = math.floor(100 * UNSETTLED_SHARE ** (1 / steps)) / 100
     return (
-        f"batch norm's moving statistics cannot settle in {config.model} cells with bn_momentum={config.bn_momentum:g}"
+        f"batch norm's moving statistics cannot settle in {config.model} cells with momentum {momentum:g}"
         f" and batch_size={config.batch_size}: {steps} training steps ({per_epoch} per epoch x {config.epochs} "
         f"epochs) leave {left:.0%} of their initial values, so the test pass normalises with statistics that never "
         f"saw the data and its accuracy can sit near chance while training accuracy is high; set "
         f"--set bn_momentum={settling:g} or lower (or train more steps)"
     )
+
+
+def _batch_norm_momenta(node) -> list[float]:
+    """The momentum of every BatchNormalization layer in a Keras JSON description (at any depth)."""
+    if isinstance(node, list):
+        return [m for item in node for m in _batch_norm_momenta(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [float(node["config"].get("momentum", 0.99))] if node.get("class_name") == "BatchNormalization" else []
+    return own + [m for value in node.values() for m in _batch_norm_momenta(value)]
 
 
 def _described(config, image_shape, num_classes, sizes: dict | None = None) -> str:
