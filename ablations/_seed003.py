@@ -19,6 +19,7 @@ NOTES = (
     "128 and 5 epochs of validation loss are assumed, ending on the last epoch's weights (Keras's default). "
     "Its protocol was a time budget: 'the best performance ... within the allowed training time of 6 hours', "
     "with the epochs each model could run in that time estimated; the suite has no time budget, so every "
-    "network gets the same cap of 50 epochs (SimpleNet's longest run) and early stopping. The report's "
+    "network but SimpleNet (whose 50 epochs the report prints) gets the same cap of 50 epochs and early "
+    "stopping. The report's "
     "validation split is not stated: the suite's 20%. One run each in the report; 3 seeds here. "
 )

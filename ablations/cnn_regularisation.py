@@ -12,7 +12,7 @@ ABLATION = Ablation(
     factors=dict(
         step=[
             Level("baseline"),
-            Level("augmentation", augmentation=AUGMENTATION),
+            Level("augmentation", augmentation=AUGMENTATION, dropout="0.2"),  # CNN.py builds it with the dropout
             Level("dropout", dropout="0.2"),
             Level("combined", **COMBINED),
             Level("best_cnn", **BEST, epochs=400),
@@ -26,7 +26,9 @@ ABLATION = Ablation(
     "report's reference [4] and " + CODE + " (CNN.py) build it. The report names the methods; their "
     "values are CNN.py's: SGD lr 0.001 with momentum 0.9, batch 64, 100 epochs, He-uniform; "
     "augmentation = shifts of 10% and horizontal flips; dropout 0.2 after each pooling and after the "
-    "dense layer (BaseLine_Dropout); batch norm after each ReLU; L2 1e-3 (BaseLine_L2). CNN.py has no "
+    "dense layer (BaseLine_Dropout), which CNN.py's augmentation model keeps (BaseLine_Augmentation is "
+    "BaseLine_Dropout's network with the augmented data); batch norm after each ReLU; L2 1e-3 (BaseLine_L2). "
+    "CNN.py has no "
     "model with all four of 2c: 'combined' joins those settings. The best CNN (DropoutAugemntantationBN) "
     "raises the dropout per site (0.2, 0.3, 0.4, 0.5), has batch norm and no L2, and trains with "
     "augmentation; its epochs conflict: fig. 2d's caption says 400 (CNN.py sets 400 for it), section "

@@ -1,4 +1,4 @@
-"""Does dropout after each conv block help, and is a constant or an increasing rate better?"""
+"""Does dropout help baseline 2, at a constant rate after each conv layer or an increasing one per block?"""
 
 from ablation_suite.ablations import Ablation
 from ablation_suite.ablations._seed001 import AFTER_INIT, DROPOUT_RUNS, SOURCE
@@ -13,7 +13,7 @@ ABLATION = Ablation(
     notes="The report's four runs, each a level setting the dropout and the epoch budget together, plus the network "
     "without dropout at both budgets as the controls (the report's reference is its stage 3 result, 20 "
     "epochs). Early stopping (3 epochs without a lower validation loss) ends runs early, as in the report. "
-    "Dropout sits after each block's max-pooling, one rate per block (baseline2 has three); the report says "
-    "'0.2 on each convolutional layer' for the constant runs and 'for each block' for the increasing one, "
-    "and its architecture figure is missing.",
+    "The constant rates sit after each of the six convolutions ('0.2 on each convolutional layer'), the "
+    "increasing ones after each block's max-pooling, one rate per block ('for each block of convolutional "
+    "layer'); the report's architecture figure is missing, so the exact place within a block is our reading.",
 )

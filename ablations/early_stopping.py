@@ -3,7 +3,7 @@ best epoch's weights be restored at the end?"""
 
 from ablation_suite.ablations import Ablation, Level
 from ablation_suite.ablations._seed001 import AFTER_DECAY
-from ablation_suite.ablations._seed004 import checkpoint
+from ablation_suite.ablations._seed004 import CHECKPOINT
 
 ABLATION = Ablation(
     question=__doc__,
@@ -15,10 +15,12 @@ ABLATION = Ablation(
             Level("patience_7", early_stopping_patience=7),
             Level("monitor_val_accuracy", early_stopping_monitor="val_accuracy"),
             Level("monitor_loss", early_stopping_monitor="loss"),
-            Level("min_delta_1e-4", min_delta=1e-4),
+            Level("min_delta_1e-4", early_stopping_min_delta=1e-4),
             Level("restore_best", restore_best_weights=True),
-            Level("report_000", early_stopping_patience=7, early_stopping_monitor="loss", min_delta=1e-4),
-            Level("report_004_checkpoint", **checkpoint(AFTER_DECAY["epochs"])),
+            Level(
+                "report_000", early_stopping_patience=7, early_stopping_monitor="loss", early_stopping_min_delta=1e-4
+            ),
+            Level("report_004_checkpoint", early_stopping_patience=0, **CHECKPOINT),
         ]
     ),
     seeds=3,
@@ -29,6 +31,6 @@ ABLATION = Ablation(
     "ending on the last epoch's weights (001 names no restoring). The levels change one knob of that rule at "
     "a time (patience 0 turns early stopping off), then give the other two reports' rules whole: 000's "
     "(patience 7 on the training loss, min_delta 1e-4, no restoring; its plateau halving is not a stopping "
-    "rule and is left out) and 004's checkpoint (keep the epoch of best validation accuracy: early stopping "
-    "whose patience outlasts the run, restoring its best weights at the end, as Keras 3 does).",
+    "rule and is left out) and 004's checkpoint (no early stopping: every epoch trained, ending on the weights "
+    "of the epoch of best validation accuracy, checkpoint='val_accuracy').",
 )

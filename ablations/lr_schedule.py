@@ -17,7 +17,7 @@ BASE = {
     "reduce_lr_monitor": "loss",
     "reduce_lr_patience": 3,
     "reduce_lr_factor": 0.5,
-    "min_delta": 1e-4,
+    "reduce_lr_min_delta": 1e-4,
 }
 
 ABLATION = Ablation(

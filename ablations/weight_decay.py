@@ -6,7 +6,7 @@ from ablation_suite.ablations._seed001 import AFTER_DROPOUT, DECAY, SOURCE
 ABLATION = Ablation(
     question=__doc__,
     base=AFTER_DROPOUT,
-    factors=dict(decay=DECAY, dropout=["0.2,0.5,0.7", "none"]),
+    factors=dict(decay=DECAY, dropout=["0.2,0.5,0.7", "off"]),
     design="grid",
     seeds=3,
     source=SOURCE + ", stage 5 (fig. 6: L1, L2, L1L2 over magnitudes on a log scale; 'both with and without "

@@ -13,7 +13,7 @@ import zlib
 import keras
 from keras import layers
 
-from ablation_suite.config import dropout_rates
+from ablation_suite.config import DROPOUT_OWN, dropout_rates, layer_scope
 
 INITIALIZERS = {  # each takes the layer's seed
     "zeros": lambda seed: keras.initializers.Zeros(),
@@ -47,12 +47,17 @@ NETWORK_KNOBS = (
     "bn",
     "bn_momentum",
     "normalization",
+    "normalization_scope",
     "activation",
     "initializer",
+    "initializer_scope",
     "dropout",
+    "dropout_sites",
     "regularizer",
+    "regularizer_scope",
     "reg_strength",
 )
+KERAS_INITIALIZER = "glorot_uniform"  # what a layer outside Config.initializer_scope keeps (Keras's default)
 GROUPS = 32  # group normalisation's group count (Wu & He 2018, the paper's default)
 # Normalisation kinds as Wu & He (2018, fig. 2) define them for an (N, H, W, C) map: batch over
 # (N, H, W), layer over (H, W, C), instance over (H, W) per channel, group over (H, W) and a group of
@@ -79,17 +84,22 @@ def layer_seed(config, name: str) -> int:
     return zlib.crc32(f"{config.seed}:{name}".encode()) & 0x7FFFFFFF
 
 
-def weights(config, name: str) -> dict:
-    """Initialiser (seeded per layer) and regulariser keyword arguments for the Conv2D or Dense ``name``."""
+def weights(config, name: str, role: str) -> dict:
+    """Initialiser (seeded per layer) and regulariser keyword arguments for the Conv2D or Dense ``name``, which
+    plays ``role`` (config.LAYER_ROLES): each reaches it when its scope names the role, else Keras's defaults."""
+    initializer = config.initializer if role in layer_scope("initializer_scope", config.initializer_scope) else None
+    regularizer = config.regularizer if role in layer_scope("regularizer_scope", config.regularizer_scope) else "none"
     return dict(
-        kernel_initializer=INITIALIZERS[config.initializer](layer_seed(config, name)),
-        kernel_regularizer=REGULARIZERS[config.regularizer](config.reg_strength),
+        kernel_initializer=INITIALIZERS[initializer or KERAS_INITIALIZER](layer_seed(config, name)),
+        kernel_regularizer=REGULARIZERS[regularizer](config.reg_strength),
     )
 
 
-def normalizes(config, placement: str) -> bool:
-    """Whether the network puts a normalisation layer at ``placement`` ("before"/"after" the activation)."""
-    return config.bn == placement and config.normalization != "none"
+def normalizes(config, placement: str, dense: bool = False) -> bool:
+    """Whether the network puts a normalisation layer at ``placement`` ("before"/"after" the activation) of a
+    convolution, or of a hidden ``dense`` layer."""
+    in_scope = not dense or config.normalization_scope == "all"
+    return config.bn == placement and config.normalization != "none" and in_scope
 
 
 def group_count(channels: int, name: str) -> int:
@@ -105,14 +115,16 @@ def group_count(channels: int, name: str) -> int:
 
 
 def normalize(x, config, name):
-    """The normalisation layer ``config.normalization`` names (x unchanged for "none")."""
-    if config.normalization == "none":
+    """The normalisation layer ``config.normalization`` names (x unchanged for "none", and after a dense layer
+    when ``config.normalization_scope`` is "conv")."""
+    if config.normalization == "none" or (config.normalization_scope == "conv" and len(x.shape) == 2):
         return x
     if config.normalization == "instance" and len(x.shape) == 2:
         raise ValueError(
             f"normalization='instance' normalises each channel over its spatial positions, but "
             f"{name!r} is a dense layer with none (every output would be the constant shift); "
-            f"model={config.model!r} has dense hidden layers: use 'batch', 'layer' or 'group'"
+            f"model={config.model!r} has dense hidden layers: use 'batch', 'layer' or 'group', or "
+            "normalization_scope='conv' (no normalisation after dense layers)"
         )
     suffix, factory = NORMALIZATIONS[config.normalization]
     return factory(x.shape[-1], config, f"{name}_{suffix}")(x)
@@ -134,8 +146,9 @@ def activate(x, config, name, shortcut=None):
     return x
 
 
-def conv(x, filters, config, name, kernel_size=3, strides=1, padding="same", groups=1):
-    """A Conv2D named ``{name}_conv``; without bias when a normalisation layer follows it (its shift replaces it)."""
+def conv(x, filters, config, name, kernel_size=3, strides=1, padding="same", groups=1, role="conv"):
+    """A Conv2D named ``{name}_conv``; without bias when a normalisation layer follows it (its shift replaces it).
+    ``role``: "conv", or "shortcut" for a residual projection (Config.initializer_scope, regularizer_scope)."""
     return layers.Conv2D(
         filters,
         kernel_size,
@@ -144,7 +157,7 @@ def conv(x, filters, config, name, kernel_size=3, strides=1, padding="same", gro
         groups=groups,
         use_bias=not normalizes(config, "before"),
         name=f"{name}_conv",
-        **weights(config, f"{name}_conv"),
+        **weights(config, f"{name}_conv", role),
     )(x)
 
 
@@ -156,7 +169,10 @@ def conv_block(x, filters, config, name, **conv_args):
 def dense_block(x, units, config, name):
     """Dense -> [norm] -> activation -> [norm]."""
     x = layers.Dense(
-        units, use_bias=not normalizes(config, "before"), name=f"{name}_dense", **weights(config, f"{name}_dense")
+        units,
+        use_bias=not normalizes(config, "before", dense=True),
+        name=f"{name}_dense",
+        **weights(config, f"{name}_dense", "dense"),
     )(x)
     return activate(x, config, name)
 
@@ -172,7 +188,7 @@ def shortcut(x, filters, strides, config, name, zero_pad=False):
         if strides > 1:
             x = layers.MaxPooling2D(1, strides=strides, name=f"{name}_subsample")(x)  # every strides-th pixel
         return ZeroChannels(filters - x.shape[-1], name=f"{name}_pad")(x)
-    x = conv(x, filters, config, name, kernel_size=1, strides=strides)
+    x = conv(x, filters, config, name, kernel_size=1, strides=strides, role="shortcut")
     return normalize(x, config, name) if normalizes(config, "before") else x
 
 
@@ -213,7 +229,7 @@ def global_average_pool(x, config, name="pool"):
 def logits(x, num_classes, config, name="logits"):
     """The output layer: a plain Dense producing logits (softmax lives in the loss), always in float32
     so a mixed-precision network's loss and softmax stay numerically stable."""
-    return layers.Dense(num_classes, name=name, dtype="float32", **weights(config, name))(x)
+    return layers.Dense(num_classes, name=name, dtype="float32", **weights(config, name, "logits"))(x)
 
 
 def dense_head(x, hidden, rates, num_classes, config):
@@ -225,13 +241,22 @@ def dense_head(x, hidden, rates, num_classes, config):
     return logits(x, num_classes, config)
 
 
-def block_dropout(config, blocks: int, default: str | None = None) -> list[float]:
-    """Per-block dropout rates from ``config.dropout``; ``default`` is the network's own schedule.
+def block_dropout(config, blocks: int, default: str | None = None, convs: int | None = None) -> list[float]:
+    """Per-site dropout rates from ``config.dropout``; ``default`` is the network's own schedule.
 
-    A network whose design includes dropout (e.g. `drop`) passes it as ``default``, used while the
-    knob is "none" (write "0" to switch it off); a per-block list must have one rate per block.
+    A network whose design includes dropout (e.g. `drop`) passes it as ``default``, used while the knob is
+    "default" ("off" switches it off); a per-site list must have one rate per site. A network that can place
+    dropout after every convolution block (Config.dropout_sites="convs") passes ``convs``, its number of sites
+    then; the others refuse "convs".
     """
-    schedule = default if config.dropout == "none" and default else config.dropout
+    if config.dropout_sites == "convs":
+        if convs is None:
+            raise ValueError(
+                f"dropout_sites='convs': model={config.model!r} places dropout at its own sites only; use "
+                "dropout_sites='default', or a network that places it after every convolution (baselines.simple_cnn)"
+            )
+        blocks = convs
+    schedule = default if config.dropout == DROPOUT_OWN and default else config.dropout
     rates = dropout_rates(schedule, blocks)
     if len(rates) != blocks:
         raise ValueError(
@@ -242,7 +267,7 @@ def block_dropout(config, blocks: int, default: str | None = None) -> list[float
 
 
 def dropout(x, rate, config, name):
-    """Dropout with its own seed, so masks are paired across levels (no layer at rate 0: "none" adds nothing)."""
+    """Dropout with its own seed, so masks are paired across levels (no layer at rate 0: "off" adds nothing)."""
     return layers.Dropout(rate, seed=layer_seed(config, name), name=name)(x) if rate > 0 else x
 
 

@@ -43,7 +43,7 @@ def nin(input_shape, num_classes, config):
         x = conv_block(x, widths[1], config, name=f"mlpconv{b}_mlp1", kernel_size=1)
         if widths[2] is None:  # one map per class, averaged into the logits: no normalisation or activation
             x = layers.Conv2D(
-                num_classes, 1, name=f"mlpconv{b}_classes_conv", **weights(config, f"mlpconv{b}_classes_conv")
+                num_classes, 1, name=f"mlpconv{b}_classes_conv", **weights(config, f"mlpconv{b}_classes_conv", "conv")
             )(x)
             break
         x = conv_block(x, widths[2], config, name=f"mlpconv{b}_mlp2", kernel_size=1)
@@ -78,7 +78,7 @@ def nin_report(input_shape, num_classes, config):
         x = conv_block(x, width, config, name=f"mlpconv{b}_mlp1", kernel_size=1)
         if b == len(REPORT_BLOCKS):  # one map per class, averaged into the logits
             x = layers.Conv2D(
-                num_classes, 1, name=f"mlpconv{b}_classes_conv", **weights(config, f"mlpconv{b}_classes_conv")
+                num_classes, 1, name=f"mlpconv{b}_classes_conv", **weights(config, f"mlpconv{b}_classes_conv", "conv")
             )(x)
             break
         x = conv_block(x, width, config, name=f"mlpconv{b}_mlp2", kernel_size=1)

@@ -135,21 +135,47 @@ def kth_resnet(input_shape, num_classes, config):
     100 epochs" (github rgand1/DD2424_Final_Project, Code/BestResNet.py): the input is normalised, a
     3x3 conv of 64, then per block act -> norm, conv -> act -> norm -> conv -> dropout, + shortcut
     (1x1 conv with stride 2 entering stage 2) -> act -> norm; global average pooling, dense logits.
-    Normalisation after the activation is that code's placement; its L2 1e-4 and He-uniform
-    initialiser are the Config's regularizer/initializer knobs (ablations/resnet_step_lr.py sets them).
+    Normalisation after the activation is that code's placement; its L2 1e-4 and He-uniform initialiser
+    reach its 3x3 convolutions only: the Config's regularizer/initializer knobs with scope "conv"
+    (ablations/resnet_step_lr.py sets them).
     """
-    check_halvings(input_shape, 1, "kth_resnet")
-    rates = iter(block_dropout(config, 6, default="0.2"))
+    return _kth_resnet(input_shape, num_classes, config, "kth_resnet", ((64, 3), (128, 3)), deep=False)
+
+
+@register(bn="after")
+def kth_resnet_deep(input_shape, num_classes, config):
+    """Seed report 004's "deeper ResNet" (fig. 3c, 93.78%), as its authors' Code/ResNet_Jan.ipynb builds it:
+    32-64 filters, 3+9 blocks, no dropout.
+
+    The report gives no architecture; the repository's only ResNet deeper than BestResNet.py (13 3x3
+    convolutions) that trains with BestResNet's step schedule is that notebook's (25): a 3x3 conv of 32 on the
+    raw input -> norm -> act -> norm, then per block conv -> act -> norm -> conv, + shortcut (1x1 conv with
+    stride 2 entering stage 2) -> act -> norm; global average pooling, dense logits. Half kth_resnet's width,
+    twice its depth.
+    """
+    return _kth_resnet(input_shape, num_classes, config, "kth_resnet_deep", ((32, 3), (64, 9)), deep=True)
+
+
+def _kth_resnet(input_shape, num_classes, config, name, stages, deep):
+    """The two ResNets of seed report 004's authors. BestResNet.py (``deep`` False) normalises the input, and
+    opens each block with act -> norm and drops out (0.2 by default) before each sum; ResNet_Jan.ipynb (``deep``)
+    normalises the stem's output instead, and has neither."""
+    check_halvings(input_shape, len(stages) - 1, name)
+    rates = iter(block_dropout(config, sum(blocks for _, blocks in stages), default=None if deep else "0.2"))
     inputs = keras.Input(input_shape, name="image")
-    x = normalize(inputs, config, "input") if config.bn != "none" else inputs
-    x = conv(x, 64, config, "stem")
-    for s, filters in enumerate((64, 128), start=1):
-        for b in range(1, 4):
-            name, strides = f"stage{s}_block{b}", 2 if s > 1 and b == 1 else 1
-            x = activate(x, config, f"{name}_pre")
-            branch = conv_block(x, filters, config, f"{name}_1", strides=strides)
-            branch = dropout(conv(branch, filters, config, f"{name}_2"), next(rates), config, f"{name}_dropout")
-            bypass = shortcut(x, filters, strides, config, f"{name}_shortcut")
-            x = activate(branch, config, f"{name}_2", shortcut=bypass)
+    x = normalize(inputs, config, "input") if config.bn != "none" and not deep else inputs
+    x = conv(x, stages[0][0], config, "stem")
+    if deep:
+        x = normalize(x, config, "stem_conv") if config.bn != "none" else x
+        x = activate(x, config, "stem")
+    for s, (filters, blocks) in enumerate(stages, start=1):
+        for b in range(1, blocks + 1):
+            block, strides = f"stage{s}_block{b}", 2 if s > 1 and b == 1 else 1
+            if not deep:
+                x = activate(x, config, f"{block}_pre")
+            branch = conv_block(x, filters, config, f"{block}_1", strides=strides)
+            branch = dropout(conv(branch, filters, config, f"{block}_2"), next(rates), config, f"{block}_dropout")
+            bypass = shortcut(x, filters, strides, config, f"{block}_shortcut")
+            x = activate(branch, config, f"{block}_2", shortcut=bypass)
     x = global_average_pool(x, config)
-    return keras.Model(inputs, logits(x, num_classes, config), name="kth_resnet")
+    return keras.Model(inputs, logits(x, num_classes, config), name=name)

@@ -17,20 +17,25 @@ def _plain_cnn(
 
     Dropout sites: after every pooled stage when there are no dense layers, otherwise after every
     dense layer (the places seed reports 000 and 001 put dropout); with ``pool_dropout`` after every
-    pooled stage and every dense layer (seed report 004's CNN), in that order.
+    pooled stage and every dense layer (seed report 004's CNN), in that order. With
+    Config.dropout_sites="convs": after every convolution block and every dense layer instead.
     """
     inputs = keras.Input(input_shape, name="image")
     pooled = sum(pool for _, pool in stages)
+    convs = sum(len(filters_list) for filters_list, _ in stages)
     pool_dropout = not dense_units if pool_dropout is None else pool_dropout
     sites = (pooled if pool_dropout else 0) + len(dense_units)
-    rates = iter(block_dropout(config, sites, default_dropout))
+    rates = iter(block_dropout(config, sites, default_dropout, convs=convs + len(dense_units)))
+    at_convs = config.dropout_sites == "convs"
     x = inputs
     for s, (filters_list, pool) in enumerate(stages, start=1):
         for c, filters in enumerate(filters_list, start=1):
             x = conv_block(x, filters, config, name=f"stage{s}_{c}", padding=padding)
+            if at_convs:
+                x = dropout(x, next(rates), config, name=f"stage{s}_{c}_dropout")
         if pool:
             x = layers.MaxPooling2D(2, name=f"stage{s}_pool")(x)
-            if pool_dropout:
+            if pool_dropout and not at_convs:
                 x = dropout(x, next(rates), config, name=f"stage{s}_dropout")
     return keras.Model(inputs, dense_head(x, dense_units, rates, num_classes, config), name=name)
 

@@ -36,7 +36,11 @@ def _wide_block(x, filters, strides, rate, config, name):
     branch = dropout(activate(branch, config, f"{name}_2"), rate, config, f"{name}_dropout")
     branch = conv(branch, filters, config, f"{name}_2")
     same_shape = strides == 1 and x.shape[-1] == filters
-    shortcut = x if same_shape else conv(activated, filters, config, f"{name}_shortcut", kernel_size=1, strides=strides)
+    shortcut = (
+        x
+        if same_shape
+        else conv(activated, filters, config, f"{name}_shortcut", kernel_size=1, strides=strides, role="shortcut")
+    )
     return layers.Add(name=f"{name}_add")([branch, shortcut])
 
 

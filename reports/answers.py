@@ -19,7 +19,7 @@ from ablation_suite.ablations import AUTO, Ablation
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.reports.comparisons import finished
 from ablation_suite.reports.tables import summary_table
-from ablation_suite.reports.warnings import chance_of, near_chance
+from ablation_suite.reports.warnings import chance_of, collapsed, near_chance, tested_collapsed, with_collapses
 from ablation_suite.stats import sequential as decide
 from ablation_suite.stats.levels import fixed_design_decision, test_size
 from ablation_suite.stats.tests import seeds_would
@@ -34,11 +34,17 @@ def margin(spec: dict) -> float | None:
 
 
 def answered(group, spec: dict, test: str = "t"):
-    """The comparison (a race's against its current best) and its summary table with a decision per level.
+    """The comparison (a race's against its current best) and its summary table with a decision per level and, per
+    level, the seeds whose validation accuracy collapsed (reports.warnings.with_collapses).
 
     A seeds="auto" study is decided by its own rule (stats.sequential), as it was while it trained: its
     intervals of the difference are the rule's (simultaneous over its looks and levels) and replace the
     plain paired ones. A fixed-seed study is decided here from its one final look."""
+    group, table = _decided(group, spec, test)
+    return group, with_collapses(table, group.rows)
+
+
+def _decided(group, spec: dict, test: str):
     if spec.get("seeds") != AUTO or group.rows.empty:
         return group, with_decisions(summary_table(group, test=test), group.base, margin(spec))
     rule = decide.Rule.of(spec)
@@ -100,8 +106,7 @@ def level_name(title: str, level: str) -> str:
 
 def lead_sentence(row, title: str, base: str, rope: float | None = None, chance: float | None = None) -> str:
     """e.g. "bn=before: +1.1 pp [-0.3, +2.5] vs none, not decided with 2 seeds; about 8 would", and, next to the
-    answer, when the level fits its training data but tests near ``chance`` (reports.warnings.near_chance), that
-    the answer is likely an artefact of the protocol."""
+    answer, what makes it likely an artefact of the protocol (artefact_note)."""
     decision = row.get("decision") or fixed_design_decision(row, rope)
     low, high = row["diff_low"], row["diff_high"]
     interval = f" [{points(low)}, {points(high)}]" if math.isfinite(low) and math.isfinite(high) else " (no interval)"
@@ -115,15 +120,29 @@ def lead_sentence(row, title: str, base: str, rope: float | None = None, chance:
         needed = row.get("seeds_needed", math.nan)
         known = isinstance(needed, (int, float)) and math.isfinite(needed) and needed > pairs
         verdict = f"not decided with {seeds}" + (f"; {seeds_would(needed)} would" if known else "")
-    artefact = (
-        f"; likely an artefact: it fits its training data ({100 * row['train_accuracy']:.0f}%) but tests near chance"
-        " (see the methodology warnings)"
-        if near_chance(row, chance)
-        else ""
-    )
     return (
-        f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}{artefact}"
+        f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}"
+        + artefact_note(row, chance)
     )
+
+
+def artefact_note(row, chance: float | None = None) -> str:
+    """What the methodology warnings say of a level, in a few words beside its answer: it fits its training data but
+    tests near ``chance`` (reports.warnings.near_chance), or its validation accuracy collapsed while it kept fitting
+    its training data (reports.warnings.collapsed), tested with the collapsed weights or with an earlier epoch's."""
+    reasons = []
+    if near_chance(row, chance):
+        reasons.append(f"it fits its training data ({100 * row['train_accuracy']:.0f}%) but tests near chance")
+    if tested_collapsed(row):
+        reasons.append(f"{_fall(row)} while it kept fitting its training data")
+    note = f"; likely an artefact: {' and '.join(reasons)}" if reasons else ""
+    if collapsed(row) and not tested_collapsed(row):
+        note += f"; {_fall(row)} in training, but an earlier epoch's weights were tested"
+    return f"{note} (see the methodology warnings)" if note else ""
+
+
+def _fall(row) -> str:
+    return f"its validation accuracy collapsed ({100 * row['collapse_best']:.0f}% to {100 * row['collapse_last']:.0f}%)"
 
 
 def lead_sentences(

@@ -1,11 +1,14 @@
 """The report's methodology warnings: plain-language lines on how far the results can be trusted (too many
 diverged trials, too few paired seeds, a difference too small for the seeds, no spread to judge by, a tuned
-value at the edge of its range, batch sizes compared at one learning rate). The numbers they quote come from
-the statistics leaf (``stats``); these functions only word them."""
+value at the edge of its range, batch sizes compared at one learning rate, a level that fits its training data but
+tests near chance, a level whose validation accuracy collapsed while it kept fitting its training data). The numbers
+they quote come from the statistics leaf (``stats``) and the trials' recorded per-epoch history; these functions only
+word them."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -19,6 +22,12 @@ FITS = 0.8  # a level whose mean final training accuracy reaches this fits its t
 NEAR_CHANCE = (
     0.10  # ... and one whose mean test accuracy is within this of chance (1 / classes) learnt nothing that transfers
 )
+# A run's validation accuracy collapsed when its last epoch's is more than this below the run's own best while its
+# training accuracy at the last epoch is no lower than at that best epoch. 20 points is 6.5 binomial standard
+# deviations (3 points at 50%) of digits' 269 validation images and 5 of a 160-image set: the best epoch's luck (the
+# maximum of a run's noisy epochs, about 2 standard deviations above their mean over 10-30 epochs) cannot reach it,
+# healthy training does not lose it, and a fall of 20 points moves any answer a study compares.
+COLLAPSE = 0.20
 BOUNDARY = 0.05  # a tuned value within 5% of a range end (on its scale) is "on the boundary"
 
 
@@ -38,6 +47,7 @@ def methodology_warnings(frame: pd.DataFrame, spec: dict, comparisons: list[tupl
     chance = chance_of(done)
     for title, table in comparisons:
         warnings += _comparison_warnings(title, table) + _fits_but_tests_at_chance(title, table, chance)
+        warnings += _collapse_warnings(title, table)
     factors, searched = spec.get("factors", {}), spec.get("search_space", {})
     if "batch_size" in factors and "learning_rate" not in searched:
         warnings.append(
@@ -71,6 +81,98 @@ def _fits_but_tests_at_chance(title: str, table: pd.DataFrame, chance: float | N
         for _, row in table.iterrows()
         if near_chance(row, chance)
     ]
+
+
+@dataclass(frozen=True)
+class Collapse:
+    """One run whose validation accuracy collapsed: its best and last epoch's validation accuracy, its last epoch's
+    training accuracy and the validation accuracy of the weights it was tested with (the last epoch's, unless
+    restore_best_weights or a checkpoint kept an earlier epoch's)."""
+
+    best: float
+    last: float
+    train: float
+    tested: float
+
+
+def collapse_of(history: dict | None, tested: float | None) -> Collapse | None:
+    """The collapse of one trial's validation accuracy (``history``: its recorded per-epoch history, ``tested``: its
+    recorded val_accuracy, of the weights tested; unknown, the last epoch's), or None: a run whose last epoch's
+    validation accuracy is more than COLLAPSE below its best, at a training accuracy no lower than at that best epoch.
+    A run with a non-finite value in its history (diverged: a warning of its own) has none."""
+    history = history if isinstance(history, dict) else {}  # none recorded (NaN in a trials table)
+    val, train = history.get("val_accuracy") or [], history.get("accuracy") or []
+    if not val or len(val) != len(train) or not all(map(_finite, val + train)):
+        return None
+    best = int(np.argmax(val))
+    if val[best] - val[-1] <= COLLAPSE or train[-1] < train[best]:
+        return None
+    return Collapse(val[best], val[-1], train[-1], float(tested) if _finite(tested) else val[-1])
+
+
+def _finite(value) -> bool:
+    return isinstance(value, float | int) and math.isfinite(value)
+
+
+COLLAPSE_COLUMNS = [f"collapse_{f.name}" for f in fields(Collapse)]
+
+
+def with_collapses(table: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    """The summary table with, per level, ``collapsed_seeds`` (its trials whose validation accuracy collapsed) and
+    the means over those trials of Collapse's numbers (``collapse_best``, ..., NaN where none collapsed)."""
+    found = [
+        dict(level=row["level"], **asdict(c))
+        for _, row in trials.iterrows()
+        if (c := collapse_of(row["history"], row.get("val_accuracy")))
+    ]
+    found = pd.DataFrame(found, columns=["level", *(f.name for f in fields(Collapse))])
+    means = found.groupby("level").mean().add_prefix("collapse_")
+    counted = table["level"].map(found.groupby("level").size()).fillna(0).astype(int)
+    return table.assign(collapsed_seeds=counted, **{c: table["level"].map(means[c]) for c in COLLAPSE_COLUMNS})
+
+
+def collapsed(row) -> bool:
+    """Whether a level (a summary-table row, with_collapses) collapsed on at least half of its seeds: then its mean
+    is the collapsed runs' (a minority of collapsed seeds shows as spread, which the level's interval carries)."""
+    count = row.get("collapsed_seeds", 0)
+    return count > 0 and 2 * count >= row.get("seeds", math.inf)
+
+
+def tested_collapsed(row) -> bool:
+    """Whether the weights a collapsed level was tested with were the collapsed ones (not an earlier epoch's)."""
+    return collapsed(row) and row["collapse_best"] - row["collapse_tested"] > COLLAPSE
+
+
+def _collapse_warnings(title: str, table: pd.DataFrame) -> list[str]:
+    """A level whose validation accuracy collapsed while it kept fitting its training data: tested with the collapsed
+    weights its answer is an artefact of the protocol (e.g. 50% noisy labels on 300 digits images for 30 epochs:
+    validation 80% at epoch 9, 54% at the last, training 98%); tested with an earlier epoch's, its test accuracy stands
+    but the protocol still trains it into a collapse."""
+    return [_collapse_warning(title, row) for _, row in table.iterrows() if collapsed(row)]
+
+
+def _collapse_warning(title: str, row) -> str:
+    seen = (
+        f"{title}: {row['level']} collapsed on validation while it kept fitting its training data, on "
+        f"{row['collapsed_seeds']} of {int(row['seeds'])} seeds: validation accuracy from its best "
+        f"{100 * row['collapse_best']:.0f}% to {100 * row['collapse_last']:.0f}% at the last epoch, with "
+        f"{100 * row['collapse_train']:.0f}% training accuracy there (means over those seeds)"
+    )
+    if tested_collapsed(row):
+        return (
+            f"{seen}; it was tested with the collapsed weights (validation {100 * row['collapse_tested']:.0f}%), so "
+            "its result is likely an artefact of the protocol, not of the level (training unstable at its learning "
+            "rate, batch norm's moving statistics lagging the weights, or memorising noisy or too few training "
+            "images): lower learning_rate or bn_momentum, or test the best epoch's weights (--set "
+            "checkpoint=val_accuracy, or restore_best_weights with early stopping, which otherwise ends on the last "
+            "epoch's weights)"
+        )
+    return (
+        f"{seen}; it was tested with an earlier epoch's weights (validation {100 * row['collapse_tested']:.0f}%, "
+        "restored by restore_best_weights or a checkpoint), so its test accuracy is not the collapsed state's; but "
+        "the protocol trains it into a collapse, which a run ending on the last epoch's weights would be tested in: "
+        "lower learning_rate or bn_momentum"
+    )
 
 
 def _comparison_warnings(title: str, table: pd.DataFrame) -> list[str]:

@@ -1,5 +1,6 @@
 """The console of a command: the lines that lead a run (the study, the plan, and the device each worker trains
-on). Keeping TensorFlow's C++ start-up lines out is ``training.quiet``'s job."""
+on) and the answers it ends with (shared with ``status``). Keeping TensorFlow's C++ start-up lines out is
+``training.quiet``'s job."""
 
 from __future__ import annotations
 
@@ -45,3 +46,43 @@ def device_line(log=print) -> None:
     from ablation_suite.workers.machine import hardware
 
     log(f"worker pid {os.getpid()} trains on: {describe(hardware())}", flush=True)
+
+
+def answered_groups(frame, spec: dict, test: str = "t") -> list:
+    """(group, summary table with decisions and artefact columns) per comparison with finished cells."""
+    from ablation_suite.reports.answers import answered
+    from ablation_suite.reports.comparisons import groups
+
+    return [answered(group, spec, test=test) for group in groups(frame, spec) if not group.rows.empty]
+
+
+def warning_lines(frame, spec: dict, answers: list) -> str:
+    """The methodology warnings (reports.warnings) of the answers, as the console prints them."""
+    from ablation_suite.reports.warnings import methodology_warnings
+
+    warnings = methodology_warnings(frame, spec, [(group.title, summary) for group, summary in answers])
+    return (
+        "\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings"
+    )
+
+
+def print_answers(study) -> None:
+    """What a run ends with: each level's answer in a sentence, with what makes it likely an artefact of the
+    protocol beside it, then the methodology warnings (``status`` shows the tables behind them)."""
+    from ablation_suite.ablations import AUTO
+    from ablation_suite.reports.answers import group_sentences
+    from ablation_suite.store.frame import trials_frame
+    from ablation_suite.store.record import spec_with_winners
+
+    spec, frame = spec_with_winners(study), trials_frame(study)
+    answers = answered_groups(frame, spec)
+    if not answers:
+        return
+    if spec.get("seeds") == AUTO:
+        from ablation_suite.loops.adaptive import study_decisions
+
+        print("\n" + "\n".join(study_decisions(study, spec)))
+    else:
+        for group, summary in answers:
+            print(f"\n{group.title}:", *group_sentences(group, summary), sep="\n  ")
+    print(warning_lines(frame, spec, answers), flush=True)

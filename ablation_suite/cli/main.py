@@ -186,6 +186,7 @@ def cmd_run(args):
         + (f" --study-name {name}" if name != ablation.name else "")
         + (" " + masked_command(["--storage", url]) if args.storage or ENV in os.environ else "")
     )
+    console.print_answers(load_study(url, name))
     return 1 if counts["failed"] or any(codes) else 0
 
 
@@ -204,9 +205,8 @@ def tensorboard_root(directory: str | None) -> Path | None:
 
 
 def cmd_status(args):
-    from ablation_suite.reports.answers import answered, group_sentences
-    from ablation_suite.reports.comparisons import groups
-    from ablation_suite.reports.warnings import methodology_warnings
+    from ablation_suite.cli.console import answered_groups, warning_lines
+    from ablation_suite.reports.answers import group_sentences
     from ablation_suite.store.frame import status_table, trials_frame
     from ablation_suite.store.record import spec_with_winners
     from ablation_suite.workers import launchers
@@ -232,12 +232,8 @@ def cmd_status(args):
         print(f"{task} ran: {'; '.join(cells)}")
     for _, row in table[table["error"].notna() & (table["status"] == "failed")].iterrows():
         print(f"error of seed {row['seed']} cell: {row['error']}")
-    comparisons = []
-    for group in groups(frame, spec):
-        if group.rows.empty:
-            continue
-        group, summary = answered(group, spec, test=args.test)
-        comparisons.append((group.title, summary))
+    answers = answered_groups(frame, spec, test=args.test)
+    for group, summary in answers:
         columns = [
             "level",
             *(f"tuned_{name}" for name in group.tuned),
@@ -263,10 +259,7 @@ def cmd_status(args):
             f"paired {args.test} test, Holm):"
         )
         print(summary[[*columns, "decision"]].to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-"))
-    warnings = methodology_warnings(frame, spec, comparisons)
-    print(
-        "\nmethodology warnings:" + "".join(f"\n  - {w}" for w in warnings) if warnings else "\nno methodology warnings"
-    )
+    print(warning_lines(frame, spec, answers))
 
 
 def print_search_progress(url, study):

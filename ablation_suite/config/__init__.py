@@ -1,5 +1,5 @@
-"""The leaf of the suite: the one Config of a training run, its string grammars and the dataset facts
-(``config.names``), and when each knob acts (``config.rules``).
+"""The leaf of the suite: the one Config of a training run, its names and the dataset facts
+(``config.names``), its multi-word grammars (``config.grammars``) and when each knob acts (``config.rules``).
 
 Config is a frozen, flat dataclass of primitives, validated on creation. This module imports
 nothing of ours and never TensorFlow, so ablation files, the CLI and the model zoo all validate
@@ -20,19 +20,24 @@ from ablation_suite.config.names import (  # noqa: F401 (the names a Config fiel
     AUGMENT_IN,
     AUGMENTATION_NAMES,
     BN_PLACEMENTS,
+    CHECKPOINTS,
     CIFAR10_CLASSES,
     DATASET_SOURCES,
     DATASETS,
+    DROPOUT_SITES,
     FASHION_CLASSES,
     INITIALIZER_NAMES,
     LABEL_NOISE_KINDS,
+    LAYER_ROLES,
     LR_SCHEDULE_NAMES,
     MONITORS,
     NORMALIZATION_NAMES,
+    NORMALIZATION_SCOPES,
     OPTIMIZER_NAMES,
     PRECISIONS,
     REGULARIZER_NAMES,
     RESIZED_SOURCES,
+    STANDARDIZE_NAMES,
     WARMUP_SCHEDULES,
     XLA_AUGMENTATIONS,
     ConfigError,
@@ -51,7 +56,11 @@ class Config:
     val_fraction: float = 0.2  # stratified share of the training set held out for validation
     train_size: int = 0  # stratified subsample of the training split for quick runs; 0 = all
     input_scale: int = 1  # integer upsampling factor applied in the input pipeline
-    image_size: int = 0  # folder and tfds datasets: images resized to image_size x image_size; 0 = all share one size
+    image_size: int = 0  # every image resized to image_size x image_size (bilinear), any source; 0 = as loaded
+    # Pixels as the network sees them: "none" = [0, 1]; "channel" = each channel to zero mean and unit variance
+    # by the mean and spread of the cell's training images (validation and test take the same shift and scale);
+    # "pixel" = the same per pixel and channel; "image" = each image to zero mean and unit variance.
+    standardize: str = "none"
     seed: int = 0  # split, weight initialisation and data order
     deterministic: bool = False  # TensorFlow op determinism: bit-identical reruns, slower on GPU
     # Training batches only, e.g. "none", "flip+shift+zoom", "cutout+mixup": names from AUGMENTATION_NAMES
@@ -70,10 +79,19 @@ class Config:
     bn: str = "default"  # normalisation before/after the activation, "none", or the network's published placement
     bn_momentum: float = 0.99  # moving-statistics momentum (Keras default); ~0.9 for runs of a few hundred steps
     normalization: str = "batch"  # the kind of layer placed by `bn` (Wu & He 2018); "none" = no layer
+    normalization_scope: str = "all"  # "all": after convolutions and hidden dense layers; "conv": convolutions only
     activation: str = "relu"
-    initializer: str = "glorot_uniform"  # kernel initialiser of every conv/dense layer
-    dropout: str = "none"  # "none", "0.3" (every block), "0.2,0.5,0.7" (per block), "linear:0.1:0.5"
-    regularizer: str = "none"  # kernel regulariser of every conv/dense layer
+    initializer: str = "glorot_uniform"  # kernel initialiser of the layers initializer_scope names
+    # The layers initializer and regularizer reach: "all", or roles from LAYER_ROLES joined by "+" in that order
+    # ("conv" = the convolutions of blocks; "shortcut" = residual projections; "dense" = hidden dense layers;
+    # "logits"). Layers outside the scope keep Keras's defaults: glorot_uniform and no regulariser.
+    initializer_scope: str = "all"
+    # "default" = the network's own dropout (none for most), "off" = no dropout layer at all, "0.3" (every
+    # site), "0.2,0.5,0.7" (one rate per site), "linear:0.1:0.5" (rising over the sites)
+    dropout: str = "default"
+    dropout_sites: str = "default"  # "default" = the network's sites; "convs" = after every convolution block
+    regularizer: str = "none"  # kernel regulariser of the layers regularizer_scope names
+    regularizer_scope: str = "all"  # as initializer_scope
     reg_strength: float = 1e-4  # its coefficient (both coefficients for l1l2)
     # optimisation
     optimizer: str = "adam"
@@ -86,9 +104,12 @@ class Config:
     warmup_epochs: int = 5  # epochs of rising LR in warmup_cosine and one_cycle (Goyal et al. 2017: 5)
     early_stopping_patience: int = 0  # epochs without improvement before stopping; 0 = off
     early_stopping_monitor: str = "val_loss"
-    min_delta: float = 0.0  # smallest change of a monitored metric that counts as improvement (stopping and plateau)
+    early_stopping_min_delta: float = 0.0  # smallest change of early_stopping_monitor that counts as improvement
     # With early stopping: end on the best epoch's weights. Keras's default, as seed reports 000 and 001 ran: the last.
     restore_best_weights: bool = False
+    # "none", or a metric from MONITORS: train every epoch and end on the weights of the epoch best by that metric
+    # (ModelCheckpoint's save_best_only, kept in memory), never stopping early whatever the epochs (training.trainer).
+    checkpoint: str = "none"
     # Cut the LR by reduce_lr_factor after reduce_lr_patience epochs without improvement of reduce_lr_monitor
     # (Keras ReduceLROnPlateau's rule), on top of any lr_schedule: the cut multiplies the schedule
     # (training/schedules.py). A switch of its own, not reduce_lr_patience=0 nor a schedule name ("plateau" was
@@ -99,6 +120,7 @@ class Config:
     reduce_lr_patience: int = 3
     reduce_lr_factor: float = 0.5
     reduce_lr_monitor: str = "val_loss"
+    reduce_lr_min_delta: float = 0.0  # smallest change of reduce_lr_monitor that counts as improvement
     # performance
     precision: str = "float32"  # Keras dtype policy; mixed_* compute in 16 bits (GPU/TPU), logits stay float32
     jit_compile: bool = False  # XLA-compile the train step: faster on GPU, slower on CPU (see benchmarks/)
@@ -109,15 +131,32 @@ class Config:
         for field in fields(self):
             _check_type(field.name, getattr(self, field.name), field.type)
         _check_dataset(self.dataset)
+        if self.dataset in DATASETS and DATASETS[self.dataset].shape[:2] == (self.image_size, self.image_size):
+            raise ConfigError(
+                f"image_size={self.image_size} is the size of every {self.dataset} image already: it would change "
+                "nothing; leave image_size at 0, or choose another size"
+            )
         _check_model(self.model)
         check_choice("optimizer", self.optimizer, OPTIMIZER_NAMES)
         check_choice("bn", self.bn, BN_PLACEMENTS)
         check_choice("normalization", self.normalization, NORMALIZATION_NAMES)
+        check_choice("normalization_scope", self.normalization_scope, NORMALIZATION_SCOPES)
         check_choice("activation", self.activation, ACTIVATION_NAMES)
         check_choice("initializer", self.initializer, INITIALIZER_NAMES)
         check_choice("regularizer", self.regularizer, REGULARIZER_NAMES)
         check_choice("early_stopping_monitor", self.early_stopping_monitor, MONITORS)
         check_choice("reduce_lr_monitor", self.reduce_lr_monitor, MONITORS)
+        check_choice("checkpoint", self.checkpoint, CHECKPOINTS)
+        check_choice("standardize", self.standardize, STANDARDIZE_NAMES)
+        check_choice("dropout_sites", self.dropout_sites, DROPOUT_SITES)
+        layer_scope("initializer_scope", self.initializer_scope)  # validates the grammar
+        layer_scope("regularizer_scope", self.regularizer_scope)
+        if self.checkpoint != "none" and self.restore_best_weights:
+            raise ConfigError(
+                f"checkpoint={self.checkpoint!r} with restore_best_weights=True: two rules for the weights a run ends "
+                "on; keep restore_best_weights (the best epoch early stopping saw) or checkpoint (the best epoch "
+                "by its metric), not both"
+            )
         if self.lr_schedule == "plateau":  # a schedule name until plateau cuts became a switch of their own
             raise ConfigError(
                 "lr_schedule='plateau' is not a schedule any more: plateau cuts combine with every "
@@ -156,7 +195,7 @@ class Config:
             )
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ConfigError(f"learning_rate={self.learning_rate!r} must be a finite number > 0, for example 1e-3")
-        for name in ("reg_strength", "min_delta"):
+        for name in ("reg_strength", "early_stopping_min_delta", "reduce_lr_min_delta"):
             _check_at_least(name, getattr(self, name), 0.0)
         # performance
         check_choice("precision", self.precision, PRECISIONS)
@@ -178,11 +217,31 @@ class Config:
 
 
 FIELD_TYPES = {f.name: f.type for f in fields(Config)}
+# Knobs that were split or renamed: the old name -> what to write instead (refused with this, not just "unknown").
+REPLACED = {
+    "min_delta": "early_stopping_min_delta (early stopping) and reduce_lr_min_delta (plateau cuts), set apart",
+}
+
+
+def upgraded(values: dict) -> dict:
+    """Config values stored by an earlier version, in today's spelling: min_delta set both thresholds it became,
+    and dropout="none" meant the network's own dropout. (A study's resume compares its stored base this way.)"""
+    values = dict(values)
+    if "min_delta" in values:
+        shared = values.pop("min_delta")
+        values.setdefault("early_stopping_min_delta", shared)
+        values.setdefault("reduce_lr_min_delta", shared)
+    if values.get("dropout") == "none":
+        values["dropout"] = DROPOUT_OWN
+    return values
 
 
 def check_keys(keys, where: str = "config") -> None:
     """Fail on any key that is not a Config field, listing the valid ones."""
     unknown = sorted(set(keys) - set(FIELD_TYPES))
+    replaced = [key for key in unknown if key in REPLACED]
+    if replaced:
+        raise ConfigError(f"{where} key {replaced[0]!r} was replaced: write {REPLACED[replaced[0]]}")
     if unknown:
         raise ConfigError(
             f"unknown {where} key(s) {', '.join(map(repr, unknown))}; valid keys are: {', '.join(FIELD_TYPES)}"
@@ -221,50 +280,6 @@ def format_override(key: str, value) -> str:
     if hasattr(value, "item"):
         value = value.item()
     return f"{key}={value!r}" if isinstance(value, float) else f"{key}={value}"
-
-
-def dropout_rates(schedule: str, blocks: int) -> list[float]:
-    """Dropout rate per block from the schedule grammar (see Config.dropout)."""
-    text = schedule.strip()
-    grammar = '"none", "0.3", "0.2,0.5,0.7" (one rate per block) or "linear:FIRST:LAST"'
-    try:
-        if text == "none":
-            rates = [0.0] * blocks
-        elif text.startswith("linear:"):
-            _, first_text, last_text = text.split(":")
-            first, last = float(first_text), float(last_text)
-            step = (last - first) / (blocks - 1) if blocks > 1 else 0.0
-            rates = [first + step * i for i in range(blocks)]
-        elif "," in text:
-            rates = [float(part) for part in text.split(",")]
-        else:
-            rates = [float(text)] * blocks
-    except ValueError:
-        raise ConfigError(f"dropout={schedule!r} is not a schedule; write {grammar}") from None
-    for rate in rates:
-        if not 0.0 <= rate < 1.0:
-            raise ConfigError(f"dropout={schedule!r}: every rate must be in [0, 1), got {rate}")
-    return rates
-
-
-def augmentation_steps(text: str) -> tuple[str, ...]:
-    """The augmentation names of the Config.augmentation grammar, in the order they are applied."""
-    if text == "none":
-        return ()
-    steps = tuple(text.split("+"))
-    unknown = [step for step in steps if step not in AUGMENTATION_NAMES]
-    if unknown:
-        raise ConfigError(
-            f'augmentation={text!r}: {", ".join(map(repr, unknown))} not known; write "none" or '
-            f"names from {', '.join(AUGMENTATION_NAMES)} joined by '+', e.g. \"flip+shift+cutout\""
-        )
-    canonical = "+".join(sorted(set(steps), key=AUGMENTATION_NAMES.index))
-    if text != canonical:  # one spelling per pipeline, so a study never stores one level under two names
-        raise ConfigError(
-            f"augmentation={text!r}: name each augmentation once, in the order they are applied "
-            f"({', '.join(AUGMENTATION_NAMES)}); write {canonical!r}"
-        )
-    return steps
 
 
 def _check_xla_augmentation(config: Config) -> None:
@@ -334,5 +349,12 @@ def _check_at_least(name, value, low):
         raise ConfigError(f"{name}={value!r} must be >= {low}")
 
 
-# When a knob acts (imported last: its checks build Configs).
+# The multi-word grammars, and when a knob acts (imported last: its checks build Configs).
+from ablation_suite.config.grammars import (  # noqa: E402,F401
+    DROPOUT_OFF,
+    DROPOUT_OWN,
+    augmentation_steps,
+    dropout_rates,
+    layer_scope,
+)
 from ablation_suite.config.rules import IDLE_UNLESS, MOMENTUM_OPTIMIZERS, Acts, check_knobs_act, effective, idle_knobs  # noqa: E402,F401

@@ -82,14 +82,21 @@ INITIALIZER_NAMES = (
     "lecun_normal",
 )
 REGULARIZER_NAMES = ("none", "l1", "l2", "l1l2")
+# The roles a Conv2D or Dense layer plays, the units of Config.initializer_scope and Config.regularizer_scope:
+# a block's convolution (any kernel size), a residual shortcut's projection, a hidden dense layer, the logits.
+LAYER_ROLES = ("conv", "shortcut", "dense", "logits")
+DROPOUT_SITES = ("default", "convs")  # see Config.dropout_sites
+STANDARDIZE_NAMES = ("none", "channel", "pixel", "image")  # see Config.standardize
+NORMALIZATION_SCOPES = ("all", "conv")  # see Config.normalization_scope
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
+CHECKPOINTS = ("none", *MONITORS)  # see Config.checkpoint
 # In the order they are applied to a batch; see Config.augmentation.
-AUGMENTATION_NAMES = ("flip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix")
+AUGMENTATION_NAMES = ("flip", "vflip", "shift", "zoom", "rotation", "cutout", "mixup", "cutmix")
 # The ones that compile under XLA (jit_compile=True) in the train step. shift, zoom and rotation use
 # TensorFlow's ImageProjectiveTransformV3 (Keras then silently trains the whole model without XLA), mixup and
 # cutmix its StatelessRandomGammaV3 for their Beta draws (the first training step fails): neither op has an
 # XLA kernel (checked on CPU by tests/test_augment.py).
-XLA_AUGMENTATIONS = ("flip", "cutout")
+XLA_AUGMENTATIONS = ("flip", "vflip", "cutout")
 AUGMENT_IN = ("auto", "pipeline", "train_step")  # where augmentation runs; see Config.augment_in
 LABEL_NOISE_KINDS = ("symmetric", "class_dependent")
 LR_SCHEDULE_NAMES = ("constant", "step", "exponential", "cosine", "warmup_cosine", "one_cycle")

@@ -7,13 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ablation_suite.config.names import (
-    REGULARIZER_NAMES,
-    RESIZED_SOURCES,
-    WARMUP_SCHEDULES,
-    ConfigError,
-    dataset_source,
-)
+from ablation_suite.config.names import REGULARIZER_NAMES, WARMUP_SCHEDULES, ConfigError
 
 
 @dataclass(frozen=True)
@@ -52,12 +46,8 @@ IDLE_UNLESS = {
     "reduce_lr_monitor": _PLATEAU,
     "early_stopping_monitor": _STOPPING,
     "restore_best_weights": _STOPPING,
-    "min_delta": Acts(
-        ("early_stopping_patience", "reduce_lr_on_plateau"),
-        lambda c: c.early_stopping_patience > 0 or c.reduce_lr_on_plateau,
-        "only early stopping and plateau cuts compare improvements",
-        "set early_stopping_patience to 1 or more, or reduce_lr_on_plateau=true",
-    ),
+    "early_stopping_min_delta": _STOPPING,
+    "reduce_lr_min_delta": _PLATEAU,
     "momentum": Acts(
         ("optimizer",),
         lambda c: c.optimizer in MOMENTUM_OPTIMIZERS,
@@ -85,19 +75,37 @@ IDLE_UNLESS = {
         "there is no regulariser to weigh",
         f"set regularizer to one of {', '.join(REGULARIZER_NAMES[1:])}",
     ),
+    "regularizer_scope": Acts(
+        ("regularizer",),
+        lambda c: c.regularizer != "none",
+        "there is no regulariser to place",
+        f"set regularizer to one of {', '.join(REGULARIZER_NAMES[1:])}",
+    ),
+    "initializer_scope": Acts(
+        ("initializer",),
+        lambda c: c.initializer != "glorot_uniform",
+        "layers outside the scope keep glorot_uniform, the initializer itself",
+        "set initializer to another one, e.g. 'he_uniform'",
+    ),
+    "dropout_sites": Acts(
+        ("dropout",),
+        lambda c: c.dropout not in ("default", "off"),
+        "the network's own dropout keeps its own sites, and 'off' has none",
+        "set dropout to a rate or a schedule, e.g. dropout='0.2'",
+    ),
     "bn": Acts(("normalization",), lambda c: c.normalization != "none", _NO_LAYER, "set normalization, e.g. 'batch'"),
     "normalization": Acts(("bn",), lambda c: c.bn != "none", _NO_LAYER, "set bn to 'before', 'after' or 'default'"),
+    "normalization_scope": Acts(
+        ("normalization", "bn"),
+        lambda c: c.normalization != "none" and c.bn != "none",
+        _NO_LAYER,
+        "set normalization (e.g. 'batch') and bn to 'before', 'after' or 'default'",
+    ),
     "bn_momentum": Acts(
         ("normalization", "bn"),
         lambda c: c.normalization == "batch" and c.bn != "none",
         "no batch normalisation layer is placed",
         "use normalization='batch' with bn not 'none'",
-    ),
-    "image_size": Acts(
-        ("dataset",),
-        lambda c: dataset_source(c.dataset)[0] in RESIZED_SOURCES,
-        "only image folders and TFDS datasets are resized (other sources have one size already)",
-        "use dataset='folder:DIR' or 'tfds:NAME', or input_scale to upsample",
     ),
     "augment_in": Acts(
         ("augmentation",),
@@ -142,9 +150,9 @@ def effective(values: dict) -> dict:
     """Config fields with every knob that does nothing put back to its default: two set-ups that train the
     same runs compare equal (e.g. a study stored when restore_best_weights defaulted to True, without
     early stopping, resumed after the default became False)."""
-    from ablation_suite.config import FIELD_TYPES, Config
+    from ablation_suite.config import FIELD_TYPES, Config, upgraded
 
-    config = Config(**{name: value for name, value in values.items() if name in FIELD_TYPES})
+    config = Config(**{name: value for name, value in upgraded(values).items() if name in FIELD_TYPES})
     return {**config.to_dict(), **{name: _default(config, name) for name in idle_knobs(config)}}
 
 

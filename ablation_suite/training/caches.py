@@ -51,7 +51,8 @@ class Datasets:
     def shape_and_classes(self, dataset: str, image_size: int = 0) -> tuple[tuple, int]:
         """(image shape, number of classes): from config.DATASETS for named datasets, else from their files."""
         if dataset in DATASETS:
-            return DATASETS[dataset].shape, DATASETS[dataset].classes
+            shape = DATASETS[dataset].shape
+            return ((image_size, image_size, shape[2]) if image_size else shape), DATASETS[dataset].classes
         x_train, _, _, _, class_names = self.raw(dataset, image_size)
         return tuple(x_train.shape[1:]), len(class_names)
 

@@ -1,4 +1,5 @@
-"""Datasets by name, validated, scaled to [0, 1], with a stratified train/validation split by seed.
+"""Datasets by name, validated, scaled to [0, 1] (resized and standardised as the Config says), with a stratified
+train/validation split by seed.
 
 ``load_data(config, datasets)`` is the entry point. ``datasets`` (training.caches.Datasets, held by whoever
 runs the cells) keeps the raw datasets loaded, so the cells of a study load each dataset once; splits are
@@ -26,7 +27,7 @@ class DataError(UserError):
 
 @dataclass(frozen=True)
 class Data:
-    """One cell's arrays: images NHWC float32 in [0, 1], labels int64 in 0..K-1."""
+    """One cell's arrays: images NHWC float32 (in [0, 1] unless Config.standardize), labels int64 in 0..K-1."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -67,11 +68,13 @@ def load_data(config: Config, datasets=None) -> Data:
 def load_raw(dataset: str, image_size: int = 0):
     """(x_train, y_train, x_test, y_test, class_names), validated and scaled, loaded from the source each call
     (training.caches.Datasets keeps them). A loader returns the four arrays, and may add the class names;
-    ``image_size`` goes to the sources it resizes."""
+    ``image_size`` goes to the sources that resize as they decode; the others' arrays are resized here."""
     kind, argument = dataset_source(dataset)
     loaded = LOADERS[kind](argument, image_size) if kind in RESIZED_SOURCES else LOADERS[kind](argument)
     x_train, y_train, x_test, y_test = (a if _streamed(a) else np.asarray(a) for a in loaded[:4])
     x_train, y_train, x_test, y_test, num_classes = validate(x_train, y_train, x_test, y_test, dataset)
+    if image_size and kind not in RESIZED_SOURCES:
+        x_train, x_test = resized(x_train, image_size), resized(x_test, image_size)
     names = DATASETS[dataset].class_names if dataset in DATASETS else (tuple(loaded[4]) if len(loaded) > 4 else ())
     names = names or tuple(str(k) for k in range(num_classes))
     return x_train, y_train, x_test, y_test, names
@@ -158,15 +161,58 @@ def _scale(x, source, name):
     return x
 
 
+RESIZE_CHUNK = 4096  # images resized per call: a bounded float32 copy at a time
+
+
+def resized(x: np.ndarray, size: int) -> np.ndarray:
+    """Images [0, 1] resized to size x size, bilinear (PyTorch's transforms.Resize and tf.image.resize default)."""
+    import tensorflow as tf
+
+    if x.shape[1:3] == (size, size):
+        return x
+    parts = [tf.image.resize(x[i : i + RESIZE_CHUNK], (size, size)).numpy() for i in range(0, len(x), RESIZE_CHUNK)]
+    return np.clip(np.concatenate(parts), 0.0, 1.0).astype(np.float32)
+
+
+# Config.standardize -> the axes of the training images its mean and spread are taken over (None: per image)
+STANDARDIZE_AXES = {"channel": (0, 1, 2), "pixel": (0,), "image": None}
+
+
+def standardized(config: Config, train, *others) -> tuple:
+    """The cell's training images and ``others`` (validation, test) standardised as Config.standardize says: by
+    statistics of the training images (a held-out image never informs them), or each image by its own."""
+    if config.standardize == "none":
+        return (train, *others)
+    if any(_streamed(x) for x in (train, *others)):
+        raise DataError(
+            f"standardize={config.standardize!r}: {config.dataset} is streamed from a file cache (too large to "
+            "hold), and its pixels are scaled as they stream; use standardize='none' (the network can normalise "
+            "its input with a batch-norm layer), or a machine with the memory to hold it"
+        )
+    axes = STANDARDIZE_AXES[config.standardize]
+    if axes is None:  # each image by its own mean and spread, as tf.image.per_image_standardization does
+        return tuple(_per_image(x) for x in (train, *others))
+    mean, std = train.mean(axis=axes, keepdims=True), train.std(axis=axes, keepdims=True)
+    spread = np.maximum(std, 1.0 / np.sqrt(np.prod([train.shape[a] for a in axes])))  # a constant pixel: no 0/0
+    return tuple(((x - mean) / spread).astype(np.float32) for x in (train, *others))
+
+
+def _per_image(x: np.ndarray) -> np.ndarray:
+    mean, std = x.mean(axis=(1, 2, 3), keepdims=True), x.std(axis=(1, 2, 3), keepdims=True)
+    return ((x - mean) / np.maximum(std, 1.0 / np.sqrt(np.prod(x.shape[1:])))).astype(np.float32)
+
+
 def split(x_train, y_train, x_test, y_test, class_names, config: Config, data_fingerprint: str = "") -> Data:
-    """Stratified train/validation split by seed, then an optional stratified subsample."""
+    """Stratified train/validation split by seed, then an optional stratified subsample; standardised by the
+    training side's statistics when the Config says so."""
     train_idx, val_idx = split_indices(y_train, len(class_names), config)
+    train, val, test = standardized(config, x_train[train_idx], x_train[val_idx], x_test)
     return Data(
-        x_train[train_idx],
+        train,
         y_train[train_idx],
-        x_train[val_idx],
+        val,
         y_train[val_idx],
-        x_test,
+        test,
         y_test,
         len(class_names),
         tuple(class_names),

@@ -25,7 +25,11 @@ BUDGET = 16_000  # characters of PNG text per image list (twice that for the bef
 
 
 def png(image: np.ndarray) -> str:
-    """A float image (H, W, C) in [0, 1] as base64 PNG text: uint8 0-255, grayscale or RGB, at most MAX_SIDE a side."""
+    """A float image (H, W, C) in [0, 1] as base64 PNG text: uint8 0-255, grayscale or RGB, at most MAX_SIDE a side.
+    A standardised image (Config.standardize) is shown stretched from its own lowest to its highest value."""
+    low, high = float(np.min(image)), float(np.max(image))
+    if low < 0.0 or high > 1.0:
+        image = (image - low) / max(high - low, 1e-12)
     pixels = tf.convert_to_tensor(np.clip(image, 0.0, 1.0), tf.float32)
     if pixels.shape[-1] not in (1, 3, 4):  # PNG has no 2- or 5-channel images: show the first channel
         pixels = pixels[..., :1]

@@ -22,17 +22,24 @@ READS = {
         "reduce_lr_monitor",
         "reduce_lr_patience",
         "reduce_lr_factor",
-        "min_delta",
+        "reduce_lr_min_delta",
     ),
-    "early stopping": ("early_stopping_patience", "early_stopping_monitor", "min_delta", "restore_best_weights"),
+    "early stopping": (
+        "early_stopping_patience",
+        "early_stopping_monitor",
+        "early_stopping_min_delta",
+        "restore_best_weights",
+    ),
+    "checkpoint": ("checkpoint",),
     "augmentation": ("augmentation", "augment_in", "jit_compile"),
     "label noise": ("label_noise", "label_noise_kind"),
-    "callbacks": ("early_stopping_patience", "reduce_lr_on_plateau"),
+    "callbacks": ("early_stopping_patience", "reduce_lr_on_plateau", "checkpoint"),
     "epochs, batch": ("epochs", "batch_size"),
 }
 GENERIC_OFF = {"use_ema": False}  # with use_ema off, Keras keeps but never reads the ema_* settings
 STRENGTHS = {
     "flip": "horizontal",
+    "vflip": "vertical",
     "shift": f"{augment.SHIFT:.0%} of the side",
     "zoom": f"+-{augment.ZOOM:.0%}",
     "rotation": f"+-{augment.ROTATION_DEGREES} degrees",
@@ -52,6 +59,7 @@ def protocol(config: Config) -> dict:
         "LR schedule": describe_schedule(config),
         "plateau cuts": plateau_text(by_class.get("CutOnPlateau")),
         "early stopping": stopping_text(by_class.get("EarlyStopping")),
+        "checkpoint": checkpoint_text(by_class.get("BestEpoch")),
         "augmentation": augmentation_text(config),
         "label noise": (
             f"{config.label_noise:.0%} of the training labels flipped, "
@@ -100,6 +108,12 @@ def stopping_text(callback) -> str:
         f"EarlyStopping: after {callback.patience} epochs without {callback.monitor} improving by more than "
         f"{abs(callback.min_delta):g}; restore_best_weights={callback.restore_best_weights}"
     )
+
+
+def checkpoint_text(callback) -> str:
+    if callback is None:
+        return "none"
+    return f"every epoch trained, ending on the weights of the epoch with the best {callback.monitor}"
 
 
 def augmentation_text(config: Config) -> str:

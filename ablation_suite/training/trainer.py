@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -331,7 +332,7 @@ def training_callbacks(config: Config, rate) -> list:
             keras.callbacks.EarlyStopping(
                 monitor=config.early_stopping_monitor,
                 patience=config.early_stopping_patience,
-                min_delta=config.min_delta,
+                min_delta=config.early_stopping_min_delta,
                 restore_best_weights=config.restore_best_weights,
             )
         )
@@ -342,10 +343,23 @@ def training_callbacks(config: Config, rate) -> list:
                 monitor=config.reduce_lr_monitor,
                 patience=config.reduce_lr_patience,
                 factor=config.reduce_lr_factor,
-                min_delta=config.min_delta,
+                min_delta=config.reduce_lr_min_delta,
             )
         )
+    if config.checkpoint != "none":
+        callbacks.append(BestEpoch(config.checkpoint))
     return callbacks
+
+
+class BestEpoch(keras.callbacks.EarlyStopping):
+    """Config.checkpoint: end on the weights of the epoch best by ``monitor``, training every epoch.
+
+    Keras's EarlyStopping keeps those weights and puts them back when fit ends; with a patience no run reaches it
+    never stops, whatever the epochs. Being an EarlyStopping, a killed cell resumes with the weights and the best
+    value it had (training.checkpoint keeps that state), which a ModelCheckpoint's file would need kept apart."""
+
+    def __init__(self, monitor: str):
+        super().__init__(monitor=monitor, patience=sys.maxsize, restore_best_weights=True)
 
 
 def validated_accuracy(fitted: dict, config: Config, val_images: int, diverged: bool) -> float | None:
@@ -359,7 +373,7 @@ def validated_accuracy(fitted: dict, config: Config, val_images: int, diverged: 
     Keras's metric is a float32 share; it is returned as the exact fraction of images, as ``evaluate`` gives it.
     """
     accuracies = fitted.get("val_accuracy") or [None]
-    restoring = config.early_stopping_patience and config.restore_best_weights
+    restoring = (config.early_stopping_patience and config.restore_best_weights) or config.checkpoint != "none"
     if accuracies[-1] is None or diverged or restoring or not math.isfinite(accuracies[-1]):
         return None
     return round(float(accuracies[-1]) * val_images) / val_images

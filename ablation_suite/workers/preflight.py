@@ -42,7 +42,7 @@ def preflight(ablation, base, seeds: int, datasets=None, download: bool = True, 
     # in the cells' order (not a set's, which varies with the hash seed): the first impossible cell is refused first
     for config in dict.fromkeys(unseeded(c, base) for c in ablation.configs(base, seeds)):
         if not download and config.dataset in DATASETS and DATASETS[config.dataset].source == "keras":
-            shapes[config] = DATASETS[config.dataset].shape, DATASETS[config.dataset].classes
+            shapes[config] = datasets.shape_and_classes(config.dataset, config.image_size)
             networks[config] = _described(config, *shapes[config], sizes)
             continue
         data = load_data(config, datasets)  # each dataset loads once; a split per distinct data set-up is cheap

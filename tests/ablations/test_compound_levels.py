@@ -49,7 +49,11 @@ def test_a_factor_of_compound_levels_may_have_a_name_of_its_own_in_every_design(
             question="q", base={}, design=design, seeds=1, name=design, **{"factors": dict(recipe=recipe), **extra}
         )
         configs = ablation.configs(Config())
-        assert {(c.augmentation, c.dropout) for c in configs} == {("none", "none"), ("flip", "none"), ("flip", "0.2")}
+        assert {(c.augmentation, c.dropout) for c in configs} == {
+            ("none", "default"),
+            ("flip", "default"),
+            ("flip", "0.2"),
+        }
         assert (
             "baseline"
             in [comparison.label(level) for comparison in ablation.comparisons()[:1] for level in comparison.levels][0]

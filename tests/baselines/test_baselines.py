@@ -344,13 +344,14 @@ def test_dropout_schedule_per_block():
 @pytest.mark.parametrize(
     "name, knob, rates",
     [
-        ("wrn_16_2", "none", [0.3] * 6),  # the WRN paper's dropout inside every block
-        ("wrn_16_2", "0", []),  # switched off
-        ("resnet20", "none", []),  # He et al.'s ResNets have none...
+        ("wrn_16_2", "default", [0.3] * 6),  # the WRN paper's dropout inside every block
+        ("wrn_16_2", "off", []),  # switched off
+        ("resnet20", "default", []),  # He et al.'s ResNets have none...
         ("resnet20", "linear:0.0:0.4", [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4]),  # ...but take one per block
-        ("vgg11", "none", [0.5, 0.5]),  # after each 4096 layer
-        ("nin_report", "none", [0.5, 0.5]),  # seed report 000, sec. 3.3: after the first two mlpconv blocks
-        ("kth_cnn", "none", []),  # seed report 004's baseline CNN has none...
+        ("vgg11", "default", [0.5, 0.5]),  # after each 4096 layer
+        ("vgg11", "off", []),
+        ("nin_report", "default", [0.5, 0.5]),  # seed report 000, sec. 3.3: after the first two mlpconv blocks
+        ("kth_cnn", "default", []),  # seed report 004's baseline CNN has none...
         ("kth_cnn", "0.2", [0.2] * 4),  # ...its dropout level 0.2 after each pooling and after the dense layer...
         ("kth_cnn", "0.2,0.3,0.4,0.5", [0.2, 0.3, 0.4, 0.5]),  # ...its best CNN an increasing rate
     ],
@@ -358,6 +359,41 @@ def test_dropout_schedule_per_block():
 def test_dropout_sites_of_the_zoo(name, knob, rates):
     model = build(name, dropout=knob)
     assert np.allclose([layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)], rates)
+
+
+@pytest.mark.unit
+def test_dropout_after_every_convolution_on_the_plain_cnns_and_refused_by_networks_with_their_own_sites():
+    model = build("baseline2", dropout="0.2", dropout_sites="convs")  # seed report 001: "on each convolutional layer"
+    names = [layer.name for layer in model.layers]
+    drops = [name for name in names if name.endswith("_dropout")]
+    assert drops == [f"stage{s}_{c}_dropout" for s in (1, 2, 3) for c in (1, 2)]
+    assert all(names[names.index(drop) - 1].endswith("_relu") for drop in drops)  # each right after its conv block
+    with_dense = build("kth_cnn", dropout="0.2", dropout_sites="convs")
+    assert sum(isinstance(layer, layers.Dropout) for layer in with_dense.layers) == 7  # six convolutions and the dense
+    with pytest.raises(ValueError, match="dropout_sites='convs': model='resnet20' places dropout at its own sites"):
+        build("resnet20", dropout="0.2", dropout_sites="convs")
+
+
+@pytest.mark.unit
+def test_initializer_and_regularizer_reach_the_layers_their_scope_names():
+    def reached(model, attribute):
+        return {
+            layer.name: type(getattr(layer, attribute)).__name__
+            for layer in model.layers
+            if isinstance(layer, (layers.Conv2D, layers.Dense))
+        }
+
+    every = reached(build("kth_resnet", regularizer="l2", initializer="he_uniform"), "kernel_regularizer")
+    assert set(every.values()) == {"L2"}  # "all": the shortcut projection and the logits too
+    scopes = dict(regularizer_scope="conv", initializer_scope="conv")  # seed report 004's BestResNet.py
+    scoped = build("kth_resnet", regularizer="l2", initializer="he_uniform", **scopes)
+    penalties, starts = reached(scoped, "kernel_regularizer"), reached(scoped, "kernel_initializer")
+    outside = {name for name in penalties if name.endswith("shortcut_conv") or name == "logits"}
+    assert outside and all(penalties[name] == "NoneType" for name in outside)
+    assert all(starts[name] == "GlorotUniform" for name in outside)  # Keras's default, as BestResNet.py leaves them
+    assert all(penalties[name] == "L2" and starts[name] == "HeUniform" for name in set(penalties) - outside)
+    vgg = reached(build("vgg11", regularizer="l2", regularizer_scope="dense"), "kernel_regularizer")
+    assert {name for name, kind in vgg.items() if kind == "L2"} == {"fc1_dense", "fc2_dense"}  # seed report 000
 
 
 @pytest.mark.unit

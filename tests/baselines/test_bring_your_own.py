@@ -96,10 +96,10 @@ def test_grayscale_images_load_with_one_channel(tmp_path):
 
 
 @pytest.mark.unit
-def test_image_size_acts_only_on_folders():
-    with pytest.raises(ConfigError, match="image_size=16 does nothing with dataset='digits'"):
-        check_knobs_act([Config(image_size=16)])
-    check_knobs_act([Config(image_size=16, dataset="folder:anywhere")])
+def test_image_size_acts_on_every_source_but_not_at_the_size_a_named_dataset_has():
+    with pytest.raises(ConfigError, match="image_size=28 is the size of every mnist image already"):
+        Config(image_size=28, dataset="mnist")
+    check_knobs_act([Config(image_size=16), Config(image_size=16, dataset="folder:anywhere")])
 
 
 def test_a_builder_named_by_module_and_the_published_placement_of_my_own_network(mine):

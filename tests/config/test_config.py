@@ -24,6 +24,12 @@ STRING_KNOBS = [
     ("lr_schedule", C.LR_SCHEDULE_NAMES),
     ("label_noise_kind", C.LABEL_NOISE_KINDS),
     ("augment_in", C.AUGMENT_IN),
+    ("standardize", C.STANDARDIZE_NAMES),
+    ("checkpoint", C.CHECKPOINTS),
+    ("dropout_sites", C.DROPOUT_SITES),
+    ("normalization_scope", C.NORMALIZATION_SCOPES),
+    ("initializer_scope", ("all", *C.LAYER_ROLES)),
+    ("regularizer_scope", ("all", *C.LAYER_ROLES)),
 ]
 # Fields under which a knob of config.IDLE_UNLESS acts (else setting it is refused as doing nothing).
 ACTING = {
@@ -34,6 +40,9 @@ ACTING = {
     "momentum": dict(optimizer="sgd"),
     "reg_strength": dict(regularizer="l2"),
     "reduce_lr_patience": dict(reduce_lr_on_plateau=True),
+    "dropout_sites": dict(dropout="0.2"),
+    "initializer_scope": dict(initializer="he_uniform"),
+    "regularizer_scope": dict(regularizer="l2"),
 }
 
 
@@ -161,12 +170,17 @@ def test_int_is_accepted_for_a_float_field():
         ("reduce_lr_factor", 1.0),
         ("reduce_lr_factor", 0.0),
         ("reg_strength", -1e-4),
-        ("min_delta", -0.5),
+        ("early_stopping_min_delta", -0.5),
+        ("reduce_lr_min_delta", -0.5),
         ("label_noise", 1.0),
         ("label_noise", -0.1),
         ("label_noise", float("nan")),
         ("warmup_epochs", -1),
         ("reduce_lr_patience", 0),
+        ("regularizer_scope", "dense+conv"),  # one spelling per scope: in LAYER_ROLES's order
+        ("regularizer_scope", "conv+shortcut+dense+logits"),  # that is "all"
+        ("initializer_scope", "conv+conv"),
+        ("checkpoint", "best"),
     ],
 )
 @pytest.mark.unit
@@ -186,7 +200,7 @@ def test_out_of_range_values_rejected(knob, value):
         ("momentum", 0.9),
         ("val_fraction", 0.01),
         ("val_fraction", 0.99),
-        ("dropout", "0.0"),
+        ("dropout", "0.0,0.1"),
         ("dropout", "0.99"),
         ("reg_strength", 0.0),
         ("label_noise", 0.0),
@@ -209,7 +223,7 @@ def test_range_message_shows_the_interval():
         Config(epochs=0)
 
 
-@pytest.mark.parametrize("knob", ["reg_strength", "min_delta"])
+@pytest.mark.parametrize("knob", ["reg_strength", "early_stopping_min_delta", "reduce_lr_min_delta"])
 @pytest.mark.unit
 def test_nan_rejected_for_non_negative_floats(knob):
     with pytest.raises(ConfigError):
@@ -285,8 +299,33 @@ def test_reduce_lr_patience_zero_explains_that_a_switch_turns_plateau_cuts_on_an
 
 
 @pytest.mark.unit
-def test_dropout_none_gives_zeros():
-    assert dropout_rates("none", 3) == [0.0, 0.0, 0.0]
+def test_dropout_off_and_default_give_zeros_and_the_old_none_is_refused_naming_both():
+    assert dropout_rates("off", 3) == dropout_rates("default", 3) == [0.0, 0.0, 0.0]  # "default": none of its own
+    with pytest.raises(ConfigError, match='write dropout="default" .* or dropout="off"'):
+        Config(dropout="none")
+    for zero in ("0", "0.0", "0,0,0", "linear:0:0"):  # one spelling per setting
+        with pytest.raises(ConfigError, match='places no dropout: write dropout="off"'):
+            Config(dropout=zero)
+
+
+@pytest.mark.unit
+def test_a_study_stored_before_min_delta_was_split_and_none_respelled_compares_as_today():
+    from ablation_suite.config import effective, upgraded
+
+    stored = upgraded(dict(min_delta=1e-4, dropout="none", early_stopping_patience=3, reduce_lr_on_plateau=True))
+    assert stored == dict(
+        early_stopping_min_delta=1e-4,
+        reduce_lr_min_delta=1e-4,
+        dropout="default",
+        early_stopping_patience=3,
+        reduce_lr_on_plateau=True,
+    )
+    today = Config(early_stopping_min_delta=1e-4, reduce_lr_min_delta=1e-4, early_stopping_patience=3)
+    assert effective(dict(min_delta=1e-4, dropout="none", early_stopping_patience=3)) == effective(
+        today.replace(reduce_lr_min_delta=0.0).to_dict()
+    )  # the plateau's threshold does nothing without plateau cuts
+    with pytest.raises(ConfigError, match="'min_delta' was replaced: write early_stopping_min_delta"):
+        Config().replace(min_delta=1e-4)
 
 
 @pytest.mark.unit

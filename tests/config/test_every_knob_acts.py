@@ -30,12 +30,24 @@ AUTO_PLACE = "train_step" if tf.config.list_physical_devices("GPU") else "pipeli
 OTHER_PLACE = ({"pipeline", "train_step"} - {AUTO_PLACE}).pop()
 NPZ = "npz:{folder}/other.npz"  # a dataset of digits' shape from another source, written by the `folder` fixture
 TWO_CLASSES = "npz:{folder}/two.npz"  # the same with two classes
-IMAGES = "folder:{folder}/images"  # a folder of 8x8 PNG files, one sub-folder per class
 
 
 def others(field, names, **context):
     """Every name but the field's default, each in ``context``."""
     return [(name, context) for name in names if name != getattr(Config(), field)]
+
+
+def scopes(kind, changed):
+    """Scopes of ``kind`` (with a value that differs from what layers outside them keep), each on a network with a
+    layer it leaves out: baseline2 has convolutions and logits, kth_resnet shortcut projections too, kth_cnn a
+    hidden dense layer."""
+    return [
+        ("conv", {kind: changed}),
+        ("logits", {kind: changed}),
+        ("shortcut", dict(model="kth_resnet", **{kind: changed})),
+        ("conv+shortcut", dict(model="kth_resnet", **{kind: changed})),
+        ("dense", dict(model="kth_cnn", **{kind: changed})),
+    ]
 
 
 # field -> (value, context) pairs: each value other than the default changes the run in its context. A context holds
@@ -46,7 +58,8 @@ CHANGES = {
     "val_fraction": [(0.3, {})],
     "train_size": [(200, {})],
     "input_scale": [(2, {})],
-    "image_size": [(12, dict(dataset=IMAGES))],
+    "image_size": [(12, {})],  # every source (training.data resizes arrays, folders resize as they decode)
+    "standardize": others("standardize", C.STANDARDIZE_NAMES),
     "seed": [(1, {})],
     "deterministic": [(True, {})],
     "augmentation": others("augmentation", C.AUGMENTATION_NAMES) + [("flip+shift+cutout", {})],
@@ -57,10 +70,14 @@ CHANGES = {
     "bn": [("before", {}), ("after", {}), ("none", dict(model="resnet20"))],
     "bn_momentum": [(0.9, dict(bn="before"))],
     "normalization": others("normalization", C.NORMALIZATION_NAMES, bn="before"),
+    "normalization_scope": [("conv", dict(bn="before", model="kth_cnn"))],
     "activation": others("activation", C.ACTIVATION_NAMES),
     "initializer": others("initializer", C.INITIALIZER_NAMES),
-    "dropout": [("0.3", {}), ("0.1,0.2,0.3", {}), ("linear:0.1:0.5", {}), ("0", dict(model="kth_resnet"))],
+    "initializer_scope": scopes("initializer", "he_uniform"),
+    "dropout": [("0.3", {}), ("0.1,0.2,0.3", {}), ("linear:0.1:0.5", {}), ("off", dict(model="kth_resnet"))],
+    "dropout_sites": [("convs", dict(dropout="0.3"))],
     "regularizer": others("regularizer", C.REGULARIZER_NAMES),
+    "regularizer_scope": scopes("regularizer", "l2"),
     "reg_strength": [(1e-3, dict(regularizer="l2"))],
     "optimizer": others("optimizer", C.OPTIMIZER_NAMES),
     "learning_rate": [(1e-2, {})],
@@ -72,12 +89,14 @@ CHANGES = {
     "warmup_epochs": [(2, dict(lr_schedule=name)) for name in C.WARMUP_SCHEDULES],
     "early_stopping_patience": [(3, {})],
     "early_stopping_monitor": others("early_stopping_monitor", C.MONITORS, early_stopping_patience=3),
-    "min_delta": [(0.01, dict(early_stopping_patience=3)), (0.01, dict(reduce_lr_on_plateau=True))],
+    "early_stopping_min_delta": [(0.01, dict(early_stopping_patience=3))],
     "restore_best_weights": [(True, dict(early_stopping_patience=3))],
+    "checkpoint": others("checkpoint", C.CHECKPOINTS),
     "reduce_lr_on_plateau": [(True, {})],
     "reduce_lr_patience": [(5, dict(reduce_lr_on_plateau=True))],
     "reduce_lr_factor": [(0.1, dict(reduce_lr_on_plateau=True))],
     "reduce_lr_monitor": others("reduce_lr_monitor", C.MONITORS, reduce_lr_on_plateau=True),
+    "reduce_lr_min_delta": [(0.01, dict(reduce_lr_on_plateau=True))],
     "precision": others("precision", C.PRECISIONS),
     "jit_compile": [(True, {})],
     "steps_per_execution": [(1, {})],
@@ -91,7 +110,8 @@ NETWORK_IDLE = {
     ("bn", "none"): NO_SITE + ", as bn='none' does",
     **{("normalization", name): NO_SITE + " of any kind" for name in C.NORMALIZATION_NAMES if name != "batch"},
     ("bn_momentum", 0.9): NO_SITE + ", so no moving statistics",
-    ("dropout", "0"): "'0' switches off a network's own dropout, and baseline2 has none",
+    ("dropout", "off"): "'off' switches off a network's own dropout, and baseline2 has none",
+    ("normalization_scope", "conv"): NO_SITE + ", after a convolution or a dense layer",
 }
 
 
@@ -191,18 +211,11 @@ def folder(tmp_path_factory):
             x_test=rng.integers(0, 256, (100, 8, 8), dtype=np.uint8),
             y_test=np.arange(100) % classes,
         )
-    from PIL import Image
-
-    for image in range(24):
-        (folder / "images" / f"class{image % 2}").mkdir(parents=True, exist_ok=True)
-        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(
-            folder / "images" / f"class{image % 2}" / f"{image}.png"
-        )
     return folder
 
 
 def resolve(value, folder):
-    return value.format(folder=folder) if value in (NPZ, TWO_CLASSES, IMAGES) else value
+    return value.format(folder=folder) if value in (NPZ, TWO_CLASSES) else value
 
 
 def resolved(context, folder):

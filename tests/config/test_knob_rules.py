@@ -17,7 +17,12 @@ CASES = {
     "reduce_lr_monitor": ("loss", [{}], [dict(reduce_lr_on_plateau=True)]),
     "early_stopping_monitor": ("val_accuracy", [{}], [dict(early_stopping_patience=3)]),
     "restore_best_weights": (True, [{}], [dict(early_stopping_patience=3)]),
-    "min_delta": (1e-4, [{}], [dict(early_stopping_patience=3), dict(reduce_lr_on_plateau=True)]),
+    "early_stopping_min_delta": (1e-4, [{}, dict(reduce_lr_on_plateau=True)], [dict(early_stopping_patience=3)]),
+    "reduce_lr_min_delta": (1e-4, [{}, dict(early_stopping_patience=3)], [dict(reduce_lr_on_plateau=True)]),
+    "regularizer_scope": ("dense", [{}], [dict(regularizer=name) for name in C.REGULARIZER_NAMES[1:]]),
+    "initializer_scope": ("conv", [{}], [dict(initializer="he_uniform")]),
+    "dropout_sites": ("convs", [{}, dict(dropout="off")], [dict(dropout="0.2"), dict(dropout="linear:0.1:0.3")]),
+    "normalization_scope": ("conv", [dict(bn="none"), dict(normalization="none")], [{}, dict(bn="before")]),
     "momentum": (
         0.9,
         [dict(optimizer=name) for name in OTHER_OPTIMIZERS],
@@ -42,7 +47,6 @@ CASES = {
         [*(dict(normalization=name) for name in C.NORMALIZATION_NAMES[1:]), dict(bn="none")],
         [dict(normalization="batch"), dict(normalization="batch", bn="before")],
     ),
-    "image_size": (16, [{}, dict(dataset="npz:x.npz"), dict(dataset="idx:dir")], [dict(dataset="folder:images")]),
     "augment_in": ("pipeline", [{}], [dict(augmentation="cutout")]),
 }
 IDLE = [(knob, context) for knob, (_, idle, _) in CASES.items() for context in idle]

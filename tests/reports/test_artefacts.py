@@ -76,6 +76,8 @@ def test_a_batch_norm_study_that_cannot_settle_says_so_in_run_status_and_report(
     run = capsys.readouterr().out
     assert "warning: batch norm's moving statistics cannot settle in baseline2 cells with momentum 0.999" in run
     assert run.index("warning: batch norm") < run.index("[1/3]")  # said before training
+    answers = run.split("finished:")[1]  # and after it, beside the answers run ends with
+    assert "likely an artefact: it fits its training data" in answers and "cannot settle" in answers
     assert study.main(["show", "bn_placement", *options]) == 0
     assert "warning: batch norm's moving statistics cannot settle" in capsys.readouterr().out  # and by show
     assert study.main(["status", "bn_placement", *storage]) == 0

@@ -55,7 +55,7 @@ class Observed(keras.callbacks.Callback):  # initial weights, and the train func
         self.traced = tracings(self.function) - self.traced
 
 plateau = dict(epochs=3, precision="mixed_float16", reduce_lr_on_plateau=True, reduce_lr_patience=1,
-               reduce_lr_factor=0.1, min_delta=10.0)  # no epoch improves by 10: a cut after epoch 2
+               reduce_lr_factor=0.1, reduce_lr_min_delta=10.0)  # no epoch improves by 10: a cut after epoch 2
 cells = {{"A": dict(learning_rate=1e-3, seed=0), "B": dict(learning_rate=1e-2, seed=0),
           "C": dict(learning_rate=1e-3, seed=1), "D": dict(dropout="0.3", augmentation="flip+cutout",
           augment_in="train_step"), "E": plateau}}

@@ -162,6 +162,42 @@ def test_train_size_on_digits():
     assert np.abs(class_shares(d.y_train, 10) - full).max() < 0.01
 
 
+# --- resizing and standardisation ----------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_image_size_resizes_arrays_of_any_source_bilinearly(tmp_path):
+    x_train, y_train, x_test, y_test = small_arrays()
+    name = write_npz(tmp_path / "mine.npz", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    for dataset in (name, "digits"):
+        native = load_raw(dataset)[0]
+        xt, _, xs, _, _ = load_raw(dataset, image_size=32)
+        assert xt.shape[1:] == (32, 32, native.shape[3]) and xs.shape[1:3] == (32, 32) and xt.dtype == np.float32
+        assert xt.min() >= 0.0 and xt.max() <= 1.0
+        # an image's mean moves little under bilinear resizing
+        assert abs(float(xt[0].mean()) - float(native[0].mean())) < 0.05
+        assert Datasets().shape_and_classes(dataset, 32)[0] == (32, 32, native.shape[3])
+    assert Datasets().shape_and_classes("mnist", 32) == ((32, 32, 1), 10)  # without downloading it
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("standardize", ["channel", "pixel", "image"])
+def test_standardize_by_the_training_images_statistics_only(standardize):
+    plain, done = (load_data(Config(standardize=kind, val_fraction=0.3)) for kind in ("none", standardize))
+    if standardize == "image":  # each image on its own: zero mean, unit spread
+        for x in (done.x_train, done.x_val, done.x_test):
+            np.testing.assert_allclose(x.mean(axis=(1, 2, 3)), 0.0, atol=1e-5)
+            np.testing.assert_allclose(x.std(axis=(1, 2, 3)), 1.0, atol=1e-3)
+        return
+    axes = data.STANDARDIZE_AXES[standardize]
+    mean, std = plain.x_train.mean(axis=axes), plain.x_train.std(axis=axes)
+    spread = np.maximum(std, 1.0 / np.sqrt(np.prod([plain.x_train.shape[a] for a in axes])))
+    np.testing.assert_allclose(done.x_train.mean(axis=axes), 0.0, atol=1e-5)
+    for part in ("x_train", "x_val", "x_test"):  # held-out images take the training side's shift and scale
+        np.testing.assert_allclose(getattr(done, part), (getattr(plain, part) - mean) / spread, rtol=1e-4, atol=1e-4)
+    assert abs(float(done.x_val.mean())) > 1e-4  # not standardised by their own statistics
+
+
 # --- npz and IDX input ----------------------------------------------------------------------------
 
 

@@ -71,7 +71,7 @@ def test_the_protocol_reads_what_keras_builds():
         learning_rate=0.05,
         early_stopping_patience=4,
         early_stopping_monitor="val_accuracy",
-        min_delta=0.01,
+        early_stopping_min_delta=0.01,
         restore_best_weights=True,
         augmentation="flip+cutout",
         augment_in="pipeline",

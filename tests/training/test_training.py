@@ -50,9 +50,9 @@ def test_divergence_is_recorded_not_raised():
     assert 0.0 <= diverged.test_accuracy <= 1.0
 
 
-# min_delta=10 makes every epoch after the first a plateau: with patience 1 the LR is halved at the end of
+# reduce_lr_min_delta=10 makes every epoch after the first a plateau: with patience 1 the LR is halved at the end of
 # the second epoch and of every epoch after it. The history holds the LR each epoch started with.
-PLATEAU = dict(reduce_lr_on_plateau=True, reduce_lr_patience=1, min_delta=10.0, reduce_lr_monitor="loss")
+PLATEAU = dict(reduce_lr_on_plateau=True, reduce_lr_patience=1, reduce_lr_min_delta=10.0, reduce_lr_monitor="loss")
 
 
 def scheduled(config: Config, epochs: int) -> list[float]:
@@ -77,7 +77,12 @@ def test_plateau_cuts_the_learning_rate_of_every_schedule(schedule):
 def test_early_stopping_stops_and_restores_the_best_weights_if_asked(restore):
     # min_delta=10: only the first epoch counts as an improvement, so patience 1 stops after the second.
     result = train(
-        Config(**{**TINY, "epochs": 6}, early_stopping_patience=1, min_delta=10.0, restore_best_weights=restore),
+        Config(
+            **{**TINY, "epochs": 6},
+            early_stopping_patience=1,
+            early_stopping_min_delta=10.0,
+            restore_best_weights=restore,
+        ),
         log=quiet,
     )
     assert result.epochs_run == 2
@@ -189,7 +194,12 @@ def test_plateau_cuts_survive_a_kill(tmp_path):
 # Early stopping and plateau cuts whose decisions do not depend on the metrics' values: with min_delta 10 only
 # the first epoch improves, so the plateau cuts after every later epoch and early stopping ends epoch 3.
 DECIDING = dict(
-    PLATEAU, early_stopping_patience=2, early_stopping_monitor="loss", restore_best_weights=True, deterministic=True
+    PLATEAU,
+    early_stopping_min_delta=10.0,
+    early_stopping_patience=2,
+    early_stopping_monitor="loss",
+    restore_best_weights=True,
+    deterministic=True,
 )
 
 
