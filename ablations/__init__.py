@@ -23,7 +23,7 @@ from ablation_suite.ablations.designs import DESIGNS, Comparison, grid_levels
 from ablation_suite.ablations.levels import Level  # noqa: F401 (ablation files import it from here)
 from ablation_suite.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
 from ablation_suite.errors import UserError
-from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, Rule, rule_problems
+from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, Rule, intervals, rule_problems
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
@@ -49,6 +49,7 @@ class Ablation:
     alpha: float = Rule.alpha
     min_seeds: int = Rule.min_seeds
     max_seeds: int = Rule.max_seeds
+    family: str = Rule.family  # what alpha covers: "study" (every decision of it) or "comparison" (each factor's)
     name: str = ""  # set by load(): the file name
     source: str = ""  # which seed report (and figure) this reproduces
     notes: str = ""  # how levels were chosen where the source is silent
@@ -124,6 +125,14 @@ class Ablation:
     def rule(self):
         """The decision rule of seeds="auto" (stats.sequential.Rule holds it; this package only stores it)."""
         return {name: getattr(self, name) for name in RULE_FIELDS}
+
+    def family_size(self) -> int | None:
+        """The intervals alpha is split over when it covers the whole study (family="study"): every level of every
+        comparison against its reference (every pair of levels in a race); None when each comparison is its own."""
+        if self.family != "study":
+            return None
+        race = DESIGNS[self.design].races
+        return sum(intervals(len(comparison.levels), race) for comparison in self.comparisons()) or None
 
     def _check_seeds(self, design) -> None:
         if self.adaptive:

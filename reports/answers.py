@@ -54,25 +54,36 @@ def _decided(group, spec: dict, test: str):
     }
     images = test_size(group.rows)
     resolution = 1 / images if images else 0.0
+    family = Ablation.from_spec(spec).family_size()
     if DESIGNS[spec["design"]].races:
-        best, decisions = decide.against_best(values, rule, resolution)
+        best, decisions = decide.against_best(values, rule, resolution, family)
         group = dataclasses.replace(group, base=best)
     else:
-        decisions = decide.against_base(values, group.base, rule, resolution)
+        decisions = decide.against_base(values, group.base, rule, resolution, family)
     table = summary_table(group, test=test).set_index("level")
     # the rule's difference is the mean over the seeds a level shares with its reference, which its interval is about
     decided = pd.DataFrame(
         [
             dict(
-                level=d.level, delta_vs_base=d.mean, diff_low=d.low, diff_high=d.high, pairs=d.pairs, decision=d.verdict
+                level=d.level,
+                delta_vs_base=d.mean,
+                diff_low=d.low,
+                diff_high=d.high,
+                pairs=d.pairs,
+                far_seeds=d.far_seeds,
+                disagreeing=d.disagreeing,
+                decision=d.verdict,
             )
             for d in decisions
         ],
-        columns=["level", "delta_vs_base", "diff_low", "diff_high", "pairs", "decision"],
+        columns=["level", "delta_vs_base", "diff_low", "diff_high", "pairs", "far_seeds", "disagreeing", "decision"],
     )
     decided = decided.set_index("level")
     numbers = ["delta_vs_base", "diff_low", "diff_high", "pairs"]
     table.loc[decided.index, numbers] = decided[numbers].to_numpy()
+    # the rule's far seeds: paired with the reference it decided against (a race's best, not the base)
+    table["far_seeds"] = decided["far_seeds"].reindex(table.index).fillna(0).astype(int)
+    table["disagreeing"] = decided["disagreeing"].reindex(table.index).fillna("")
     table["decision"] = decided["decision"].reindex(table.index).fillna("")
     return group, table.reset_index()
 
@@ -120,8 +131,10 @@ def lead_sentence(row, title: str, base: str, rope: float | None = None, chance:
         needed = row.get("seeds_needed", math.nan)
         known = isinstance(needed, (int, float)) and math.isfinite(needed) and needed > pairs
         verdict = f"not decided with {seeds}" + (f"; {seeds_would(needed)} would" if known else "")
+    far = row.get("disagreeing")
     return (
         f"{level_name(title, row['level'])}: {points(row['delta_vs_base'])} pp{interval} vs {base}, {verdict}"
+        + (f"; {far}" if isinstance(far, str) and far else "")
         + artefact_note(row, chance)
     )
 
@@ -153,8 +166,13 @@ def lead_sentences(
     return [lead_sentence(row, title, base, rope, chance) for _, row in decided.iterrows() if row["level"] != base]
 
 
-def group_sentences(group, table: pd.DataFrame, rope: float | None = None) -> list[str]:
+def group_sentences(group, table: pd.DataFrame, rope: float | None = None, race: bool = False) -> list[str]:
     """The sentences of one comparison (a reports.comparisons.Group): its levels named by their field
-    ("bn=before"), not by the comparison's title (a chain's "stage 1: bn")."""
+    ("bn=before"), not by the comparison's title (a chain's "stage 1: bn"); a race's first says which set of
+    levels the data cannot tell from its best (stats.sequential.best_set_sentence)."""
     name = group.fields[0] if len(group.fields) == 1 else group.title
-    return lead_sentences(table, name, group.base, rope, chance_of(group.rows))
+    sentences = lead_sentences(table, name, group.base, rope, chance_of(group.rows))
+    if race and "decision" in table:
+        verdicts = {row["level"]: row["decision"] for _, row in table.iterrows() if row["level"] != group.base}
+        sentences.insert(0, decide.best_set_sentence(name, group.base, verdicts))
+    return sentences

@@ -72,7 +72,7 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
     colors = level_colors(group.levels)
     levels = level_table(group)
     compared = len(table) > 1 and base in set(table["level"])  # levels to compare, and the base to compare with
-    section = Section(title, lead=group_sentences(group, table, rope) if compared else [])
+    section = Section(title, lead=group_sentences(group, table, rope, races) if compared else [])
     if group.note:
         section.paragraphs.append(group.note)
     band = f"; shaded: the equivalence band +-{100 * rope:g} pp" if rope else ""

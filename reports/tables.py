@@ -11,7 +11,7 @@ import pandas as pd
 
 from ablation_suite.ablations import Ablation
 from ablation_suite.ablations.levels import stored_values
-from ablation_suite.config import format_override
+from ablation_suite.config import format_override, upgraded
 from ablation_suite.reports.comparisons import Group, finished, level_label
 from ablation_suite.stats.levels import compare_levels
 
@@ -168,8 +168,8 @@ def best_configuration(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
         fields
     ].first()  # exact values, as the first trial (in number order) stored them
     ablation = Ablation.from_spec(spec)  # a compound level becomes the fields it sets
-    table["overrides"] = [
-        " ".join(f"--set {format_override(k, v)}" for k, v in ablation.overrides(dict(row)).items())
+    table["overrides"] = [  # in today's spelling (a study stored by an earlier version may spell a value otherwise)
+        " ".join(f"--set {format_override(k, v)}" for k, v in upgraded(ablation.overrides(dict(row))).items())
         for _, row in first.iterrows()
     ]
     return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)[columns]

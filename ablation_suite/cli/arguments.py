@@ -52,10 +52,15 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
         sub.add_argument(
             "--alpha",
             type=float,
-            help="with --seeds auto: error rate of the decisions of one comparison (default 0.05)",
+            help="with --seeds auto: chance of any false decision in the family --family names (default 0.05)",
         )
         sub.add_argument("--min-seeds", type=int, help="with --seeds auto: seeds every level starts with (default 3)")
         sub.add_argument("--max-seeds", type=int, help="with --seeds auto: most seeds a level gets (default 10)")
+        sub.add_argument(
+            "--family",
+            help="with --seeds auto: what --alpha covers, study (every decision of the study, the default) or "
+            "comparison (each factor's decisions on their own)",
+        )
         sub.add_argument(
             "--set",
             action="append",

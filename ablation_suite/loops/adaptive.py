@@ -57,16 +57,16 @@ def finished(study: optuna.Study) -> tuple[dict, float]:
 
 def verdicts(ablation, values: dict, resolution: float = 0.0) -> list[Verdicts]:
     """Every comparison of the ablation decided on the finished cells ``values`` (from ``finished``)."""
-    rule, races = rule_of(ablation), DESIGNS[ablation.design].races
+    rule, races, family = rule_of(ablation), DESIGNS[ablation.design].races, ablation.family_size()
     result = []
     for comparison in ablation.comparisons():
         cells = {comparison.label(level): {**comparison.fixed, **level} for level in comparison.levels}
         seeds = {label: values.get(record.cell_key(cell), {}) for label, cell in cells.items()}
         if races:
-            reference, decisions = decide.against_best(seeds, rule, resolution)
+            reference, decisions = decide.against_best(seeds, rule, resolution, family)
         else:
             reference = comparison.label(comparison.base)
-            decisions = decide.against_base(seeds, reference, rule, resolution)
+            decisions = decide.against_base(seeds, reference, rule, resolution, family)
         result.append(
             Verdicts(
                 comparison.title,
@@ -141,10 +141,15 @@ def decision_lines(ablation, found: list[Verdicts], trained: int) -> list[str]:
     lines = []
     for verdict in found:
         versus = "the best" if DESIGNS[ablation.design].races else "the base"
+        covers = "the study" if rule.family == "study" else "this comparison"
         lines.append(
-            f"{verdict.title} (vs {versus} {verdict.reference}, margin +-{rule.rope:g} pp, alpha {rule.alpha:g}):"
+            f"{verdict.title} (vs {versus} {verdict.reference}, margin +-{rule.rope:g} pp, alpha {rule.alpha:g} "
+            f"over {covers}):"
         )
         lines += ["  " + describe(decision) for decision in verdict.decisions]
+        if DESIGNS[ablation.design].races:
+            verdicts = {decision.level: decision.verdict for decision in verdict.decisions}
+            lines.append("  " + decide.best_set_sentence(verdict.title, verdict.reference, verdicts))
     variants = len({record.cell_key(cell) for verdict in found for cell in verdict.cells.values()})
     verdicts = [decision.verdict for verdict in found for decision in verdict.decisions]
     return lines + [decide.summary(verdicts, trained, variants, rule)]
@@ -155,10 +160,11 @@ def describe(decision: decide.Decision) -> str:
     if decision.pairs < 2:
         return f"{decision.level}: {decision.verdict}, {decision.pairs} paired seed(s) vs {decision.reference}"
     stopped = "; stopped: its cap of seeds could not decide it" if decision.hopeless else ""
+    far = f"; {decision.disagreeing}" if decision.disagreeing else ""
     return (
         f"{decision.level}: {decision.verdict}, {100 * decision.mean:+.2f} pp "
         f"[{100 * decision.low:+.2f}, {100 * decision.high:+.2f}] vs {decision.reference}, "
-        f"{decision.pairs} paired seeds{stopped}"
+        f"{decision.pairs} paired seeds{stopped}{far}"
     )
 
 

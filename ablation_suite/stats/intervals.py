@@ -48,15 +48,15 @@ def accuracy_ci(values, test_size: int | None = None, confidence: float = CONFID
     return mean, float(expit(low)), float(expit(high))
 
 
-def paired_differences(level: Mapping | pd.Series, base: Mapping | pd.Series) -> np.ndarray:
-    """``level - base`` over the seeds both have (each a Series or dict indexed by seed), in seed order; a seed
-    without a value (NaN) on either side is left out."""
+def paired_differences(level: Mapping | pd.Series, base: Mapping | pd.Series) -> pd.Series:
+    """``level - base`` over the seeds both have (each a Series or dict indexed by seed), indexed by seed in seed
+    order; a seed without a value (NaN) on either side is left out."""
     pairs = (
         pd.concat({"level": pd.Series(level, dtype=float), "base": pd.Series(base, dtype=float)}, axis=1, join="inner")
         .dropna()
         .sort_index()
     )
-    return (pairs["level"] - pairs["base"]).to_numpy()
+    return pairs["level"] - pairs["base"]
 
 
 def paired_interval(

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ablation_suite.stats import ALPHA, MIN_PAIRS
+from ablation_suite.stats import ALPHA, MIN_PAIRS, outliers
 from ablation_suite.stats.intervals import accuracy_ci, mean_ci, paired_differences, paired_interval
 from ablation_suite.stats.tests import holm, paired_test, seeds_needed
 
@@ -33,6 +33,8 @@ COLUMNS = [
     "effect_size",
     "pairs",
     "seeds_needed",
+    "far_seeds",
+    "disagreeing",
     "note",
 ]
 _BASE_ROW = dict(
@@ -42,6 +44,8 @@ _BASE_ROW = dict(
     effect_size=math.nan,
     pairs=0,
     seeds_needed=math.nan,
+    far_seeds=0,
+    disagreeing="",
     note="base",
 )
 
@@ -98,21 +102,30 @@ def _versus_base(values: pd.Series, base: pd.Series, test: str, bounded: bool) -
     spread = diff.std(ddof=1) if len(diff) >= 2 else 0.0
     needed = seeds_needed(diff.mean() / spread) if spread > 0 and diff.mean() != 0 else math.nan
     note = "no seed paired with the base" if pairs == 0 else NEEDS_PAIRS if pairs < MIN_PAIRS else ""
+    far = outliers.far_seeds(diff)
     return dict(
-        diff_low=low, diff_high=high, p_value=p, effect_size=effect, pairs=pairs, seeds_needed=needed, note=note
+        diff_low=low,
+        diff_high=high,
+        p_value=p,
+        effect_size=effect,
+        pairs=pairs,
+        seeds_needed=needed,
+        far_seeds=len(far),
+        disagreeing=outliers.describe(far, pairs),
+        note=note,
     )
 
 
 def fixed_design_decision(row, rope: float | None = None) -> str:
     """better / worse / equivalent / undecided of one ``compare_levels`` row, from one look at a fixed number of
     seeds: better or worse when the Holm-corrected paired test rejects at ALPHA (at least MIN_PAIRS pairs),
-    equivalent when a margin ``rope`` (a difference of accuracies) is given and the whole interval of the
-    difference lies inside it, else undecided."""
+    equivalent when a margin ``rope`` (a difference of accuracies) is given, the whole interval of the
+    difference lies inside it and no seed lies far from the others (stats.outliers), else undecided."""
     low, high = row["diff_low"], row["diff_high"]
     if row["pairs"] < MIN_PAIRS or not (math.isfinite(low) and math.isfinite(high)):
         return "undecided"
     if rope and -rope <= low and high <= rope:
-        return "equivalent"
+        return "equivalent" if not row.get("far_seeds", 0) else "undecided"
     if math.isfinite(row["p_holm"]) and row["p_holm"] < ALPHA:
         return "better" if row["delta_vs_base"] > 0 else "worse"
     return "undecided"

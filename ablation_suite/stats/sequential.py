@@ -13,18 +13,20 @@ differences get a two-sided Student-t interval, and the level is
 
 Why the error rate holds although the data decide when to stop: every interval a study can ever look
 at is fixed in advance. A level is looked at with ``min_seeds, min_seeds + 1, ..., max_seeds`` pairs
-(``looks`` = max - min + 1 of them) and a comparison has ``m`` such levels (m - 1 levels against the
-base; every pair of levels in a race, whose reference is chosen by the data). The error rate ``alpha``
-is split in advance over all of these intervals (``Rule.confidence``): half of it at the last look, the
-other half shared by the earlier ones, each share split over the m levels. By the union bound the
-chance that *any* interval at *any* look misses its true difference is at most ``alpha``, whatever
-rule chose when to stop (a Bonferroni group-sequential design with a fixed spending of alpha over the
-looks; conservative, but exact for normal paired differences at every n, where the asymptotic
-spending-function boundaries of group-sequential libraries and the bounded-range confidence sequences
-of ``confseq`` are far too wide or not valid at 3-10 seeds). Spending half at the last look keeps a
-level that needs every seed almost as decidable as in a fixed design of ``max_seeds`` seeds. A wrong
-decision needs a missed interval, so the chance of any false "better"/"worse"/"equivalent" in a
-comparison is at most ``alpha``.
+(``looks`` = max - min + 1 of them), and the family alpha covers has ``m`` such levels: every level of
+the study against its reference (``Rule.family`` "study", the default), or of one comparison
+("comparison"); a race counts every pair of its levels, as its reference is chosen by the data. alpha
+is split over the m levels (the union bound: their intervals share seeds of the base), and for one
+level over its looks *exactly*: repeated confidence intervals (Jennison & Turnbull 2000, ch. 9) whose
+critical values ``boundaries`` calibrates once per rule by simulating the paired t pivot over the
+nested looks. For normal paired differences that pivot's joint law at n = min..max does not depend on
+the true mean or spread, so one simulation serves every level and every study. Half of a level's
+share goes to the last look (so a level that needs every seed is decided almost as a fixed
+``max_seeds`` design would), the other half to the earlier looks at one common nominal level, chosen
+so that the chance that *any* of the level's intervals misses is its share. The guarantee holds
+whatever chose when to stop (optional stopping): a wrong decision needs a missed interval. (The
+asymptotic spending-function boundaries of group-sequential libraries and the bounded-range confidence
+sequences of ``confseq`` are far too wide or not valid at 3-10 seeds.)
 
 Accuracy moves in steps of one test example, so paired differences that happen to be identical on
 every seed would give a zero-width interval: the spread is floored at that step (``resolution``).
@@ -39,11 +41,16 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import stats
 
-from ablation_suite.stats import ALPHA, MIN_PAIRS
+from ablation_suite.stats import ALPHA, MIN_PAIRS, outliers
 from ablation_suite.stats.intervals import paired_differences, paired_interval, t_quantile
 
 VERDICTS = ("better", "worse", "equivalent", "undecided")
 FUTILITY_SLACK = 0.10  # a level is hopeless only if its spread's 90% lower bound still cannot be decided
+FAMILIES = ("study", "comparison")  # what alpha covers: every decision of the study, or of each comparison
+# The simulation that calibrates the boundaries: enough draws that the chance of a miss is known to ~2% of itself
+# at alpha 0.05 / 16 levels, from a fixed generator so that every process of a study gets the same boundaries.
+SIMULATIONS = 400_000
+SIMULATION_SEED = 20261206
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class Rule:
     alpha: float = ALPHA  # the chance of any false decision in one comparison
     min_seeds: int = 3  # every level's first round (at least stats.MIN_PAIRS: fewer pairs are no evidence)
     max_seeds: int = 10  # the cap, where an undecided level stops
+    family: str = "study"  # what alpha covers (FAMILIES): every decision of the study, or of each comparison
 
     @classmethod
     def of(cls, spec: dict) -> Rule:
@@ -71,13 +79,14 @@ class Rule:
         return self.max_seeds - self.min_seeds + 1
 
     def confidence(self, comparisons: int, pairs: int) -> float:
-        """Confidence of the interval of one of ``comparisons`` levels looked at with ``pairs`` paired seeds.
-
-        The error rate is spent as in a fixed design at the cap, halved: half of alpha at the last look (so a
-        level that needs every seed is decided almost as a fixed ``max_seeds`` design would), the other half
-        shared by the earlier looks; each share split over the levels. The shares sum to alpha."""
-        share = 1.0 if self.looks == 1 else 0.5 if pairs >= self.max_seeds else 0.5 / (self.looks - 1)
-        return 1 - self.alpha * share / max(comparisons, 1)
+        """Nominal confidence of the interval of one of ``comparisons`` levels looked at with ``pairs`` paired seeds:
+        the level's share of alpha spent exactly over its nested looks (``boundaries``). Outside min..max seeds
+        (no decision is made there) the level's whole share."""
+        share = self.alpha / max(comparisons, 1)
+        if not self.min_seeds <= pairs <= self.max_seeds:
+            return 1 - share
+        critical = boundaries(share, self.min_seeds, self.max_seeds)[pairs - self.min_seeds]
+        return 1 - 2 * float(stats.t.sf(critical, pairs - 1))
 
 
 RULE_FIELDS = tuple(field.name for field in fields(Rule))  # what an ablation may state of its rule
@@ -97,6 +106,8 @@ def rule_problems(rule: dict) -> list[str]:
         value = rule[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < MIN_PAIRS:
             wrong.append(f"{name}={value!r} must be an integer >= {MIN_PAIRS}: fewer paired seeds are no evidence")
+    if rule.get("family", "study") not in FAMILIES:
+        wrong.append(f"family={rule['family']!r} is not known; choose one of: {', '.join(FAMILIES)}")
     if not wrong and rule["max_seeds"] < rule["min_seeds"]:
         wrong.append(f"max_seeds={rule['max_seeds']} is below min_seeds={rule['min_seeds']}; raise max_seeds")
     return wrong
@@ -114,10 +125,55 @@ class Decision:
     high: float
     verdict: str
     hopeless: bool = False  # undecided, and the cap cannot decide it either: it gets no more seeds
+    far_seeds: int = 0  # its paired seeds far from the others (stats.outliers)
+    disagreeing: str = ""  # those seeds in words (stats.outliers.describe), "" when none
 
     @property
     def decided(self) -> bool:
         return self.verdict != "undecided"
+
+
+@functools.cache
+def boundaries(alpha: float, min_seeds: int, max_seeds: int) -> tuple[float, ...]:
+    """Critical values of |t| at n = min_seeds..max_seeds pairs such that one level's intervals miss its true
+    paired difference at any of those looks with chance ``alpha`` (normal differences; exact up to the simulation's
+    error, which is taken off alpha twice over). Half of alpha is spent at the last look on its own; the earlier
+    looks share one nominal level, found by bisection on simulated pivots. Cached: one simulation per rule."""
+    last = float(stats.t.ppf(1 - alpha / 4, max_seeds - 1))
+    if min_seeds == max_seeds:
+        return (float(stats.t.ppf(1 - alpha / 2, max_seeds - 1)),)
+    pivots = _pivots(min_seeds, max_seeds)
+    target = alpha - 2 * math.sqrt(alpha * (1 - alpha) / len(pivots))
+    missed_last = pivots[:, -1] > last
+    early_df = np.arange(min_seeds, max_seeds) - 1
+
+    def early(nominal: float) -> np.ndarray:
+        return stats.t.ppf(1 - nominal / 2, early_df)
+
+    def missed(nominal: float) -> float:
+        return float((missed_last | (pivots[:, :-1] > early(nominal)).any(axis=1)).mean())
+
+    low, high = alpha / 2 / len(early_df), alpha / 2  # the union bound's share (missed <= alpha), and all of it
+    if missed(high) <= target:
+        low = high
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if missed(middle) <= target else (low, middle)
+    return (*map(float, early(low)), last)
+
+
+@functools.cache
+def _pivots(min_seeds: int, max_seeds: int) -> np.ndarray:
+    """|t| of the mean of n standard normal paired differences at n = min..max, nested (one row per simulated
+    level): the pivot (mean - true) / (sd / sqrt(n)) whose law does not depend on the true mean or spread."""
+    draws = np.random.default_rng(SIMULATION_SEED).standard_normal((SIMULATIONS, max_seeds))
+    n = np.arange(1, max_seeds + 1)
+    sums, squares = np.cumsum(draws, axis=1), np.cumsum(draws**2, axis=1)
+    means = sums / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.sqrt((squares - n * means**2) / (n - 1))
+        pivots = np.abs(means) * np.sqrt(n) / spread
+    return pivots[:, min_seeds - 1 :]
 
 
 @functools.cache
@@ -131,25 +187,39 @@ def _chi2_quantile(q: float, df: int) -> float:
     return float(stats.chi2.ppf(q, df))
 
 
-def verdict(low: float, high: float, pairs: int, rule: Rule) -> str:
+def verdict(low: float, high: float, pairs: int, rule: Rule, far_seeds: int = 0) -> str:
+    """better / worse / equivalent / undecided from the interval; never equivalent while a seed lies far from the
+    others (stats.outliers): such a level gets seeds to its cap instead."""
     if pairs < rule.min_seeds:
         return "undecided"
     if low > rule.margin:
         return "better"
     if high < -rule.margin:
         return "worse"
-    if -rule.margin <= low and high <= rule.margin:
+    if -rule.margin <= low and high <= rule.margin and not far_seeds:
         return "equivalent"
     return "undecided"
 
 
-def against_base(values: dict, base: str, rule: Rule, resolution: float = 0.0) -> list[Decision]:
-    """Every level of ``values`` (level -> {seed: accuracy}) but ``base`` decided against ``base``."""
+def intervals(levels: int, race: bool) -> int:
+    """How many intervals a comparison of ``levels`` levels (its base or best included) adds to the family: every
+    level against the base, or in a race every pair of levels (the best is chosen by the data)."""
+    return levels * (levels - 1) // 2 if race else levels - 1
+
+
+def against_base(
+    values: dict, base: str, rule: Rule, resolution: float = 0.0, family: int | None = None
+) -> list[Decision]:
+    """Every level of ``values`` (level -> {seed: accuracy}) but ``base`` decided against ``base``; ``family``:
+    the intervals alpha is split over (the study's; default this comparison's)."""
     others = [level for level in values if level != base]
-    return [_decide(level, base, values, len(others), rule, resolution) for level in others]
+    family = family or intervals(len(values), race=False)
+    return [_decide(level, base, values, family, rule, resolution) for level in others]
 
 
-def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str | None, list[Decision]]:
+def against_best(
+    values: dict, rule: Rule, resolution: float = 0.0, family: int | None = None
+) -> tuple[str | None, list[Decision]]:
     """A race: the current best level (highest mean) and every other level decided against it.
 
     The best is chosen by the data, so the intervals are corrected for every pair of levels."""
@@ -157,18 +227,23 @@ def against_best(values: dict, rule: Rule, resolution: float = 0.0) -> tuple[str
     if not means:
         return None, []
     best = max(means, key=lambda level: means[level])
-    pairs = len(values) * (len(values) - 1) // 2
-    return best, [_decide(level, best, values, pairs, rule, resolution) for level in values if level != best]
+    family = family or intervals(len(values), race=True)
+    return best, [_decide(level, best, values, family, rule, resolution) for level in values if level != best]
 
 
 def _decide(level, reference, values, comparisons: int, rule, resolution) -> Decision:
     diffs = paired_differences(values.get(level, {}), values.get(reference, {}))
     mean, low, high = paired_interval(diffs, rule.confidence(comparisons, len(diffs)), resolution)
-    decision = verdict(low, high, len(diffs), rule)
-    hopeless = decision == "undecided" and _hopeless(
-        diffs, rule.confidence(comparisons, rule.max_seeds), rule, resolution
+    far = outliers.far_seeds(diffs)
+    decision = verdict(low, high, len(diffs), rule, len(far))
+    hopeless = (
+        decision == "undecided"
+        and far.empty  # a level with a far seed is not given up on: its cap tells whether that seed was a fluke
+        and _hopeless(diffs, rule.confidence(comparisons, rule.max_seeds), rule, resolution)
     )
-    return Decision(level, reference, len(diffs), mean, low, high, decision, hopeless)
+    return Decision(
+        level, reference, len(diffs), mean, low, high, decision, hopeless, len(far), outliers.describe(far, len(diffs))
+    )
 
 
 def _hopeless(diffs, confidence: float, rule: Rule, resolution: float) -> bool:
@@ -190,6 +265,25 @@ def _hopeless(diffs, confidence: float, rule: Rule, resolution: float) -> bool:
     room = rule.margin - half  # how far from zero the mean may be for the cap's interval to fit the margin
     could_be_equivalent = room >= 0 and abs(mean) - error <= room
     return not (could_differ or could_be_equivalent)
+
+
+def best_set(best: str, verdicts: dict) -> list[str]:
+    """What a race can say: the best and every level not shown worse than it by more than the margin (equivalent,
+    undecided, or ahead on its paired seeds), ``verdicts`` being level -> verdict against the best. A race names a
+    single winner only when every other level is worse: otherwise the data cannot tell the set apart."""
+    return [best, *(level for level, verdict in verdicts.items() if level != best and verdict != "worse")]
+
+
+def best_set_sentence(name: str, best: str, verdicts: dict) -> str:
+    """e.g. "lr: best set 0.01, 0.003 (the data cannot tell them apart within the margin); 0.1, 1e-4 worse"."""
+    members = best_set(best, verdicts)
+    worse = [level for level, verdict in verdicts.items() if verdict == "worse"]
+    if len(members) == 1:
+        return f"{name}: {best} wins: every other level is worse by more than the margin"
+    return (
+        f"{name}: best set {', '.join(members)} (the data cannot tell them apart from the best within the margin)"
+        + (f"; {', '.join(worse)} worse" if worse else "")
+    )
 
 
 def race_finished(decisions: list[Decision]) -> bool:

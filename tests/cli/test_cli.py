@@ -227,6 +227,29 @@ BAD_INPUTS += [
     ),
     (["run", "bn_placement", "--set", "restore_best_weights=maybe"], "restore_best_weights takes a bool"),
     (["run", "bn_placement", "--gpus", "99"], "TensorFlow sees no GPU"),  # asked before any worker starts
+    # the knobs the seed reports needed (issue 29): old spellings refused with their replacement, idle or impossible
+    # settings refused with what would make them act
+    (["run", "bn_placement", "--set", "dropout=none"], 'write dropout="default" for the network\'s own dropout'),
+    (["run", "bn_placement", "--set", "dropout=0"], 'places no dropout: write dropout="off"'),
+    (["run", "bn_placement", "--set", "min_delta=0.01"], "'min_delta' was replaced: write early_stopping_min_delta"),
+    (["run", "bn_placement", "--set", "regularizer_scope=dense+conv"], "write 'conv+dense'"),
+    (
+        ["run", "bn_placement", "--set", "regularizer_scope=dense"],
+        "regularizer_scope='dense' does nothing with regularizer='none'",
+    ),
+    (["run", "bn_placement", "--set", "dropout_sites=convs"], "dropout_sites='convs' does nothing with dropout="),
+    (
+        ["run", "bn_placement", "--dataset", "digits", "--set", "model=resnet20", "--set", "dropout=0.2"]
+        + ["--set", "dropout_sites=convs"],
+        "dropout_sites='convs': model='resnet20' places dropout at its own sites only",
+    ),
+    (["run", "bn_placement", "--dataset", "digits", "--set", "image_size=8"], "image_size=8 is the size of every"),
+    (
+        ["run", "bn_placement", "--set", "early_stopping_patience=3", "--set", "restore_best_weights=true"]
+        + ["--set", "checkpoint=val_accuracy"],
+        "two rules for the weights a run ends on",
+    ),
+    (["run", "bn_placement", "--set", "standardize=zscore"], "standardize='zscore' is not known"),
 ] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
 
 

@@ -11,7 +11,7 @@ from ablation_suite.reports import comparisons
 from ablation_suite.store import record, resume
 from ablation_suite.store.frame import trials_frame
 
-BASE = dict(dataset="digits", model="baseline1", epochs=1, train_size=200, dropout="none", batch_size=32, bn="none")
+BASE = dict(dataset="digits", model="baseline1", epochs=1, train_size=200, dropout="default", batch_size=32, bn="none")
 
 
 @pytest.fixture(scope="module")

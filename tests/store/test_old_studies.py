@@ -1,7 +1,8 @@
 """Studies written by an earlier version keep opening: tests/fixtures/studies_v1.db was made by the code
 of commit 54e2882 (an ofat, a grid, a chained and a nested study on tiny digits), and the best outputs
 that code printed for them are kept beside it; the status outputs were re-recorded when status gained
-the answers and the paired difference's interval and lost p-values under 3 pairs (issues 17 and 21).
+the answers and the paired difference's interval and lost p-values under 3 pairs (issues 17 and 21), and `best`
+prints values in today's spelling (dropout "none" is "default" since issue 29: the command lines it prints run).
 Today's code must print the same, render their reports and resume them without training anything."""
 
 import shutil

@@ -36,7 +36,7 @@ NESTED = [
     "--set",
     "bn_momentum=0.9",
     "--set",
-    "dropout=none",
+    "dropout=default",
 ]
 
 

@@ -104,7 +104,7 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
     for t in sorted(trials, key=lambda t: t.number):
         by_process.setdefault(t.user_attrs["worker"]["pid"], []).append(t.user_attrs["process"]["process_trial"])
     assert 1 <= sum(numbers.count(1) - 1 for numbers in by_process.values()) <= restarts, (by_process, restarts)
-    final = output.strip().splitlines()[-1]
+    final = next(line for line in reversed(output.splitlines()) if line.startswith("finished:"))  # then its answers
     assert f"finished: {len(by_process[worker_0.pid])} completed" in final, final
     assert "by this worker (1 more worker(s) exited with [0])" in final, final
 

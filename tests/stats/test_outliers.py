@@ -1,0 +1,45 @@
+"""Seeds that disagree (stats.outliers): the robust rule, and what it changes in a fixed-seed design's decision."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ablation_suite.stats import outliers
+from ablation_suite.stats.levels import compare_levels, fixed_design_decision
+
+
+@pytest.mark.unit
+def test_a_collapsed_seed_is_far_and_ordinary_noise_is_not():
+    collapsed = pd.Series([0.004, -0.002, 0.001, -0.15, 0.003], index=[0, 1, 2, 3, 4])
+    assert outliers.far_seeds(collapsed).to_dict() == {3: -0.15}
+    assert outliers.describe(outliers.far_seeds(collapsed), 5) == "1 of 5 seeds far from the others: -15.0 pp (seed 3)"
+    # seeds that agree exactly but one 3 points off: inside the floor (a median absolute deviation of 0 is no scale)
+    assert outliers.far_seeds(pd.Series([0.01, -0.02, 0.01, 0.01, 0.0])).empty
+    assert outliers.far_seeds(pd.Series([0.0, -0.3])).empty  # two pairs: neither is "the others"
+    # a collapse of the reference shows as a level far above its other pairs
+    assert list(outliers.far_seeds(pd.Series([0.01, 0.0, 0.012, 0.11]))) == [0.11]
+
+
+@pytest.mark.unit
+def test_normal_seeds_are_rarely_called_far():
+    rng = np.random.default_rng(3)
+    flagged = [not outliers.far_seeds(pd.Series(rng.normal(0, 0.01, 7))).empty for _ in range(2000)]
+    assert np.mean(flagged) < 0.01  # paired spread 1 point, 7 seeds: under 1% of levels get a false flag
+
+
+@pytest.mark.unit
+def test_a_fixed_design_never_calls_a_level_with_a_far_seed_equivalent():
+    base = [0.90, 0.91, 0.92, 0.905, 0.915, 0.925]
+    level = [value + shift for value, shift in zip(base, [0.001, -0.001, 0.002, 0.0, 0.001, -0.0005])]
+    rows = pd.DataFrame(
+        [
+            dict(level=name, seed=seed, test_accuracy=value)
+            for name, values in (("a", base), ("b", level), ("c", [*level[:5], level[5] - 0.2]))
+            for seed, value in enumerate(values)
+        ]
+    )
+    table = compare_levels(rows, ["a", "b", "c"], "a").set_index("level")
+    assert fixed_design_decision(table.loc["b"], rope=0.05) == "equivalent"
+    assert table.loc["c", "far_seeds"] == 1 and "seed 5" in table.loc["c", "disagreeing"]
+    assert table.loc["c", "diff_low"] > -0.2  # its interval alone would fit a wide enough margin...
+    assert fixed_design_decision(table.loc["c"], rope=0.2) == "undecided"  # ...but the far seed blocks it
