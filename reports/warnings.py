@@ -190,14 +190,14 @@ def _comparison_warnings(title: str, table: pd.DataFrame) -> list[str]:
     for _, row in others[others["pairs"] >= MIN_PAIRS].iterrows():
         if row["p_value"] >= ALPHA and math.isfinite(row["seeds_needed"]) and row["seeds_needed"] > row["pairs"]:
             warnings.append(
-                f"{title}: {row['level']} differs from the base by {row['delta_vs_base']:+.4f} but "
+                f"{title}: {row['level']} differs from the base by {100 * row['delta_vs_base']:+.2f} pp but "
                 f"{row['pairs']} paired seeds cannot tell (p={row['p_value']:.2g}); "
                 f"{seeds_would(row['seeds_needed'])} seeds would"
             )
         elif math.isnan(row["p_value"]):
             warnings.append(
-                f"{title}: {row['level']} differs from the base by the same {row['delta_vs_base']:+.4f} on all "
-                f"{row['pairs']} seeds, so the paired test has no spread to judge it by (p is NaN); run more "
+                f"{title}: {row['level']} differs from the base by the same {100 * row['delta_vs_base']:+.2f} pp "
+                f"on all {row['pairs']} seeds, so the paired test has no spread to judge it by (p is NaN); run more "
                 "seeds (--seeds) to tell whether the shift is real"
             )
     return warnings

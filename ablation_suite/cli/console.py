@@ -78,11 +78,7 @@ def print_answers(study) -> None:
     answers = answered_groups(frame, spec)
     if not answers:
         return
-    if spec.get("seeds") == AUTO:
-        from ablation_suite.loops.adaptive import study_decisions
-
-        print("\n" + "\n".join(study_decisions(study, spec)))
-    else:
+    if spec.get("seeds") != AUTO:  # (a seeds="auto" run has just printed its decisions: loops.adaptive)
         for group, summary in answers:
             print(f"\n{group.title}:", *group_sentences(group, summary), sep="\n  ")
     print(warning_lines(frame, spec, answers), flush=True)

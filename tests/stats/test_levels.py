@@ -121,7 +121,7 @@ def test_a_constant_shift_on_every_seed_is_explained_not_left_as_nan():
     )
     assert math.isnan(table.set_index("level").loc["b", "diff_low"])  # no zero-width interval from no spread
     assert warnings == [
-        "optimizer: b differs from the base by the same +0.0156 on all 3 seeds, so the paired "
+        "optimizer: b differs from the base by the same +1.56 pp on all 3 seeds, so the paired "
         "test has no spread to judge it by (p is NaN); run more seeds (--seeds) to tell whether "
         "the shift is real"
     ]
