@@ -23,7 +23,7 @@ from ablation_suite.ablations.designs import DESIGNS, Comparison, grid_levels
 from ablation_suite.ablations.levels import Level  # noqa: F401 (ablation files import it from here)
 from ablation_suite.config import FIELD_TYPES, Config, ConfigError, check_choice, check_keys, check_knobs_act
 from ablation_suite.errors import UserError
-from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, Rule, intervals, rule_problems
+from ablation_suite.stats.sequential import RULE_DEFAULTS, RULE_FIELDS, Rule, family_size, rule_problems
 
 SEARCH_DESIGNS = tuple(name for name, design in DESIGNS.items() if design.searches)
 SAMPLERS = ("tpe", "random", "qmc", "cmaes", "gp", "grid")
@@ -127,12 +127,9 @@ class Ablation:
         return {name: getattr(self, name) for name in RULE_FIELDS}
 
     def family_size(self) -> int | None:
-        """The intervals alpha is split over when it covers the whole study (family="study"): every level of every
-        comparison against its reference (every pair of levels in a race); None when each comparison is its own."""
-        if self.family != "study":
-            return None
-        race = DESIGNS[self.design].races
-        return sum(intervals(len(comparison.levels), race) for comparison in self.comparisons()) or None
+        """The intervals alpha is split over (stats.sequential.family_size) for this study's comparisons."""
+        sizes = [len(comparison.levels) for comparison in self.comparisons()]
+        return family_size(Rule.of(self.rule()), sizes, DESIGNS[self.design].races)
 
     def _check_seeds(self, design) -> None:
         if self.adaptive:
@@ -301,15 +298,13 @@ class Ablation:
             for name, primitive in values.get("search_space", {}).items()
         }
         ablation = object.__new__(cls)
-        for f in fields(cls):
-            default = (
-                f.default
-                if f.default is not MISSING
-                else f.default_factory()
-                if f.default_factory is not MISSING
-                else {"question": "", "base": {}}[f.name]
-            )  # hand-made specs may leave them out
-            object.__setattr__(ablation, f.name, values.get(f.name, default))
+        for f in fields(cls):  # hand-made specs may leave out any field, even the question and the base
+            factory = (
+                f.default_factory if f.default_factory is not MISSING else {"question": str, "base": dict}.get(f.name)
+            )
+            object.__setattr__(
+                ablation, f.name, values.get(f.name, f.default if f.default is not MISSING else factory())
+            )
         return ablation
 
     def spec(self) -> dict:

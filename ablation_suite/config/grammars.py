@@ -46,38 +46,29 @@ def augmentation_steps(text: str) -> tuple[str, ...]:
     """The augmentation names of the Config.augmentation grammar, in the order they are applied."""
     if text == "none":
         return ()
-    steps = tuple(text.split("+"))
-    unknown = [step for step in steps if step not in AUGMENTATION_NAMES]
-    if unknown:
-        raise ConfigError(
-            f'augmentation={text!r}: {", ".join(map(repr, unknown))} not known; write "none" or '
-            f"names from {', '.join(AUGMENTATION_NAMES)} joined by '+', e.g. \"flip+shift+cutout\""
-        )
-    canonical = "+".join(sorted(set(steps), key=AUGMENTATION_NAMES.index))
-    if text != canonical:  # one spelling per pipeline, so a study never stores one level under two names
-        raise ConfigError(
-            f"augmentation={text!r}: name each augmentation once, in the order they are applied "
-            f"({', '.join(AUGMENTATION_NAMES)}); write {canonical!r}"
-        )
-    return steps
+    return _joined("augmentation", text, AUGMENTATION_NAMES, "none", "flip+shift+cutout")
 
 
 def layer_scope(name: str, text: str) -> tuple[str, ...]:
     """The LAYER_ROLES a Config.initializer_scope or regularizer_scope names ("all": every one)."""
     if text == "all":
         return LAYER_ROLES
-    roles = tuple(text.split("+"))
-    unknown = [role for role in roles if role not in LAYER_ROLES]
+    return _joined(name, text, LAYER_ROLES, "all", "conv+dense", every="all")
+
+
+def _joined(knob: str, text: str, names: tuple, word: str, example: str, every: str = "") -> tuple[str, ...]:
+    """Names from ``names`` joined by "+" in that order (``word`` is the grammar's other spelling, ``every`` the one
+    for all the names): one spelling per set, so a study never stores one level under two names."""
+    parts = tuple(text.split("+"))
+    unknown = [part for part in parts if part not in names]
     if unknown:
         raise ConfigError(
-            f'{name}={text!r}: {", ".join(map(repr, unknown))} not known; write "all" or roles from '
-            f"{', '.join(LAYER_ROLES)} joined by '+', e.g. \"conv+dense\" (not the logits nor shortcuts)"
+            f'{knob}={text!r}: {", ".join(map(repr, unknown))} not known; write "{word}" or names from '
+            f"{', '.join(names)} joined by '+', e.g. \"{example}\""
         )
-    canonical = "+".join(sorted(set(roles), key=LAYER_ROLES.index))
-    if canonical == "+".join(LAYER_ROLES):
-        canonical = "all"
-    if text != canonical:  # one spelling per scope, so a study never stores one level under two names
-        raise ConfigError(
-            f"{name}={text!r}: name each role once, in the order {', '.join(LAYER_ROLES)}; write {canonical!r}"
-        )
-    return roles
+    canonical = "+".join(sorted(set(parts), key=names.index))
+    if every and canonical == "+".join(names):
+        canonical = every
+    if text != canonical:
+        raise ConfigError(f"{knob}={text!r}: name each once, in the order {', '.join(names)}; write {canonical!r}")
+    return parts

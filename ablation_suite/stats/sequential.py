@@ -207,6 +207,14 @@ def intervals(levels: int, race: bool) -> int:
     return levels * (levels - 1) // 2 if race else levels - 1
 
 
+def family_size(rule: Rule, comparisons: list[int], race: bool) -> int | None:
+    """The intervals alpha is split over when it covers the whole study (family "study"): every level of each of
+    the ``comparisons`` (their numbers of levels) against its reference; None when each comparison is its own."""
+    if rule.family != "study":
+        return None
+    return sum(intervals(levels, race) for levels in comparisons) or None
+
+
 def against_base(
     values: dict, base: str, rule: Rule, resolution: float = 0.0, family: int | None = None
 ) -> list[Decision]:
