@@ -298,13 +298,10 @@ class Ablation:
             for name, primitive in values.get("search_space", {}).items()
         }
         ablation = object.__new__(cls)
-        for f in fields(cls):  # hand-made specs may leave out any field, even the question and the base
-            factory = (
-                f.default_factory if f.default_factory is not MISSING else {"question": str, "base": dict}.get(f.name)
-            )
-            object.__setattr__(
-                ablation, f.name, values.get(f.name, f.default if f.default is not MISSING else factory())
-            )
+        required: dict = {"question": "", "base": {}}  # hand-made specs may leave out any field, even these
+        for f in fields(cls):
+            default = f.default_factory() if f.default_factory is not MISSING else required.get(f.name, f.default)
+            object.__setattr__(ablation, f.name, values.get(f.name, default))
         return ablation
 
     def spec(self) -> dict:
