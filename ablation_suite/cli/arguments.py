@@ -114,10 +114,20 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
     best = commands.add_parser("best", help="print the best configuration as --set overrides")
     _study_arguments(best)
     best.set_defaults(handler=handlers["best"])
-    export = commands.add_parser("export", help="write one row per trial (params, metrics, attributes)")
+    export = commands.add_parser(
+        "export", help="write one row per cell: factor columns, seed, pair, status and metrics (tidy)"
+    )
     _study_arguments(export)
     export.add_argument("--format", choices=("csv", "parquet"), default="csv")
     export.add_argument("--out", help="output file (default runs/exports/STUDY_NAME.csv|parquet)")
+    export.add_argument(
+        "--history", action="store_true", help="also write every epoch's metrics as a long table (OUT_history.csv)"
+    )
+    export.add_argument(
+        "--trials",
+        action="store_true",
+        help="instead, every trial of the study and its searches as Optuna gives them (params_*, user_attrs_*)",
+    )
     export.set_defaults(handler=handlers["export"])
     recover = commands.add_parser("recover", help="list running trials; re-queue those whose worker is gone")
     _study_arguments(recover)

@@ -339,17 +339,34 @@ def cmd_best(args):
 
 
 def cmd_export(args):
-    """Every trial of the study and of its searches, one row each."""
-    from ablation_suite.store.frame import export_table
+    """One row per cell (tidy), with --history a long table of every epoch beside it; with --trials every trial
+    of the study and of its searches as Optuna gives them."""
+    from ablation_suite.store.frame import cells_table, export_table, history_table
     from ablation_suite.store.storage import open_storage
 
+    if args.trials and args.history:
+        raise UsageError("--history is the tidy export's per-epoch table; --trials has each trial's history inside")
     url = storage_url(args)
     study = load_study(url, study_name(args))
-    table, names = export_table(open_storage(url), study.study_name)
     out = Path(args.out) if args.out else Path("runs") / "exports" / f"{study.study_name}.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False) if args.format == "csv" else table.to_parquet(out, index=False)
-    print(f"exported {len(table)} trials of {len(names)} study(ies) to {out.resolve()}")
+
+    def write(table, path: Path) -> None:
+        table.to_csv(path, index=False) if args.format == "csv" else table.to_parquet(path, index=False)
+
+    if args.trials:
+        table, names = export_table(open_storage(url), study.study_name)
+        write(table, out)
+        print(f"exported {len(table)} trials of {len(names)} study(ies) to {out.resolve()}")
+        return
+    cells = cells_table(study)
+    write(cells, out)
+    print(f"exported {len(cells)} cells of {study.study_name} to {out.resolve()}")
+    if args.history:
+        history = out.with_name(f"{out.stem}_history{out.suffix}")
+        epochs = history_table(study)
+        write(epochs, history)
+        print(f"exported {len(epochs)} per-epoch values to {history.resolve()}")
 
 
 def cmd_serve(args):

@@ -1,5 +1,5 @@
 """Optuna study -> pandas DataFrames: the trials table the reports and ``status`` need, the status of each
-cell, and the flat export of every trial."""
+cell, the tidy export (one row per cell, and a long table of its per-epoch history) and Optuna's raw one."""
 
 from __future__ import annotations
 
@@ -55,6 +55,51 @@ def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     return table.sort_values(
         [*factors, "seed"], key=lambda column: column if column.name == "seed" else column.astype(str)
     ).reset_index(drop=True)
+
+
+# The tidy export's metrics, in this order: the results a spreadsheet reads as they are (no nested values).
+TIDY_METRICS = (
+    "test_accuracy",
+    "test_loss",
+    "val_accuracy",
+    "train_accuracy",
+    "params",
+    "epochs_run",
+    "wall_time",
+    "images_per_second",
+    "diverged",
+    "error",
+    "split_fingerprint",
+    "data_fingerprint",
+)
+
+
+def cells_table(study: optuna.Study) -> pd.DataFrame:
+    """One row per cell trial (trials_frame's), tidy: the study, the trial's number, its factor columns (a level's
+    value or name) and tuned values, the seed and ``pair`` (the base seed it is compared with: cells are paired by
+    seed), its status and TIDY_METRICS (``train_accuracy``: the last epoch's)."""
+    spec = record.stored_spec(study)
+    frame = trials_frame(study)
+    varied = [*spec.get("factors", {}), *spec.get("search_space", {})]
+    last_epoch = frame["history"].map(lambda history: (history or {}).get("accuracy", [None])[-1])
+    tidy = frame.assign(study=study.study_name, pair=frame["seed"], train_accuracy=last_epoch)
+    return tidy[["study", "number", *varied, "seed", "pair", "status", *TIDY_METRICS]].reset_index(drop=True)
+
+
+def history_table(study: optuna.Study) -> pd.DataFrame:
+    """The per-epoch history of every cell trial as a long table: study, number, factor columns, seed, epoch (from
+    1), metric and value (loss, accuracy, val_loss, val_accuracy, learning_rate, ... as each trial recorded them)."""
+    spec = record.stored_spec(study)
+    varied = [*spec.get("factors", {}), *spec.get("search_space", {})]
+    rows = [
+        {"study": study.study_name, "number": row["number"], **{f: row[f] for f in varied}, "seed": row["seed"]}
+        | {"epoch": epoch, "metric": metric, "value": value}
+        for _, row in trials_frame(study).iterrows()
+        for metric, values in (row["history"] or {}).items()
+        if isinstance(values, list)
+        for epoch, value in enumerate(values, start=1)
+    ]
+    return pd.DataFrame(rows, columns=["study", "number", *varied, "seed", "epoch", "metric", "value"])
 
 
 def export_table(storage, study_name: str) -> tuple[pd.DataFrame, list[str]]:

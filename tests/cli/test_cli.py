@@ -155,6 +155,30 @@ def test_same_cell_twice_gives_the_same_result(tmp_path):
     assert accuracies[0] == accuracies[1] and len(accuracies[0]) == 3
 
 
+def test_export_writes_one_tidy_row_per_cell_and_a_long_history_on_request(finished_study, tmp_path, capsys):
+    """What pandas, R and a spreadsheet read as they are: factor columns, seed, pair, status and plain metrics, no
+    params_*/user_attrs_* columns nor JSON text; --history adds every epoch's metrics as a long table."""
+    import pandas as pd
+
+    out = tmp_path / "cells.csv"
+    storage = ["--storage", f"sqlite:///{finished_study}"]
+    assert study.main(["export", "bn_placement", *storage, "--out", str(out), "--history"]) == 0
+    cells = pd.read_csv(out, keep_default_na=False)
+    assert list(cells.columns[:7]) == ["study", "number", "bn", "seed", "pair", "status", "test_accuracy"]
+    assert not [column for column in cells.columns if column.startswith(("params_", "user_attrs_"))]
+    assert sorted(zip(cells["bn"], cells["seed"])) == sorted(
+        (bn, seed) for bn in ("none", "before", "after") for seed in (0, 1)
+    )
+    assert (cells["pair"] == cells["seed"]).all() and set(cells["status"]) == {"done"}
+    assert cells["test_accuracy"].between(0, 1).all() and (cells["epochs_run"] >= 1).all()
+    history = pd.read_csv(tmp_path / "cells_history.csv")
+    assert list(history.columns) == ["study", "number", "bn", "seed", "epoch", "metric", "value"]
+    losses = history[history["metric"] == "loss"]
+    assert len(losses) == cells["epochs_run"].sum()  # one row per epoch trained, per cell
+    assert study.main(["export", "bn_placement", *storage, "--trials", "--history"]) == 2
+    assert "--history is the tidy export's" in capsys.readouterr().err
+
+
 BAD_INPUTS = [
     (["run", "no_such_ablation"], "unknown ablation 'no_such_ablation'"),
     (["run", "bn_placement", "--set", "optimizer=adamm"], "optimizer='adamm' is not known"),

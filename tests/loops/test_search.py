@@ -76,7 +76,8 @@ def test_status_best_and_export_of_a_search(resumed_search, tmp_path, capsys):
     assert float(best.split("--set learning_rate=")[1].split()[0]) > 0
     for fmt in ("csv", "parquet"):
         out_file = tmp_path / f"trials.{fmt}"
-        assert study.main(["export", "optimizer_lr", "--storage", url, "--format", fmt, "--out", str(out_file)]) == 0
+        argv = ["export", "optimizer_lr", "--storage", url, "--format", fmt, "--out", str(out_file), "--trials"]
+        assert study.main(argv) == 0
         table = pd.read_csv(out_file) if fmt == "csv" else pd.read_parquet(out_file)
         assert set(table["study"]) == {
             "optimizer_lr",

@@ -199,7 +199,7 @@ def test_the_console_script_runs_a_project_of_its_own_beside_the_suite(fresh_env
         timeout=600,
     )
     assert exported.returncode == 0, exported.stderr[-3000:]
-    assert set(pd.read_csv(tmp_path / "q.csv")["user_attrs_params"]) == {7 * 9 + 7 + 7 * 10 + 10}
+    assert set(pd.read_csv(tmp_path / "q.csv")["params"]) == {7 * 9 + 7 + 7 * 10 + 10}
 
 
 def test_importing_the_package_adds_one_name_of_ours(fresh_environment):
