@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ablation_suite.ablations import AUTO, PRUNERS, SAMPLERS
+from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.store.storage import ENV
 from ablation_suite.workers.launchers import DEFAULT_MINUTES, LAUNCHERS
 from ablation_suite.workers.memory import DEFAULT_RECYCLE_MB
@@ -38,6 +39,22 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
         _study_arguments(sub)
         sub.add_argument("--dataset", help="dataset name, npz:PATH or idx:DIR (default: the ablation's)")
         sub.add_argument("--epochs", type=int, help="epochs per cell (default: the ablation's)")
+        sub.add_argument(
+            "--factor",
+            action="append",
+            default=[],
+            metavar="FIELD=V1,V2",
+            help="ask a question of your own, no file needed: a factor and its levels, the first the base "
+            "(repeatable; NAME then names the new question); ';' between levels that hold commas",
+        )
+        sub.add_argument(
+            "--levels",
+            action="append",
+            default=[],
+            metavar="FIELD=V1,V2",
+            help="replace the levels of one of the ablation's factors, e.g. --levels dataset=digits (repeatable)",
+        )
+        sub.add_argument("--design", choices=tuple(DESIGNS), help="with --factor: the design (default ofat)")
         sub.add_argument(
             "--seeds",
             type=seed_count,

@@ -27,6 +27,7 @@ from pathlib import Path
 from ablation_suite import ablations
 from ablation_suite.ablations import AUTO, SEARCH_DESIGNS
 from ablation_suite.ablations.designs import DESIGNS
+from ablation_suite.cli import questions
 from ablation_suite.cli.arguments import parser
 from ablation_suite.errors import UserError
 from ablation_suite.loops import entry
@@ -89,12 +90,25 @@ def cmd_list(args):
         print(f"  {name:18s} {baselines.describe(name)}")
 
 
+def question(args):
+    """The ablation a command asks: a catalogue name or a file, its factors' levels replaced by --levels; or a
+    question of its own, named NAME, from --factor (cli.questions)."""
+    if args.factor and args.levels:
+        raise UsageError("--levels changes a factor of a named ablation; a --factor question lists its own levels")
+    if args.design and not args.factor:
+        raise UsageError(f"--design goes with --factor; ablation {args.name!r} has the design its file states")
+    if args.factor:
+        return questions.ad_hoc(args.name, questions.levels_of(args.factor, "--factor"), args.design)
+    ablation = ablations.load(args.name)
+    return questions.with_levels(ablation, args.levels, args.name) if args.levels else ablation
+
+
 def resolve(args):
     """The ablation, its resolved base Config, seeds and what was adapted to the run (cli.entry.resolve)."""
     options = {key: getattr(args, key, None) for key in ("n_trials", "sampler", "pruner")}
     rule = {key: getattr(args, key) for key in RULE_FIELDS}
     return entry.resolve(
-        ablations.load(args.name),
+        question(args),
         args.name,
         args.command,
         entry.overrides_of(args.set, args.dataset, args.epochs),
@@ -114,6 +128,10 @@ def cmd_show(args):
     sizes = dict.fromkeys(unseeded(base.replace(**ablation.overrides(v)), base) for v in ablation.variants())
     warnings = preflight(ablation, base, seeds, args.caches.datasets, download=False, sizes=sizes)
     show(ablation, base, seeds, adapted, warnings=warnings, sizes=sizes)
+    if args.factor:  # so that a question tried on the command line can be saved
+        overrides = entry.overrides_of(args.set, args.dataset, args.epochs)
+        print(f"\nthe same question as a file ({args.name}.py; run it with: ablation-suite run {args.name}.py):\n")
+        print(questions.question_file(ablation, overrides), end="")
 
 
 def cmd_run(args):

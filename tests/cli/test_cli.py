@@ -274,6 +274,16 @@ BAD_INPUTS += [
         "two rules for the weights a run ends on",
     ),
     (["run", "bn_placement", "--set", "standardize=zscore"], "standardize='zscore' is not known"),
+    # questions asked on the command line (cli.questions)
+    (["run", "lr_digits", "--factor", "learning_rate=abc,1e-2"], "learning_rate takes a float"),
+    (["run", "lr_digits", "--factor", "learning_rate=1e-3,1e-3"], "a level is listed twice"),
+    (["run", "lr_digits", "--factor", "learning_rate"], "write FIELD=LEVEL,LEVEL"),
+    (["run", "lr_digits", "--factor", "colour=red,blue"], "unknown key(s) 'colour'; valid keys are: dataset"),
+    (["run", "bn_placement", "--factor", "learning_rate=1e-3,1e-2"], "'bn_placement' is a catalogue ablation"),
+    (["run", "bn_placement", "--levels", "colour=red"], "has no factor 'colour'; its factors: bn"),
+    (["run", "optimizer", "--levels", "optimizer=adam,sgd"], "has compound levels"),
+    (["run", "bn_placement", "--design", "grid"], "--design goes with --factor"),
+    (["run", "lr_digits", "--factor", "momentum=0.5,0.9"], "momentum=0.5 does nothing with optimizer='adam'"),
 ] + [(["run", "bn_placement", "--dataset", f"DATA/{name}"], message) for name, _, message in BAD_DATA]
 
 
