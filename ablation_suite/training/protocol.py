@@ -31,6 +31,7 @@ READS = {
         "restore_best_weights",
     ),
     "checkpoint": ("checkpoint",),
+    "inputs": ("image_size", "input_scale", "standardize"),
     "augmentation": ("augmentation", "augment_in", "jit_compile"),
     "label noise": ("label_noise", "label_noise_kind"),
     "callbacks": ("early_stopping_patience", "reduce_lr_on_plateau", "checkpoint"),
@@ -60,6 +61,7 @@ def protocol(config: Config) -> dict:
         "plateau cuts": plateau_text(by_class.get("CutOnPlateau")),
         "early stopping": stopping_text(by_class.get("EarlyStopping")),
         "checkpoint": checkpoint_text(by_class.get("BestEpoch")),
+        "inputs": inputs_text(config),
         "augmentation": augmentation_text(config),
         "label noise": (
             f"{config.label_noise:.0%} of the training labels flipped, "
@@ -114,6 +116,20 @@ def checkpoint_text(callback) -> str:
     if callback is None:
         return "none"
     return f"every epoch trained, ending on the weights of the epoch with the best {callback.monitor}"
+
+
+PIXELS = {  # Config.standardize, in words (training.data.standardized)
+    "none": "pixels in [0, 1]",
+    "channel": "each channel standardised by the training images' mean and spread",
+    "pixel": "each pixel and channel standardised by the training images' mean and spread",
+    "image": "each image standardised by its own mean and spread",
+}
+
+
+def inputs_text(config: Config) -> str:
+    size = f"resized to {config.image_size}x{config.image_size} (bilinear)" if config.image_size else "as loaded"
+    scale = f", upsampled x{config.input_scale} (nearest)" if config.input_scale > 1 else ""
+    return f"{size}{scale}; {PIXELS[config.standardize]}"
 
 
 def augmentation_text(config: Config) -> str:

@@ -90,6 +90,13 @@ def test_the_protocol_reads_what_keras_builds():
     assert described["callbacks"] == "TerminateOnNaN, EarlyStopping, EpochLog (history and LR per epoch)"
     assert described["epochs, batch"] == "1 epoch at most, batch size 32"
     assert protocol(Config(precision="mixed_float16"))["optimizer"].endswith("LossScaleOptimizer (mixed_float16)")
+    assert described["checkpoint"] == "none" and described["inputs"] == "as loaded; pixels in [0, 1]"
+    kept = protocol(Config(checkpoint="val_accuracy", image_size=16, input_scale=2, standardize="image"))
+    assert kept["checkpoint"] == "every epoch trained, ending on the weights of the epoch with the best val_accuracy"
+    assert kept["inputs"] == (
+        "resized to 16x16 (bilinear), upsampled x2 (nearest); each image standardised by its own mean and spread"
+    )
+    assert kept["callbacks"] == "TerminateOnNaN, BestEpoch, EpochLog (history and LR per epoch)"
 
 
 @pytest.mark.parametrize("epochs", [1, 2, 7, 20])

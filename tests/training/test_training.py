@@ -91,6 +91,19 @@ def test_early_stopping_stops_and_restores_the_best_weights_if_asked(restore):
     assert result.val_accuracy == pytest.approx(first if restore else last)  # evaluated after training
 
 
+def test_a_checkpoint_trains_every_epoch_and_ends_on_the_best_ones_weights():
+    """checkpoint="val_accuracy" (seed report 004's ModelCheckpoint): never stops, whatever the epochs, and the
+    weights tested are those of the epoch with the best validation accuracy. Adam at 0.1 on 200 images is
+    unstable: its best epoch (the second, deterministic) is not its last, so the two weights can be told apart."""
+    config = Config(**{**TINY, "epochs": 6}, learning_rate=0.1, deterministic=True)
+    kept, last = (train(config.replace(checkpoint=c), log=quiet) for c in ("val_accuracy", "none"))
+    accuracies = kept.history["val_accuracy"]
+    assert kept.epochs_run == 6 and accuracies == last.history["val_accuracy"]  # the same run, every epoch
+    assert max(accuracies) != accuracies[-1]
+    assert kept.val_accuracy == pytest.approx(max(accuracies))  # evaluated after training: the best epoch's weights
+    assert last.val_accuracy == pytest.approx(accuracies[-1])
+
+
 def test_a_schedule_sets_the_learning_rate_recorded_per_epoch():
     # one_cycle rising over 2 of 4 epochs: 1e-3/25 at the start, half-way (cosine) after one epoch, the
     # peak after two, half-way down to 1e-3/25/1e4 after three. The history holds each epoch's first LR.
