@@ -661,7 +661,8 @@ def _base_result(scenario: Scenario, rows: list, per_ablation: list, levels: int
         },
     }
     if scenario.collapse:
-        result["collapse"] = {
+        result["collapse"] = {  # replaces the scenario's field of that name ("base", "level", "both": "on")
+            "on": scenario.collapse,
             "levels_with_a_collapse_in_used_seeds": len(used),
             "flagged": _rate(sum(row["flagged"] for row in used), len(used)),
             "flagged_where_visible": _rate(sum(row["flagged"] for row in visible), len(visible)),
@@ -766,14 +767,24 @@ def _summary(found: list[dict]) -> dict:
                 k: sum(s["counts"][f"saved_{k}"] for s in members) / fixed_trainings
                 for k in ("decided", "futility", "base")
             },
+            # scenarios are independent: the pooled saving's error from each one's (per comparison)
+            math.sqrt(sum((s["trainings"]["fixed"] * s["trainings_saved_se"]) ** 2 for s in members)) / fixed_trainings,
         )
 
-    realistic, saved, saved_by = pooled("realistic")
-    decidable, saved_decidable, saved_by_decidable = pooled("decidable")
+    def decided_shares(members):
+        levels = sum(s["counts"]["levels"] for s in members)
+        return (
+            sum(s["counts"]["decided"] for s in members) / levels,
+            sum(s["counts"]["fixed_decided"] for s in members) / levels,
+        )
+
+    realistic, saved, saved_by, saved_se = pooled("realistic")
+    decidable, saved_decidable, saved_by_decidable, saved_decidable_se = pooled("decidable")
     mixed = realistic + decidable
-    levels = sum(s["counts"]["levels"] for s in mixed)
-    decided = sum(s["counts"]["decided"] for s in mixed) / levels
-    fixed_decided = sum(s["counts"]["fixed_decided"] for s in mixed) / levels
+    decided, fixed_decided = decided_shares(mixed)
+    calm, calm_fixed = decided_shares([s for s in mixed if not s["collapse"]])
+    differences = [s["collapse"]["false_minus_fixed_per_comparison"] for s in collapses]
+    ordinary = [s["collapse"] for s in collapses]
     by_scenario = [s for s in found if not s["race"]]
     least = min(by_scenario, key=lambda s: s["decided_vs_fixed"]["mean"])
     return {
@@ -790,15 +801,37 @@ def _summary(found: list[dict]) -> dict:
         # comparisons with a false decision, adaptive over fixed, each count + 0.5 (1.0 when both are 0)
         "collapse_false_vs_fixed": (adaptive_false + 0.5) / (fixed_false + 0.5),
         "collapse_comparisons": comparisons,
+        # the same comparisons' difference (adaptive - fixed) with its Monte Carlo error (equal sizes per scenario)
+        "collapse_false_minus_fixed": float(np.mean([d["mean"] for d in differences])) if differences else math.nan,
+        "collapse_false_minus_fixed_se": math.sqrt(sum(d["se"] ** 2 for d in differences)) / len(differences)
+        if differences
+        else math.nan,
+        # scored against the difference of runs that did not collapse instead of the mean over seeds
+        "collapse_false_vs_ordinary_adaptive": sum(
+            c["false_vs_ordinary_per_comparison"]["rate"] * c["false_vs_ordinary_per_comparison"]["n"] for c in ordinary
+        )
+        / comparisons
+        if comparisons
+        else math.nan,
+        "collapse_false_vs_ordinary_fixed": sum(
+            c["fixed_false_vs_ordinary_per_comparison"]["rate"] * c["fixed_false_vs_ordinary_per_comparison"]["n"]
+            for c in ordinary
+        )
+        / comparisons
+        if comparisons
+        else math.nan,
         "trainings_saved": saved,
+        "trainings_saved_se": saved_se,
         "trainings_saved_by": saved_by,
         "trainings_saved_scenarios": [s["name"] for s in realistic],
         "trainings_saved_decidable": saved_decidable,
+        "trainings_saved_decidable_se": saved_decidable_se,
         "trainings_saved_decidable_by": saved_by_decidable,
         "trainings_saved_decidable_scenarios": [s["name"] for s in decidable],
         "decided_share_vs_fixed": decided - fixed_decided,
         "decided_share": decided,
         "decided_share_fixed": fixed_decided,
+        "decided_share_vs_fixed_without_collapses": calm - calm_fixed,
         "decided_share_vs_fixed_worst": least["decided_vs_fixed"]["mean"],
         "decided_share_vs_fixed_worst_scenario": least["name"],
     }

@@ -82,3 +82,20 @@ def print_answers(study) -> None:
         for group, summary in answers:
             print(f"\n{group.title}:", *group_sentences(group, summary), sep="\n  ")
     print(warning_lines(frame, spec, answers), flush=True)
+
+
+def far_trials(frame, spec: dict) -> set:
+    """The numbers of the trials whose seed lies far from the others of its level (stats.outliers), paired with the
+    reference each answer is against (the base, or a race's best): what the export marks."""
+    from ablation_suite.stats.intervals import paired_differences
+    from ablation_suite.stats.outliers import far_seeds
+
+    numbers = set()
+    for group, _ in answered_groups(frame, spec):
+        by_level = {level: rows.set_index("seed") for level, rows in group.rows.groupby("level")}
+        reference = by_level.get(group.base)
+        for level, rows in by_level.items():
+            if level != group.base and reference is not None:
+                far = far_seeds(paired_differences(rows["test_accuracy"], reference["test_accuracy"]))
+                numbers |= set(rows.loc[far.index, "number"])
+    return numbers

@@ -377,7 +377,13 @@ def cmd_export(args):
         write(table, out)
         print(f"exported {len(table)} trials of {len(names)} study(ies) to {out.resolve()}")
         return
+    from ablation_suite.cli.console import far_trials
+    from ablation_suite.store.frame import trials_frame
+    from ablation_suite.store.record import spec_with_winners
+
     cells = cells_table(study)
+    far = far_trials(trials_frame(study), spec_with_winners(study))
+    cells.insert(cells.columns.get_loc("status") + 1, "far_from_its_level", cells["number"].isin(far))
     write(cells, out)
     print(f"exported {len(cells)} cells of {study.study_name} to {out.resolve()}")
     if args.history:

@@ -164,7 +164,9 @@ def test_export_writes_one_tidy_row_per_cell_and_a_long_history_on_request(finis
     storage = ["--storage", f"sqlite:///{finished_study}"]
     assert study.main(["export", "bn_placement", *storage, "--out", str(out), "--history"]) == 0
     cells = pd.read_csv(out, keep_default_na=False)
-    assert list(cells.columns[:7]) == ["study", "number", "bn", "seed", "pair", "status", "test_accuracy"]
+    assert list(cells.columns[:8]) == [
+        *("study", "number", "bn", "seed", "pair", "status", "far_from_its_level", "test_accuracy")
+    ]
     assert not [column for column in cells.columns if column.startswith(("params_", "user_attrs_"))]
     assert sorted(zip(cells["bn"], cells["seed"])) == sorted(
         (bn, seed) for bn in ("none", "before", "after") for seed in (0, 1)

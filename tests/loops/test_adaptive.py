@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 
 import optuna
+import pandas as pd
 import pytest
 from common import REPO
 from optuna.trial import TrialState
@@ -162,3 +163,7 @@ def test_a_diverged_seed_is_named_beside_the_decision_in_run_status_and_report(t
     assert "1 of 4 seeds far from the others" in page
     summary = (tmp_path / "report" / "tables").glob("*_summary.csv")
     assert any("seeds far from the others" in path.read_text() for path in summary)
+    assert study.main(["export", "smaller_lr", *storage, "--out", str(tmp_path / "cells.csv")]) == 0
+    cells = pd.read_csv(tmp_path / "cells.csv")
+    far = cells[cells["far_from_its_level"]]
+    assert list(zip(far["learning_rate"], far["seed"], far["status"])) == [(0.002, 1, "diverged")]
