@@ -21,8 +21,8 @@ level over its looks *exactly*: repeated confidence intervals (Jennison & Turnbu
 critical values ``boundaries`` calibrates once per rule by simulating the paired t pivot over the
 nested looks. For normal paired differences that pivot's joint law at n = min..max does not depend on
 the true mean or spread, so one simulation serves every level and every study. Half of a level's
-share goes to the last look (so a level that needs every seed is decided almost as a fixed
-``max_seeds`` design would), the other half to the earlier looks at one common nominal level, chosen
+share goes to the last look (so a level that needs every seed keeps much of a fixed ``max_seeds``
+design's power: benchmarks/adaptive_seeds measures what it loses), the other half to the earlier looks at one common nominal level, chosen
 so that the chance that *any* of the level's intervals misses is its share. The guarantee holds
 whatever chose when to stop (optional stopping): a wrong decision needs a missed interval. (The
 asymptotic spending-function boundaries of group-sequential libraries and the bounded-range confidence
