@@ -22,9 +22,10 @@ critical values ``boundaries`` calibrates once per rule by simulating the paired
 nested looks. For normal paired differences that pivot's joint law at n = min..max does not depend on
 the true mean or spread, so one simulation serves every level and every study. Half of a level's
 share goes to the last look (so a level that needs every seed keeps much of a fixed ``max_seeds``
-design's power: benchmarks/adaptive_seeds measures what it loses), the other half to the earlier looks at one common nominal level, chosen
-so that the chance that *any* of the level's intervals misses is its share. The guarantee holds
-whatever chose when to stop (optional stopping): a wrong decision needs a missed interval. (The
+design's power: benchmarks/adaptive_seeds measures what it loses), the other half to the earlier looks
+at one common nominal level, chosen so that the chance that *any* of the level's intervals misses is its
+share. The guarantee holds whatever chose when to stop (optional stopping): a wrong decision needs a
+missed interval; it assumes near-normal differences, which runs that collapse break (stats.outliers). (The
 asymptotic spending-function boundaries of group-sequential libraries and the bounded-range confidence
 sequences of ``confseq`` are far too wide or not valid at 3-10 seeds.)
 
