@@ -85,9 +85,10 @@ def comparison_section(group: Group, spec: dict) -> tuple[Section, pd.DataFrame 
                 f"Difference in test accuracy from the {'current best' if races else 'base'} "
                 f"level {base}, in percentage points: mean over the seeds both levels share ({seeds}) "
                 + (
-                    f"with the interval of the study's decision rule (paired t, simultaneous over its "
-                    f"looks and levels at error rate {spec.get('alpha', 0.05):g}: valid although the "
-                    "data decided when to stop)"
+                    "with the interval of the study's decision rule (paired t, simultaneous over its looks and "
+                    + ("this comparison's" if spec.get("family") == "comparison" else "the study's")
+                    + f" levels at error rate {spec.get('alpha', 0.05):g}: valid although the data decided when "
+                    "to stop)"
                     if adaptive
                     else "with the 95% paired t interval of the difference"
                 )
