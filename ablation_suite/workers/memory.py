@@ -17,13 +17,15 @@ DEFAULT_RECYCLE_MB = 100
 
 
 class MemoryWatch:
-    """Resident memory of this process after each of its trials, against its first trial's.
+    """Resident memory of this process after each of its trials, against its lowest after a trial.
 
     The trial loops call ``record`` after every trial (stored with the trial) and ``restart_reason``
     between trials; a non-empty reason makes them stop and return it. A trial after which the worker keeps
     more networks for re-use than ever before (training.reuse: their graphs and variables, growth by
     design and bounded) becomes the new reference, so that growth never restarts a worker (a restart
-    would drop them)."""
+    would drop them). So does a trial after which memory is lower than the reference's: a process hands
+    memory back now and then (the first trial's tracing peak, freed later), and growth measured from a
+    peak would hide a leak that starts below it."""
 
     def __init__(self, limit_mb: float = 0):
         self.limit_mb, self.trials, self.first_mb = limit_mb, 0, None  # limit 0 = never restart
@@ -34,7 +36,7 @@ class MemoryWatch:
         (training.caches.Caches.kept_networks)."""
         self.trials += 1
         rss = resident_mb()
-        if self.first_mb is None or kept > self.most_kept:
+        if self.first_mb is None or kept > self.most_kept or rss < self.first_mb:
             self.first_mb, self.first_trial, self.most_kept = rss, self.trials, max(kept, self.most_kept)
         return {"process_trial": self.trials, "rss_mb": round(rss, 1), "kept_networks": kept}
 

@@ -139,6 +139,19 @@ def test_memory_watch_asks_for_a_restart_before_the_limit_is_crossed():
     del ballast
 
 
+@pytest.mark.unit
+def test_memory_handed_back_lowers_the_reference_so_a_later_leak_still_counts():
+    watch = MemoryWatch(limit_mb=40)
+    watch.record()
+    watch.first_mb += 500  # as if the first trial had peaked 500 MB higher and handed it back since
+    low = watch.record()["rss_mb"]  # the lower record becomes the reference
+    assert watch.first_trial == 2 and watch.restart_reason() == ""
+    ballast = b"\x01" * (64 << 20)
+    assert watch.record()["rss_mb"] >= low + 60
+    assert "limit 40 MB" in watch.restart_reason()  # measured from the first record, it would be 440 MB below
+    del ballast
+
+
 def test_a_network_newly_kept_for_reuse_is_growth_that_never_restarts_a_worker():
     caches = Caches()
     watch = MemoryWatch(limit_mb=40)

@@ -98,12 +98,14 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
     recorded = optuna.load_study(study_name="bn_placement", storage=journal).user_attrs["command"]
     assert recorded == "ablation-suite " + " ".join(argv[2:]), recorded
     restarts = output.count("restarting this worker to hand its memory back")
-    # A restarted process (same PID) counts its trials from 1 again (a restart may find that the other
-    # worker took the last cells, hence <=).
+    assert restarts >= 1, output
+    # A restarted process (same PID) counts its trials from 1 again. A restart may find that the other worker
+    # took the last cells (hence <=, and a run may show no restarted process that trained: whether memory
+    # grows after a given trial is up to TensorFlow's allocator).
     by_process = {}
     for t in sorted(trials, key=lambda t: t.number):
         by_process.setdefault(t.user_attrs["worker"]["pid"], []).append(t.user_attrs["process"]["process_trial"])
-    assert 1 <= sum(numbers.count(1) - 1 for numbers in by_process.values()) <= restarts, (by_process, restarts)
+    assert sum(numbers.count(1) - 1 for numbers in by_process.values()) <= restarts, (by_process, restarts)
     final = next(line for line in reversed(output.splitlines()) if line.startswith("finished:"))  # then its answers
     assert f"finished: {len(by_process[worker_0.pid])} completed" in final, final
     assert "by this worker (1 more worker(s) exited with [0])" in final, final
