@@ -2,16 +2,16 @@
 
 One ``Row`` per value a report states (``../shared/seeds/00N_*.txt``): the report, the line(s) and a short
 verbatim quote (" ... " joins pieces of those lines, in their order), the experiment(s) it belongs to (as the
-README's "Reproducing the seed reports" table labels them), which cells of their ablations it speaks of
+"Reproducing the seed reports" table of the docs labels them), which cells of their ablations it speaks of
 (``where``), the Config field (or a fact of the built network, ``MEASURES``) and the value stated. ``differs`` is
 None where the suite runs what the report says, else the one sentence that states the difference and its
-reason: the README prints it, and tests/ablations/test_seed_reports.py expects that row to fail (a strict xfail,
+reason: the docs print it, and tests/ablations/test_seed_reports.py expects that row to fail (a strict xfail,
 so a difference fixed is a row to update). Where a report is silent there is no row: the ablation's ``notes``
 say what was chosen.
 
 The rows of each report are in ``_reported_00N.py``, the columns (values, cell selectors, Row, Experiment and the
-experiments in the README's order) in ``_reported_table.py``; this module gathers them into ``ROWS``, and
-``python -m ablation_suite.ablations._reported`` prints the README table (``render()``). Pure data: nothing here
+experiments in the docs' order) in ``_reported_table.py``; this module gathers them into ``ROWS``, and
+``python -m ablation_suite.ablations._reported`` prints the docs' table (``render()``). Pure data: nothing here
 imports TensorFlow.
 """
 
@@ -49,7 +49,7 @@ ROWS: list[Row] = [
 ]
 
 
-# --- the README table ----------------------------------------------------------------------------------------------
+# --- the docs' table ------------------------------------------------------------------------------------------------
 
 
 def differences() -> int:
@@ -57,9 +57,9 @@ def differences() -> int:
 
 
 def render() -> str:
-    """The README's table: per report and experiment, the ablation(s), how many stated values are checked, the
-    remaining differences (each once, in the rows' order) and what was chosen where the report is silent, then the
-    counts."""
+    """The docs' table (docs/reference/seed-reports.md): per report and experiment, the ablation(s), how many
+    stated values are checked, the remaining differences (each once, in the rows' order) and what was chosen where
+    the report is silent, then the counts."""
     lines = [
         "| report | experiment | ablation | values checked | remaining differences (reason) | chosen where the "
         "report is silent |",

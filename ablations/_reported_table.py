@@ -1,5 +1,5 @@
 """The columns of the seed reports' table (ablations/_reported.py): the values a row can state, the cells it
-speaks of, the Row and the Experiment, and the experiments in the README's order. Pure data and tiny helpers: no
+speaks of, the Row and the Experiment, and the experiments in the docs' order. Pure data and tiny helpers: no
 TensorFlow."""
 
 from __future__ import annotations
@@ -196,8 +196,8 @@ def selects(where: str, labels: dict, config) -> bool:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One line of the README table: the report(s), the experiment, the ablation runs that reproduce it (each
-    as its command line: NAME [--dataset D] [--study-name S]), how the README names them, and what was chosen where
+    """One line of the docs' table: the report(s), the experiment, the ablation runs that reproduce it (each
+    as its command line: NAME [--dataset D] [--study-name S]), how the docs name them, and what was chosen where
     the report is silent (CHOSEN; the ablations' notes say it at length)."""
 
     reports: str
@@ -225,7 +225,7 @@ class Row:
     field: str  # a Config field, or one of DERIVED or MEASURES
     value: object  # a plain value or OneOf, NoneOf, Includes, Exactly, Distinct, Above, Approx, ShareOf
     where: str = "all"  # the cells it speaks of (see clauses)
-    differs: str | None = None  # None, or the one sentence: the difference and its reason (the README shows it)
+    differs: str | None = None  # None, or the one sentence: the difference and its reason (the docs show it)
     runs: tuple = ()  # a subset of the experiments' runs (measured rows build one cell); () = all of them
 
     def ablation_runs(self) -> tuple:
@@ -259,7 +259,7 @@ def rows(report, lines, quote, experiments, where="all", differs=None, runs=(), 
     ]
 
 
-# Experiments, in the README's order.
+# Experiments, in the docs' order (docs/reference/seed-reports.md).
 ARCH = "six networks on MNIST and CIFAR-10 (sec. 6)"
 SCALE = "VGG-A and NIN upsampled, CIFAR-10 (secs. 4, 6.2)"
 SCALE_MNIST = "VGG-A x1, x3 and NIN x3 on MNIST (sec. 6.1)"
@@ -322,7 +322,7 @@ EXPERIMENTS = {
     )
 }
 
-# Where a report is silent: what each experiment chose, in short (the README's last column; its ablation's notes
+# Where a report is silent: what each experiment chose, in short (the docs' last column; its ablation's notes
 # give the reasons at length). A value the report states is a Row, never here.
 _SILENT_000 = (
     "Batch 32 and a stratified split; ResNets with option A shortcuts (the report follows 'the implementation of "
@@ -379,5 +379,5 @@ CHOSEN = {
     STOPPING: "The rules compared on 001's combined baseline 2, not on each report's network",
 }
 
-# A difference several reports share (the README prints each sentence once per experiment).
+# A difference several reports share (the docs print each sentence once per experiment).
 NO_DROPOUT = ("none", "default", "off")  # the dropout knob's values that add no dropout to these networks

@@ -34,7 +34,7 @@ def serve(url: str, port: int, host: str = LOCAL_HOST, log=print) -> None:
         f"port can read and change every study; workers use --storage grpc://{shown}:{port})",
         flush=True,
     )
-    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # said in the README instead
+    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # said in the docs instead (clusters page)
     try:
         optuna.storages.run_grpc_proxy_server(storage, host=host, port=port)
     except KeyboardInterrupt:

@@ -197,7 +197,7 @@ def _proxy(url: str) -> optuna.storages.BaseStorage:
     import warnings
 
     host, port = proxy_address(url)
-    with warnings.catch_warnings():  # experimental since Optuna 4.2: said once in the README, not on every run
+    with warnings.catch_warnings():  # experimental since Optuna 4.2: said once in the docs, not on every run
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         storage = optuna.storages.GrpcStorageProxy(host=host, port=port)
     try:

@@ -4,8 +4,8 @@ cells of the ablations that reproduce them, without training.
 One test per row of that table: the cells are ``ablations.load(NAME).configs(Config().replace(**ablation.base))``
 (with the run's --dataset), the row's ``where`` picks some of them, and each picked cell's field (a Config field,
 read so that a knob the Config lacks fails the row; a derived fact; or a fact of the built network) must hold the
-stated value. A row with ``differs`` is a strict xfail whose reason is that sentence: the README prints it, and
-the row passing means the difference is gone and the row's ``differs`` must go too. The README's table is the one
+stated value. A row with ``differs`` is a strict xfail whose reason is that sentence: the docs print it, and
+the row passing means the difference is gone and the row's ``differs`` must go too. The docs' table is the one
 ``_reported.render()`` makes, so the two cannot drift; the quotes are checked against the reports where they are.
 """
 
@@ -27,7 +27,7 @@ from ablation_suite.config import DATASETS, Config
 # that every clone checks the quotes; where the shared folder is present, the copies must be identical to it.
 SEEDS = FIXTURES / "seed_reports"
 SHARED = REPO.parent / "shared" / "seeds"
-SECTION = "### Reproducing the seed reports"
+PAGE = "docs/reference/seed-reports.md"  # the documentation page that prints the table
 
 
 class Missing:
@@ -221,28 +221,25 @@ def test_quotes_are_the_reports_words_at_their_lines():
     assert not wrong, "quotes not found at their lines:\n" + "\n".join(wrong)
 
 
-def readme_section() -> str:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    end = text.find("\n### ", start + len(SECTION))
-    return text[start : end if end >= 0 else len(text)]
+def docs_page() -> str:
+    return (REPO / PAGE).read_text(encoding="utf-8")
 
 
 @pytest.mark.unit
-def test_readme_table_is_the_generated_one():
-    section = readme_section()
+def test_docs_table_is_the_generated_one():
+    section = docs_page()
     assert reported.render() in section, (
-        "README's table differs from the table of ablations/_reported.py: paste the output of "
-        "`python -m ablation_suite.ablations._reported` into its section " + SECTION
+        "the docs' table differs from the table of ablations/_reported.py: paste the output of "
+        "`python -m ablation_suite.ablations._reported` into " + PAGE
     )
     assert "python -m ablation_suite.ablations._reported" in section  # it says how the table is made
 
 
 @pytest.mark.unit
-def test_readme_counts_the_differences_as_the_test_has_xfails():
+def test_docs_count_the_differences_as_the_test_has_xfails():
     xfails = sum(row.differs is not None for row in reported.ROWS)
     assert reported.differences() == xfails
-    counts = re.findall(r"(\d+) differences", readme_section())
+    counts = re.findall(r"(\d+) differences", docs_page())
     assert counts and all(int(count) == xfails for count in counts), (counts, xfails)
 
 

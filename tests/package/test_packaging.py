@@ -26,6 +26,7 @@ def test_environment_yml_matches_pyproject():
         + project["optional-dependencies"]["test"]
         + project["optional-dependencies"]["bench"]
         + project["optional-dependencies"]["lint"]
+        + project["optional-dependencies"]["docs"]
     )
     pip_section = (REPO / "environment.yml").read_text().split("- pip:", 1)[1]
     conda = _pins(line.strip().lstrip("- ") for line in pip_section.splitlines())
@@ -61,6 +62,8 @@ def test_the_gpu_extra_pins_tensorflow_with_cuda_as_tensorflow():
 def test_readme_commands_are_the_make_targets():
     readme = (REPO / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
-    assert "make test" in (REPO / ".ci" / "run").read_text() and "make lint" in (REPO / ".ci" / "run").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "make test" in ci and "make lint" in ci and "make docs" in ci  # the docs' strict build runs in CI
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert re.search(r"^docs:.*\n\t.*mkdocs build --strict", makefile, re.M) and "make docs" in readme

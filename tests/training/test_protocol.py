@@ -20,7 +20,7 @@ def protocol_lines(out: str) -> list[str]:
 
 def test_show_lists_the_plateau_rule_at_its_plateau_level_only(capsys):
     out = show(capsys, "lr_schedule", "--dataset", "digits")
-    assert "notes: Seed report 004 trained a ResNet for 100 epochs" in out  # the README says show prints them
+    assert "notes: Seed report 004 trained a ResNet for 100 epochs" in out  # the docs say show prints them
     lines = protocol_lines(out)
     plateau = lines.index(next(line for line in lines if line.startswith("  plateau cuts:")))
     assert lines[plateau] == "  plateau cuts:   off   [variants 0-5]"
