@@ -35,8 +35,8 @@ fixed design's, and for collapses the share of levels with a collapse among thei
 far seeds. The goals (``GOALS``) are checked on the summary keys.
 
 Speed: ``against_base`` with dicts pairs seeds through pandas (~3 ms a decision), too slow for the hundreds of
-thousands of decisions here. ``_decide`` makes the same calls as ``stats.sequential._decide`` (``paired_interval``,
-``outliers.far_seeds``, ``verdict``, ``_hopeless``, ``Rule.confidence``) on numpy differences, and the rounds use
+thousands of decisions here. ``_decide`` calls ``stats.sequential.decide_pairs`` (what ``against_base`` calls after
+pairing the seeds) on numpy runs, and the rounds use
 ``seeds_wanted`` and ``best_set`` themselves; the first ``checked`` comparisons of every scenario are also run round
 by round through ``against_base`` / ``against_best`` with dicts, and any difference stops the benchmark.
 """
@@ -44,7 +44,6 @@ by round through ``against_base`` / ``against_best`` with dicts, and any differe
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import subprocess
 import sys
@@ -59,7 +58,7 @@ from ablation_suite.ablations import Ablation
 from ablation_suite.loops import adaptive
 from ablation_suite.stats import outliers
 from ablation_suite.stats import sequential as decide
-from ablation_suite.stats.intervals import paired_differences, paired_interval
+from ablation_suite.stats.intervals import paired_differences
 from ablation_suite.store import record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +75,6 @@ UNEQUAL = (0.5, 1.0, 2.0, 3.0)  # unequal spreads: a level's noise is one of the
 BASE_ACCURACY = 0.90
 DIGITS_TEST_IMAGES = 450  # scikit-learn's digits: a 25% test split of 1797
 DECIDABLE_TEST_IMAGES = 10_000  # MNIST's, CIFAR-10's
-FAR_MIN_PAIRS = 3  # outliers.far_seeds needs three pairs ("with two, neither is the others")
 GOALS = {  # summary key -> (the goal in words, met?)
     "false_decision_rate_max": (f"<= alpha ({RULE.alpha:g})", lambda value: value <= RULE.alpha),
     "collapse_flagged": ("= 1.0", lambda value: value >= 1.0),
@@ -426,23 +424,10 @@ def _draw(scenario: Scenario, spreads, ablations: int, rng, seed_correlation: fl
     }
 
 
-@functools.cache
-def _confidence(rule: decide.Rule, family: int, pairs: int) -> float:
-    return rule.confidence(family, pairs)
-
-
-def _decide(level: str, reference: str, diffs: np.ndarray, family: int, rule: decide.Rule, resolution: float):
-    """``stats.sequential._decide`` on numpy paired differences: the same calls, without pandas' pairing."""
-    pairs = len(diffs)
-    mean, low, high = paired_interval(diffs, _confidence(rule, family, pairs), resolution)
-    far = len(outliers.far_seeds(diffs)) if pairs >= FAR_MIN_PAIRS else 0
-    verdict = decide.verdict(low, high, pairs, rule, far)
-    hopeless = (
-        verdict == "undecided"
-        and not far
-        and decide._hopeless(diffs, _confidence(rule, family, rule.max_seeds), rule, resolution)
-    )
-    return decide.Decision(level, reference, pairs, mean, low, high, verdict, hopeless, far)
+def _decide(level: str, reference: str, runs: np.ndarray, reference_runs: np.ndarray, family: int, rule, resolution):
+    """``stats.sequential.decide_pairs`` on numpy runs of seeds 0..n-1: what ``against_base`` decides, without
+    pandas' pairing."""
+    return decide.decide_pairs(level, reference, range(len(runs)), runs, reference_runs, family, rule, resolution)
 
 
 def _base_rounds(accuracy: np.ndarray, resolution: float, rule: decide.Rule = RULE):
@@ -456,7 +441,7 @@ def _base_rounds(accuracy: np.ndarray, resolution: float, rule: decide.Rule = RU
         pairs = min(counts[labels[i]], counts[labels[0]])
         if (i, pairs) not in known:
             known[i, pairs] = _decide(
-                labels[i], labels[0], accuracy[i, :pairs] - accuracy[0, :pairs], family, rule, resolution
+                labels[i], labels[0], accuracy[i, :pairs], accuracy[0, :pairs], family, rule, resolution
             )
         return known[i, pairs]
 
@@ -478,8 +463,8 @@ def _race_rounds(accuracy: np.ndarray, resolution: float, rule: decide.Rule = RU
     def decision(i: int, best: int):
         pairs = min(counts[labels[i]], counts[labels[best]])
         if (i, best, pairs) not in known:
-            diffs = accuracy[i, :pairs] - accuracy[best, :pairs]
-            known[i, best, pairs] = _decide(labels[i], labels[best], diffs, family, rule, resolution)
+            runs = accuracy[i, :pairs], accuracy[best, :pairs]
+            known[i, best, pairs] = _decide(labels[i], labels[best], *runs, family, rule, resolution)
         return known[i, best, pairs]
 
     while True:
@@ -623,6 +608,7 @@ def _base_result(scenario: Scenario, rows: list, per_ablation: list, levels: int
     used = [row for row in rows if row["collapse_used"]]
     visible = [row for row in used if row["collapse_visible"]]
     fixed_hit = [row for row in rows if row["fixed_collapse"]]
+    calm = [row for row in rows if not row["collapse_used"]]  # no collapse among its used seeds: a flag is false
     result = {
         **dataclasses.asdict(scenario),
         "group": scenario.group,
@@ -641,6 +627,7 @@ def _base_result(scenario: Scenario, rows: list, per_ablation: list, levels: int
         "fixed_decided": sum(row["fixed"] != "undecided" for row in rows) / len(rows),
         "decided_vs_fixed": _mean([p["decided"] - p["fixed_decided"] for p in per_ablation]),
         "agreement_with_fixed": sum(row["verdict"] == row["fixed"] for row in rows) / len(rows),
+        "flagged_without_collapse": _rate(sum(row["flagged"] for row in calm), len(calm)),
         "mean_seeds": float(np.mean([row["seeds"] for row in rows])),
         "by_truth": {
             kind: {
@@ -663,6 +650,8 @@ def _base_result(scenario: Scenario, rows: list, per_ablation: list, levels: int
             "decided": sum(row["verdict"] != "undecided" for row in rows),
             "fixed_decided": sum(row["fixed"] != "undecided" for row in rows),
             **{f"saved_{k}": total(f"saved_{k}") for k in ("decided", "futility", "base")},
+            "calm_levels": len(calm),
+            "calm_flagged": sum(row["flagged"] for row in calm),
         },
     }
     if scenario.collapse:

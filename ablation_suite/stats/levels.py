@@ -102,7 +102,8 @@ def _versus_base(values: pd.Series, base: pd.Series, test: str, bounded: bool) -
     spread = diff.std(ddof=1) if len(diff) >= 2 else 0.0
     needed = seeds_needed(diff.mean() / spread) if spread > 0 and diff.mean() != 0 else math.nan
     note = "no seed paired with the base" if pairs == 0 else NEEDS_PAIRS if pairs < MIN_PAIRS else ""
-    far = outliers.far_seeds(diff)
+    runs = [side.reindex(diff.index).to_numpy(dtype=float) for side in (values, base)]
+    far = diff[outliers.disagreeing(diff.to_numpy(), *runs)]  # by the difference, the level's run or the base's
     return dict(
         diff_low=low,
         diff_high=high,

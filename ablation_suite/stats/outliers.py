@@ -1,20 +1,37 @@
-"""Seeds that disagree: a seed whose paired difference lies far from the other seeds' is an outcome (a run that
-collapsed or diverged, on the level or on its reference), not noise to average away.
+"""Seeds that disagree: a seed whose run lies far from the other seeds of its level (a run that collapsed or
+diverged, on the level or on its reference) is an outcome, not noise to average away.
 
-The rule is the modified z-score of Iglewicz & Hoaglin (1993): a paired difference more than 3.5 robust standard
-deviations (1.4826 x the median absolute deviation, which a collapse cannot inflate as it inflates the standard
-deviation) from the median of its level's differences, and more than ``FLOOR`` from it. The floor keeps seeds that
-happen to agree exactly (a median absolute deviation of zero, common with a few seeds on a small test set) from
-making an ordinary seed "far": 4 points is three times the largest paired spread of the levels a rule can decide
-(0.2-1.3 points on real runs) and below the smallest collapse it is for (runs that lose 5-20 points). It needs
-three pairs: with two, neither is "the others". benchmarks/adaptive_seeds measures what it catches: 92% of
-simulated levels with such a collapse among the seeds they used (a collapse within the spread of the others is not
-far from them).
+A value (a paired difference ``level - reference``, or one level's own accuracy) is far from the others of its
+level when it lies more than ``limit`` from their median, where the limit is
+
+- ``CEILING`` (5 points) at most: the smallest loss the issue's collapses are defined by (runs that lose 5-20
+  points). Any seed that far from the median is named, whatever the spread of the others; this keeps a collapse
+  from hiding behind the spread of two or three other seeds (the median absolute deviation of 3-5 values swings
+  by a factor of several, and a collapse among them inflates it further);
+- below that, Iglewicz & Hoaglin's (1993) modified z-score: more than 3.5 robust standard deviations (1.4826 x
+  the median absolute deviation) from the median, so that a level whose seeds vary widely is not flagged for
+  ordinary spread between ``FLOOR`` and ``CEILING``;
+- ``FLOOR`` (4 points) at least: seeds that happen to agree exactly (a median absolute deviation of zero, common
+  with a few seeds on a small test set) never make an ordinary seed "far". 4 points is three times the largest
+  paired spread of the near-tie levels measured on digits (0.5-1.2 points).
+
+A seed is checked three ways (``disagreeing``): its paired difference, the level's own run and the reference's
+own run, each against the others of the same kind. A collapse of both runs of one seed cancels in the paired
+difference but not in the runs; a reference's collapsed run shows in every level paired with it.
+
+Calibrated in benchmarks/adaptive_seeds (5-10% of the runs of the base, the levels or both lose 5-20 points, the
+digits spreads): 98-100% of levels with a collapse among their used seeds are flagged; 0.4-0.9% of levels without
+one are flagged under normal noise, 1-5% under t3 noise and 5-10% when a level's spread is up to 3 x the base's.
+No rule flags every collapse there: a 5-point loss with a paired spread of 1.2 points lands within 3 points of the
+others in about 5% of draws, where a third to a half of ordinary levels have a seed as far (reported with the
+benchmark).
+
+It needs three values: with two, neither is "the others".
 
 What it changes: a level with such a seed is never called equivalent to its reference (equivalence says its seeds
 land within the margin of the reference's; one that fell far outside is evidence against that), in a fixed-seed
-design as in ``seeds="auto"``, which keeps giving it seeds to its cap instead. A "better" or "worse" stands: the
-far seed is in the spread its interval is built from. Either way the seed is named beside the decision.
+design as in ``seeds="auto"``. A "better" or "worse" stands: the far seed is in the spread its interval is built
+from. Either way the seed is named beside the decision.
 """
 
 from __future__ import annotations
@@ -25,20 +42,34 @@ import pandas as pd
 MODIFIED_Z = 3.5  # Iglewicz & Hoaglin's cut for an outlier
 CONSISTENCY = 1.4826  # the median absolute deviation of normal data times this is its standard deviation
 FLOOR = 0.04  # accuracy (4 points): a seed this close to the others' median is never far from them
+CEILING = 0.05  # accuracy (5 points, the smallest collapse): a seed farther than this from the median always is
+MIN_VALUES = 3  # with two values neither is "the others"
+
+
+def far_mask(values) -> np.ndarray:
+    """Which of ``values`` (one level's, any order) lie far from the others (all False with fewer than 3)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < MIN_VALUES:
+        return np.zeros(len(values), dtype=bool)
+    distance = np.abs(values - np.median(values))
+    spread = CONSISTENCY * float(np.median(distance))
+    return distance > max(min(MODIFIED_Z * spread, CEILING), FLOOR)
 
 
 def far_seeds(differences: pd.Series) -> pd.Series:
     """The paired differences (indexed by seed) that lie far from the others' (empty with fewer than 3)."""
-    if len(differences) < 3:
-        return differences.iloc[:0]
-    median = float(np.median(differences))
-    spread = CONSISTENCY * float(np.median(np.abs(differences - median)))
-    limit = max(MODIFIED_Z * spread, FLOOR)
-    return differences[np.abs(differences - median) > limit]
+    return differences[far_mask(differences.to_numpy())]
+
+
+def disagreeing(differences, level_runs, reference_runs) -> np.ndarray:
+    """Which paired seeds disagree (arrays aligned seed by seed): far by their paired difference, by the level's
+    own run or by the reference's own run."""
+    return far_mask(differences) | far_mask(level_runs) | far_mask(reference_runs)
 
 
 def describe(far: pd.Series, pairs: int) -> str:
-    """e.g. "1 of 7 seeds far from the others: -14.2 pp (seed 4)"; "" when none."""
+    """e.g. "1 of 7 seeds far from the others: -14.2 pp (seed 4)"; "" when none. ``far``: the paired differences
+    of the far seeds, indexed by seed."""
     if far.empty:
         return ""
     listed = ", ".join(f"{100 * value:+.1f} pp (seed {seed})" for seed, value in far.items())

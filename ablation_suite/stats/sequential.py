@@ -11,6 +11,11 @@ differences get a two-sided Student-t interval, and the level is
   seed per round until ``max_seeds``, unless even ``max_seeds`` could not decide it (futility: judged
   optimistically from its spread and mean so far, ``_hopeless``), when it stops undecided (and says so).
 
+Seeds that disagree (stats.outliers: a paired difference, or a run of the level or of its reference, far from the
+others of its level) are named beside the decision and block "equivalent" for good; such a level keeps getting
+seeds only while its cap could still call it better or worse. The quantity decided about is the mean paired
+difference over seeds, collapsed seeds included.
+
 Why the error rate holds although the data decide when to stop: every interval a study can ever look
 at is fixed in advance. A level is looked at with ``min_seeds, min_seeds + 1, ..., max_seeds`` pairs
 (``looks`` = max - min + 1 of them), and the family alpha covers has ``m`` such levels: every level of
@@ -40,6 +45,7 @@ import math
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from ablation_suite.stats import ALPHA, MIN_PAIRS, outliers
@@ -83,11 +89,17 @@ class Rule:
         """Nominal confidence of the interval of one of ``comparisons`` levels looked at with ``pairs`` paired seeds:
         the level's share of alpha spent exactly over its nested looks (``boundaries``). Outside min..max seeds
         (no decision is made there) the level's whole share."""
-        share = self.alpha / max(comparisons, 1)
-        if not self.min_seeds <= pairs <= self.max_seeds:
-            return 1 - share
-        critical = boundaries(share, self.min_seeds, self.max_seeds)[pairs - self.min_seeds]
-        return 1 - 2 * float(stats.t.sf(critical, pairs - 1))
+        return _confidence(self, comparisons, pairs)
+
+
+@functools.cache
+def _confidence(rule: Rule, comparisons: int, pairs: int) -> float:
+    """Rule.confidence, cached: a study asks for the same few many times."""
+    share = rule.alpha / max(comparisons, 1)
+    if not rule.min_seeds <= pairs <= rule.max_seeds:
+        return 1 - share
+    critical = boundaries(share, rule.min_seeds, rule.max_seeds)[pairs - rule.min_seeds]
+    return 1 - 2 * float(stats.t.sf(critical, pairs - 1))
 
 
 RULE_FIELDS = tuple(field.name for field in fields(Rule))  # what an ablation may state of its rule
@@ -242,22 +254,35 @@ def against_best(
 
 def _decide(level, reference, values, comparisons: int, rule, resolution) -> Decision:
     diffs = paired_differences(values.get(level, {}), values.get(reference, {}))
-    mean, low, high = paired_interval(diffs, rule.confidence(comparisons, len(diffs)), resolution)
-    far = outliers.far_seeds(diffs)
-    decision = verdict(low, high, len(diffs), rule, len(far))
-    hopeless = (
-        decision == "undecided"
-        and far.empty  # a level with a far seed is not given up on: its cap tells whether that seed was a fluke
-        and _hopeless(diffs, rule.confidence(comparisons, rule.max_seeds), rule, resolution)
+    runs, reference_runs = (
+        pd.Series(values.get(name, {}), dtype=float).reindex(diffs.index).to_numpy() for name in (level, reference)
     )
-    return Decision(
-        level, reference, len(diffs), mean, low, high, decision, hopeless, len(far), outliers.describe(far, len(diffs))
-    )
+    return decide_pairs(level, reference, diffs.index, runs, reference_runs, comparisons, rule, resolution)
 
 
-def _hopeless(diffs, confidence: float, rule: Rule, resolution: float) -> bool:
+def decide_pairs(
+    level: str, reference: str, seeds, level_runs, reference_runs, comparisons: int, rule: Rule, resolution: float
+) -> Decision:
+    """One level against its reference from their runs of the same ``seeds`` (numpy arrays aligned seed by seed).
+
+    A level whose seeds disagree (stats.outliers) is never equivalent, so it gets more seeds only while its cap could
+    still show it better or worse; otherwise it stops undecided with the far seeds named (futility: the seeds that
+    collapsed stay in its data, so no cap could call it equivalent)."""
+    diffs = np.asarray(level_runs, dtype=float) - np.asarray(reference_runs, dtype=float)
+    pairs = len(diffs)
+    mean, low, high = paired_interval(diffs, rule.confidence(comparisons, pairs), resolution)
+    far = outliers.disagreeing(diffs, level_runs, reference_runs)
+    decision = verdict(low, high, pairs, rule, int(far.sum()))
+    confidence = rule.confidence(comparisons, rule.max_seeds)
+    hopeless = decision == "undecided" and _hopeless(diffs, confidence, rule, resolution, not far.any())
+    named = outliers.describe(pd.Series(diffs[far], index=np.asarray(seeds)[far]), pairs) if far.any() else ""
+    return Decision(level, reference, pairs, mean, low, high, decision, hopeless, int(far.sum()), named)
+
+
+def _hopeless(diffs, confidence: float, rule: Rule, resolution: float, equivalence: bool = True) -> bool:
     """Whether even ``max_seeds`` pairs (whose interval has ``confidence``) could not decide the level (stopping
-    for futility).
+    for futility); ``equivalence``: whether "equivalent" is still open to it (not while a seed lies far from the
+    others).
 
     Judged optimistically: the spread at its 90% lower bound (chi-square) and the mean anywhere within one
     standard error of its estimate. Stopping such a level early can never make a false decision (it ends
@@ -272,7 +297,7 @@ def _hopeless(diffs, confidence: float, rule: Rule, resolution: float) -> bool:
     mean, error = float(np.mean(diffs)), spread / math.sqrt(n)
     could_differ = abs(mean) + error - half > rule.margin
     room = rule.margin - half  # how far from zero the mean may be for the cap's interval to fit the margin
-    could_be_equivalent = room >= 0 and abs(mean) - error <= room
+    could_be_equivalent = equivalence and room >= 0 and abs(mean) - error <= room
     return not (could_differ or could_be_equivalent)
 
 

@@ -3,9 +3,11 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ablation_suite.ablations import Ablation, AblationError
+from ablation_suite.stats import outliers
 from ablation_suite.stats import sequential as decide
 from ablation_suite.stats.intervals import paired_interval
 
@@ -196,9 +198,11 @@ def test_alpha_covers_the_study_unless_each_comparison_is_its_own_family():
 
 
 @pytest.mark.unit
-def test_a_seed_far_from_the_others_is_named_and_blocks_equivalence_until_the_cap():
+def test_a_seed_far_from_the_others_is_named_blocks_equivalence_and_stops_a_level_that_can_only_end_undecided():
     """Seven seeds that agree to a tenth of a point but one, which collapsed: -14 points. Without it the level is
-    equivalent; with it the rule names the seed, calls nothing equivalent and keeps giving seeds (not hopeless)."""
+    equivalent; with it the rule names the seed and calls nothing equivalent. The collapsed seed stays in its data,
+    so no cap could call it equivalent, and its spread leaves no room for "better" or "worse" at the cap either: it
+    stops undecided (futility) instead of training three seeds that could not decide it."""
     base = np.array([0.90, 0.91, 0.92, 0.905, 0.915, 0.925, 0.93])
     calm = base + np.array([0.001, -0.001, 0.0005, -0.0005, 0.0, 0.001, -0.001])
     collapsed = calm.copy()
@@ -207,9 +211,66 @@ def test_a_seed_far_from_the_others_is_named_and_blocks_equivalence_until_the_ca
     assert equivalent.verdict == "equivalent" and equivalent.far_seeds == 0 and equivalent.disagreeing == ""
     [flagged] = decide.against_base({"base": seeds(base), "level": seeds(collapsed)}, "base", decide.Rule(rope=2.0))
     assert flagged.far_seeds == 1 and flagged.disagreeing == "1 of 7 seeds far from the others: -14.2 pp (seed 4)"
-    assert flagged.verdict == "undecided" and not flagged.hopeless
-    wanted = decide.seeds_wanted([flagged], {"base": 7, "level": 7}, decide.Rule(rope=2.0))
-    assert wanted == {"level": 8, "base": 8}
+    assert flagged.verdict == "undecided" and flagged.hopeless
+    assert decide.seeds_wanted([flagged], {"base": 7, "level": 7}, decide.Rule(rope=2.0)) == {}
+
+
+@pytest.mark.unit
+def test_a_flagged_level_that_could_still_be_shown_better_keeps_getting_seeds():
+    """+8 points on six seeds, one of which collapsed (to -2 points): not decided yet, and its cap could still show it
+    better than the 0.5 point margin, so it gets the next seed."""
+    base = np.array([0.90, 0.91, 0.92, 0.905, 0.915, 0.925])
+    level = base + np.array([0.08, 0.082, 0.078, -0.02, 0.081, 0.079])
+    [decision] = decide.against_base({"base": seeds(base), "level": seeds(level)}, "base", RULE)
+    assert decision.far_seeds == 1 and decision.verdict == "undecided" and not decision.hopeless
+    assert decide.seeds_wanted([decision], {"base": 6, "level": 6}, RULE) == {"level": 7, "base": 7}
+
+
+def _rounds(values: dict, rule: decide.Rule) -> tuple[list, dict]:
+    """seeds="auto" round by round on recorded seeds (level -> array of accuracies of seeds 0, 1, ...)."""
+    counts = dict.fromkeys(values, 0)
+    while True:
+        have = {level: seeds(runs[: counts[level]]) for level, runs in values.items()}
+        decisions = decide.against_base(have, "base", rule) if min(counts.values()) >= rule.min_seeds else []
+        wanted = decide.seeds_wanted(decisions, counts, rule)
+        if not wanted:
+            return decisions, counts
+        counts.update(wanted)
+
+
+@pytest.mark.unit
+def test_a_simulated_collapse_is_flagged_and_changes_the_decision():
+    """A tie at 0.2 pp of paired spread: without collapses --seeds auto calls it equivalent. The same seeds with one
+    collapse of the level (seed 2 loses 6 points), of the base (seed 1 loses 12 points), or of both on one seed
+    (which cancels in the paired difference) are each flagged, never called equivalent, and end undecided with the
+    seed named: "equivalent" would say the level's seeds land within the margin of the base's, and one did not."""
+    rng = np.random.default_rng(11)
+    base = 0.9 + rng.normal(0, 0.01, 10)
+    level = base + rng.normal(0, 0.002, 10)
+    [calm], _ = _rounds({"base": base, "level": level}, RULE)
+    assert calm.verdict == "equivalent" and calm.far_seeds == 0
+    for name, (base_loss, level_loss, seed) in {
+        "level": (0.0, 0.06, 2),
+        "base": (0.12, 0.0, 1),
+        "both on one seed": (0.10, 0.105, 0),
+    }.items():
+        hit_base, hit_level = base.copy(), level.copy()
+        hit_base[seed] -= base_loss
+        hit_level[seed] -= level_loss
+        [decision], counts = _rounds({"base": hit_base, "level": hit_level}, RULE)
+        assert decision.far_seeds >= 1 and f"(seed {seed})" in decision.disagreeing, name
+        assert decision.verdict == "undecided" and decision.hopeless, name
+        assert counts["level"] <= RULE.max_seeds
+
+
+@pytest.mark.unit
+def test_a_collapse_among_three_seeds_is_flagged_although_two_ordinary_seeds_disagree():
+    """Three seeds, the two ordinary ones 3 points apart, the third 10 points below: the median absolute deviation
+    of three values is the gap of the two (3 points), which would hide the collapse from a modified z-score of 3.5
+    alone; more than 5 points from the median (the smallest collapse) is always far."""
+    differences = pd.Series([0.015, -0.015, -0.10])
+    assert list(outliers.far_seeds(differences)) == [-0.10]
+    assert outliers.far_seeds(pd.Series([0.015, -0.015, -0.045])).empty  # 3 points below the median: ordinary
 
 
 @pytest.mark.unit
