@@ -31,8 +31,9 @@ does not, and scores every decision against the truth it was drawn from. Two par
 Every scenario reports false decisions per level and per comparison with their Monte Carlo standard errors,
 trainings against the fixed design and the saving split into levels that stopped decided, levels stopped for
 futility and the base (it trains only as many seeds as its longest level), the share of levels decided minus the
-fixed design's, and for collapses the share of levels with a collapse among their used seeds whose decision names
-far seeds. The goals (``GOALS``) are checked on the summary keys.
+fixed design's, for collapses the share of levels with a collapse among their used seeds whose decision names
+far seeds, and what a flag costs: the share of levels without a collapse among their used seeds that name one.
+The goals (``GOALS``) are checked on the summary keys.
 
 Speed: ``against_base`` with dicts pairs seeds through pandas (~3 ms a decision), too slow for the hundreds of
 thousands of decisions here. ``_decide`` calls ``stats.sequential.decide_pairs`` (what ``against_base`` calls after
@@ -781,6 +782,10 @@ def _summary(found: list[dict]) -> dict:
     ordinary = [s["collapse"] for s in collapses]
     by_scenario = [s for s in found if not s["race"]]
     least = min(by_scenario, key=lambda s: s["decided_vs_fixed"]["mean"])
+    # what a flag costs: levels without a collapse among their used seeds that still name a far seed
+    loudest = max(by_scenario, key=lambda s: s["flagged_without_collapse"]["rate"])
+    calm_levels = sum(s["counts"]["calm_levels"] for s in by_scenario)
+    calm_flagged = sum(s["counts"]["calm_flagged"] for s in by_scenario)
     return {
         "false_decision_rate_max": worst["false_per_comparison"]["rate"],
         "false_decision_rate_max_se": worst["false_per_comparison"]["se"],
@@ -790,6 +795,9 @@ def _summary(found: list[dict]) -> dict:
         "collapse_levels": used,
         "collapse_flagged_where_visible": visible_flagged / visible if visible else math.nan,
         "collapse_flagged_fixed": fixed_flagged / fixed_used if fixed_used else math.nan,
+        "flagged_without_collapse": calm_flagged / calm_levels if calm_levels else math.nan,
+        "flagged_without_collapse_worst": loudest["flagged_without_collapse"]["rate"],
+        "flagged_without_collapse_worst_scenario": loudest["name"],
         "collapse_false_adaptive": adaptive_false / comparisons,
         "collapse_false_fixed": fixed_false / comparisons,
         # comparisons with a false decision, adaptive over fixed, each count + 0.5 (1.0 when both are 0)

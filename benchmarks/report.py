@@ -251,7 +251,14 @@ def _adaptive_seeds(results: dict) -> list[tuple]:
             f"{100 * summary['collapse_flagged']:.1f}% of {summary['collapse_levels']} levels with a collapse among "
             f"their used seeds end with far seeds named ({100 * summary['collapse_flagged_where_visible']:.1f}% where "
             f"it moved the paired difference by >= 4 pp; fixed design "
-            f"{100 * summary['collapse_flagged_fixed']:.1f}%)",
+            f"{100 * summary['collapse_flagged_fixed']:.1f}%)"
+            + (
+                f"; levels without a collapse flagged: {100 * summary['flagged_without_collapse']:.1f}% (most: "
+                f"{summary['flagged_without_collapse_worst_scenario']}, "
+                f"{100 * summary['flagged_without_collapse_worst']:.1f}%)"
+                if "flagged_without_collapse" in summary
+                else ""
+            ),
             "1.0",
             met("collapse_flagged"),
         ),
