@@ -17,6 +17,7 @@ nothing. Errors are the CLI's, raised as exceptions (``ablation_suite.UserError`
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -36,11 +37,14 @@ def run(
     epochs: int | None = None,
     seeds: int | str | None = None,
     settings: dict | None = None,
+    track=(),
     log=print,
 ) -> pd.DataFrame:
     """Run (or resume) ``ablation`` as study ``name`` (default: the ablation's name) in ``storage`` (default as
     the CLI's: $ABLATION_STORAGE, else sqlite:///runs/studies.db); ``settings`` are Config fields, as with
-    ``--set``. Returns the study's tidy per-trial table (``frame``)."""
+    ``--set``; ``track`` the trackers, as with ``--track`` (e.g. ``["mlflow=sqlite:///mlflow.db"]``). Returns the
+    study's tidy per-trial table (``frame``)."""
+    from ablation_suite import trackers
     from ablation_suite.store import resume
     from ablation_suite.training.caches import Caches
 
@@ -54,6 +58,7 @@ def run(
     overrides = {**(settings or {}), **{k: v for k, v in (("dataset", dataset), ("epochs", epochs)) if v is not None}}
     ablation, base, seeds, adapted = entry.resolve(ablation, name, "run", overrides, seeds)
     url = given_url(storage)
+    tracking = trackers.parse(track)
     resume.check_resumable(url, name, ablation, base, caches.datasets)
     if adapted:
         log(f"adapted to this run: {adapted}")
@@ -61,9 +66,12 @@ def run(
     for warning in warnings:
         log(f"warning: {warning}")
     command = f"notebook: run({name!r}, dataset={base.dataset!r}, epochs={base.epochs}, seeds={seeds})"
-    outcome = entry.train_study(url, name, ablation, base, seeds, command, log=log, caches=caches, warnings=warnings)
+    outcome = entry.train_study(
+        url, name, ablation, base, seeds, command, tracking, log=log, caches=caches, warnings=warnings
+    )
     counts = outcome.counts
     log(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed")
+    trackers.sync(tracking, load_study(url, name), final=True, render=partial(report, name, url), log=log)
     return frame(name, storage)
 
 

@@ -44,6 +44,13 @@ def answered(group, spec: dict, test: str = "t"):
     return group, with_collapses(table, group.rows)
 
 
+def answered_groups(frame, spec: dict, test: str = "t") -> list:
+    """(group, summary table with decisions and artefact columns) per comparison with finished cells."""
+    from ablation_suite.reports.comparisons import groups
+
+    return [answered(group, spec, test=test) for group in groups(frame, spec) if not group.rows.empty]
+
+
 def _decided(group, spec: dict, test: str):
     if spec.get("seeds") != AUTO or group.rows.empty:
         return group, with_decisions(summary_table(group, test=test), group.base, margin(spec))

@@ -30,8 +30,8 @@ _register_benchmarks()
 
 @pytest.fixture(scope="session")
 def finished_study(tmp_path_factory):
-    """bn_placement run once through the CLI on tiny digits (3 levels x 2 seeds), with TensorBoard logs in
-    the "tensorboard" folder next to the database; tests that change the database copy it."""
+    """bn_placement run once through the CLI on tiny digits (3 levels x 2 seeds), with its TensorBoard tracker's logs
+    (--track) in the "tensorboard" folder next to the database; tests that change the database copy it."""
     from ablation_suite.cli import main as study
 
     db = tmp_path_factory.mktemp("study") / "s.db"
@@ -43,8 +43,8 @@ def finished_study(tmp_path_factory):
                 *TINY,
                 "--storage",
                 f"sqlite:///{db}",
-                "--tensorboard",
-                str(db.parent / "tensorboard"),
+                "--track",
+                f"tensorboard={db.parent / 'tensorboard'}",
             ]
         )
         == 0

@@ -105,14 +105,17 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
                 default=DEFAULT_RECYCLE_MB,
                 metavar="MB",
                 help="restart a worker process between trials once its memory grew by MB since its "
-                f"first trial (TensorFlow leaks a few MB per trial); 0 = never (default "
+                f"lowest after a trial (TensorFlow leaks a few MB per trial); 0 = never (default "
                 f"{DEFAULT_RECYCLE_MB})",
             )
             sub.add_argument(
-                "--tensorboard",
-                metavar="DIR",
-                help="write per-trial TensorBoard logs under DIR/STUDY_NAME/trial-N (needs the tensorboard package)",
+                "--track",
+                action="append",
+                metavar="TRACKER",
+                help="also log the study to a tracker, as each cell finishes: mlflow[=URI], wandb[=[ENTITY/]PROJECT] "
+                "or tensorboard=DIR (repeat for several): a parent run per study, a run per cell, the answer",
             )
+            sub.add_argument("--tensorboard", dest="old_tensorboard", help=argparse.SUPPRESS)  # refused: --track
             sub.add_argument(CARRIED, type=carried_state, default={}, help=argparse.SUPPRESS)
             _launcher_arguments(sub)
         if name in ("show", "search"):
@@ -144,6 +147,13 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
         "--trials",
         action="store_true",
         help="instead, every trial of the study and its searches as Optuna gives them (params_*, user_attrs_*)",
+    )
+    export.add_argument(
+        "--to",
+        action="append",
+        metavar="TRACKER",
+        help="instead of a file, back-fill a tracker from the database: mlflow[=URI], wandb[=[ENTITY/]PROJECT] or "
+        "tensorboard=DIR (what it already holds is not written twice)",
     )
     export.set_defaults(handler=handlers["export"])
     recover = commands.add_parser("recover", help="list running trials; re-queue those whose worker is gone")

@@ -48,14 +48,6 @@ def device_line(log=print) -> None:
     log(f"worker pid {os.getpid()} trains on: {describe(hardware())}", flush=True)
 
 
-def answered_groups(frame, spec: dict, test: str = "t") -> list:
-    """(group, summary table with decisions and artefact columns) per comparison with finished cells."""
-    from ablation_suite.reports.answers import answered
-    from ablation_suite.reports.comparisons import groups
-
-    return [answered(group, spec, test=test) for group in groups(frame, spec) if not group.rows.empty]
-
-
 def warning_lines(frame, spec: dict, answers: list) -> str:
     """The methodology warnings (reports.warnings) of the answers, as the console prints them."""
     from ablation_suite.reports.warnings import methodology_warnings
@@ -70,7 +62,7 @@ def print_answers(study) -> None:
     """What a run ends with: each level's answer in a sentence, with what makes it likely an artefact of the
     protocol beside it, then the methodology warnings (``status`` shows the tables behind them)."""
     from ablation_suite.ablations import AUTO
-    from ablation_suite.reports.answers import group_sentences
+    from ablation_suite.reports.answers import answered_groups, group_sentences
     from ablation_suite.store.frame import trials_frame
     from ablation_suite.store.record import spec_with_winners
 
@@ -87,6 +79,7 @@ def print_answers(study) -> None:
 def far_trials(frame, spec: dict) -> set:
     """The numbers of the trials whose seed lies far from the others of its level (stats.outliers), paired with the
     reference each answer is against (the base, or a race's best): what the export marks."""
+    from ablation_suite.reports.answers import answered_groups
     from ablation_suite.stats.intervals import paired_differences
     from ablation_suite.stats.outliers import far_seeds
 

@@ -22,9 +22,11 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 from ablation_suite import ablations
+from ablation_suite import trackers as track
 from ablation_suite.ablations import AUTO, SEARCH_DESIGNS
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.cli import questions
@@ -135,6 +137,7 @@ def cmd_show(args):
 
 
 def cmd_run(args):
+    from ablation_suite import api
     from ablation_suite.cli import console
     from ablation_suite.store import resume
     from ablation_suite.workers import launchers
@@ -144,7 +147,7 @@ def cmd_run(args):
 
     ablation, base, seeds, adapted = resolve(args)
     url, name = storage_url(args), study_name(args)
-    tensorboard = tensorboard_root(args.tensorboard)
+    trackers = track.parse(args.track, args.old_tensorboard)  # reached now, before anything trains
     if launchers.check_request(args, url):  # workers on a cluster, each running this command without the launcher
         if not args.print_sbatch:
             resume.check_resumable(url, name, ablation, base, args.caches.datasets)
@@ -182,7 +185,7 @@ def cmd_run(args):
             base,
             seeds,
             typed,
-            tensorboard,
+            trackers,
             MemoryWatch(args.recycle_mb if own_process else 0),
             caches=args.caches,
             warnings=protocol_warnings,
@@ -204,27 +207,15 @@ def cmd_run(args):
         + (f" --study-name {name}" if name != ablation.name else "")
         + (" " + masked_command(["--storage", url]) if args.storage or ENV in os.environ else "")
     )
-    console.print_answers(load_study(url, name))
+    study = load_study(url, name)
+    console.print_answers(study)
+    track.sync(trackers, study, final=True, render=partial(api.report, name, url))  # + any cell a worker left unlogged
     return 1 if counts["failed"] or any(codes) else 0
 
 
-def tensorboard_root(directory: str | None) -> Path | None:
-    """The --tensorboard directory, refused up front when the package that writes the logs is missing."""
-    import importlib.util
-
-    if directory is None:
-        return None
-    if importlib.util.find_spec("tensorboard") is None:
-        raise UsageError(
-            f"--tensorboard {directory} needs the tensorboard package, which is not installed; "
-            "install it with: pip install 'tensorboard>=2.21,<2.22' (or pip install -e '.[test]')"
-        )
-    return Path(directory)
-
-
 def cmd_status(args):
-    from ablation_suite.cli.console import answered_groups, warning_lines
-    from ablation_suite.reports.answers import group_sentences
+    from ablation_suite.cli.console import warning_lines
+    from ablation_suite.reports.answers import answered_groups, group_sentences
     from ablation_suite.store.frame import status_table, trials_frame
     from ablation_suite.store.record import spec_with_winners
     from ablation_suite.workers import launchers
@@ -359,6 +350,7 @@ def cmd_best(args):
 def cmd_export(args):
     """One row per cell (tidy), with --history a long table of every epoch beside it; with --trials every trial
     of the study and of its searches as Optuna gives them."""
+    from ablation_suite import api
     from ablation_suite.store.frame import cells_table, export_table, history_table
     from ablation_suite.store.storage import open_storage
 
@@ -366,6 +358,11 @@ def cmd_export(args):
         raise UsageError("--history is the tidy export's per-epoch table; --trials has each trial's history inside")
     url = storage_url(args)
     study = load_study(url, study_name(args))
+    if args.to:
+        for flag in ("out", "history", "trials"):
+            if getattr(args, flag):
+                raise UsageError(f"--to writes to trackers, not files: leave out --{flag}")
+        return track.sync(track.parse(args.to), study, final=True, render=partial(api.report, study.study_name, url))
     out = Path(args.out) if args.out else Path("runs") / "exports" / f"{study.study_name}.{args.format}"
     out.parent.mkdir(parents=True, exist_ok=True)
 

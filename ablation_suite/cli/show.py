@@ -68,7 +68,7 @@ def show_protocol(configs: list[Config], searched: set, pruned: bool, log=print)
         f"  {'':16s}and per cell: Checkpoint (Keras BackupAndRestore with the stopping, plateau and seed state: "
         "a killed cell resumes as it would have run)"
         + ("; per search trial: StopWhenPruned (the pruner)" if pruned else "")
-        + "; TensorBoard with --tensorboard"
+        + "; MLflow, W&B or TensorBoard with --track"
     )
 
 

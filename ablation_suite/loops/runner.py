@@ -67,7 +67,9 @@ class Run:
     base: Config
     seeds: int
     backups: Path | None = None  # where per-cell checkpoints live (store.storage.backup_root)
-    tensorboard: Path | None = None  # per-trial TensorBoard logs under tensorboard/STUDY/trial-N
+    trackers: list = field(
+        default_factory=list
+    )  # experiment trackers (trackers: --track), brought up to date per trial
     log: Callable = print
     memory: MemoryWatch = field(default_factory=MemoryWatch)  # limit 0: never asks for a restart
     caches: Caches = field(default_factory=Caches)  # the datasets and networks this worker keeps between trials
@@ -206,7 +208,6 @@ def run_trial(
         from ablation_suite.loops.pruning import StopWhenPruned
 
         pruning = [StopWhenPruned(trial)]
-    logs = [tensorboard_callback(run.tensorboard, study, trial)] if run.tensorboard else []
     try:
         with Heartbeat(trial):
             if backup_dir is not None and backup_dir.exists():
@@ -217,7 +218,7 @@ def run_trial(
                 prefix=prefix,
                 log=log,
                 backup_dir=backup_dir,
-                callbacks=[*pruning, *logs, *callbacks],
+                callbacks=[*pruning, *callbacks],
                 caches=run.caches,
             )
     except KeyboardInterrupt:
@@ -245,6 +246,7 @@ def run_trial(
         if pruned_at is not None:  # Optuna takes the last reported value
             study.tell(trial, state=TrialState.PRUNED)
             log(f"{prefix}pruned after epoch {pruned_at + 1} (val accuracy {result.val_accuracy:.4f})")
+            track(run)
             return "pruned"
         study.tell(trial, result.val_accuracy)
     except optuna.exceptions.UpdateFinishedTrialError:  # declared stale meanwhile; its cell was re-queued
@@ -259,14 +261,17 @@ def run_trial(
         f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
         + (", DIVERGED" if result.diverged else "")
     )
+    track(run)
     return "diverged" if result.diverged else "completed"
 
 
-def tensorboard_callback(root: Path, study, trial):
-    """Keras' TensorBoard logs of one trial (per-epoch losses, metrics and learning rate)."""
-    import keras
+def track(run: Run) -> None:
+    """Bring the run's trackers (--track) up to date: the trial just finished, and any the study's other workers
+    finished since."""
+    if run.trackers:
+        from ablation_suite.trackers import sync
 
-    return keras.callbacks.TensorBoard(log_dir=str(Path(root) / study.study_name / f"trial-{trial.number}"))
+        sync(run.trackers, run.study, log=run.log)
 
 
 def _count(study, cells, state) -> int:

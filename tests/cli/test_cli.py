@@ -183,6 +183,14 @@ def test_export_writes_one_tidy_row_per_cell_and_a_long_history_on_request(finis
 
 BAD_INPUTS = [
     (["run", "no_such_ablation"], "unknown ablation 'no_such_ablation'"),
+    (["run", "bn_placement", "--track", "neptune"], "unknown tracker 'neptune' in 'neptune'; the trackers are mlflow"),
+    (["run", "bn_placement", "--track", "tensorboard"], "--track tensorboard needs a directory"),
+    (["run", "bn_placement", "--tensorboard", "tb"], "--tensorboard is now --track tensorboard=DIR"),
+    (["run", "bn_placement", "--track", "wandb", "--track", "wandb=p"], "each tracker once"),
+    (  # reached before anything is written; the password never shown
+        ["run", "bn_placement", "--track", "mlflow=http://bob:secret@127.0.0.1:9"],
+        "the MLflow tracking server at http://bob:***@127.0.0.1:9 cannot be reached",
+    ),
     (["run", "bn_placement", "--set", "optimizer=adamm"], "optimizer='adamm' is not known"),
     (["run", "bn_placement", "--set", "batch_size=abc"], "batch_size takes a int"),
     (["run", "bn_placement", "--set", "batch_size=0"], "batch_size=0 must be >= 1"),
@@ -348,7 +356,7 @@ def test_bad_input_exits_2_and_writes_nothing(argv, message, bad_data, tmp_path,
 
 # Every bad input of `run` but those of its storage and its workers (options `show` does not take): `show` resolves
 # through the same checks.
-RUN_ONLY = ("--storage", "--gpus", "--workers", "--launcher", "--recycle-mb", "--tensorboard")
+RUN_ONLY = ("--storage", "--gpus", "--workers", "--launcher", "--recycle-mb", "--tensorboard", "--track")
 RUN_REFUSALS = [
     (argv, message)
     for argv, message in BAD_INPUTS
@@ -509,12 +517,15 @@ def test_recover_requeues_a_trial_whose_worker_vanished(finished_study, tmp_path
     assert [t.user_attrs["cell"] for t in waiting] == [cell]
 
 
-def test_run_with_tensorboard_writes_event_files_per_trial(finished_study):
-    """The shared study ran with --tensorboard: Keras' training and validation logs for every trial."""
-    root = finished_study.parent / "tensorboard" / "bn_placement"
-    numbers = sorted(t.number for t in load(finished_study).get_trials(states=(TrialState.COMPLETE,)))
-    assert sorted(p.name for p in root.iterdir()) == sorted(f"trial-{n}" for n in numbers)
-    for trial_dir in root.iterdir():
-        for split in ("train", "validation"):
-            events = list((trial_dir / split).glob("events.out.tfevents.*"))
-            assert events and events[0].stat().st_size > 0
+def test_run_with_a_tensorboard_tracker_logs_every_cell_as_it_finishes(finished_study):
+    """The shared study ran with --track tensorboard=DIR: a log folder per cell with its per-epoch history and
+    final results as the database holds them (read back with TensorBoard's own reader), and the study's."""
+    from tracked import tensorboard_runs
+
+    runs = tensorboard_runs(finished_study.parent / "tensorboard" / "bn_placement")
+    cells = {t.user_attrs["cell"]: t for t in load(finished_study).get_trials(states=(TrialState.COMPLETE,))}
+    assert set(runs) == {*cells, "study"}
+    for cell, trial in cells.items():
+        assert runs[cell]["final/test_accuracy"] == pytest.approx(trial.user_attrs["test_accuracy"])
+        assert runs[cell]["epoch/val_accuracy"] == pytest.approx(trial.user_attrs["history"]["val_accuracy"])
+    assert "bn: bn=before:" in runs["study"]["answer"]

@@ -308,8 +308,8 @@ def test_each_launched_worker_runs_the_command_without_worker_and_launcher_optio
         "logs",
         "--address",
         "a:1",
-        "--tensorboard",
-        "tb",
+        "--track",
+        "tensorboard=tb",
         "--set",
         "train_size=200",
     ]
@@ -320,8 +320,8 @@ def test_each_launched_worker_runs_the_command_without_worker_and_launcher_optio
         "x",
         "--seeds",
         "2",
-        "--tensorboard",
-        "tb",
+        "--track",
+        "tensorboard=tb",
         "--set",
         "train_size=200",
     ]
