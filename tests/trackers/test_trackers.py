@@ -177,14 +177,17 @@ def mlflow_server(tmp_path):
     server.wait(timeout=30)
 
 
-def test_export_to_back_fills_a_finished_study_over_http_and_twice_is_once(finished_study, mlflow_server, tmp_path):
-    """A study run without MLflow or W&B (the shared one: only its TensorBoard tracker) is back-filled by
-    `export --to` into a real `mlflow server` over HTTP and into W&B's offline files; a second back-fill writes no
-    new run."""
+def test_export_to_back_fills_a_study_made_before_the_trackers_over_http_and_twice_is_once(mlflow_server, tmp_path):
+    """A study made by the suite before the trackers existed (tests/fixtures/pre_trackers_bn_placement.db: commit
+    39a39e8's `run bn_placement --dataset digits --epochs 1 --seeds 2 --set train_size=200`, recorded in its
+    provenance) is back-filled by `export --to` into a real `mlflow server` over HTTP, into W&B's offline files and
+    into TensorBoard; a second back-fill writes no new run."""
     db = tmp_path / "s.db"
-    shutil.copy(finished_study, db)
+    shutil.copy(REPO / "tests" / "fixtures" / "pre_trackers_bn_placement.db", db)
+    study = optuna.load_study(study_name="bn_placement", storage=f"sqlite:///{db}")
+    assert study.user_attrs["provenance"]["git"].startswith("39a39e8")  # made before trackers/ existed
     argv = [*STUDY, "export", "bn_placement", "--storage", f"sqlite:///{db}", "--to", f"mlflow={mlflow_server}"]
-    argv += ["--to", "wandb"]
+    argv += ["--to", "wandb", "--to", f"tensorboard={tmp_path / 'tb'}"]
     env = environment(tmp_path)
     for attempt in range(2):
         done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
@@ -193,6 +196,7 @@ def test_export_to_back_fills_a_finished_study_over_http_and_twice_is_once(finis
     cells = cells_of(db)
     check_mlflow(mlflow_server, cells)
     check_wandb(tmp_path / "wandb-files", cells)
+    check_tensorboard(tmp_path / "tb", cells)
     assert not (tmp_path / "runs").exists()  # --to writes to the trackers, not to files
 
 
