@@ -77,18 +77,23 @@ def print_answers(study) -> None:
 
 
 def far_trials(frame, spec: dict) -> set:
-    """The numbers of the trials whose seed lies far from the others of its level (stats.outliers), paired with the
-    reference each answer is against (the base, or a race's best): what the export marks."""
+    """The numbers of the trials whose run makes their seed disagree in a comparison the answers make
+    (stats.outliers.far_runs: a level's run far by its paired difference or its own value, the reference's run
+    by its own): the seeds each decision names, marked in the export."""
     from ablation_suite.reports.answers import answered_groups
     from ablation_suite.stats.intervals import paired_differences
-    from ablation_suite.stats.outliers import far_seeds
+    from ablation_suite.stats.outliers import far_runs
 
     numbers = set()
     for group, _ in answered_groups(frame, spec):
         by_level = {level: rows.set_index("seed") for level, rows in group.rows.groupby("level")}
         reference = by_level.get(group.base)
         for level, rows in by_level.items():
-            if level != group.base and reference is not None:
-                far = far_seeds(paired_differences(rows["test_accuracy"], reference["test_accuracy"]))
-                numbers |= set(rows.loc[far.index, "number"])
+            if level == group.base or reference is None:
+                continue
+            diff = paired_differences(rows["test_accuracy"], reference["test_accuracy"])
+            runs = [side["test_accuracy"].reindex(diff.index).to_numpy(dtype=float) for side in (rows, reference)]
+            level_far, reference_far = far_runs(diff.to_numpy(), *runs)
+            numbers |= set(rows.loc[diff.index[level_far], "number"])
+            numbers |= set(reference.loc[diff.index[reference_far], "number"])
     return numbers

@@ -65,7 +65,14 @@ def far_seeds(differences: pd.Series) -> pd.Series:
 def disagreeing(differences, level_runs, reference_runs) -> np.ndarray:
     """Which paired seeds disagree (arrays aligned seed by seed): far by their paired difference, by the level's
     own run or by the reference's own run."""
-    return far_mask(differences) | far_mask(level_runs) | far_mask(reference_runs)
+    level, reference = far_runs(differences, level_runs, reference_runs)
+    return level | reference
+
+
+def far_runs(differences, level_runs, reference_runs) -> tuple[np.ndarray, np.ndarray]:
+    """Whose run makes each disagreeing seed (``disagreeing``): the level's (its paired difference or its own run is
+    far) and the reference's (its own run is far); what ``export`` marks on each trial."""
+    return far_mask(differences) | far_mask(level_runs), far_mask(reference_runs)
 
 
 def describe(far: pd.Series, pairs: int) -> str:

@@ -43,3 +43,16 @@ def test_a_fixed_design_never_calls_a_level_with_a_far_seed_equivalent():
     assert table.loc["c", "far_seeds"] == 1 and "seed 5" in table.loc["c", "disagreeing"]
     assert table.loc["c", "diff_low"] > -0.2  # its interval alone would fit a wide enough margin...
     assert fixed_design_decision(table.loc["c"], rope=0.2) == "undecided"  # ...but the far seed blocks it
+
+
+@pytest.mark.unit
+def test_far_runs_say_whose_run_makes_a_seed_disagree():
+    """A collapse of the reference's run on seed 2 marks the reference's run (the level's difference is far too, but
+    its own run is ordinary); the export marks each trial by this."""
+    level = np.array([0.90, 0.91, 0.90, 0.905, 0.91])
+    reference = np.array([0.90, 0.90, 0.75, 0.90, 0.905])
+    level_far, reference_far = outliers.far_runs(level - reference, level, reference)
+    assert list(reference_far) == [False, False, True, False, False]
+    assert list(level_far) == [False, False, True, False, False]  # by its difference (+15 pp)
+    assert list(outliers.far_runs(level - reference, level, level)[1]) == [False] * 5
+    assert list(outliers.disagreeing(level - reference, level, reference)) == list(level_far | reference_far)
