@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import optuna
 import pandas as pd
@@ -24,12 +25,13 @@ from ablation_suite.store.storage import StorageError
 
 @pytest.fixture(scope="module")
 def resumed_search(tmp_path_factory):
-    """The nested search killed during the second trial of its first level, then resumed to the end."""
+    """The nested search killed during the second trial of its first level, then resumed to the end with a
+    TensorBoard tracker (its logs in the "tb" folder beside the database)."""
     tmp = tmp_path_factory.mktemp("search")
     url = f"sqlite:///{tmp / 's.db'}"
     argv = [sys.executable, str(REPO / "study.py"), *NESTED, "--storage", url]
     killed = run_until(argv, tmp, "trial 2/2] epoch 1/2", 0.0)
-    resumed = subprocess.run(argv, cwd=tmp, capture_output=True, text=True)
+    resumed = subprocess.run([*argv, "--track", f"tensorboard={tmp / 'tb'}"], cwd=tmp, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     return url, killed, resumed.stdout
 
@@ -48,6 +50,27 @@ def test_a_killed_search_resumes_to_exactly_its_budget(resumed_search):
         assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     interrupted = [t for t in search_trials(url, "adam") if t.state == TrialState.FAIL]
     assert len(interrupted) == 1  # the killed trial: failed on resume, its slot given to a new trial
+
+
+def test_a_tracked_search_logs_each_nuisance_trial_and_tuned_cell_once(resumed_search):
+    """The search resumed with --track: every finished search trial (those trained before the tracker was added
+    too) is a run of role "search" with its own results, and every tuned cell a run of its own."""
+    from tracked import tensorboard_runs
+
+    url, _, _ = resumed_search
+    runs = tensorboard_runs(Path(url.removeprefix("sqlite:///")).parent / "tb" / "optimizer_lr")
+    finished = {
+        f"optimizer={level} trial {t.number}": t
+        for level in ("adam", "rmsprop", "sgd", "adamax")
+        for t in search_trials(url, level)
+        if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+    }
+    cells = optuna.load_study(study_name="optimizer_lr", storage=url).get_trials(states=(TrialState.COMPLETE,))
+    assert set(runs) == {*finished, *(t.user_attrs["cell"] for t in cells), "study"}
+    for name, trial in finished.items():
+        assert "**role**: search" in runs[name]["tags"]
+        assert runs[name]["final/val_accuracy"] == pytest.approx(trial.user_attrs["val_accuracy"])
+    assert "optimizer: optimizer=" in runs["study"]["answer"]
 
 
 def test_each_level_is_re_run_at_its_own_tuned_learning_rate(resumed_search):
