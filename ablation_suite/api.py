@@ -38,12 +38,14 @@ def run(
     seeds: int | str | None = None,
     settings: dict | None = None,
     track=(),
+    reuse: bool = True,
     log=print,
 ) -> pd.DataFrame:
     """Run (or resume) ``ablation`` as study ``name`` (default: the ablation's name) in ``storage`` (default as
     the CLI's: $ABLATION_STORAGE, else sqlite:///runs/studies.db); ``settings`` are Config fields, as with
-    ``--set``; ``track`` the trackers, as with ``--track`` (e.g. ``["mlflow=sqlite:///mlflow.db"]``). Returns the
-    study's tidy per-trial table (``frame``)."""
+    ``--set``; ``track`` the trackers, as with ``--track`` (e.g. ``["mlflow=sqlite:///mlflow.db"]``);
+    ``reuse=False`` trains cells whose twin finished in another study, as ``--no-reuse``. Returns the study's tidy
+    per-trial table (``frame``)."""
     from ablation_suite import trackers
     from ablation_suite.store import resume
     from ablation_suite.training.caches import Caches
@@ -67,7 +69,7 @@ def run(
         log(f"warning: {warning}")
     command = f"notebook: run({name!r}, dataset={base.dataset!r}, epochs={base.epochs}, seeds={seeds})"
     outcome = entry.train_study(
-        url, name, ablation, base, seeds, command, tracking, log=log, caches=caches, warnings=warnings
+        url, name, ablation, base, seeds, command, tracking, log=log, caches=caches, warnings=warnings, reuse=reuse
     )
     counts = outcome.counts
     log(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed")

@@ -376,6 +376,22 @@ def _adaptive_seeds_before_scenarios(adaptive: dict) -> list[tuple]:
     ]
 
 
+def _cell_reuse(results: dict) -> list[tuple]:
+    reuse = results["cell_reuse"]
+    biggest = sorted(reuse["per_ablation"].items(), key=lambda item: -item[1]["reused"])[:3]
+    return [
+        (
+            "11. no cell trained twice: the seed-001 catalogue run one ablation after another in one storage",
+            f"{100 * reuse['catalogue_trainings_saved']:.1f}% of trainings saved ({reuse['reused']} of "
+            f"{reuse['cells']} cells reused; "
+            + ", ".join(f"{name} {entry['reused']}/{entry['cells']}" for name, entry in biggest)
+            + f"; {reuse['method']})",
+            "report it",
+            None,
+        )
+    ]
+
+
 # measurement -> its rows, in the table's order
 ROWS = {
     "throughput": _throughput,
@@ -388,6 +404,7 @@ ROWS = {
     "folder_pipeline": _folder_pipeline,
     "adaptive_seeds": _adaptive_seeds,
     "short_trials": short_trials.rows,
+    "cell_reuse": _cell_reuse,
 }
 
 

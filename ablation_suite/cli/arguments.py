@@ -115,6 +115,12 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
                 help="also log the study to a tracker, as each cell finishes: mlflow[=URI], wandb[=[ENTITY/]PROJECT] "
                 "or tensorboard=DIR (repeat for several): a parent run per study, a run per cell, the answer",
             )
+            sub.add_argument(
+                "--no-reuse",
+                action="store_true",
+                help="train every cell, even one whose twin (same Config, seed, data and code) finished in another "
+                "study of the storage (by default it takes that result: no cell is trained twice)",
+            )
             sub.add_argument("--tensorboard", dest="old_tensorboard", help=argparse.SUPPRESS)  # refused: --track
             sub.add_argument(CARRIED, type=carried_state, default={}, help=argparse.SUPPRESS)
             _launcher_arguments(sub)

@@ -189,6 +189,7 @@ def cmd_run(args):
             MemoryWatch(args.recycle_mb if own_process else 0),
             caches=args.caches,
             warnings=protocol_warnings,
+            reuse=not args.no_reuse,
         )
         return outcome.counts, outcome.restart
 
@@ -201,7 +202,9 @@ def cmd_run(args):
     )
     print(
         f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['pruned']} pruned, "
-        f"{counts['failed']} failed in this run"
+        f"{counts['failed']} failed"
+        + (f", {counts['reused']} reused from other studies" if counts.get("reused") else "")
+        + " in this run"
         + (f" by this worker ({len(codes)} more worker(s) exited with {codes})" if codes else "")
         + f". Report: ablation-suite report {args.name}"
         + (f" --study-name {name}" if name != ablation.name else "")

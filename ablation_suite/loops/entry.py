@@ -110,10 +110,12 @@ def train_study(
     log=print,
     caches=None,
     warnings=(),
+    reuse: bool = True,
 ):
     """Create or resume the study (a different set-up is refused; a new one records the protocol's ``warnings``
     from check_before_writing) and train this worker's share of its cells with ``caches``
-    (training.caches.Caches: what this process keeps between its cells); returns the runner's Outcome."""
+    (training.caches.Caches: what this process keeps between its cells), each cell taking the result of a finished
+    twin in another study unless ``reuse`` is False (loops.reuse); returns the runner's Outcome."""
     from ablation_suite.loops import runner
     from ablation_suite.store import resume
     from ablation_suite.store.storage import backup_root
@@ -133,5 +135,6 @@ def train_study(
             log=log,
             memory=memory or MemoryWatch(),
             caches=caches if caches is not None else runner.Caches(),
+            reuse=reuse,
         )
     )

@@ -27,6 +27,7 @@ from optuna.trial import TrialState
 from ablation_suite.ablations import Ablation
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.config import Config
+from ablation_suite.loops import reuse
 from ablation_suite.loops.space import cell_distributions, suggest
 from ablation_suite.store import record
 from ablation_suite.training.caches import Caches
@@ -40,7 +41,7 @@ ACTIVE = (TrialState.COMPLETE, TrialState.RUNNING, TrialState.WAITING)
 
 
 def new_counts() -> dict:
-    return {"completed": 0, "diverged": 0, "pruned": 0, "failed": 0}
+    return {"completed": 0, "diverged": 0, "pruned": 0, "failed": 0, "reused": 0}
 
 
 @dataclass
@@ -67,9 +68,8 @@ class Run:
     base: Config
     seeds: int
     backups: Path | None = None  # where per-cell checkpoints live (store.storage.backup_root)
-    trackers: list = field(
-        default_factory=list
-    )  # experiment trackers (trackers: --track), brought up to date per trial
+    trackers: list = field(default_factory=list)  # experiment trackers (--track), brought up to date per trial
+    reuse: bool = True  # a cell whose twin finished in another study takes its result (loops.reuse; --no-reuse)
     log: Callable = print
     memory: MemoryWatch = field(default_factory=MemoryWatch)  # limit 0: never asks for a restart
     caches: Caches = field(default_factory=Caches)  # the datasets and networks this worker keeps between trials
@@ -208,13 +208,20 @@ def run_trial(
         from ablation_suite.loops.pruning import StopWhenPruned
 
         pruning = [StopWhenPruned(trial)]
+    twin = identity = None
     try:
         with Heartbeat(trial):
+            values = {**(fixed or {}), **params}  # a compound level's name becomes the fields it sets
+            config = run.base.replace(**(run.ablation.overrides(values) if run.ablation else values))
+            if record.trial_cell_key(trial) is not None:  # a cell (not a search trial): trained once per storage
+                identity = reuse.identity(config, run.caches)
+                twin = reuse.twin(study, identity) if run.reuse else None
+            if twin is not None:
+                return take_twin(run, study, trial, twin, prefix)
             if backup_dir is not None and backup_dir.exists():
                 log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
-            values = {**(fixed or {}), **params}  # a compound level's name becomes the fields it sets
             result = train(
-                run.base.replace(**(run.ablation.overrides(values) if run.ablation else values)),
+                config,
                 prefix=prefix,
                 log=log,
                 backup_dir=backup_dir,
@@ -243,6 +250,8 @@ def run_trial(
             run.memory.record(run.caches.kept_networks()),
             pruned_at_epoch=None if pruned_at is None else pruned_at + 1,
         )
+        if identity is not None:
+            record.record_identity(trial, identity)
         if pruned_at is not None:  # Optuna takes the last reported value
             study.tell(trial, state=TrialState.PRUNED)
             log(f"{prefix}pruned after epoch {pruned_at + 1} (val accuracy {result.val_accuracy:.4f})")
@@ -263,6 +272,22 @@ def run_trial(
     )
     track(run)
     return "diverged" if result.diverged else "completed"
+
+
+def take_twin(run: Run, study, trial, twin: tuple, prefix: str) -> str:
+    """Give a cell the result of its finished twin in another study (loops.reuse) instead of training it."""
+    name, source = twin
+    result = {key: value for key, value in record.results(source).items() if key in source.user_attrs}
+    record.record_result(trial, result, run.memory.record(run.caches.kept_networks()))
+    record.record_identity(trial, record.trial_identity(source))
+    record.record_reused(trial, name, source.number)
+    study.tell(trial, result["val_accuracy"])
+    run.log(
+        f"{prefix}reused from study {name} trial #{source.number} (same Config, data, seed and code; --no-reuse "
+        f"trains it): test accuracy {result['test_accuracy']:.4f}"
+    )
+    track(run)
+    return "reused"
 
 
 def track(run: Run) -> None:

@@ -38,8 +38,9 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
         }
         row.update({name: cell.get(name) for name in [*factors, *searched, "seed"]})
         row.update(record.results(trial))
+        row["reused_from"] = record.reused_from(trial)
         rows.append(row)
-    columns = ["number", "state", "status", "cell", *factors, *searched, "seed", *RESULT_COLUMNS]
+    columns = ["number", "state", "status", "cell", *factors, *searched, "seed", *RESULT_COLUMNS, "reused_from"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -50,7 +51,10 @@ def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     rank = frame["status"].map({"done": 3, "diverged": 3, "running": 2, "pending": 1}).fillna(0)
     latest = frame.assign(_rank=rank).sort_values(["_rank", "number"]).groupby("cell").tail(1)
     attempts = frame.groupby("cell").size().rename("attempts")
-    table = latest.join(attempts, on="cell")[[*factors, "seed", "status", "attempts", "test_accuracy", "error"]]
+    reused = ["reused_from"] if frame["reused_from"].notna().any() else []  # (loops.reuse)
+    table = latest.join(attempts, on="cell")[
+        [*factors, "seed", "status", "attempts", "test_accuracy", *reused, "error"]
+    ]
     # levels may mix types (compare them as text); seeds are numbers (2 before 10)
     return table.sort_values(
         [*factors, "seed"], key=lambda column: column if column.name == "seed" else column.astype(str)
@@ -77,13 +81,15 @@ TIDY_METRICS = (
 def cells_table(study: optuna.Study) -> pd.DataFrame:
     """One row per cell trial (trials_frame's), tidy: the study, the trial's number, its factor columns (a level's
     value or name) and tuned values, the seed and ``pair`` (the base seed it is compared with: cells are paired by
-    seed), its status and TIDY_METRICS (``train_accuracy``: the last epoch's)."""
+    seed), its status, TIDY_METRICS (``train_accuracy``: the last epoch's) and ``reused_from`` (the study and trial
+    whose result a cell took, loops.reuse; empty for a cell trained here)."""
     spec = record.stored_spec(study)
     frame = trials_frame(study)
     varied = [*spec.get("factors", {}), *spec.get("search_space", {})]
     last_epoch = frame["history"].map(lambda history: (history or {}).get("accuracy", [None])[-1])
     tidy = frame.assign(study=study.study_name, pair=frame["seed"], train_accuracy=last_epoch)
-    return tidy[["study", "number", *varied, "seed", "pair", "status", *TIDY_METRICS]].reset_index(drop=True)
+    columns = ["study", "number", *varied, "seed", "pair", "status", *TIDY_METRICS, "reused_from"]
+    return tidy[columns].reset_index(drop=True)
 
 
 def history_table(study: optuna.Study) -> pd.DataFrame:

@@ -120,12 +120,23 @@ def report_provenance(study, frame, url: str) -> dict:
             for model, entry in created.get("model_files", {}).items()
         },
         "workers (hardware)": "; ".join(sorted(workers)) or "no trial started yet",
+        "cells reused from other studies": _reused(frame),
         "dataset": base.get("dataset"),
         "split fingerprints": ", ".join(sorted(frame["split_fingerprint"].dropna().unique())),
         "data fingerprints": ", ".join(sorted(set(frame["data_fingerprint"].dropna()) - {""}))
         or "not recorded (trials of an older version)",
         **{f"base.{k}": v for k, v in base.items()},
     }
+
+
+def _reused(frame) -> str:
+    """Which cells took the result of a finished twin in another study (loops.reuse), or "none"."""
+    reused = frame[frame["reused_from"].notna()] if "reused_from" in frame else frame.iloc[0:0]
+    if reused.empty:
+        return "none (every cell was trained for this study)"
+    return f"{len(reused)}: " + "; ".join(
+        f"#{n} from {source}" for n, source in zip(reused["number"], reused["reused_from"])
+    )
 
 
 def _machine(worker: dict) -> str:

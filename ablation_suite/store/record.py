@@ -241,6 +241,30 @@ def silence(trial, now: float | None = None) -> float:
     return now - trial.user_attrs.get("heartbeat", trial_worker(trial).get("started", started))
 
 
+# --- a cell's identity, and cells reused from another study -----------------------------------------------
+
+IDENTITY = "identity"  # what makes two cells train the same run (loops.reuse.identity)
+REUSED = "reused_from"  # {"study": name, "trial": number}: the finished twin whose result a cell took
+
+
+def record_identity(trial, identity: str) -> None:
+    trial.set_user_attr(IDENTITY, identity)
+
+
+def trial_identity(trial) -> str | None:
+    return trial.user_attrs.get(IDENTITY)
+
+
+def record_reused(trial, study_name: str, number: int) -> None:
+    trial.set_user_attr(REUSED, {"study": study_name, "trial": number})
+
+
+def reused_from(trial) -> str | None:
+    """ "STUDY #N" for a cell that took the result of a finished twin in another study, else None."""
+    source = trial.user_attrs.get(REUSED)
+    return f"{source['study']} #{source['trial']}" if source else None
+
+
 # --- a trial's outcome ----------------------------------------------------------------------------------
 
 

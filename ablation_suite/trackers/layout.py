@@ -99,6 +99,7 @@ def _cells(study, spec: dict, ablation, base, identity: str) -> list[ChildRun]:
             "seed": str(cell.get("seed")),
             "pair": str(cell.get("seed")),  # cells are paired by seed: the base cell this one is compared with
             "cell": record.cell_key(cell),
+            **({"reused_from": row["reused_from"]} if row.get("reused_from") else {}),  # (loops.reuse)
         }
         children.append(_child(f"{identity}#cell:{tags['cell']}", cell, tags, row, ablation, base))
     return children
