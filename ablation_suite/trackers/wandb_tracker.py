@@ -18,7 +18,7 @@ from ablation_suite.trackers import TrackerError
 from ablation_suite.trackers.layout import answer_text
 
 DEFAULT_PROJECT = "ablation-suite"
-ANSWERED = "answered_runs"  # the parent's summary: how many child runs its answer and report were made with
+REPORTED = "report_runs"  # the parent's summary: how many child runs its attached report was made with
 
 
 class Tracker:
@@ -72,8 +72,8 @@ class Tracker:
             if not self._held(child.key):
                 self._write_child(parent, child)
                 written += 1
-        # at the end, the answer and the report once more, when they lack a run (cells were logged one by one)
-        if final and (new_parent or self._summary(parent.key).get(ANSWERED) != len(parent.children)):
+        # at the end, the answer and the report once more, unless a report made with every run is there already
+        if final and (new_parent or self._summary(parent.key).get(REPORTED) != len(parent.children)):
             self._write_parent(parent, report.folder() if report else None)
         return written
 
@@ -121,11 +121,11 @@ class Tracker:
                 if row["difference_pp"] is not None:
                     run.summary[f"difference_pp/{name}"] = row["difference_pp"]
             run.log({"answers": wandb.Table(dataframe=answers.astype(object).where(answers.notna(), None))})
-        run.summary[ANSWERED] = len(parent.children)
         if report is not None:
             artifact = wandb.Artifact(f"report-{parent.key}", type="report")
             artifact.add_dir(str(report))
             run.log_artifact(artifact)
+            run.summary[REPORTED] = len(parent.children)
         run.finish()
 
     def _held(self, key: str) -> bool:

@@ -126,9 +126,10 @@ def test_show_prints_the_size_of_every_variant_network(capsys):
 
 
 def test_same_cell_twice_gives_the_same_result(tmp_path):
-    """Repeatability: one cell run in two separate studies with op determinism on."""
+    """Repeatability: one cell run in two separate studies with op determinism on (the second with --no-reuse, so it
+    trains its cells instead of taking the first study's results: loops.reuse)."""
     accuracies = []
-    for name in ("first", "second"):
+    for name, reuse in (("first", []), ("second", ["--no-reuse"])):
         argv = [
             "run",
             "bn_placement",
@@ -146,9 +147,11 @@ def test_same_cell_twice_gives_the_same_result(tmp_path):
             f"sqlite:///{tmp_path / 'r.db'}",
             "--study-name",
             name,
+            *reuse,
         ]
         assert run_cli(*argv) == 0
         trials = load(tmp_path / "r.db", name).get_trials(states=(TrialState.COMPLETE,))
+        assert not any("reused_from" in t.user_attrs for t in trials)  # trained, both times
         accuracies.append(
             sorted((t.params["bn"], t.user_attrs["test_accuracy"], t.user_attrs["history"]["loss"][0]) for t in trials)
         )

@@ -70,7 +70,7 @@ def check_wandb(folder, cells: dict) -> None:
     assert set(runs) == {*cells, "study"}
     assert runs["study"]["config"]["job_type"] == "study"
     assert set(runs["study"]["summary"]) >= {"answer/bn/before", "answer/bn/after"}
-    assert runs["study"]["summary"]["answered_runs"] == len(cells)  # the answer made with every cell
+    assert runs["study"]["summary"]["report_runs"] == len(cells)  # the report made with every cell
     for cell, trial in cells.items():
         run = runs[cell]
         assert run["exits"] == 1  # written once, and finished
