@@ -32,7 +32,9 @@ Every scenario reports false decisions per level and per comparison with their M
 trainings against the fixed design and the saving split into levels that stopped decided, levels stopped for
 futility and the base (it trains only as many seeds as its longest level), the share of levels decided minus the
 fixed design's, for collapses the share of levels with a collapse among their used seeds whose decision names
-far seeds, and what a flag costs: the share of levels without a collapse among their used seeds that name one.
+far seeds, and what a flag costs: the share of levels without a collapse among their used seeds that name one;
+and the levels ``--seeds auto`` called equivalent where the fixed design on the same seeds did not (none can be:
+"equivalent" waits for the cap, stats.sequential).
 The goals (``GOALS``) are checked on the summary keys.
 
 Speed: ``against_base`` with dicts pairs seeds through pandas (~3 ms a decision), too slow for the hundreds of
@@ -566,6 +568,9 @@ def _score_against_base(scenario: Scenario, draw: dict, checked: int) -> dict:
                 "fixed_false": _false(f.verdict, draw["mean"][a, i] - draw["mean"][a, 0]),
                 "false_ordinary": _false(d.verdict, draw["ordinary"][a, i]),
                 "fixed_false_ordinary": _false(f.verdict, draw["ordinary"][a, i]),
+                # equivalent where the fixed design on the same first 10 seeds is not: never, as "equivalent" waits
+                # for the cap (stats.sequential)
+                "equivalent_not_fixed": d.verdict == "equivalent" and f.verdict != "equivalent",
                 "collapse_used": bool(hit[:n].any()),
                 "collapse_visible": bool((np.abs(pair_loss[:n]) >= outliers.FLOOR).any()),
                 "flagged": d.far_seeds > 0,
@@ -653,6 +658,7 @@ def _base_result(scenario: Scenario, rows: list, per_ablation: list, levels: int
             **{f"saved_{k}": total(f"saved_{k}") for k in ("decided", "futility", "base")},
             "calm_levels": len(calm),
             "calm_flagged": sum(row["flagged"] for row in calm),
+            "equivalent_not_fixed": count("equivalent_not_fixed"),
         },
     }
     if scenario.collapse:
@@ -836,4 +842,6 @@ def _summary(found: list[dict]) -> dict:
         "decided_share_vs_fixed_without_collapses": calm - calm_fixed,
         "decided_share_vs_fixed_worst": least["decided_vs_fixed"]["mean"],
         "decided_share_vs_fixed_worst_scenario": least["name"],
+        # levels called equivalent by --seeds auto but not by the fixed design on the same seeds (0 by construction)
+        "equivalent_not_fixed": sum(s["counts"]["equivalent_not_fixed"] for s in by_scenario),
     }

@@ -273,6 +273,12 @@ def _adaptive_seeds(results: dict) -> list[tuple]:
                 f"{100 * summary['collapse_false_vs_ordinary_fixed']:.2f}%"
                 if "collapse_false_minus_fixed" in summary
                 else ""
+            )
+            + (
+                f"; levels called equivalent where the fixed design on the same seeds is not: "
+                f"{summary['equivalent_not_fixed']} (equivalence waits for the cap)"
+                if "equivalent_not_fixed" in summary
+                else ""
             ),
             "<= 1.0",
             met("collapse_false_vs_fixed"),

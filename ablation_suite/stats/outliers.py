@@ -21,7 +21,7 @@ difference but not in the runs; a reference's collapsed run shows in every level
 
 Measured in benchmarks/adaptive_seeds (5-10% of the runs of the base, the levels or both lose 5-20 points; 1000
 comparisons per scenario): 99.6-100% of levels with a collapse among the seeds their decision used are flagged
-(99.9% of 9842 pooled); of levels without one, 0.4-0.9% are flagged at the digits spreads with normal noise, 2.5-2.9%
+(99.9% of 9962 pooled); of levels without one, 0.4-0.9% are flagged at the digits spreads with normal noise, 2.5-2.9%
 with t3 noise, 7.1% when a level's spread is up to 3 x the base's, and at most 0.2% at spreads of 0.2-0.5 points.
 No rule flags every collapse at the digits spreads: a 5-point loss with a paired spread of 1.2 points lands within
 3 points of the others' median in about 5% of draws, and a limit of 3 points already flags 5-13% of levels without
@@ -31,7 +31,8 @@ It needs three values: with two, neither is "the others".
 
 What it changes: a level with such a seed is never called equivalent to its reference (equivalence says its seeds
 land within the margin of the reference's; one that fell far outside is evidence against that), in a fixed-seed
-design as in ``seeds="auto"``. A "better" or "worse" stands: the far seed is in the spread its interval is built
+design as in ``seeds="auto"`` (which calls nothing equivalent before its cap either: a collapse that no seed showed
+cannot be flagged, stats.sequential). A "better" or "worse" stands: the far seed is in the spread its interval is built
 from. Either way the seed is named beside the decision.
 """
 
