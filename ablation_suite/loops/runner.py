@@ -255,7 +255,7 @@ def run_trial(
         if pruned_at is not None:  # Optuna takes the last reported value
             study.tell(trial, state=TrialState.PRUNED)
             log(f"{prefix}pruned after epoch {pruned_at + 1} (val accuracy {result.val_accuracy:.4f})")
-            track(run)
+            track(run, study, trial)
             return "pruned"
         study.tell(trial, result.val_accuracy)
     except optuna.exceptions.UpdateFinishedTrialError:  # declared stale meanwhile; its cell was re-queued
@@ -270,7 +270,7 @@ def run_trial(
         f"{result.epochs_run} epochs in {result.wall_time:.1f} s ({result.images_per_second:.0f} img/s)"
         + (", DIVERGED" if result.diverged else "")
     )
-    track(run)
+    track(run, study, trial)
     return "diverged" if result.diverged else "completed"
 
 
@@ -286,17 +286,17 @@ def take_twin(run: Run, study, trial, twin: tuple, prefix: str) -> str:
         f"{prefix}reused from study {name} trial #{source.number} (same Config, data, seed and code; --no-reuse "
         f"trains it): test accuracy {result['test_accuracy']:.4f}"
     )
-    track(run)
+    track(run, study, trial)
     return "reused"
 
 
-def track(run: Run) -> None:
-    """Bring the run's trackers (--track) up to date: the trial just finished, and any the study's other workers
-    finished since."""
+def track(run: Run, study, trial) -> None:
+    """Log the trial this worker just finished (of the main study or one of its searches) to the run's trackers
+    (--track); the end of the run logs whatever a worker that died left out."""
     if run.trackers:
         from ablation_suite.trackers import sync
 
-        sync(run.trackers, run.study, log=run.log)
+        sync(run.trackers, run.study, log=run.log, trial=(study.study_name, trial.number))
 
 
 def _count(study, cells, state) -> int:

@@ -65,17 +65,21 @@ def _make(kind: str, target: str | None):
     return module.Tracker(target)
 
 
-def sync(trackers, study, final: bool = False, render=None, log=print) -> None:
+def sync(trackers, study, final: bool = False, render=None, log=print, trial: tuple | None = None) -> None:
     """Bring every tracker up to date with ``study``'s database: the parent run, a child for each finished cell it
     does not hold yet, and the answer. ``final`` (the end of a run, or a back-fill) also closes the parent and
     attaches the report that ``render(folder, fmt)`` writes (api.report's, as HTML and as PDF) where it is new or
-    missing. A tracker that fails is reported and skipped: training goes on, and the next sync (or ``export --to``)
-    writes what it missed."""
+    missing. ``trial`` (study name, number): only that trial's child, as a worker logs the trial it just finished
+    (so that two workers never write one child at once; the end of the run writes any a killed worker left). A
+    tracker that fails is reported and skipped: training goes on, and the next sync (or ``export --to``) writes what
+    it missed."""
     if not trackers:
         return
     from ablation_suite.trackers.layout import study_run
 
     parent = study_run(study)
+    if trial is not None:
+        parent.children = [child for child in parent.children if child.trial == tuple(trial)]
     report = Report(render, log) if final and render else None
     try:
         _write_all(trackers, study, parent, report, final, log)

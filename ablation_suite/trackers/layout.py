@@ -8,6 +8,7 @@ database, a live run (after each trial) and a back-fill (``export --to``) write 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -38,6 +39,7 @@ class ChildRun:
     history: dict[str, list[float]]  # per epoch (index 0 = epoch 1)
     metrics: dict[str, float]  # the final results
     confusion: pd.DataFrame | None = None  # rows true class, columns predicted (test set)
+    trial: tuple = ()  # (study name, trial number) of the trial it shows (the study's or one of its searches')
 
 
 @dataclass
@@ -101,7 +103,8 @@ def _cells(study, spec: dict, ablation, base, identity: str) -> list[ChildRun]:
             "cell": record.cell_key(cell),
             **({"reused_from": row["reused_from"]} if row.get("reused_from") else {}),  # (loops.reuse)
         }
-        children.append(_child(f"{identity}#cell:{tags['cell']}", cell, tags, row, ablation, base))
+        child = _child(f"{identity}#cell:{tags['cell']}", cell, tags, row, ablation, base)
+        children.append(dataclasses.replace(child, trial=(study.study_name, int(row["number"]))))
     return children
 
 
@@ -124,7 +127,8 @@ def _searches(study, ablation, base, identity: str) -> list[ChildRun]:
                 "cell": f"{record.describe_cell(level) or 'search'} trial {trial.number}",
             }
             row = pd.Series({**record.results(trial), "number": trial.number})
-            children.append(_child(f"{identity}#{name}#{trial.number}", cell, tags, row, ablation, base))
+            child = _child(f"{identity}#{name}#{trial.number}", cell, tags, row, ablation, base)
+            children.append(dataclasses.replace(child, trial=(name, trial.number)))
     return children
 
 

@@ -60,7 +60,7 @@ class Tracker:
         """The parent run (made once), a nested run for each child it does not hold finished, and the answer."""
         experiment = self._experiment(parent)
         found = self._find(experiment, parent.key)
-        parent_id = (found or self._create(experiment, parent.key, parent.name, parent.tags, parent.params)).info.run_id
+        parent_id = found.info.run_id if found else self._create_once(experiment, parent.key, parent, None)
         held = {
             run.data.tags.get(KEY_TAG): run
             for run in self.client.search_runs(
@@ -99,6 +99,15 @@ class Tracker:
             [experiment], f"tags.`{KEY_TAG}` = '{key}'", max_results=10, order_by=["attributes.start_time ASC"]
         )
         return runs[0] if runs else None
+
+    def _create_once(self, experiment: str, key: str, run, parent_id: str | None) -> str:
+        """Create the run ``key`` and return its id; when another worker created it at the same moment, the first
+        created stays and this one is deleted (so the parent of a study is one run, whoever made it)."""
+        mine = self._create(experiment, key, run.name, run.tags, run.params, parent_id).info.run_id
+        first = self._find(experiment, key).info.run_id
+        if first != mine:
+            self.client.delete_run(mine)
+        return first
 
     def _create(self, experiment: str, key: str, name: str, tags: dict, params: dict, parent_id: str | None = None):
         nesting = {"mlflow.parentRunId": parent_id} if parent_id else {}

@@ -5,6 +5,8 @@ exists holds its whole run and a killed write leaves nothing to double."""
 
 from __future__ import annotations
 
+import glob
+import os
 import re
 import shutil
 from pathlib import Path
@@ -58,8 +60,11 @@ class Tracker:
         """Write a run's events into ``folder`` unless it exists; True if written."""
         if folder.exists():
             return False
-        aside = folder.with_name(f".{folder.name}.partial")
-        shutil.rmtree(aside, ignore_errors=True)
+        for left in folder.parent.glob(
+            f".{glob.escape(folder.name)}.*.partial"
+        ):  # a killed writer's (TensorBoard would show it)
+            shutil.rmtree(left, ignore_errors=True)
+        aside = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
         aside.mkdir(parents=True)
         import tensorflow as tf
 
@@ -67,7 +72,11 @@ class Tracker:
         with writer.as_default():
             events()
         writer.close()
-        aside.rename(folder)
+        try:
+            aside.rename(folder)
+        except OSError:  # another worker put its copy in place meanwhile: the run is there once
+            shutil.rmtree(aside, ignore_errors=True)
+            return False
         return True
 
 

@@ -94,8 +94,8 @@ def check_tensorboard(folder, cells: dict) -> None:
 
 def test_a_run_tracked_three_ways_killed_and_resumed_logs_each_cell_once(tmp_path):
     """`run --track mlflow=... --track wandb --track tensorboard=...`, killed (SIGKILL) after two cells were logged
-    and run again: every tracker holds the parent and exactly one finished run per cell, with the database's
-    numbers, tags and per-epoch history, and the answer and report on the parent."""
+    and run again by two workers: every tracker holds the parent and exactly one finished run per cell, with the
+    database's numbers, tags and per-epoch history, and the answer and report on the parent."""
     db, mlflow_uri = tmp_path / "s.db", f"sqlite:///{tmp_path / 'mlflow.db'}"
     argv = [
         *STUDY,
@@ -123,7 +123,10 @@ def test_a_run_tracked_three_ways_killed_and_resumed_logs_each_cell_once(tmp_pat
     first.wait(timeout=60)
     assert logged == 2, "".join(seen)
     assert len(cells_of(db)) in (2, 3)  # killed before the end
-    second = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    # resumed by two workers, each logging the cells it trains (the end of the run, the cells a worker left)
+    second = subprocess.run(
+        [*argv, "--workers", "2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     assert "and its 6 run(s) logged" in second.stdout
     cells = cells_of(db)
