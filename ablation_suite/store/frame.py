@@ -51,7 +51,7 @@ def status_table(frame: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     rank = frame["status"].map({"done": 3, "diverged": 3, "running": 2, "pending": 1}).fillna(0)
     latest = frame.assign(_rank=rank).sort_values(["_rank", "number"]).groupby("cell").tail(1)
     attempts = frame.groupby("cell").size().rename("attempts")
-    reused = ["reused_from"] if frame["reused_from"].notna().any() else []  # (loops.reuse)
+    reused = ["reused_from"] if "reused_from" in frame and frame["reused_from"].notna().any() else []  # loops.reuse
     table = latest.join(attempts, on="cell")[
         [*factors, "seed", "status", "attempts", "test_accuracy", *reused, "error"]
     ]

@@ -75,7 +75,7 @@ def test_an_exception_in_one_cell_is_recorded_and_the_study_goes_on(tmp_path, mo
     counts = runner.run_cells(
         runner.Run(url, study, ablation, base, 1, log=lambda *a, **k: None), ablation.cells()
     ).counts
-    assert counts == {"completed": 1, "failed": 1, "diverged": 0, "pruned": 0}
+    assert counts == {"completed": 1, "failed": 1, "diverged": 0, "pruned": 0, "reused": 0}
     failed = [t for t in study.trials if t.state == TrialState.FAIL]
     assert len(failed) == 1 and "train_size=5 is smaller than the 10 classes" in failed[0].user_attrs["error"]
     assert cli.main(["status", "tiny", "--storage", url]) == 0
