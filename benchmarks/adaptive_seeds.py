@@ -75,6 +75,7 @@ DECIDABLE_PP = (0.2, 0.5)  # paired spreads at which the rule can decide within 
 COLLAPSE_SHARE = (0.05, 0.10)  # per comparison, the share of runs that collapse
 COLLAPSE_LOSS_PP = (5.0, 20.0)  # what a collapsed run loses
 UNEQUAL = (0.5, 1.0, 2.0, 3.0)  # unequal spreads: a level's noise is one of these x the base's
+SEPARATION_PP = (3.0, 3.5, 4.0, 4.5, 5.0)  # limits at which collapsed and ordinary levels' farthest seeds are counted
 BASE_ACCURACY = 0.90
 DIGITS_TEST_IMAGES = 450  # scikit-learn's digits: a 25% test split of 1797
 DECIDABLE_TEST_IMAGES = 10_000  # MNIST's, CIFAR-10's
@@ -424,6 +425,7 @@ def _draw(scenario: Scenario, spreads, ablations: int, rng, seed_correlation: fl
         "collapsed": collapsed,
         "loss": loss,
         "resolution": 1 / test,
+        "spread": paired,  # each comparison's paired spread (before unequal spreads)
     }
 
 
@@ -541,6 +543,63 @@ def _mean(values) -> dict:
     }
 
 
+def _from_others(values: np.ndarray) -> np.ndarray:
+    """Each value minus the median of the other values (leave one out)."""
+    n = len(values)
+    order, ranks = np.sort(values), np.argsort(np.argsort(values, kind="stable"), kind="stable")
+
+    def others(k):  # the k-th smallest of the others, for every value
+        return order[np.where(k < ranks, k, k + 1)]
+
+    return values - (others((n - 2) // 2) + others((n - 1) // 2)) / 2
+
+
+def _farthest(level_runs: np.ndarray, reference_runs: np.ndarray) -> float:
+    """How far the farthest used seed lies from the others of its level: the largest distance of a paired difference,
+    a level's run or a reference's run from the median of the other seeds' (what stats.outliers looks at; 0 with
+    fewer than its 3 values)."""
+    if len(level_runs) < outliers.MIN_VALUES:
+        return 0.0
+    kinds = (level_runs - reference_runs, level_runs, reference_runs)
+    return float(max(np.abs(_from_others(values)).max() for values in kinds))
+
+
+def _missed(draw: dict, a: int, i: int, n: int, verdict: str) -> dict:
+    """A level with a collapse among its ``n`` used seeds that no far seed was named on: where the collapse landed."""
+    level_runs, reference_runs = draw["accuracy"][a, i, :n], draw["accuracy"][a, 0, :n]
+    differences = level_runs - reference_runs
+    on_level, on_base = draw["collapsed"][a, i, :n], draw["collapsed"][a, 0, :n]
+    hit = on_level | on_base
+    shifts = {
+        kind: _from_others(values)
+        for kind, values in (("difference", differences), ("level run", level_runs), ("base run", reference_runs))
+    }
+
+    def pp(value):
+        return round(100 * float(value), 2)
+
+    return {
+        "comparison": a,
+        "level": f"L{i}",
+        "seeds": n,
+        "verdict": verdict,
+        "paired_spread_pp": pp(draw["spread"][a]),
+        "ordinary_sd_pp": pp(np.std(differences[~hit], ddof=1)) if (~hit).sum() >= 2 else None,
+        "every_used_seed_collapsed": bool(hit.all()),
+        "farthest_pp": pp(_farthest(level_runs, reference_runs)),
+        "collapses": [
+            {
+                "seed": int(seed),
+                "on": "both" if on_level[seed] and on_base[seed] else "level" if on_level[seed] else "base",
+                "level_loss_pp": pp(draw["loss"][a, i, seed]),
+                "base_loss_pp": pp(draw["loss"][a, 0, seed]),
+                **{f"{kind} from the others' median pp": pp(shift[seed]) for kind, shift in shifts.items()},
+            }
+            for seed in np.flatnonzero(hit)
+        ],
+    }
+
+
 def _score_against_base(scenario: Scenario, draw: dict, checked: int) -> dict:
     accuracy, resolution = draw["accuracy"], draw["resolution"]
     ablations, levels = accuracy.shape[0], accuracy.shape[1] - 1
@@ -576,7 +635,10 @@ def _score_against_base(scenario: Scenario, draw: dict, checked: int) -> dict:
                 "flagged": d.far_seeds > 0,
                 "fixed_collapse": bool(hit.any()),
                 "fixed_flagged": f.far_seeds > 0,
+                "farthest": _farthest(accuracy[a, i, :n], accuracy[a, 0, :n]),
             }
+            if row["collapse_used"] and not row["flagged"]:
+                row["missed"] = _missed(draw, a, i, n, d.verdict)
             rows.append(row)
             falses["adaptive"] += row["false"]
             falses["fixed"] += row["fixed_false"]
@@ -658,6 +720,10 @@ def _base_result(scenario: Scenario, rows: list, per_ablation: list, levels: int
             **{f"saved_{k}": total(f"saved_{k}") for k in ("decided", "futility", "base")},
             "calm_levels": len(calm),
             "calm_flagged": sum(row["flagged"] for row in calm),
+            # how many levels' farthest seed lies beyond each of SEPARATION_PP: without a collapse, and with one
+            "calm_beyond": {
+                f"{limit:g}": sum(row["farthest"] > limit / 100 for row in calm) for limit in SEPARATION_PP
+            },
             "equivalent_not_fixed": count("equivalent_not_fixed"),
         },
     }
@@ -681,7 +747,11 @@ def _base_result(scenario: Scenario, rows: list, per_ablation: list, levels: int
             "collapse_visible_flagged": sum(row["flagged"] for row in visible),
             "fixed_collapse": len(fixed_hit),
             "fixed_collapse_flagged": sum(row["fixed_flagged"] for row in fixed_hit),
+            "collapse_beyond": {
+                f"{limit:g}": sum(row["farthest"] > limit / 100 for row in used) for limit in SEPARATION_PP
+            },
         }
+        result["collapse"]["missed"] = [row["missed"] for row in used if "missed" in row]
     return result
 
 
@@ -792,6 +862,19 @@ def _summary(found: list[dict]) -> dict:
     loudest = max(by_scenario, key=lambda s: s["flagged_without_collapse"]["rate"])
     calm_levels = sum(s["counts"]["calm_levels"] for s in by_scenario)
     calm_flagged = sum(s["counts"]["calm_flagged"] for s in by_scenario)
+    # what flagging every collapse would take: at each limit, the share of levels with a collapse whose farthest seed
+    # lies beyond it, against the share of levels without one (pooled, and in the scenario with most of them)
+    separation = {}
+    for limit in (f"{limit:g}" for limit in SEPARATION_PP):
+        most = max(by_scenario, key=lambda s: s["counts"]["calm_beyond"][limit] / max(s["counts"]["calm_levels"], 1))
+        separation[limit] = {
+            "collapses_beyond": sum(s["counts"]["collapse_beyond"][limit] for s in collapses) / used
+            if used
+            else math.nan,
+            "ordinary_beyond": sum(s["counts"]["calm_beyond"][limit] for s in by_scenario) / calm_levels,
+            "ordinary_beyond_most": most["counts"]["calm_beyond"][limit] / max(most["counts"]["calm_levels"], 1),
+            "ordinary_beyond_most_scenario": most["name"],
+        }
     return {
         "false_decision_rate_max": worst["false_per_comparison"]["rate"],
         "false_decision_rate_max_se": worst["false_per_comparison"]["se"],
@@ -801,6 +884,10 @@ def _summary(found: list[dict]) -> dict:
         "collapse_levels": used,
         "collapse_flagged_where_visible": visible_flagged / visible if visible else math.nan,
         "collapse_flagged_fixed": fixed_flagged / fixed_used if fixed_used else math.nan,
+        # each level with a collapse among its used seeds that names no far seed, and where the collapse landed
+        "collapse_missed": [{"scenario": s["name"], **missed} for s in collapses for missed in s["collapse"]["missed"]],
+        # a limit on the farthest seed's distance (pp) -> the shares of levels with and without a collapse beyond it
+        "collapse_separation_pp": separation,
         "flagged_without_collapse": calm_flagged / calm_levels if calm_levels else math.nan,
         "flagged_without_collapse_worst": loudest["flagged_without_collapse"]["rate"],
         "flagged_without_collapse_worst_scenario": loudest["name"],

@@ -56,3 +56,16 @@ def test_far_runs_say_whose_run_makes_a_seed_disagree():
     assert list(level_far) == [False, False, True, False, False]  # by its difference (+15 pp)
     assert list(outliers.far_runs(level - reference, level, level)[1]) == [False] * 5
     assert list(outliers.disagreeing(level - reference, level, reference)) == list(level_far | reference_far)
+
+
+@pytest.mark.unit
+def test_between_the_floor_and_the_ceiling_the_spread_of_the_others_decides():
+    """A seed 4.75-4.8 points from the median: far when the others agree to a tenth of a point (3.5 robust standard
+    deviations are far below the 4 point floor), ordinary when they spread over 4 points (3.5 robust standard
+    deviations reach past the 5 point ceiling). A limit fixed at the floor, or at the ceiling, fails one of the two."""
+    tight = np.array([0.001, -0.001, 0.0005, 0.0, -0.0005, 0.001, 0.048])
+    spread = np.array([0.02, -0.02, 0.015, -0.015, 0.01, -0.01, 0.058])
+    assert list(outliers.far_mask(tight)) == [False] * 6 + [True]
+    assert not outliers.far_mask(spread).any()
+    assert outliers.FLOOR < abs(spread[-1] - np.median(spread)) < outliers.CEILING
+    assert outliers.FLOOR < abs(tight[-1] - np.median(tight)) < outliers.CEILING

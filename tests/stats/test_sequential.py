@@ -442,3 +442,66 @@ def test_the_benchmark_simulation_saves_trainings_without_false_decisions():
     assert result["comparisons_with_a_false_decision"] <= RULE.alpha
     assert result["by_truth"]["large"]["mean_seeds"] < RULE.max_seeds  # large effects stop early
     assert result["by_truth"]["large"]["decided"] > 0.8
+
+
+def _race(values: dict, rule: decide.Rule) -> tuple[str, list, dict]:
+    """A race round by round on recorded seeds (level -> array of accuracies of seeds 0, 1, ...), as loops.adaptive
+    runs it: the final best, its decisions and the seeds each level trained."""
+    counts = dict.fromkeys(values, 0)
+    while True:
+        have = {level: seeds(runs[: counts[level]]) for level, runs in values.items()}
+        best, decisions = decide.against_best(have, rule) if min(counts.values()) >= rule.min_seeds else (None, [])
+        wanted = decide.seeds_wanted(decisions, counts, rule, race=True)
+        if not wanted:
+            return best, decisions, counts
+        counts.update(wanted)
+
+
+@pytest.mark.unit
+def test_a_race_run_to_its_end_in_a_near_tie_keeps_its_futility_stops_in_the_best_set():
+    """Five levels within 0.6 pp of each other at a paired spread of 1 pp (in steps of one of 450 test images), and
+    one 6 pp below: the race stops the near ties undecided for futility (no cap could tell them apart) and the far one
+    as worse; it ends with the five as its best set, never naming a single winner the data do not support."""
+    rng = np.random.default_rng(9)
+    seed_effect = rng.normal(0, 0.01, RULE.max_seeds)
+    means = {"a": 0.0, "b": -0.005, "c": -0.005, "d": -0.006, "e": -0.003, "far": -0.06}
+    values = {
+        level: np.round((0.9 + mean + seed_effect + rng.normal(0, 0.01 / math.sqrt(2), RULE.max_seeds)) * 450) / 450
+        for level, mean in means.items()
+    }
+    best, decisions, counts = _race(values, RULE)
+    verdicts = {d.level: d.verdict for d in decisions}
+    assert verdicts["far"] == "worse"
+    assert any(d.hopeless for d in decisions) and max(counts.values()) < RULE.max_seeds  # stopped early
+    assert set(decide.best_set(best, verdicts)) == {"a", "b", "c", "d", "e"}
+    assert decide.best_set_sentence("lr", best, verdicts).startswith(f"lr: best set {best}, ")
+
+
+def test_the_benchmark_lists_every_collapse_it_did_not_flag_with_where_it_landed(monkeypatch):
+    """benchmarks.adaptive_seeds' ``collapse_missed``: one entry per level with a collapse among its used seeds and no
+    far seed named, with the collapsed seeds' distances from the median of the other seeds (leave one out). With the
+    rule's limits raised past any collapse nothing is flagged, so every such level is listed."""
+    from benchmarks import adaptive_seeds as bench
+
+    rng = np.random.default_rng(2)
+    for n in range(3, 11):
+        values = np.round(rng.normal(0, 1, n) * 4) / 4  # ties included
+        others = [values[s] - np.median(np.delete(values, s)) for s in range(n)]
+        assert np.allclose(bench._from_others(values), others)
+    scenario = bench.Scenario("measured, collapse level, mix", collapse="level")
+
+    def run():
+        return bench.run_scenario(scenario, [0.0112, 0.0119], 100, np.random.default_rng(0), 0.47, 450, checked=0)
+
+    found = run()
+    assert len(found["collapse"]["missed"]) == found["counts"]["collapse_used"] - found["counts"]["collapse_flagged"]
+    monkeypatch.setattr(outliers, "FLOOR", 1.0)
+    monkeypatch.setattr(outliers, "CEILING", 1.0)
+    blind = run()
+    counts, missed = blind["counts"], blind["collapse"]["missed"]
+    assert counts["collapse_flagged"] == 0 and len(missed) == counts["collapse_used"] > 20
+    for level in missed:
+        assert level["collapses"] and all(c["level_loss_pp"] >= 5 for c in level["collapses"])
+        largest = max(abs(v) for c in level["collapses"] for k, v in c.items() if k.endswith("median pp"))
+        assert largest <= level["farthest_pp"]
+    assert counts["collapse_beyond"]["5"] <= counts["collapse_beyond"]["3"] <= counts["collapse_used"]
