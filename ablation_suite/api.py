@@ -39,14 +39,16 @@ def run(
     settings: dict | None = None,
     track=(),
     reuse: bool = True,
+    fuse: str | int = "auto",
     log=print,
 ) -> pd.DataFrame:
     """Run (or resume) ``ablation`` as study ``name`` (default: the ablation's name) in ``storage`` (default as
     the CLI's: $ABLATION_STORAGE, else sqlite:///runs/studies.db); ``settings`` are Config fields, as with
     ``--set``; ``track`` the trackers, as with ``--track`` (e.g. ``["mlflow=sqlite:///mlflow.db"]``);
-    ``reuse=False`` trains cells whose twin finished in another study, as ``--no-reuse``. Returns the study's tidy
-    per-trial table (``frame``)."""
+    ``reuse=False`` trains cells whose twin finished in another study, as ``--no-reuse``; ``fuse`` trains cells side
+    by side as ``--fuse`` ("auto", "off" or a number). Returns the study's tidy per-trial table (``frame``)."""
     from ablation_suite import trackers
+    from ablation_suite.loops import fusing
     from ablation_suite.store import resume
     from ablation_suite.training.caches import Caches
 
@@ -60,6 +62,10 @@ def run(
     overrides = {**(settings or {}), **{k: v for k, v in (("dataset", dataset), ("epochs", epochs)) if v is not None}}
     ablation, base, seeds, adapted = entry.resolve(ablation, name, "run", overrides, seeds)
     url = given_url(storage)
+    try:
+        fuse = fusing.parse(str(fuse))
+    except ValueError as error:
+        raise entry.UsageError(str(error)) from None
     tracking = trackers.parse(track)
     resume.check_resumable(url, name, ablation, base, caches.datasets)
     if adapted:
@@ -69,7 +75,18 @@ def run(
         log(f"warning: {warning}")
     command = f"notebook: run({name!r}, dataset={base.dataset!r}, epochs={base.epochs}, seeds={seeds})"
     outcome = entry.train_study(
-        url, name, ablation, base, seeds, command, tracking, log=log, caches=caches, warnings=warnings, reuse=reuse
+        url,
+        name,
+        ablation,
+        base,
+        seeds,
+        command,
+        tracking,
+        log=log,
+        caches=caches,
+        warnings=warnings,
+        reuse=reuse,
+        fuse=fuse,
     )
     counts = outcome.counts
     log(f"finished: {counts['completed']} completed, {counts['diverged']} diverged, {counts['failed']} failed")

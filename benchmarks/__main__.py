@@ -17,7 +17,7 @@ from ablation_suite.training.quiet import prepare_tensorflow  # noqa: E402
 
 prepare_tensorflow()  # before measure imports TensorFlow: its C++ start-up lines kept out, as in study.py
 
-from benchmarks import adaptive_seeds, cell_reuse, input_pipeline, measure, short_trials  # noqa: E402
+from benchmarks import adaptive_seeds, cell_reuse, fused, input_pipeline, measure, short_trials  # noqa: E402
 from benchmarks.machine import describe, matmul_peak  # noqa: E402
 from benchmarks.report import ROWS, table  # noqa: E402
 
@@ -128,6 +128,7 @@ def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
             "workers": lambda: measure.parallel_workers(dataset, scale, directory),
             "adaptive_seeds": lambda: adaptive_seeds.measure(scale is measure.QUICK, directory),
             "cell_reuse": lambda: cell_reuse.measure(),
+            "fused": lambda: fused.measure(scale is measure.QUICK, scale.repeats, cell_reuse.measure()),
             "folder_pipeline": lambda: input_pipeline.folder_pipeline(scale, directory),
             "short_trials": lambda: short_trials.measure(
                 directory, short_trials.QUICK if scale is measure.QUICK else short_trials.FULL, scale.repeats

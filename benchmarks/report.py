@@ -398,6 +398,30 @@ def _cell_reuse(results: dict) -> list[tuple]:
     ]
 
 
+def _fused(results: dict) -> list[tuple]:
+    fused = results["fused"]
+    per_workload = "; ".join(
+        f"{row['network']} b{row['batch_size']}: fused {row['speedup_fused']:.2f}x, auto {row['speedup_auto']:.2f}x"
+        + (" (fused)" if row["auto_fused"] == [True] else " (one at a time)" if row["auto_fused"] == [False] else "")
+        for row in fused["workloads"]
+    )
+    return [
+        (
+            f"12. cells side by side (--fuse {fused['width']}): a round of {fused['width']} seeds of conv at batch 32 "
+            f"on digits, {fused['epochs']} epochs, from a fresh process, against one cell after another",
+            f"{fused['speedup_small_batch']:.2f}x ({fused['method']})",
+            ">= 1.5x",
+            fused["speedup_small_batch"] >= 1.5,
+        ),
+        (
+            "12b. --fuse auto never slower than one cell after another: the worst workload",
+            f"{fused['speedup_auto_worst']:.2f}x ({per_workload})",
+            ">= 0.97x",
+            fused["speedup_auto_worst"] >= 0.97,
+        ),
+    ]
+
+
 # measurement -> its rows, in the table's order
 ROWS = {
     "throughput": _throughput,
@@ -411,6 +435,7 @@ ROWS = {
     "adaptive_seeds": _adaptive_seeds,
     "short_trials": short_trials.rows,
     "cell_reuse": _cell_reuse,
+    "fused": _fused,
 }
 
 

@@ -10,6 +10,7 @@ import argparse
 
 from ablation_suite.ablations import AUTO, PRUNERS, SAMPLERS
 from ablation_suite.ablations.designs import DESIGNS
+from ablation_suite.loops import fusing
 from ablation_suite.store.storage import ENV
 from ablation_suite.workers.launchers import DEFAULT_MINUTES, LAUNCHERS
 from ablation_suite.workers.memory import DEFAULT_RECYCLE_MB
@@ -120,6 +121,15 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
                 action="store_true",
                 help="train every cell, even one whose twin (same Config, seed, data and code) finished in another "
                 "study of the storage (by default it takes that result: no cell is trained twice)",
+            )
+            sub.add_argument(
+                "--fuse",
+                type=fuse_choice,
+                default="auto",
+                metavar="auto|off|K",
+                help="train K cells side by side, one step of each per call (same data and batch size; a cell's "
+                "weights and history are those it has alone); auto (default) fuses where it is faster on this "
+                "machine (see the docs' fused-training page), off trains one cell at a time",
             )
             sub.add_argument("--tensorboard", dest="old_tensorboard", help=argparse.SUPPRESS)  # refused: --track
             sub.add_argument(CARRIED, type=carried_state, default={}, help=argparse.SUPPRESS)
@@ -256,3 +266,11 @@ def seed_count(text: str) -> int | str:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is neither a number of seeds nor {AUTO!r}") from None
+
+
+def fuse_choice(text: str) -> str:
+    """--fuse's value (loops.fusing.parse), refused by argparse with the choices."""
+    try:
+        return fusing.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None

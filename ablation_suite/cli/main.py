@@ -11,10 +11,9 @@
     ablation-suite export bn_placement       one row per trial as CSV or Parquet
     ablation-suite serve --port 13000        serve the storage to workers using --storage grpc://HOST:13000
 
-(``ablation-suite ...`` in a checkout and ``python -m ablation_suite ...`` are the same command.) NAME is a
-named ablation or the path of an ablation file (``path/to/question.py``). This module is the command line
-only: argparse and printing; the work is in the packages beside it. Bad input (any ``UserError``) exits with
-status 2 before anything is written.
+(``ablation-suite ...`` in a checkout and ``python -m ablation_suite ...`` are the same command.) NAME is a named
+ablation or the path of an ablation file (``path/to/question.py``). This module is the command line only: argparse
+and printing; the work is in the packages beside it. Bad input (any ``UserError``) exits 2 before anything is written.
 """
 
 from __future__ import annotations
@@ -190,6 +189,7 @@ def cmd_run(args):
             caches=args.caches,
             warnings=protocol_warnings,
             reuse=not args.no_reuse,
+            fuse=args.fuse,
         )
         return outcome.counts, outcome.restart
 

@@ -5,7 +5,7 @@ Config is a frozen, flat dataclass of primitives, validated on creation. This mo
 nothing of ours and never TensorFlow, so ablation files, the CLI and the model zoo all validate
 against it cheaply (the arrows: study -> driver -> training -> baselines -> config; ablations -> config).
 The names allowed for each string knob are the ``*_NAMES`` tuples of ``config.names``; the objects they
-map to live in one table each (``training.optimizers.OPTIMIZERS``, ``baselines.blocks.INITIALIZERS``,
+map to live in one table each (``training.schedules.OPTIMIZERS``, ``baselines.blocks.INITIALIZERS``,
 ...), and a test checks the two agree.
 """
 

@@ -1,5 +1,5 @@
 """What each string knob of the Config accepts (the ``*_NAMES`` tuples; the objects they map to live in one
-table each, e.g. ``training.optimizers.OPTIMIZERS``, and a test checks the two agree), and the one table of
+table each, e.g. ``training.schedules.OPTIMIZERS``, and a test checks the two agree), and the one table of
 dataset facts. Imports nothing: ``config`` re-exports every name."""
 
 from __future__ import annotations

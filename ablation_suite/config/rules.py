@@ -21,7 +21,7 @@ class Acts:
     fix: str
 
 
-MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the optimisers whose Keras class takes momentum (training/optimizers.py)
+MOMENTUM_OPTIMIZERS = ("sgd", "rmsprop")  # the optimisers whose Keras class takes momentum (training/schedules.py)
 _PLATEAU = Acts(
     ("reduce_lr_on_plateau",),
     lambda c: c.reduce_lr_on_plateau,

@@ -111,11 +111,13 @@ def train_study(
     caches=None,
     warnings=(),
     reuse: bool = True,
+    fuse: str = "auto",
 ):
     """Create or resume the study (a different set-up is refused; a new one records the protocol's ``warnings``
     from check_before_writing) and train this worker's share of its cells with ``caches``
     (training.caches.Caches: what this process keeps between its cells), each cell taking the result of a finished
-    twin in another study unless ``reuse`` is False (loops.reuse); returns the runner's Outcome."""
+    twin in another study unless ``reuse`` is False (loops.reuse), cells trained side by side as ``fuse`` says
+    (loops.fusing); returns the runner's Outcome."""
     from ablation_suite.loops import runner
     from ablation_suite.store import resume
     from ablation_suite.store.storage import backup_root
@@ -136,5 +138,6 @@ def train_study(
             memory=memory or MemoryWatch(),
             caches=caches if caches is not None else runner.Caches(),
             reuse=reuse,
+            fuse=fuse,
         )
     )

@@ -18,6 +18,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from optuna.trial import TrialState
 from ablation_suite.ablations import Ablation
 from ablation_suite.ablations.designs import DESIGNS
 from ablation_suite.config import Config
-from ablation_suite.loops import reuse
+from ablation_suite.loops import fusing, reuse
 from ablation_suite.loops.space import cell_distributions, suggest
 from ablation_suite.store import record
 from ablation_suite.training.caches import Caches
@@ -70,6 +71,7 @@ class Run:
     backups: Path | None = None  # where per-cell checkpoints live (store.storage.backup_root)
     trackers: list = field(default_factory=list)  # experiment trackers (--track), brought up to date per trial
     reuse: bool = True  # a cell whose twin finished in another study takes its result (loops.reuse; --no-reuse)
+    fuse: str = "auto"  # cells trained side by side (training.fused): "auto", "off" or a number (--fuse; loops.fusing)
     log: Callable = print
     memory: MemoryWatch = field(default_factory=MemoryWatch)  # limit 0: never asks for a restart
     caches: Caches = field(default_factory=Caches)  # the datasets and networks this worker keeps between trials
@@ -110,24 +112,35 @@ def run_cells(run: Run, cells: list[dict]) -> Outcome:
     outcome = Outcome()
     started = time.perf_counter()
     while (trial := claim_cell(study)) is not None:
-        cell = record.trial_cell(trial)
-        done = _count(study, cells, TrialState.COMPLETE)
-        prefix = f"[{done + 1}/{total}] {record.describe_cell(cell)} | "
-        backup_dir = (
-            run.backups / study.study_name / hashlib.sha1(record.trial_cell_key(trial).encode()).hexdigest()[:16]
-            if run.backups
-            else None
-        )
-        result = run_trial(run, study, trial, distributions, prefix, backup_dir)
-        outcome.counts[result] += 1
-        elapsed = time.perf_counter() - started
-        ran = sum(outcome.counts.values())
-        remaining = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
-        log(f"{prefix}{result}; {ran} run in {elapsed:.0f} s, about {elapsed / ran * remaining:.0f} s to go")
+        for group in fusing.claim_beside(run, study, trial):
+            done = _count(study, cells, TrialState.COMPLETE)
+            prefixes = [
+                f"[{done + n + 1}/{total}] {record.describe_cell(record.trial_cell(t))} | " for n, t in enumerate(group)
+            ]
+            if len(group) > 1:
+                run.log(f"{prefixes[0]}{len(group)} cells fused: trained side by side, one step of each per call")
+            results = (
+                run_together(run, study, group, distributions, prefixes)
+                if len(group) > 1
+                else [run_trial(run, study, trial, distributions, prefixes[0], backup_dir_of(run, study, trial))]
+            )
+            for prefix, result in zip(prefixes, results):
+                outcome.counts[result] += 1
+                elapsed = time.perf_counter() - started
+                ran = sum(outcome.counts.values())
+                remaining = len(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+                log(f"{prefix}{result}; {ran} run in {elapsed:.0f} s, about {elapsed / ran * remaining:.0f} s to go")
         if remaining and (reason := run.memory.restart_reason()):
             outcome.restart = reason
             break
     return outcome
+
+
+def backup_dir_of(run: Run, study, trial) -> Path | None:
+    """Where a cell's mid-trial checkpoint lives (store.storage.backup_root), or None without checkpoints."""
+    if not run.backups:
+        return None
+    return run.backups / study.study_name / hashlib.sha1(record.trial_cell_key(trial).encode()).hexdigest()[:16]
 
 
 def claim_cell(study: optuna.Study) -> optuna.Trial | None:
@@ -200,30 +213,21 @@ def run_trial(
     """
     from ablation_suite.training.trainer import train
 
-    log = run.log
-    record.record_worker(trial, {**hardware(), "pid": os.getpid(), "started": time.time()})
-    params = {name: suggest(trial, name, dist) for name, dist in distributions.items()}
     pruning = []
     if prune:
         from ablation_suite.loops.pruning import StopWhenPruned
 
         pruning = [StopWhenPruned(trial)]
-    twin = identity = None
     try:
         with Heartbeat(trial):
-            values = {**(fixed or {}), **params}  # a compound level's name becomes the fields it sets
-            config = run.base.replace(**(run.ablation.overrides(values) if run.ablation else values))
-            if record.trial_cell_key(trial) is not None:  # a cell (not a search trial): trained once per storage
-                identity = reuse.identity(config, run.caches)
-                twin = reuse.twin(study, identity) if run.reuse else None
-            if twin is not None:
-                return take_twin(run, study, trial, twin, prefix)
-            if backup_dir is not None and backup_dir.exists():
-                log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
+            cell = start_cell(run, study, trial, distributions, fixed)
+            if cell.twin is not None:
+                return take_twin(run, study, trial, cell.twin, prefix)
+            say_resuming(run, prefix, backup_dir)
             result = train(
-                config,
+                cell.config,
                 prefix=prefix,
-                log=log,
+                log=run.log,
                 backup_dir=backup_dir,
                 callbacks=[*pruning, *callbacks],
                 caches=run.caches,
@@ -232,18 +236,101 @@ def run_trial(
         study.tell(trial, state=TrialState.FAIL)
         raise
     except Exception as error:  # one bad cell must not stop the study; the error is kept on the trial
-        record.record_error(
-            trial,
-            f"{type(error).__name__}: {error}",
-            traceback.format_exc(),
-            run.memory.record(run.caches.kept_networks()),
-        )
-        study.tell(trial, state=TrialState.FAIL)
-        log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
-        return "failed"
-    pruned_at = pruning[0].pruned_at if pruning else None
+        return fail_trial(run, study, trial, error, prefix)
+    return finish_trial(run, study, trial, result, cell.identity, prefix, pruning[0].pruned_at if pruning else None)
+
+
+def run_together(run: Run, study, trials: list, distributions: dict, prefixes: list[str]) -> list[str]:
+    """Train claimed cells side by side (training.fused; each recorded as it finishes), those whose twin finished
+    elsewhere taking its result; returns each trial's outcome."""
+    from ablation_suite.training.fused import train_fused
+
+    outcomes: dict[int, str] = {}
+    cells: dict[int, Started] = {}
+    with ExitStack() as beating:
+        for n, trial in enumerate(trials):
+            try:
+                beating.enter_context(Heartbeat(trial))
+                cells[n] = start_cell(run, study, trial, distributions)
+            except Exception as error:
+                outcomes[n] = fail_trial(run, study, trial, error, prefixes[n])
+        for n, cell in list(cells.items()):
+            if cell.twin is not None:
+                outcomes[n] = take_twin(run, study, trials[n], cells.pop(n).twin, prefixes[n])
+        order = list(cells)
+        backups = [backup_dir_of(run, study, trials[n]) for n in order]
+        for n, backup_dir in zip(order, backups):
+            say_resuming(run, prefixes[n], backup_dir)
+
+        def done(k: int, result) -> None:
+            n = order[k]
+            outcomes[n] = finish_trial(run, study, trials[n], result, cells[n].identity, prefixes[n])
+
+        try:
+            if order:
+                configs = [cells[n].config for n in order]
+                train_fused(configs, [prefixes[n] for n in order], run.log, backups, run.caches, on_done=done)
+        except KeyboardInterrupt:
+            for n in order:
+                if n not in outcomes:
+                    study.tell(trials[n], state=TrialState.FAIL)
+            raise
+        except Exception as error:  # the cells not yet finished fail together; the error is kept on each
+            for n in order:
+                if n not in outcomes:
+                    outcomes[n] = fail_trial(run, study, trials[n], error, prefixes[n])
+    return [outcomes[n] for n in range(len(trials))]
+
+
+@dataclass
+class Started:
+    """A claimed trial about to train: its Config, its identity (cells only) and its finished twin, if any."""
+
+    config: Config
+    identity: str | None = None
+    twin: tuple | None = None
+
+
+def config_of(run: Run, values: dict) -> Config:
+    """The Config of a cell or trial from its levels (a compound level's name becomes the fields it sets)."""
+    return run.base.replace(**(run.ablation.overrides(values) if run.ablation else values))
+
+
+def start_cell(run: Run, study, trial, distributions: dict, fixed: dict | None = None) -> Started:
+    """Record who trains the trial, draw its params (enqueued cells get theirs back), make its Config and, for a
+    cell (not a search trial), its identity and its finished twin in another study (loops.reuse)."""
+    record.record_worker(trial, {**hardware(), "pid": os.getpid(), "started": time.time()})
+    params = {name: suggest(trial, name, dist) for name, dist in distributions.items()}
+    config = config_of(run, {**(fixed or {}), **params})
+    if record.trial_cell_key(trial) is None:  # a search trial: trained every time
+        return Started(config)
+    identity = reuse.identity(config, run.caches)
+    return Started(config, identity, reuse.twin(study, identity) if run.reuse else None)
+
+
+def say_resuming(run: Run, prefix: str, backup_dir) -> None:
+    if backup_dir is not None and backup_dir.exists():
+        run.log(f"{prefix}resuming from the checkpoint of an interrupted attempt ({backup_dir})")
+
+
+def fail_trial(run: Run, study, trial, error: Exception, prefix: str) -> str:
+    """Record a trial's error (one bad cell must not stop the study) and close it as failed."""
+    record.record_error(
+        trial,
+        f"{type(error).__name__}: {error}",
+        "".join(traceback.format_exception(error)),
+        run.memory.record(run.caches.kept_networks()),
+    )
+    study.tell(trial, state=TrialState.FAIL)
+    run.log(f"{prefix}FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+    return "failed"
+
+
+def finish_trial(run: Run, study, trial, result, identity: str | None, prefix: str, pruned_at=None) -> str:
+    """Record a trained trial's result (with this process's trial count and memory after it; a pruned trial keeps
+    its partial history) and tell Optuna; returns the outcome."""
+    log = run.log
     try:
-        # with this process's trial count and memory after it; a pruned trial keeps its partial history
         record.record_result(
             trial,
             result.to_dict(),

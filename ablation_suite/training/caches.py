@@ -73,6 +73,7 @@ class Caches:
     def __init__(self):
         self.datasets = Datasets()
         self._compiled = None
+        self.fusing: dict = {}  # whether --fuse auto fuses a network at a batch size (loops.fusing.pays)
 
     @property
     def compiled(self):
@@ -84,4 +85,4 @@ class Caches:
         return self._compiled
 
     def kept_networks(self) -> int:
-        return len(self._compiled.entries) if self._compiled is not None else 0
+        return self._compiled.networks() if self._compiled is not None else 0

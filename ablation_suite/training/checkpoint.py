@@ -1,4 +1,6 @@
-"""A cell's mid-trial checkpoint: a cell killed after epoch k continues at epoch k+1 as if it had never stopped.
+"""The callbacks that decide and record a cell's epochs (``training_callbacks``: divergence, early stopping,
+plateau cuts, the best epoch; ``EpochLog``: the history) and the cell's mid-trial checkpoint: a cell killed after
+epoch k continues at epoch k+1 as if it had never stopped.
 
 Keras's BackupAndRestore keeps the weights, the optimiser's state (its step, moments and the plateau multiplier)
 and the epoch. What it does not keep is the state of the callbacks that decide from the epochs so far: early
@@ -16,13 +18,19 @@ after them, which would train that epoch twice.)
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 import keras
 import numpy as np
+
+from ablation_suite.config import Config
+from ablation_suite.training.schedules import CutOnPlateau
 
 # Keras 3's EpochIterator makes an iterator at the start of each epoch and another after its last batch
 # (keras/src/trainers/epoch_iterator.py); tests/test_training.py fails if that changes.
@@ -32,6 +40,90 @@ STATE = {
     keras.callbacks.EarlyStopping: ("wait", "best", "best_epoch", "stopped_epoch"),
     keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
 }
+
+
+class EpochLog(keras.callbacks.Callback):
+    """The per-epoch history (metrics and the LR each epoch trained with), printed as it grows.
+
+    With ``path`` the history is also saved after every epoch and reloaded on start, so a trial
+    resumed by BackupAndRestore ends with one continuous history. Records are keyed by epoch: an
+    epoch re-run after a kill replaces its record.
+    """
+
+    def __init__(self, epochs, prefix="", log=print, path=None):
+        super().__init__()
+        self.epochs, self.prefix, self.log, self.path = epochs, prefix, log, path
+        self.records, self.seconds = {}, {}  # seconds: epochs trained by this process only
+        if path is not None and path.is_file():
+            self.records = {int(k): v for k, v in json.loads(path.read_text()).items()}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # Read at the start: plateau callbacks change the LR at an epoch's end, for the next epoch. With a
+        # schedule this is its value at the epoch's first step (Keras evaluates it at optimizer.iterations).
+        self.learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+        self.epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        record = {k: finite_or_none(v) for k, v in (logs or {}).items() if k != "learning_rate"}
+        self.records[epoch] = {**record, "learning_rate": self.learning_rate}
+        self.seconds[epoch] = time.perf_counter() - self.epoch_started  # with its validation pass
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_whole(self.path, json.dumps(self.records))
+        metrics = " ".join(
+            f"{k}={record[k]:.4f}" if record[k] is not None else f"{k}=nan"
+            for k in ("loss", "accuracy", "val_loss", "val_accuracy")
+            if k in record
+        )
+        self.log(f"{self.prefix}epoch {epoch + 1}/{self.epochs} {metrics} lr={self.learning_rate:.3g}")
+
+    def forget(self):
+        """Drop the reloaded history (its checkpoint was unusable, so training starts over)."""
+        self.records = {}
+
+    def history(self) -> dict:
+        epochs = sorted(self.records)
+        keys = dict.fromkeys(k for e in epochs for k in self.records[e])
+        return {k: [self.records[e].get(k) for e in epochs] for k in keys}
+
+
+def training_callbacks(config: Config, rate) -> list:
+    """Keras callbacks for the Config's stopping and plateau knobs, plus divergence detection; ``rate``
+    is the compiled learning rate (compile_model), whose multiplier plateau cuts lower."""
+    callbacks = [keras.callbacks.TerminateOnNaN()]
+    if config.early_stopping_patience:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=config.early_stopping_monitor,
+                patience=config.early_stopping_patience,
+                min_delta=config.early_stopping_min_delta,
+                restore_best_weights=config.restore_best_weights,
+            )
+        )
+    if config.reduce_lr_on_plateau:
+        callbacks.append(
+            CutOnPlateau(
+                rate,
+                monitor=config.reduce_lr_monitor,
+                patience=config.reduce_lr_patience,
+                factor=config.reduce_lr_factor,
+                min_delta=config.reduce_lr_min_delta,
+            )
+        )
+    if config.checkpoint != "none":
+        callbacks.append(BestEpoch(config.checkpoint))
+    return callbacks
+
+
+class BestEpoch(keras.callbacks.EarlyStopping):
+    """Config.checkpoint: end on the weights of the epoch best by ``monitor``, training every epoch.
+
+    Keras's EarlyStopping keeps those weights and puts them back when fit ends; with a patience no run reaches it
+    never stops, whatever the epochs. Being an EarlyStopping, a killed cell resumes with the weights and the best
+    value it had (training.checkpoint keeps that state), which a ModelCheckpoint's file would need kept apart."""
+
+    def __init__(self, monitor: str):
+        super().__init__(monitor=monitor, patience=sys.maxsize, restore_best_weights=True)
 
 
 class Checkpoint(keras.callbacks.BackupAndRestore):
@@ -161,3 +253,8 @@ def write_whole(path: Path, content: str | Callable[[BinaryIO], object]) -> None
         file.flush()
         os.fsync(file.fileno())
     os.replace(partial, path)
+
+
+def finite_or_none(value):
+    value = float(value)
+    return value if math.isfinite(value) else None

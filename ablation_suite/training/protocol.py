@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from ablation_suite.config import Config, augmentation_steps
 from ablation_suite.training import augment
-from ablation_suite.training.optimizers import create_optimizer
-from ablation_suite.training.schedules import describe_schedule, learning_rate
-from ablation_suite.training.trainer import training_callbacks
+from ablation_suite.training.checkpoint import training_callbacks
+from ablation_suite.training.schedules import create_optimizer, describe_schedule, learning_rate
 
 # Each line of the protocol and the Config fields it reads (``show`` marks a line whose fields are searched).
 READS = {
@@ -77,7 +76,7 @@ def protocol(config: Config) -> dict:
 
 
 def optimizer_text(config: Config) -> str:
-    """The Keras class and every setting its ``get_config()`` reports, as built by training.optimizers (at the
+    """The Keras class and every setting its ``get_config()`` reports, as built by training.schedules (at the
     base learning rate; the schedule line says how it moves)."""
     optimizer = create_optimizer(config, config.learning_rate)
     settings = optimizer.get_config()

@@ -73,10 +73,38 @@ def graph_key(config: Config, rate, input_shape, num_classes: int) -> tuple:
 
 
 class CompiledModels:
-    """The compiled models of a worker's last networks, by ``graph_key`` (least recently used first)."""
+    """The compiled models of a worker's last networks, by ``graph_key`` (least recently used first), and of its last
+    groups of cells trained side by side (training.fused), by their networks' keys in order, with the shared step
+    traced over them."""
+
+    GROUPS = 2  # groups kept: a study's rounds repeat one group of levels seed after seed
 
     def __init__(self):
         self.entries: OrderedDict[tuple, Compiled] = OrderedDict()
+        self.groups: OrderedDict[tuple, tuple[list[Compiled], object]] = OrderedDict()
+
+    def take_group(self, keys: tuple, fresh: list[tuple[keras.Model, object]]) -> tuple[list[Compiled], object]:
+        """The models to train side by side and their shared step (None when it must be traced): the kept group
+        for ``keys``, each model holding its fresh model's initial state (a hit), else the fresh ones (a miss).
+        ``fresh``: (compiled model, rate) per cell; ``keep_group`` keeps a group once it has trained."""
+        kept = self.groups.pop(keys, None) if capacity() else None
+        if kept is not None and all(_take_state(old.model, model) for old, (model, _) in zip(kept[0], fresh)):
+            compiled = [
+                Compiled(old.model, rate if _a_number(rate) else old.rate, reused=True)
+                for old, (_, rate) in zip(kept[0], fresh)
+            ]
+            return compiled, kept[1]
+        return [Compiled(model, rate) for model, rate in fresh], None
+
+    def keep_group(self, keys: tuple, compiled: list[Compiled], steps) -> None:
+        if not capacity():
+            return
+        self.groups[keys] = (compiled, steps)
+        while len(self.groups) > self.GROUPS or (
+            len(self.groups) > 1
+            and sum(_bytes(c.model) for group, _ in list(self.groups.values())[:-1] for c in group) > VARIABLE_BUDGET
+        ):
+            self.groups.popitem(last=False)
 
     def take(self, key: tuple, fresh: keras.Model, rate, entries: int) -> Compiled:
         """The model to train: the cached one for ``key`` holding the fresh, compiled model's initial state
@@ -96,6 +124,11 @@ class CompiledModels:
 
     def clear(self) -> None:
         self.entries.clear()
+        self.groups.clear()
+
+    def networks(self) -> int:
+        """How many compiled networks are kept."""
+        return len(self.entries) + sum(len(group) for group, _ in self.groups.values())
 
     def _evict(self, entries: int) -> None:
         while len(self.entries) > entries:

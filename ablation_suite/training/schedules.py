@@ -1,4 +1,6 @@
-"""The LR_SCHEDULES table: ``learning_rate(config, steps_per_epoch)`` is what the optimiser is given.
+"""The optimiser and its learning rate: the OPTIMIZERS table (optimiser name -> Keras optimiser, built from the
+Config and a learning rate: ``create_optimizer``) and the LR_SCHEDULES table (``learning_rate(config,
+steps_per_epoch)`` is what the optimiser is given).
 
 Schedules are Keras LearningRateSchedules evaluated at every optimiser step, with their phases set in
 whole epochs of the run (``config.epochs``); ``learning_rate`` is the base (peak) rate; "constant" is a
@@ -162,3 +164,21 @@ def learning_rate(config: Config, steps_per_epoch: int):
     cuts (a PlateauScaled, to be tracked by the optimiser) when ``config.reduce_lr_on_plateau``."""
     rate = LR_SCHEDULES[config.lr_schedule](config, steps_per_epoch)
     return PlateauScaled(rate) if config.reduce_lr_on_plateau else rate
+
+
+OPTIMIZERS = {
+    "sgd": lambda c, lr: keras.optimizers.SGD(lr, momentum=c.momentum, nesterov=c.nesterov),
+    "rmsprop": lambda c, lr: keras.optimizers.RMSprop(lr, momentum=c.momentum),
+    "adam": lambda c, lr: keras.optimizers.Adam(lr),
+    "adamw": lambda c, lr: keras.optimizers.AdamW(lr),
+    "adamax": lambda c, lr: keras.optimizers.Adamax(lr),
+    "nadam": lambda c, lr: keras.optimizers.Nadam(lr),
+    "adagrad": lambda c, lr: keras.optimizers.Adagrad(lr),
+    "adadelta": lambda c, lr: keras.optimizers.Adadelta(lr),
+    "ftrl": lambda c, lr: keras.optimizers.Ftrl(lr),
+    "lion": lambda c, lr: keras.optimizers.Lion(lr),
+}
+
+
+def create_optimizer(config, learning_rate) -> keras.optimizers.Optimizer:
+    return OPTIMIZERS[config.optimizer](config, learning_rate)

@@ -10,9 +10,7 @@ loss stops the trial as "diverged" with its history kept; that is a result, not 
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -29,12 +27,11 @@ from ablation_suite.baselines.cost import parameters
 from ablation_suite.config import Config
 from ablation_suite.training.augment import augment_in, batch_augmenter, with_augmentation
 from ablation_suite.training.caches import Caches
-from ablation_suite.training.checkpoint import Checkpoint, write_whole
+from ablation_suite.training.checkpoint import Checkpoint, EpochLog, finite_or_none, training_callbacks
 from ablation_suite.training.data import Data, load_data, noisy_labels
 from ablation_suite.training.examples import augmented_samples, misclassified
-from ablation_suite.training.optimizers import create_optimizer
-from ablation_suite.training.reuse import capacity, graph_key
-from ablation_suite.training.schedules import CutOnPlateau, PlateauScaled, learning_rate
+from ablation_suite.training.reuse import Compiled, capacity, graph_key
+from ablation_suite.training.schedules import PlateauScaled, create_optimizer, learning_rate
 from ablation_suite.training.streams import Streamed, in_given_order, shuffle_buffer
 
 # Every trial builds a new model, whose predict function traces once per batch shape: TensorFlow calls
@@ -70,51 +67,6 @@ class TrialResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-class EpochLog(keras.callbacks.Callback):
-    """The per-epoch history (metrics and the LR each epoch trained with), printed as it grows.
-
-    With ``path`` the history is also saved after every epoch and reloaded on start, so a trial
-    resumed by BackupAndRestore ends with one continuous history. Records are keyed by epoch: an
-    epoch re-run after a kill replaces its record.
-    """
-
-    def __init__(self, epochs, prefix="", log=print, path=None):
-        super().__init__()
-        self.epochs, self.prefix, self.log, self.path = epochs, prefix, log, path
-        self.records, self.seconds = {}, {}  # seconds: epochs trained by this process only
-        if path is not None and path.is_file():
-            self.records = {int(k): v for k, v in json.loads(path.read_text()).items()}
-
-    def on_epoch_begin(self, epoch, logs=None):
-        # Read at the start: plateau callbacks change the LR at an epoch's end, for the next epoch. With a
-        # schedule this is its value at the epoch's first step (Keras evaluates it at optimizer.iterations).
-        self.learning_rate = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-        self.epoch_started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        record = {k: _finite_or_none(v) for k, v in (logs or {}).items() if k != "learning_rate"}
-        self.records[epoch] = {**record, "learning_rate": self.learning_rate}
-        self.seconds[epoch] = time.perf_counter() - self.epoch_started  # with its validation pass
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_whole(self.path, json.dumps(self.records))
-        metrics = " ".join(
-            f"{k}={record[k]:.4f}" if record[k] is not None else f"{k}=nan"
-            for k in ("loss", "accuracy", "val_loss", "val_accuracy")
-            if k in record
-        )
-        self.log(f"{self.prefix}epoch {epoch + 1}/{self.epochs} {metrics} lr={self.learning_rate:.3g}")
-
-    def forget(self):
-        """Drop the reloaded history (its checkpoint was unusable, so training starts over)."""
-        self.records = {}
-
-    def history(self) -> dict:
-        epochs = sorted(self.records)
-        keys = dict.fromkeys(k for e in epochs for k in self.records[e])
-        return {k: [self.records[e].get(k) for e in epochs] for k in keys}
 
 
 @contextmanager
@@ -181,41 +133,119 @@ def set_op_determinism(on: bool) -> None:
 
 def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> TrialResult:
     started = time.perf_counter()
-    data = data if data is not None else load_data(config, caches.datasets)
     keras.utils.clear_session(free_memory=True)
+    cell = prepare(config, data, prefix, log, callbacks, backup_dir, caches, started)
+    fit_started = time.perf_counter()
+    fitted = cell.model.fit(
+        cell.train_set,
+        epochs=config.epochs,
+        validation_data=cell.val_set,
+        callbacks=cell.callbacks,
+        shuffle=False,
+        verbose=0,
+    ).history  # shuffled by tf.data
+    return finish(cell, fitted, time.perf_counter() - fit_started)
+
+
+@dataclass
+class Built:
+    """A cell's seeded parts: its data, fresh compiled model and input pipelines (everything that draws a random
+    number, made in one order right after seeding, so a cell built beside others draws what it draws alone)."""
+
+    config: Config
+    data: Data
+    model: keras.Model
+    rate: object  # the compiled learning rate (compile_model)
+    y_train: np.ndarray  # the training labels, noisy when the Config says so
+    augment: object  # the pipeline's batch augmenter, or None
+    train_set: tf.data.Dataset
+    val_set: tf.data.Dataset
+
+    def graph_key(self) -> tuple:
+        """What its traced functions depend on (training.reuse.graph_key)."""
+        return graph_key(self.config, self.rate, self.data.input_shape, self.data.num_classes)
+
+
+@dataclass
+class Prepared:
+    """One cell built, compiled and wired, ready for ``model.fit`` (or for training.fused, beside others)."""
+
+    config: Config
+    data: Data
+    model: keras.Model
+    y_train: np.ndarray
+    epoch_log: EpochLog
+    callbacks: list  # fit's callbacks, in their order: deciding, the epoch log, the checkpoint, the caller's
+    train_set: tf.data.Dataset
+    val_set: tf.data.Dataset
+    started: float  # perf_counter when the cell's process began it
+    setup_seconds: float
+    traces_reused: bool
+
+
+def prepare(config, data, prefix, log, callbacks, backup_dir, caches: Caches, started: float) -> Prepared:
+    """Seed, build, compile and wire one cell, on the compiled model of an earlier cell with this network when
+    there is one (holding the fresh model's initial state; its traced functions are kept: training.reuse)."""
+    built = build(config, data, caches)
+    compiled = caches.compiled.take(built.graph_key(), built.model, built.rate, capacity())
+    return wire(built, compiled, prefix, log, callbacks, backup_dir, started)
+
+
+def build(config: Config, data: Data | None, caches: Caches) -> Built:
+    """Seed the process by the Config and make everything of the cell that draws a random number."""
+    data = data if data is not None else load_data(config, caches.datasets)
     keras.utils.set_random_seed(config.seed)
     set_op_determinism(config.deterministic)
     model = with_augmentation(build_model(config, data), config)
     y_train = noisy_labels(data.y_train, data.num_classes, config)
     rate = compile_model(model, config, steps_per_epoch=math.ceil(len(y_train) / config.batch_size))
-    # The compiled model of an earlier cell with this network, holding the fresh model's initial state, when
-    # there is one (its traced functions are kept: training.reuse); else this fresh model.
-    compiled = caches.compiled.take(
-        graph_key(config, rate, data.input_shape, data.num_classes), model, rate, capacity()
+    augment = batch_augmenter(config) if augment_in(config) == "pipeline" else None
+    return Built(
+        config=config,
+        data=data,
+        model=model,
+        rate=rate,
+        y_train=y_train,
+        augment=augment,
+        train_set=pipeline(data.x_train, y_train, config, data.num_classes, training=True, augment=augment),
+        val_set=pipeline(data.x_val, data.y_val, config, data.num_classes, training=False),
     )
-    model, rate = compiled.model, compiled.rate
+
+
+def wire(built: Built, compiled: Compiled, prefix, log, callbacks, backup_dir: Path | None, started) -> Prepared:
+    """The cell's callbacks around the model it trains (``compiled``: the fresh one, or a kept one holding its
+    initial state)."""
+    config = built.config
     setup_seconds = time.perf_counter() - started  # load, build and compile (the graph is traced in fit)
     epoch_log = EpochLog(config.epochs, prefix, log, path=backup_dir / "history.json" if backup_dir else None)
-    deciding = training_callbacks(config, rate)
-    augment = batch_augmenter(config) if augment_in(config) == "pipeline" else None
-    train_set = pipeline(data.x_train, y_train, config, data.num_classes, training=True, augment=augment)
+    deciding = training_callbacks(config, compiled.rate)
     # The history and the deciding callbacks' state are written before the weights: a kill between them
     # re-runs that epoch.
+    augment = built.augment
     backup = (
-        [Checkpoint(backup_dir, epoch_log, log, deciding, train_set, augment.variables if augment else [])]
+        [Checkpoint(backup_dir, epoch_log, log, deciding, built.train_set, augment.variables if augment else [])]
         if backup_dir
         else []
     )
-    fit_started = time.perf_counter()
-    fitted = model.fit(
-        train_set,
-        epochs=config.epochs,
-        validation_data=pipeline(data.x_val, data.y_val, config, data.num_classes, training=False),
+    return Prepared(
+        config=config,
+        data=built.data,
+        model=compiled.model,
+        y_train=built.y_train,
+        epoch_log=epoch_log,
         callbacks=[*deciding, epoch_log, *backup, *callbacks],
-        shuffle=False,
-        verbose=0,
-    ).history  # shuffled by tf.data
-    train_time = time.perf_counter() - fit_started
+        train_set=built.train_set,
+        val_set=built.val_set,
+        started=started,
+        setup_seconds=setup_seconds,
+        traces_reused=compiled.reused,
+    )
+
+
+def finish(cell: Prepared, fitted: dict, train_time: float, extra: dict | None = None) -> TrialResult:
+    """Evaluate a trained cell on its test set and gather its result. ``fitted``: the history of the epochs this
+    process trained (``model.fit``'s), ``train_time`` the seconds they took; ``extra`` joins the result's extra."""
+    config, data, model, epoch_log = cell.config, cell.data, cell.model, cell.epoch_log
     history = epoch_log.history()
     epochs_run = len(history.get("loss", []))
     diverged = any(v is None for v in history.get("loss", []))
@@ -235,7 +265,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> 
         augmented_samples=augmented_samples(data.x_train, data.y_train, config, data.num_classes),
     )
     timings = dict(
-        setup_seconds=setup_seconds,
+        setup_seconds=cell.setup_seconds,
         evaluate_seconds=evaluate_seconds,
         examples_seconds=time.perf_counter() - examples_started,
         epoch_seconds=[epoch_log.seconds[epoch] for epoch in sorted(epoch_log.seconds)],
@@ -250,7 +280,7 @@ def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> 
         class_names=list(data.class_names),
         params=parameters(model),
         epochs_run=epochs_run,
-        wall_time=time.perf_counter() - started,
+        wall_time=time.perf_counter() - cell.started,
         train_time=train_time,
         images_per_second=len(data.y_train) * epochs_here / max(train_time, 1e-9),
         diverged=diverged,
@@ -258,8 +288,9 @@ def _train(config, data, prefix, log, callbacks, backup_dir, caches: Caches) -> 
         data_fingerprint=data.data_fingerprint,
         extra={
             **timings,
-            "label_noise_flipped": float(np.mean(y_train != data.y_train)),
-            "traces_reused": compiled.reused,
+            "label_noise_flipped": float(np.mean(cell.y_train != data.y_train)),
+            "traces_reused": cell.traces_reused,
+            **(extra or {}),
         },
         **examples,
     )
@@ -323,45 +354,6 @@ def pipeline(x, y, config: Config, num_classes: int, training: bool, augment=Non
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def training_callbacks(config: Config, rate) -> list:
-    """Keras callbacks for the Config's stopping and plateau knobs, plus divergence detection; ``rate``
-    is the compiled learning rate (compile_model), whose multiplier plateau cuts lower."""
-    callbacks = [keras.callbacks.TerminateOnNaN()]
-    if config.early_stopping_patience:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor=config.early_stopping_monitor,
-                patience=config.early_stopping_patience,
-                min_delta=config.early_stopping_min_delta,
-                restore_best_weights=config.restore_best_weights,
-            )
-        )
-    if config.reduce_lr_on_plateau:
-        callbacks.append(
-            CutOnPlateau(
-                rate,
-                monitor=config.reduce_lr_monitor,
-                patience=config.reduce_lr_patience,
-                factor=config.reduce_lr_factor,
-                min_delta=config.reduce_lr_min_delta,
-            )
-        )
-    if config.checkpoint != "none":
-        callbacks.append(BestEpoch(config.checkpoint))
-    return callbacks
-
-
-class BestEpoch(keras.callbacks.EarlyStopping):
-    """Config.checkpoint: end on the weights of the epoch best by ``monitor``, training every epoch.
-
-    Keras's EarlyStopping keeps those weights and puts them back when fit ends; with a patience no run reaches it
-    never stops, whatever the epochs. Being an EarlyStopping, a killed cell resumes with the weights and the best
-    value it had (training.checkpoint keeps that state), which a ModelCheckpoint's file would need kept apart."""
-
-    def __init__(self, monitor: str):
-        super().__init__(monitor=monitor, patience=sys.maxsize, restore_best_weights=True)
-
-
 def validated_accuracy(fitted: dict, config: Config, val_images: int, diverged: bool) -> float | None:
     """The validation accuracy of the final weights, from the validation pass ``model.fit`` ran after its last
     epoch (``fitted``: fit's history), or None when that pass did not see the final weights: no epoch trained in
@@ -385,9 +377,4 @@ def evaluate(model, x, y, config: Config, num_classes: int):
     logits = in_given_order(x, logits)  # a streamed split is read in its cache's order
     predictions = np.argmax(np.nan_to_num(logits, nan=-np.inf), axis=1)
     loss = float(-log_softmax(logits, axis=1)[np.arange(len(y)), y].mean())
-    return _finite_or_none(loss), float((predictions == y).mean()), predictions
-
-
-def _finite_or_none(value):
-    value = float(value)
-    return value if math.isfinite(value) else None
+    return finite_or_none(loss), float((predictions == y).mean()), predictions

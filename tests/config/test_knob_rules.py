@@ -128,7 +128,7 @@ def test_a_study_stored_with_an_idle_knob_at_another_default_resumes_as_the_same
 
 @pytest.mark.unit
 def test_the_momentum_rules_agree_with_the_optimizers_table():
-    from ablation_suite.training.optimizers import OPTIMIZERS
+    from ablation_suite.training.schedules import OPTIMIZERS
 
     for name, create in OPTIMIZERS.items():
         optimizer = create(SimpleNamespace(momentum=0.5, nesterov=True), 0.01)

@@ -93,6 +93,8 @@ def run_with_two_workers(storage_url: str, cwd) -> tuple[str, list[list[str]]]:
         "2",
         "--recycle-mb",
         "1",
+        "--fuse",
+        "off",  # a worker restarts between groups of cells; one cell per group, so between cells, as this test needs
     ]
     env = {key: value for key, value in os.environ.items() if key not in (storage.ENV, "PGPASSWORD")}
     with open(cwd / "run.out", "w") as out:

@@ -8,8 +8,7 @@ import pytest
 from ablation_suite.config import LR_SCHEDULE_NAMES, WARMUP_SCHEDULES, Config
 from ablation_suite.training.caches import Caches
 from ablation_suite.training.data import load_data
-from ablation_suite.training.optimizers import OPTIMIZERS
-from ablation_suite.training.schedules import learning_rate
+from ablation_suite.training.schedules import OPTIMIZERS, learning_rate
 from ablation_suite.training.trainer import train
 
 TINY = dict(dataset="digits", train_size=200, epochs=2, batch_size=32)

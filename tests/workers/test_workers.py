@@ -72,6 +72,8 @@ def test_workers_option_shares_a_journal_file_and_recycles_workers(tmp_path):
         "2",
         "--recycle-mb",
         "1",
+        "--fuse",
+        "off",  # a worker restarts between groups of cells; one cell per group, so between cells, as this test needs
     ]
     # No network kept for re-use (training.reuse): the memory watch takes a trial after which a worker keeps more
     # networks than ever as its new reference (every trial here: each is a new bn level), and a network that

@@ -1,0 +1,94 @@
+"""Studies whose cells train side by side (--fuse, loops.fusing): the same numbers as one at a time, cell for cell,
+the console saying so; two workers claiming groups never train a cell twice; a bad --fuse is refused."""
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import optuna
+import pytest
+from common import CELLS, REPO, TINY, tails
+from optuna.trial import TrialState
+
+from ablation_suite.cli import main as study
+from ablation_suite.config import Config
+from ablation_suite.loops import fusing
+from ablation_suite.loops.runner import Run
+from ablation_suite.training.caches import Caches
+
+DETERMINISTIC = [*TINY, "--set", "deterministic=true", "--no-reuse"]
+RESULTS = ("test_accuracy", "test_loss", "val_accuracy", "history", "confusion_matrix")
+
+
+def cell(trial) -> tuple:
+    values = json.loads(trial.user_attrs["cell"])
+    return values["bn"], values["seed"]
+
+
+def results(storage: str) -> dict:
+    trials = optuna.load_study(study_name="bn_placement", storage=storage).get_trials()
+    return {cell(t): {key: t.user_attrs[key] for key in RESULTS} for t in trials if t.state == TrialState.COMPLETE}
+
+
+def test_a_fused_study_has_the_numbers_of_one_trained_cell_by_cell(tmp_path, capsys):
+    """bn_placement's three levels train side by side, seed by seed (the second group on the first group's traced
+    functions), and every cell ends with the history, accuracy and loss it has when the cells train one at a time."""
+    fused, alone = f"sqlite:///{tmp_path / 'fused.db'}", f"sqlite:///{tmp_path / 'alone.db'}"
+    assert study.main(["run", "bn_placement", *DETERMINISTIC, "--fuse", "3", "--storage", fused]) == 0
+    out = capsys.readouterr().out
+    assert out.count("3 cells fused") == 2, out
+    assert out.count("completed;") == len(CELLS)
+    assert study.main(["run", "bn_placement", *DETERMINISTIC, "--fuse", "off", "--storage", alone]) == 0
+    assert "cells fused" not in capsys.readouterr().out
+    assert sorted(results(fused)) == CELLS
+    assert results(fused) == results(alone)
+
+
+def test_two_workers_claiming_groups_train_every_cell_once(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--fuse", "2", "--storage", storage]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
+    workers = [
+        subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(2)
+    ]
+    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], tails(workers, outputs)
+    trials = optuna.load_study(study_name="bn_placement", storage=storage).get_trials()
+    trained = [t for t in trials if "test_accuracy" in t.user_attrs]
+    assert sorted(cell(t) for t in trials if t.state == TrialState.COMPLETE) == CELLS
+    assert Counter(map(cell, trained)) == Counter(CELLS)  # no cell trained twice
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    assert any("2 cells fused" in out for out in outputs), outputs
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("value", ["0", "17", "two", "-1", ""])
+def test_a_bad_fuse_is_refused_before_anything_is_written(value, tmp_path, capsys):
+    db = tmp_path / "s.db"
+    with pytest.raises(SystemExit) as exit:
+        study.main(["run", "bn_placement", *TINY, "--fuse", value, "--storage", f"sqlite:///{db}"])
+    assert exit.value.code == 2 and not db.exists()
+    assert "auto, off, or a number of cells from 2 to 16" in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_fuse_widths():
+    assert [fusing.parse(value) for value in ("auto", "OFF", "1", "4", "16")] == ["auto", "off", "off", "4", "16"]
+    config = Config()
+    assert fusing.width(Run("", None, None, config, 1, fuse="off"), config) == 1
+    assert fusing.width(Run("", None, None, config, 1, fuse="5"), config) == 5
+
+
+@pytest.mark.unit
+def test_auto_trains_a_large_step_alone_and_fuses_a_small_one():
+    """The rule of --fuse auto (loops.fusing): by the multiply-adds of one batch through the network."""
+    caches = Caches()
+    small = Config(model="baseline1", batch_size=32)
+    large = Config(model="kth_cnn", input_scale=4, batch_size=128)
+    assert fusing.step_multiply_adds(small, caches) <= fusing.AUTO_MAX_MULTIPLY_ADDS
+    assert fusing.step_multiply_adds(large, caches) > fusing.AUTO_MAX_MULTIPLY_ADDS
+    assert fusing.width(Run("", None, None, small, 1, caches=caches), small) == fusing.AUTO_WIDTH
+    assert fusing.width(Run("", None, None, large, 1, caches=caches), large) == 1
