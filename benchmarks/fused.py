@@ -3,9 +3,10 @@
 A workload is trained from a fresh process (data loading, model builds and tracing included, as a study's first
 round pays them), one cell after another as today (each cell on the traced functions of an earlier cell with its
 network: training.reuse), side by side (``fused``: every round one group), or as --fuse auto decides. Workloads:
-a round of 4 seeds of one network, at batch 32 and 128, for the small `conv` and the larger `baseline2`; and 4 levels of different
-networks at 2 seeds, the two rounds a study queues seed by seed. Each repeat runs the modes in turn, each in a
-process of its own, on digits (the suite's default data, 1,437 training images); ratios are of medians.
+a round of 4 seeds of one network, at batch 32 and 128, for the small `conv` and the larger `baseline2`; and 4
+levels of different networks at 2 seeds, the two rounds a study queues seed by seed. Each repeat runs the modes in
+turn, each in a process of its own, on digits (the suite's default data, 1,437 training images); ratios are of
+medians.
 
 ``speedup_small_batch``: `conv` (input_scale 3, 24x24 inputs) at batch 32, 4 fused against one after another.
 ``speedup_auto_worst``: over every workload, the worst of one after another's time over --fuse auto's, auto's

@@ -92,3 +92,43 @@ def test_auto_trains_a_large_step_alone_and_fuses_a_small_one():
     assert fusing.step_multiply_adds(large, caches) > fusing.AUTO_MAX_MULTIPLY_ADDS
     assert fusing.width(Run("", None, None, small, 1, caches=caches), small) == fusing.AUTO_WIDTH
     assert fusing.width(Run("", None, None, large, 1, caches=caches), large) == 1
+
+
+QUESTION = '''"""Does a learning rate a thousand times too small stop the network from learning?"""
+from ablation_suite.ablations import Ablation
+
+ABLATION = Ablation(
+    question=__doc__,
+    base=dict(model="baseline1", dataset="digits", epochs=1, train_size=300, batch_size=32, deterministic=True),
+    factors=dict(learning_rate=[0.003, 0.002, 0.000003]),
+    seeds="auto", min_seeds=3, max_seeds=4,
+)
+'''
+
+
+def test_seeds_auto_rounds_fused_decide_as_unfused(tmp_path, capsys):
+    """--seeds auto hands its rounds to the same runner: forced side by side (--fuse 3), each round's cells train as
+    groups, and the study trains the same seeds to the same numbers and decisions as one cell at a time."""
+    question = tmp_path / "lr_floor.py"
+    question.write_text(QUESTION)
+    answers = {}
+    for fuse in ("3", "off"):
+        storage = f"sqlite:///{tmp_path / f'{fuse}.db'}"
+        assert study.main(["run", str(question), "--fuse", fuse, "--no-reuse", "--storage", storage]) == 0
+        out = capsys.readouterr().out
+        assert ("3 cells fused" in out) == (fuse == "3"), out
+        trials = optuna.load_study(study_name="lr_floor", storage=storage).get_trials(states=(TrialState.COMPLETE,))
+        answers[fuse] = (
+            sorted(
+                (
+                    json.loads(t.user_attrs["cell"])["learning_rate"],
+                    json.loads(t.user_attrs["cell"])["seed"],
+                    t.user_attrs["test_accuracy"],
+                    t.user_attrs["test_loss"],
+                )
+                for t in trials
+            ),
+            [line for line in out.splitlines() if line.startswith("  ") and " seeds" in line],  # the decisions
+        )
+        assert "3e-06: worse" in out
+    assert answers["3"] == answers["off"]
