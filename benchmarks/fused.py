@@ -63,8 +63,8 @@ def one_workload(batch: int, settings: dict, levels: list[dict], mode: str, epoc
         # auto as the runner decides it (loops.fusing): a small step, and a group of different networks
         fuse = mode == "fused" or (
             mode == "auto"
-            and fusing.pays(group[0], caches)
             and all(fusing.new_network(config, group[:n]) for n, config in enumerate(group))
+            and fusing.pays(group[0], caches)
         )
         fused.append(fuse)
         if fuse:

@@ -92,16 +92,16 @@ def claim_beside(run, study, first) -> list[list]:
     if config is None:
         return [[first]]
     group, others, configs = [first], [], [config]
-    wanted = width(run, config)
 
     def fits(candidate: Config | None) -> bool:
         if candidate is None or together_key(candidate) != together_key(config):
             return False
         return run.fuse != "auto" or new_network(candidate, configs)
 
-    while len(group) < wanted:
+    while True:
         waiting = _next_waiting(study)
-        if waiting is None or not fits(_config(run, waiting, config_of)):
+        # the width only once a cell could join: auto's rule builds a network to count its multiply-adds
+        if waiting is None or not fits(_config(run, waiting, config_of)) or len(group) >= width(run, config):
             break
         trial = claim_cell(study)
         if trial is None:

@@ -122,7 +122,7 @@ def run_cells(run: Run, cells: list[dict]) -> Outcome:
             results = (
                 run_together(run, study, group, distributions, prefixes)
                 if len(group) > 1
-                else [run_trial(run, study, trial, distributions, prefixes[0], backup_dir_of(run, study, trial))]
+                else [run_trial(run, study, group[0], distributions, prefixes[0], backup_dir_of(run, study, group[0]))]
             )
             for prefix, result in zip(prefixes, results):
                 outcome.counts[result] += 1
