@@ -132,3 +132,30 @@ def test_seeds_auto_rounds_fused_decide_as_unfused(tmp_path, capsys):
         )
         assert "3e-06: worse" in out
     assert answers["3"] == answers["off"]
+
+
+BATCHES = '''"""Which batch size?"""
+from ablation_suite.ablations import Ablation
+
+ABLATION = Ablation(
+    question=__doc__,
+    base=dict(model="baseline1", dataset="digits", epochs=1, train_size=200),
+    factors=dict(batch_size=[32, 64]),
+    seeds=1,
+)
+'''
+
+
+def test_a_cell_claimed_in_a_race_that_does_not_fit_is_trained_on_its_own(tmp_path, monkeypatch, capsys):
+    """A worker looks at the next waiting cell, which fits its group, but another worker claims it first: the cell
+    it claims instead (another batch size, so it cannot step in turn) is trained after the group, once."""
+    question = tmp_path / "batches.py"
+    question.write_text(BATCHES)
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    # the race: the cell looked at is always the first one (which fits with itself); the one claimed is the next
+    monkeypatch.setattr(fusing, "_next_waiting", lambda study: study.get_trials(deepcopy=False)[0])
+    assert study.main(["run", str(question), "--fuse", "2", "--storage", storage]) == 0
+    trials = optuna.load_study(study_name="batches", storage=storage).get_trials()
+    trained = Counter(json.loads(t.user_attrs["cell"])["batch_size"] for t in trials if "test_accuracy" in t.user_attrs)
+    assert trained == Counter({32: 1, 64: 1}), capsys.readouterr().out
+    assert all(t.state == TrialState.COMPLETE for t in trials)
