@@ -6,9 +6,9 @@ through the `conv` network uses them about half the time), and every step pays P
 Here each step of K cells is one call of one traced function that runs every cell's own ``train_step``: one
 dispatch, and TensorFlow runs the K independent graphs on the cores at once.
 
-Each cell stays exactly the cell it is alone (training.trainer.prepare builds it, seed by seed, in the order a cell
-alone follows): its own model, initial weights, optimiser and its state, shuffled stream (made by Keras's own epoch
-iterator, two per epoch as ``fit`` makes them), dropout and augmentation seeds, callbacks (early stopping, plateau
+Each cell stays exactly the cell it is alone (training.trainer.build makes it, seed by seed, in the order a cell
+alone follows): its own model, initial weights, optimiser and its state, shuffled stream (two iterators per epoch,
+as ``fit``'s epoch iterator makes them), dropout and augmentation seeds, callbacks (early stopping, plateau
 cuts, the best-epoch checkpoint, divergence), checkpoint, history, validation and test. No loss is summed across
 cells: one cell's NaN stops that cell only. A cell that stops (early stopping, divergence, its last epoch) leaves
 the shared step, which is traced again for the cells still training, so it stops costing compute, and its result is
@@ -160,9 +160,10 @@ def _begin(index: int, cell: Prepared) -> Copy:
 
 
 def _train_epoch(training: list[Copy], steps: SharedSteps) -> None:
-    """One epoch of every copy in ``training``: each call runs steps_per_execution batches of every copy still in
-    the epoch, from one iterator over their zipped training sets (so each set makes one iterator as the epoch starts
-    and, as ``fit``'s epoch iterator does, another after its last batch: the same shuffles)."""
+    """One epoch of every copy in ``training``: one traced call per batch steps every copy still in the epoch, and its
+    callbacks see every steps_per_execution batches, as ``fit``'s do. The batches come from one iterator over the
+    zipped training sets, so each set makes one iterator as the epoch starts and, as ``fit``'s epoch iterator does,
+    another after its last batch: the same shuffles."""
     per_call, batches = training[0].cell.model.steps_per_execution, training[0].batches
     zipped = iter(tf.data.Dataset.zip(tuple(copy.cell.train_set for copy in training)))
     stepping = list(range(len(training)))  # positions in the zip of the copies still in the epoch
