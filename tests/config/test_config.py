@@ -490,9 +490,9 @@ def _assert_same_names(names, table, label):
 @pytest.mark.unit
 def test_name_tuples_match_object_tables():
     from ablation_suite.baselines import blocks
-    from ablation_suite.training import augment, data, optimizers, schedules
+    from ablation_suite.training import augment, data, schedules
 
-    _assert_same_names(C.OPTIMIZER_NAMES, optimizers.OPTIMIZERS, "OPTIMIZERS")
+    _assert_same_names(C.OPTIMIZER_NAMES, schedules.OPTIMIZERS, "OPTIMIZERS")
     _assert_same_names(C.INITIALIZER_NAMES, blocks.INITIALIZERS, "INITIALIZERS")
     _assert_same_names(C.ACTIVATION_NAMES, blocks.ACTIVATIONS, "ACTIVATIONS")
     _assert_same_names(C.REGULARIZER_NAMES, blocks.REGULARIZERS, "REGULARIZERS")

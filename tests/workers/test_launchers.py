@@ -93,6 +93,8 @@ def test_a_slurm_job_array_trains_every_cell_once_and_a_requeued_task_resumes_it
         "1",
         "--slurm-logs",
         str(logs),
+        "--fuse",
+        "off",  # each task takes one cell at a time (not a group of all three), so both train and task 0 is requeued
     ]
     refused = cli([*options, "--partition", "nowhere"], tmp_path, slurm)  # sbatch's own refusal, exit 2
     assert refused.returncode == 2 and "sbatch refused the job array" in refused.stderr and "nowhere" in refused.stderr
