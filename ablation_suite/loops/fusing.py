@@ -88,6 +88,8 @@ def claim_beside(run, study, first) -> list[list]:
     from ablation_suite.loops.runner import claim_cell, config_of
     from ablation_suite.training.fused import together_key
 
+    if run.fuse == "off":  # no look at the waiting cells: one storage read less per cell
+        return [[first]]
     config = _config(run, first, config_of)
     if config is None:
         return [[first]]
