@@ -5,7 +5,7 @@ round pays them), one cell after another as today (each cell on the traced funct
 network: training.reuse), side by side (``fused``: every round one group), or as --fuse auto decides. Workloads:
 a round of 4 seeds of one network, at batch 32 and 128, for the small `conv` and the larger `baseline2`; and 4
 levels of different networks at 2 seeds, the two rounds a study queues seed by seed. Each repeat runs the modes in
-turn, each in a process of its own, on digits (the suite's default data, 1,437 training images); ratios are of
+turn (each first in turn: the machine drifts within a repeat), each in a process of its own, on digits (the suite's default data, 1,437 training images); ratios are of
 medians.
 
 ``speedup_small_batch``: `conv` (input_scale 3, 24x24 inputs) at batch 32, 4 fused against one after another.
@@ -28,6 +28,7 @@ WIDTH = 4
 # network), or, with several levels, the levels at seeds 0 and 1 (two rounds, as a study queues them seed by seed)
 LEVELS = [{"bn": "none"}, {"bn": "before"}, {"bn": "after"}, {"bn": "before", "dropout": "0.3"}]
 WORKLOADS = [
+    ("baseline1 (seed report 001's base network)", 32, {"model": "baseline1"}, [{}]),
     ("conv", 32, {"model": "conv", "input_scale": 3}, [{}]),
     ("conv", 128, {"model": "conv", "input_scale": 3}, [{}]),
     ("baseline2", 32, {"model": "baseline2"}, [{}]),
@@ -50,6 +51,8 @@ def rounds(batch: int, settings: dict, levels: list[dict], epochs: int) -> list[
 
 def one_workload(batch: int, settings: dict, levels: list[dict], mode: str, epochs: int) -> dict:
     """Train the workload's rounds in this process; returns the seconds and, for auto, whether it fused."""
+    from types import SimpleNamespace
+
     from ablation_suite.loops import fusing
     from ablation_suite.training.caches import Caches
     from ablation_suite.training.fused import train_fused
@@ -60,11 +63,9 @@ def one_workload(batch: int, settings: dict, levels: list[dict], mode: str, epoc
     started = time.perf_counter()
     fused = []
     for group in rounds(batch, settings, levels, epochs):
-        # auto as the runner decides it (loops.fusing): a small step, and a group of different networks
+        # auto as the runner decides it (loops.fusing.width)
         fuse = mode == "fused" or (
-            mode == "auto"
-            and all(fusing.new_network(config, group[:n]) for n, config in enumerate(group))
-            and fusing.pays(group[0], caches)
+            mode == "auto" and fusing.width(SimpleNamespace(fuse="auto", caches=caches), group[0]) > 1
         )
         fused.append(fuse)
         if fuse:
@@ -95,8 +96,8 @@ def measure(quick: bool = False, repeats: int = 3, cell_reuse: dict | None = Non
     for name, batch, settings, levels in workloads:
         seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
         chose = set()
-        for _ in range(1 if quick else repeats):
-            for mode in MODES:
+        for repeat in range(1 if quick else repeats):
+            for mode in MODES[repeat % len(MODES) :] + MODES[: repeat % len(MODES)]:  # each mode first in turn
                 result = _in_process(batch, settings, levels, mode, epochs)
                 seconds[mode].append(result["seconds"])
                 if mode == "auto":
@@ -114,9 +115,9 @@ def measure(quick: bool = False, repeats: int = 3, cell_reuse: dict | None = Non
                 "auto_fused": sorted(chose),
             }
         )
-    small = rows[0]
     return {
-        "speedup_small_batch": small["speedup_fused"],
+        "speedup_small_batch": rows[0]["speedup_fused"],
+        "speedup_small_batch_conv": rows[1]["speedup_fused"] if len(rows) > 1 else None,
         "speedup_auto_worst": min(row["speedup_auto"] for row in rows),
         "catalogue_trainings_saved": (cell_reuse or {}).get("catalogue_trainings_saved"),
         "width": WIDTH,

@@ -407,9 +407,16 @@ def _fused(results: dict) -> list[tuple]:
     )
     return [
         (
-            f"12. cells side by side (--fuse {fused['width']}): a round of {fused['width']} seeds of conv at batch 32 "
-            f"on digits, {fused['epochs']} epochs, from a fresh process, against one cell after another",
-            f"{fused['speedup_small_batch']:.2f}x ({fused['method']})",
+            f"12. cells side by side (--fuse {fused['width']}): a round of {fused['width']} seeds of seed report 001's "
+            f"base network (baseline1) at batch 32 on digits, {fused['epochs']} epochs, from a fresh process, against "
+            "one cell after another",
+            f"{fused['speedup_small_batch']:.2f}x"
+            + (
+                f" (conv at 24x24: {fused['speedup_small_batch_conv']:.2f}x)"
+                if fused.get("speedup_small_batch_conv")
+                else ""
+            )
+            + f" ({fused['method']})",
             ">= 1.5x",
             fused["speedup_small_batch"] >= 1.5,
         ),

@@ -11,13 +11,11 @@ instead joins the group if it fits and is trained after the group if not.
 
 - on a CPU, a step of a cell's network whose multiply-adds per batch (baselines.cost.multiply_adds x batch size)
   are at most ``AUTO_MAX_MULTIPLY_ADDS`` leaves cores idle that other cells' steps fill, and ``AUTO_WIDTH`` cells
-  share a call; larger steps keep the cores busy alone and are trained one after another;
-- the cells of a group have different networks (they differ in more than the seed and a learning rate the optimiser
-  keeps in a variable). Each cell of a group traces its own training step, where cells one after another trace a
-  network once and train its later seeds on that trace (training.reuse): fusing 4 seeds of one network traces 4
-  times, which costs more than their steps side by side save in a study's first round. Groups of different
-  networks trace what one after another traces too, and a later round trains on the group's traces. A study's cells
-  are queued seed by seed, so its groups are its levels at one seed.
+  share a call; larger steps keep the cores busy alone and are trained one after another.
+
+A group traces each of its networks once, whatever its number of seeds (training.fused: the cells of one network
+share its traced steps), as cells one after another do (training.reuse), and a later round trains on the group's
+traces. A study's cells are queued seed by seed, so its groups are usually its levels at one seed.
 
 On a GPU, ``auto`` trains one cell at a time: the suite has not measured fusion on a GPU, so it does not guess;
 ``--fuse K`` fuses there too, K bounded by what fits in the GPU's memory (a group that does not fit fails with
@@ -30,7 +28,7 @@ from ablation_suite.config import Config
 from ablation_suite.store import record
 
 AUTO_WIDTH = 4
-AUTO_MAX_MULTIPLY_ADDS = 100_000_000  # per batch (benchmarks/fused.py)
+AUTO_MAX_MULTIPLY_ADDS = 250_000_000  # per batch (benchmarks/fused.py)
 FUSE_CHOICES = "auto, off, or a number of cells from 2 to 16"
 MAX_WIDTH = 16
 
@@ -68,18 +66,12 @@ def pays(config: Config, caches) -> bool:
 
 def step_multiply_adds(config: Config, caches) -> int:
     """Multiply-adds of one training batch's forward pass through the cell's network."""
-    import keras
-
     from ablation_suite.baselines.cost import multiply_adds
     from ablation_suite.training.data import load_data
     from ablation_suite.training.trainer import build_model
 
-    model = build_model(config, load_data(config, caches.datasets))
-    try:
-        return multiply_adds(model) * config.batch_size
-    finally:
-        del model
-        keras.utils.clear_session()
+    # No clear_session after it (a fifth of a second): the cell's training clears the session before it builds.
+    return multiply_adds(build_model(config, load_data(config, caches.datasets))) * config.batch_size
 
 
 def claim_beside(run, study, first) -> list[list]:
@@ -93,12 +85,10 @@ def claim_beside(run, study, first) -> list[list]:
     config = _config(run, first, config_of)
     if config is None:
         return [[first]]
-    group, others, configs = [first], [], [config]
+    group, others = [first], []
 
     def fits(candidate: Config | None) -> bool:
-        if candidate is None or together_key(candidate) != together_key(config):
-            return False
-        return run.fuse != "auto" or new_network(candidate, configs)
+        return candidate is not None and together_key(candidate) == together_key(config)
 
     while True:
         waiting = _next_waiting(study)
@@ -113,22 +103,7 @@ def claim_beside(run, study, first) -> list[list]:
             others.append([trial])
             break
         group.append(trial)
-        configs.append(claimed)
     return [group, *others]
-
-
-def new_network(candidate: Config, group: list[Config]) -> bool:
-    """Whether ``candidate``'s network differs from every one of ``group``'s (what ``auto`` asks of a group)."""
-    return all(network(candidate) != network(member) for member in group)
-
-
-def network(config: Config) -> tuple:
-    """What a cell's traced functions depend on, from its Config (training.reuse.graph_key without the data): all
-    of it but the seed, and but the learning rate where the optimiser keeps it in a variable."""
-    fields = dict(config.to_dict(), seed=None)
-    if config.lr_schedule == "constant" and not config.reduce_lr_on_plateau:
-        fields["learning_rate"] = None
-    return tuple(sorted(fields.items()))
 
 
 def _next_waiting(study):

@@ -1,21 +1,25 @@
 """Train several cells side by side: ``train_fused(configs, ...)``, one training step of every copy per call.
 
 Cells of an ablation are small, alike trainings: the same network shape, batch size and data, over and over for
-seeds and levels. A small step leaves the hardware idle between its operations (on 2 CPU cores, a batch of 32
-through the `conv` network uses them about half the time), and every step pays Python's and TensorFlow's dispatch.
-Here each step of K cells is one call of one traced function that runs every cell's own ``train_step``: one
-dispatch, and TensorFlow runs the K independent graphs on the cores at once.
+seeds and levels. A small step leaves the hardware idle between its operations, and every step pays Python's and
+TensorFlow's dispatch. Here each step of K cells is one call of one traced function that runs every cell's own
+``train_step``: one dispatch, and TensorFlow runs the K independent steps on the cores at once.
+
+The cells of one network (seeds, or constant learning rates) share its traced training, validation and test steps
+(``NetworkStep``): traced once, over one of the models, and called with each model's own variables, as cells one
+after another share a network's traces (training.reuse). Tracing costs seconds where a small step costs
+milliseconds, so a group tracing each of its K cells would cost more than its steps side by side save.
 
 Each cell stays exactly the cell it is alone (training.trainer.build makes it, seed by seed, in the order a cell
 alone follows): its own model, initial weights, optimiser and its state, shuffled stream (two iterators per epoch,
 as ``fit``'s epoch iterator makes them), dropout and augmentation seeds, callbacks (early stopping, plateau
 cuts, the best-epoch checkpoint, divergence), checkpoint, history, validation and test. No loss is summed across
 cells: one cell's NaN stops that cell only. A cell that stops (early stopping, divergence, its last epoch) leaves
-the shared step, which is traced again for the cells still training, so it stops costing compute, and its result is
-handed over (``on_done``) at once. A resumed cell starts at its own checkpoint's epoch and joins the others when
-they reach it. Every Keras callback hook that ``fit`` calls is called in ``fit``'s order, so with
-``deterministic=True`` a cell trained here ends with the weights and history it has alone, bit for bit
-(tests/training/test_fused.py).
+the shared call, which is traced again (cheaply: it only calls the networks' traced steps) for the cells still
+training, so it stops costing compute, and its result is handed over (``on_done``) at once. A resumed cell starts
+at its own checkpoint's epoch and joins the others when they reach it. Every Keras callback hook that ``fit`` calls
+is called in ``fit``'s order, so with ``deterministic=True`` a cell trained here ends with the weights and history
+it has alone, bit for bit (tests/training/test_fused.py).
 
 Cells train together only if their epochs have the same number of steps and calls (``together_key``): the same data
 split sizes, batch size and batches per call (steps_per_execution).
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,7 +109,9 @@ def train_fused(
                 wire(cell, model, prefix, log, list(callbacks), backup, started)
                 for cell, model, prefix, backup in zip(built, compiled, prefixes, backup_dirs)
             ]
-            steps = steps or SharedSteps([cell.model for cell in cells])
+            for cell in cells:
+                _build(cell)
+            steps = steps or SharedSteps([cell.model for cell in cells], keys, cells[0].train_set.element_spec)
             fit_together(cells, steps, done)
             caches.compiled.keep_group(keys, compiled, steps)
         except BaseException:
@@ -153,26 +160,34 @@ def _begin(index: int, cell: Prepared) -> Copy:
     )
     model.stop_training = False
     model._eval_epoch_iterator = None
-    if not model.optimizer.built:  # fit builds it when it first traces a step; a checkpoint loads into it first
-        model.optimizer.build(model.trainable_variables)
     callbacks.on_train_begin()
     return Copy(index, cell, batches, callbacks, epoch=model._initial_epoch or 0)
 
 
+def _build(cell: Prepared) -> None:
+    """Make every variable a step of the cell's model uses before the step is traced (``fit`` makes the optimiser's
+    and the metrics' as it traces its first step; all start at zero, or at the compiled learning rate): a shared
+    step is traced over one model and given the others' variables."""
+    model = cell.model
+    if not model.optimizer.built:  # a checkpoint (on_train_begin) loads into it
+        model.optimizer.build(model.trainable_variables)
+    model._symbolic_build(data_batch=cell.train_set.element_spec)
+
+
 def _train_epoch(training: list[Copy], steps: SharedSteps) -> None:
     """One epoch of every copy in ``training``: one traced call per batch steps every copy still in the epoch, and its
-    callbacks see every steps_per_execution batches, as ``fit``'s do. The batches come from one iterator over the
-    zipped training sets, so each set makes one iterator as the epoch starts and, as ``fit``'s epoch iterator does,
-    another after its last batch: the same shuffles."""
+    callbacks see every steps_per_execution batches, as ``fit``'s do. Each training set makes one iterator as the
+    epoch starts, read inside the traced call, and, as ``fit``'s epoch iterator does, another after its last batch:
+    the same shuffles."""
     per_call, batches = training[0].cell.model.steps_per_execution, training[0].batches
-    zipped = iter(tf.data.Dataset.zip(tuple(copy.cell.train_set for copy in training)))
-    stepping = list(range(len(training)))  # positions in the zip of the copies still in the epoch
+    iterators = tuple(iter(copy.cell.train_set) for copy in training)
+    stepping = list(range(len(training)))  # positions in ``training`` of the copies still in the epoch
     for first in range(0, batches, per_call):
         last = min(first + per_call, batches) - 1
         for position in stepping:
             training[position].callbacks.on_train_batch_begin(first)
         for _ in range(first, last + 1):  # fit's steps_per_execution: the callbacks see every per_call batches
-            outputs = steps(tuple(copy.index for copy in training), tuple(stepping), next(zipped))
+            outputs = steps(tuple(copy.index for copy in training), tuple(stepping), iterators)
         for position, logs in zip(list(stepping), outputs):
             copy = training[position]
             copy.logs = logs
@@ -220,42 +235,151 @@ def _end(copy: Copy, on_done, width: int) -> None:
 
 class SharedSteps:
     """The traced step of a set of models (cells trained side by side): a call trains each model stepping on its own
-    batch through its own ``train_step`` (in a traced function of its own only under XLA, as ``fit`` would compile
-    it), all in one traced function (one per set of copies: a copy that stops leaves the set).
+    batch through its own ``train_step``, all in one traced function (one per set of copies: a copy that stops leaves
+    the set).
 
-    One batch per call, even where ``fit`` loops over steps_per_execution batches inside its traced function: the K
-    steps of a call run side by side as they are, where a loop inside the function measured 1.5 to 2 times slower
-    per step on 2 CPU cores (its body is optimised as one function, and the copies' steps overlap less)."""
+    Models of one network (the same ``graph_key``: cells that differ in their seed, or a constant learning rate)
+    share one traced step (``NetworkStep``): it is traced once, over the first of them, and called with each
+    model's own variables. Tracing a step costs seconds, stepping a small network milliseconds, so K copies traced
+    one by one would cost more than they save.
 
-    def __init__(self, models: list[keras.Model]):
+    One batch per call, even where ``fit`` loops over steps_per_execution batches inside its traced function. Measured
+    on 2 CPU cores (`baseline1` on digits, 4 copies): TensorFlow inlines every step of a call into one graph and
+    optimises it when first called, which took a second more at 4 batches per call and 13 more at 16, more than
+    the call overhead it saves; a loop inside the function (tf.while_loop) was slower per step."""
+
+    def __init__(self, models: list[keras.Model], keys: list, batch_spec):
         self.models = models
+        networks: dict = {}
+        for model, key in zip(models, keys):
+            networks.setdefault(key, NetworkStep(model))
+        self.networks = [
+            networks[key]
+            if networks[key].template is model or networks[key].serves_others(batch_spec)
+            else NetworkStep(model)
+            for model, key in zip(models, keys)
+        ]
+        self.states = [tuple(variable.value for variable in state_of(model)) for model in models]
+        for network, model, variables in zip(self.networks, models, self.states):
+            network.use(model, variables)
         self.functions: dict[tuple, Callable] = {}
 
-    def __call__(self, zipped: tuple, stepping: tuple, batches: tuple) -> list[dict]:
+    def __call__(self, zipped: tuple, stepping: tuple, iterators: tuple) -> list[dict]:
         """One step of the models at positions ``stepping`` of ``zipped`` (model indices, in the order of the
-        ``batches``, one per model zipped); returns the logs of each model stepped."""
+        ``iterators``, one per model zipped: each steps on the next batch of its own); returns the logs of each model
+        stepped."""
         key = (zipped, stepping)
         if key not in self.functions:
-            self.functions[key] = self._trace([self.models[index] for index in zipped], stepping)
-        return self.functions[key](batches)
+            self.functions[key] = self._trace(
+                [self.networks[index] for index in zipped], [self.states[index] for index in zipped], stepping
+            )
+        return self.functions[key](iterators)
 
     @staticmethod
-    def _trace(models: list[keras.Model], stepping: tuple) -> Callable:
-        steps = {position: _one_step(models[position]) for position in stepping}
-
+    def _trace(networks: list[NetworkStep], states: list[tuple], stepping: tuple) -> Callable:
+        # The models' variables are captured, so a call passes only the iterators (no variables to match against the
+        # trace), and handed to each network's step as arguments, so one trace of that step serves all its models.
         @tf.function(autograph=False)
-        def step(batches):
-            for position, one in steps.items():
-                one(batches[position])
-            # what each train_step returns (Model.compute_metrics), after it
-            return [models[position].get_metrics_result() for position in stepping]
+        def step(iterators):
+            return [networks[at].train(states[at], iterators[at].get_next()) for at in stepping]
 
         return step
 
 
-def _one_step(model: keras.Model) -> Callable:
-    """A model's training step on one batch; under XLA in a function of its own (keras TensorFlowTrainer traces the
-    step with jit_compile), else called in line (a nested traced function per model costs a third more per step)."""
-    if not model.jit_compile:
-        return model.train_step
-    return tf.function(model.train_step, reduce_retracing=True, jit_compile=True)
+class NetworkStep:
+    """The traced steps of a network, for every model of it: ``train(variables, batch)`` runs the ``train_step`` of
+    ``template`` (any of the models) on the model whose ``state_of`` variables are given and returns its logs;
+    ``test`` and ``predict`` run its ``test_step`` and ``predict_step`` (``use`` gives a model its validation and
+    test passes on them).
+
+    Each is traced once, with the template's Keras variables pointing at the variables passed in (their values,
+    ``_value``, swapped for the trace only), so the graph reads and writes the variables it is given: every model of
+    the network steps on it with its own weights, optimiser state, metrics and seed-generator state. A network
+    whose step also holds state outside ``state_of`` (a layer of the user's keeping a tf.Variable of its own, not a
+    Keras variable) cannot share it: ``serves_others`` says so, and each of its models then traces its own."""
+
+    def __init__(self, template: keras.Model):
+        self.template = template
+        self.train = self._shared(template.train_step)
+        self.test = self._shared(template.test_step)
+        self.predict = self._shared(template.predict_step)
+
+    def serves_others(self, batch_spec) -> bool:
+        """Whether the traced training step reads and writes only the variables it is given (traced here, on the
+        template's own, for batches of ``batch_spec``: the trace its later calls use)."""
+        variables = tuple(variable.value for variable in state_of(self.template))
+        traced = self.train.get_concrete_function(variables, batch_spec)
+        given = {variable.handle.ref() for variable in variables}
+        return all(tensor.dtype != tf.resource or tensor.ref() in given for tensor in traced.captured_inputs)
+
+    def _shared(self, method: Callable) -> Callable:
+        def step(variables, batch):
+            with _pointing(self.template, variables):
+                return method(batch)
+
+        # under XLA, as keras TensorFlowTrainer compiles its steps (jit_compile); a last, smaller batch is traced
+        # once more, shape-relaxed
+        return tf.function(step, autograph=False, reduce_retracing=True, jit_compile=self.template.jit_compile)
+
+    def use(self, model: keras.Model, variables: tuple) -> None:
+        """``model``'s ``evaluate`` and ``predict`` run on this network's traced steps (with ``variables``, its
+        ``state_of``): Keras calls ``model.test_function`` and ``model.predict_function``, which a model traces
+        for itself otherwise. One step per batch, as ``fit``'s functions, looping over steps_per_execution batches
+        here instead of in the traced function: the same steps in the same order."""
+        per_call = model.steps_per_execution
+
+        def test_function(iterator):
+            logs = None
+            for _ in range(per_call):
+                batch = iterator.get_next_as_optional()
+                if not batch.has_value():
+                    break
+                logs = self.test(variables, batch.get_value())
+            if logs is None:
+                raise StopIteration  # as Keras's test function: the epoch iterator ends the pass
+            return logs
+
+        def predict_function(batches):
+            return tf.concat([self.predict(variables, batch) for batch in batches], axis=0)
+
+        model.test_function, model.predict_function = test_function, predict_function
+
+
+def state_of(model: keras.Model) -> list:
+    """Every Keras variable a training step of ``model`` reads or writes (weights, BatchNormalization statistics,
+    seed-generator state, optimiser and metrics), in one order for every model of its network. The model must be
+    built with its optimiser and metrics (``_build``)."""
+    seen, state = set(), []
+    for variable in [*model.variables, *model.optimizer.variables, *model.metrics_variables]:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            state.append(variable)
+    return state
+
+
+@contextmanager
+def _pointing(template: keras.Model, variables):
+    """``template``'s Keras variables read and write ``variables`` (tf.Variables, in ``state_of`` order) until the
+    block ends. The optimiser finds a variable's slots by the tf.Variable's id (``_var_key``), so it is told the
+    new ids' old ones."""
+    state = state_of(template)
+    if len(state) != len(variables):
+        raise ValueError(f"a model of this network has {len(state)} variables, not {len(variables)}")
+    own = [variable._value for variable in state]
+    renamed = {new._unique_id: old._unique_id for old, new in zip(own, variables)}
+    optimizers = [
+        template.optimizer,
+        *([template.optimizer.inner_optimizer] if hasattr(template.optimizer, "inner_optimizer") else []),
+    ]
+    for optimizer in optimizers:
+        key = type(optimizer)._var_key.__get__(optimizer)
+        optimizer._var_key = lambda variable, key=key: renamed.get(key(variable), key(variable))
+    for variable, new in zip(state, variables):
+        variable._value = new
+    try:
+        yield
+    finally:
+        for variable, value in zip(state, own):
+            variable._value = value
+        for optimizer in optimizers:
+            del optimizer._var_key

@@ -2,14 +2,11 @@
 the console saying so; two workers claiming groups never train a cell twice; a bad --fuse is refused."""
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 
 import optuna
 import pytest
-from common import CELLS, REPO, TINY, tails
+from common import CELLS, TINY, assert_every_cell_trained_once, start_workers
 from optuna.trial import TrialState
 
 from ablation_suite.cli import main as study
@@ -48,19 +45,7 @@ def test_a_fused_study_has_the_numbers_of_one_trained_cell_by_cell(tmp_path, cap
 
 def test_two_workers_claiming_groups_train_every_cell_once(tmp_path):
     storage = f"sqlite:///{tmp_path / 'shared.db'}"
-    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--fuse", "2", "--storage", storage]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
-    workers = [
-        subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(2)
-    ]
-    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
-    assert [worker.returncode for worker in workers] == [0, 0], tails(workers, outputs)
-    trials = optuna.load_study(study_name="bn_placement", storage=storage).get_trials()
-    trained = [t for t in trials if "test_accuracy" in t.user_attrs]
-    assert sorted(cell(t) for t in trials if t.state == TrialState.COMPLETE) == CELLS
-    assert Counter(map(cell, trained)) == Counter(CELLS)  # no cell trained twice
-    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    outputs = assert_every_cell_trained_once(storage, start_workers(2, storage, tmp_path, "--fuse", "2"))
     assert any("2 cells fused" in out for out in outputs), outputs
 
 

@@ -1,10 +1,13 @@
 """What many tests share (on sys.path through pytest's ``pythonpath``): the repository and tiny CLI options."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,6 +74,35 @@ def tails(workers, outputs):
         for i, (w, out) in enumerate(zip(workers, outputs))
         if w.returncode != 0
     )
+
+
+def start_workers(count, storage, cwd, *options):
+    """``count`` processes running bn_placement's tiny study on one storage, with ``options`` (e.g. --fuse 2)."""
+    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, *options, "--storage", storage]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
+    return [
+        subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(count)
+    ]
+
+
+def assert_every_cell_trained_once(storage, workers):
+    """The workers all ended well, every cell of bn_placement is complete, and no cell was trained twice (even by a
+    losing duplicate); returns what the workers printed."""
+    import optuna
+    from optuna.trial import TrialState
+
+    outputs = [w.communicate(timeout=600)[0] for w in workers]
+    assert [w.returncode for w in workers] == [0] * len(workers), tails(workers, outputs)
+    trials = optuna.load_study(study_name="bn_placement", storage=storage).get_trials()
+    trained = [t for t in trials if "test_accuracy" in t.user_attrs]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    key = lambda t: (json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"])  # noqa: E731
+    assert sorted(map(key, complete)) == CELLS
+    assert Counter(map(key, trained)) == Counter(CELLS)
+    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    assert sum("completed;" in out for out in outputs) >= 1
+    return outputs
 
 
 def free_port() -> int:

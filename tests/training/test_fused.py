@@ -4,10 +4,11 @@ the first group's traced functions."""
 
 import keras
 import pytest
+import tensorflow as tf
 
 from ablation_suite.config import Config
 from ablation_suite.training.caches import Caches
-from ablation_suite.training.fused import train_fused
+from ablation_suite.training.fused import SharedSteps, train_fused
 from ablation_suite.training.trainer import train
 
 # 200 training images at batch 32: 7 batches per epoch, 3 per call, so an epoch takes 3 calls (the last of 1 batch)
@@ -57,6 +58,66 @@ def test_cells_side_by_side_end_bit_for_bit_as_alone():
     assert rates[1] == rates[0] and rates[2] < rates[1] and rates[3] < rates[2]
     assert finished[0] == 0 and sorted(finished) == [0, 1, 2]
     assert all(result.extra["trained_beside"] == 2 for result in fused)
+
+
+def test_seeds_of_one_network_share_its_traced_steps_and_end_as_alone():
+    """One trace of the training, validation and test steps serves every cell of a network, each on its own
+    variables: its weights, dropout and augmentation seed state, optimiser moments and (constant) learning rate."""
+    configs = [
+        Config(**TINY, seed=seed, dropout="0.3", augmentation="shift", augment_in="train_step", learning_rate=rate)
+        for seed, rate in ((0, 0.001), (1, 0.001), (2, 0.003))
+    ]
+    caches = Caches()
+    fused = train_fused(configs, ["", "", ""], log=quiet, caches=caches)
+    assert [comparable(result) for result in fused] == [comparable(result) for result in alone(configs)]
+    ((_, steps),) = caches.compiled.groups.values()
+    assert len({id(network) for network in steps.networks}) == 1
+    network = steps.networks[0]
+    assert network.train.experimental_get_tracing_count() == 1
+    assert network.predict.experimental_get_tracing_count() <= 2  # full batches, and a last smaller one
+
+
+def test_a_loss_scaled_network_shares_its_step_and_ends_as_alone():
+    """Mixed precision wraps the optimiser in a LossScaleOptimizer, whose own variables (the scale) and inner
+    optimiser's slots are each cell's own too."""
+    configs = [Config(**{**TINY, "epochs": 2}, seed=seed, precision="mixed_float16") for seed in (0, 1)]
+    caches = Caches()
+    fused = train_fused(configs, ["", ""], log=quiet, caches=caches)
+    assert [comparable(result) for result in fused] == [comparable(result) for result in alone(configs)]
+    ((compiled, steps),) = caches.compiled.groups.values()
+    assert all(isinstance(kept.model.optimizer, keras.optimizers.LossScaleOptimizer) for kept in compiled)
+    assert steps.networks[0] is steps.networks[1]
+
+
+class OwnCounter(keras.layers.Layer):
+    """A layer keeping a tf.Variable of its own, outside Keras's variables (as a user's layer may)."""
+
+    def build(self, shape):
+        self.counter = tf.Variable(0.0, trainable=False)
+
+    def call(self, x):
+        self.counter.assign_add(1.0)
+        return x
+
+
+def small_model(own_state: bool) -> keras.Model:
+    inputs = keras.Input((4,))
+    hidden = OwnCounter()(inputs) if own_state else inputs
+    model = keras.Model(inputs, keras.layers.Dense(2)(hidden))
+    model.compile("adam", "categorical_crossentropy", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)
+    model._symbolic_build(data_batch=SPEC)
+    return model
+
+
+SPEC = (tf.TensorSpec((None, 4)), tf.TensorSpec((None, 2)))
+
+
+@pytest.mark.parametrize("own_state", [False, True])
+def test_a_network_holding_state_of_its_own_traces_a_step_per_model(own_state):
+    """A shared step would give every model the template's own tf.Variable: such a network is not shared."""
+    steps = SharedSteps([small_model(own_state), small_model(own_state)], ["network", "network"], SPEC)
+    assert (steps.networks[0] is steps.networks[1]) == (not own_state)
 
 
 def test_a_diverging_copy_stops_alone_and_leaves_the_others_as_they_are_alone():

@@ -12,7 +12,7 @@ from collections import Counter
 
 import optuna
 import pytest
-from common import CELLS, REPO, TINY, tails
+from common import CELLS, REPO, TINY, assert_every_cell_trained_once, start_workers, tails
 from optuna.trial import TrialState
 
 
@@ -23,29 +23,6 @@ def postgres_url(tmp_path):
     server = pgserver.get_server(tmp_path / "pgdata", cleanup_mode="stop")
     yield server.get_uri()
     server.cleanup()
-
-
-def start_workers(count, storage, cwd):
-    argv = [sys.executable, str(REPO / "study.py"), "run", "bn_placement", *TINY, "--storage", storage]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "OMP_NUM_THREADS": "1"}
-    return [
-        subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(count)
-    ]
-
-
-def assert_every_cell_trained_once(storage, workers):
-    outputs = [w.communicate(timeout=600)[0] for w in workers]
-    assert [w.returncode for w in workers] == [0] * len(workers), tails(workers, outputs)
-    trials = optuna.load_study(study_name="bn_placement", storage=storage).get_trials()
-    trained = [t for t in trials if "test_accuracy" in t.user_attrs]
-    complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    key = lambda t: (json.loads(t.user_attrs["cell"])["bn"], json.loads(t.user_attrs["cell"])["seed"])  # noqa: E731
-    assert sorted(map(key, complete)) == CELLS
-    assert Counter(map(key, trained)) == Counter(CELLS)  # no cell trained twice, even by a losing duplicate
-    assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
-    assert sum("completed;" in out for out in outputs) >= 1
-    return outputs
 
 
 @pytest.mark.engines
