@@ -3,14 +3,16 @@
 A workload is trained from a fresh process (data loading, model builds and tracing included, as a study's first
 round pays them), one cell after another as today (each cell on the traced functions of an earlier cell with its
 network: training.reuse), side by side (``fused``: every round one group), or as --fuse auto decides. Workloads:
-a round of 4 seeds of one network, at batch 32 and 128, for the small `conv` and the larger `baseline2`; and 4
+a round of 4 seeds of one network: seed report 001's base network (`baseline1`, two conv layers, on digits' own
+8x8 images) at batch 32, and at batch 32 and 128 the small `conv` (24x24 inputs) and the larger `baseline2`; and 4
 levels of different networks at 2 seeds, the two rounds a study queues seed by seed. Each repeat runs the modes in
-turn (each first in turn: the machine drifts within a repeat), each in a process of its own, on digits (the suite's default data, 1,437 training images); ratios are of
-medians.
+turn (each mode first in turn: the machine drifts within a repeat), each in a process of its own, on digits (the
+suite's default data, 1,437 training images); ratios are of medians.
 
-``speedup_small_batch``: `conv` (input_scale 3, 24x24 inputs) at batch 32, 4 fused against one after another.
+``speedup_small_batch``: seed report 001's base network at batch 32, 4 fused against one after another
+(``speedup_small_batch_conv``: the same for `conv`).
 ``speedup_auto_worst``: over every workload, the worst of one after another's time over --fuse auto's, auto's
-decision (a network build to count its multiply-adds, loops.fusing.pays) timed with it.
+decision (a network build to count its multiply-adds, loops.fusing.width) timed with it.
 ``catalogue_trainings_saved``: cell reuse's saving over the seed-001 catalogue (benchmarks/cell_reuse.py).
 """
 
