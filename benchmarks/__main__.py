@@ -128,7 +128,7 @@ def run(scale: measure.Scale, name: str, only=tuple(ROWS)) -> dict:
             "workers": lambda: measure.parallel_workers(dataset, scale, directory),
             "adaptive_seeds": lambda: adaptive_seeds.measure(scale is measure.QUICK, directory),
             "cell_reuse": lambda: cell_reuse.measure(),
-            "fused": lambda: fused.measure(scale is measure.QUICK, scale.repeats, cell_reuse.measure()),
+            "fused": lambda: fused.measure(scale is measure.QUICK, cell_reuse=cell_reuse.measure()),
             "folder_pipeline": lambda: input_pipeline.folder_pipeline(scale, directory),
             "short_trials": lambda: short_trials.measure(
                 directory, short_trials.QUICK if scale is measure.QUICK else short_trials.FULL, scale.repeats

@@ -38,6 +38,7 @@ WORKLOADS = [
     ("conv, 4 bn/dropout levels x 2 seeds", 32, {"model": "conv", "input_scale": 3}, LEVELS),
 ]
 MODES = ("off", "fused", "auto")
+REPEATS = 5  # identical rounds vary by 10-15% between repeats on this VM: medians of 3 moved by as much
 
 
 def rounds(batch: int, settings: dict, levels: list[dict], epochs: int) -> list[list]:
@@ -89,7 +90,7 @@ def _in_process(batch, settings, levels, mode, epochs) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
-def measure(quick: bool = False, repeats: int = 3, cell_reuse: dict | None = None) -> dict:
+def measure(quick: bool = False, repeats: int = REPEATS, cell_reuse: dict | None = None) -> dict:
     from ablation_suite.loops import fusing
 
     epochs = 1 if quick else 2

@@ -18,8 +18,10 @@ share its traced steps), as cells one after another do (training.reuse), and a l
 traces. A study's cells are queued seed by seed, so its groups are usually its levels at one seed.
 
 On a GPU, ``auto`` trains one cell at a time: the suite has not measured fusion on a GPU, so it does not guess;
-``--fuse K`` fuses there too, K bounded by what fits in the GPU's memory (a group that does not fit fails with
-TensorFlow's out-of-memory error, recorded on each of its cells).
+``--fuse K`` fuses there too, K bounded by the GPU's memory (``gpu_width``: ``GPU_SHARE`` of the memory nvidia-smi
+reports over an estimate of one cell's, ``cell_bytes``; the run says when it lowers K). The estimate is not
+measured on a GPU: a group that does not fit fails with TensorFlow's out-of-memory error, recorded on each of its
+cells, and a smaller K trains it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ AUTO_WIDTH = 4
 AUTO_MAX_MULTIPLY_ADDS = 250_000_000  # per batch (benchmarks/fused.py)
 FUSE_CHOICES = "auto, off, or a number of cells from 2 to 16"
 MAX_WIDTH = 16
+GPU_SHARE = 0.8  # of a GPU's memory that a group's cells may fill: TensorFlow's own buffers and the data need some
 
 
 def parse(text: str) -> str:
@@ -48,8 +51,63 @@ def width(run, config: Config) -> int:
     if run.fuse == "off":
         return 1
     if run.fuse != "auto":
-        return int(run.fuse)
+        return min(int(run.fuse), gpu_width(run, config))
     return AUTO_WIDTH if pays(config, run.caches) else 1
+
+
+def gpu_width(run, config: Config, gpu_mib: int | None = None) -> int:
+    """How many cells like ``config`` fit side by side in the memory of the GPU the worker trains on (``gpu_mib``,
+    else as nvidia-smi reports it): GPU_SHARE of it over ``cell_bytes``. MAX_WIDTH on a CPU, or where the GPU's
+    memory is not known (no nvidia-smi). Said once per network and batch size when it bounds ``--fuse``."""
+    if gpu_mib is None:
+        gpu_mib = _gpu_memory_mib()
+    if not gpu_mib:
+        return MAX_WIDTH
+    key = ("gpu", _network_key(config), gpu_mib)
+    if key not in run.caches.fusing:
+        per_cell = cell_bytes(config, run.caches)
+        fits = max(1, int(gpu_mib * 2**20 * GPU_SHARE // per_cell))
+        run.caches.fusing[key] = fits
+        if run.fuse not in ("auto", "off") and fits < int(run.fuse):
+            run.log(
+                f"--fuse {run.fuse}: {fits} cell(s) of {config.model} at batch {config.batch_size} fit side by side "
+                f"in this GPU's {gpu_mib} MiB (about {per_cell / 2**20:.0f} MiB a cell, {GPU_SHARE:.0%} of the "
+                f"memory for the cells)"
+            )
+    return run.caches.fusing[key]
+
+
+def cell_bytes(config: Config, caches) -> int:
+    """An estimate of one training cell's memory: its weights four times (the weights, their gradients and two
+    optimiser slots) and each layer's outputs for a batch twice (kept for the backward pass, and their gradients),
+    in the Config's compute precision."""
+    import math
+
+    from ablation_suite.training.data import load_data
+    from ablation_suite.training.trainer import build_model
+
+    model = build_model(config, load_data(config, caches.datasets))
+    weights = sum(int(math.prod(variable.shape)) * 4 for variable in model.weights)
+    compute_bytes = 2 if config.precision.startswith("mixed") else 4
+    outputs = sum(
+        int(math.prod(output.shape[1:]))
+        for layer in model.layers
+        for output in (layer.output if isinstance(layer.output, (list, tuple)) else [layer.output])
+    )
+    return 4 * weights + 2 * config.batch_size * outputs * compute_bytes
+
+
+def _gpu_memory_mib() -> int | None:
+    """Memory in MiB of the first GPU TensorFlow sees here (the worker's), or None (no GPU, or no nvidia-smi)."""
+    import os
+
+    import tensorflow as tf
+
+    from ablation_suite.workers.devices import nvidia_smi_memory, physical_id
+
+    if not tf.config.list_physical_devices("GPU"):
+        return None
+    return nvidia_smi_memory().get(physical_id(0, os.environ.get("CUDA_VISIBLE_DEVICES")))
 
 
 def pays(config: Config, caches) -> bool:
@@ -58,10 +116,15 @@ def pays(config: Config, caches) -> bool:
 
     if tf.config.list_physical_devices("GPU"):
         return False
-    key = (config.model, config.dataset, config.image_size, config.input_scale, config.batch_size)
+    key = _network_key(config)
     if key not in caches.fusing:
         caches.fusing[key] = step_multiply_adds(config, caches) <= AUTO_MAX_MULTIPLY_ADDS
     return caches.fusing[key]
+
+
+def _network_key(config: Config) -> tuple:
+    """What a network's size per batch depends on."""
+    return (config.model, config.dataset, config.image_size, config.input_scale, config.batch_size, config.precision)
 
 
 def step_multiply_adds(config: Config, caches) -> int:

@@ -2,6 +2,7 @@
 the console saying so; two workers claiming groups never train a cell twice; a bad --fuse is refused."""
 
 import json
+import math
 from collections import Counter
 
 import optuna
@@ -77,6 +78,23 @@ def test_auto_trains_a_large_step_alone_and_fuses_a_small_one():
     assert fusing.step_multiply_adds(large, caches) > fusing.AUTO_MAX_MULTIPLY_ADDS
     assert fusing.width(Run("", None, None, small, 1, caches=caches), small) == fusing.AUTO_WIDTH
     assert fusing.width(Run("", None, None, large, 1, caches=caches), large) == 1
+
+
+@pytest.mark.unit
+def test_fuse_k_is_bounded_by_a_gpus_memory_and_says_so():
+    """On a GPU, --fuse K trains at most the cells that fit in its memory (loops.fusing.gpu_width); the memory is
+    given here, as this machine has no GPU (where nothing bounds K)."""
+    caches, lines = Caches(), []
+    small = Config(model="conv", input_scale=3, batch_size=32)
+    run = Run("", None, None, small, 1, caches=caches, fuse="8", log=lines.append)
+    per_cell = fusing.cell_bytes(small, caches)
+    large_batch = Config(model="conv", input_scale=3, batch_size=256)
+    assert fusing.cell_bytes(large_batch, caches) > 4 * per_cell  # a batch's layer outputs dominate
+    memory = math.ceil(3.5 * per_cell / fusing.GPU_SHARE / 2**20)
+    assert fusing.gpu_width(run, small, gpu_mib=memory) == 3
+    assert fusing.gpu_width(run, large_batch, gpu_mib=memory) == 1
+    assert lines[0].startswith(f"--fuse 8: 3 cell(s) of conv at batch 32 fit side by side in this GPU's {memory} MiB")
+    assert fusing.gpu_width(run, small) == fusing.MAX_WIDTH and fusing.width(run, small) == 8  # no GPU here
 
 
 QUESTION = '''"""Does a learning rate a thousand times too small stop the network from learning?"""
