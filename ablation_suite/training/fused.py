@@ -249,7 +249,6 @@ class SharedSteps:
     the call overhead it saves; a loop inside the function (tf.while_loop) was slower per step."""
 
     def __init__(self, models: list[keras.Model], keys: list, batch_spec):
-        self.models = models
         networks: dict = {}
         for model, key in zip(models, keys):
             networks.setdefault(key, NetworkStep(model))
