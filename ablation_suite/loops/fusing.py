@@ -58,12 +58,13 @@ def width(run, config: Config) -> int:
 def gpu_width(run, config: Config, gpu_mib: int | None = None) -> int:
     """How many cells like ``config`` fit side by side in the memory of the GPU the worker trains on (``gpu_mib``,
     else as nvidia-smi reports it): GPU_SHARE of it over ``cell_bytes``. MAX_WIDTH on a CPU, or where the GPU's
-    memory is not known (no nvidia-smi). Said once per network and batch size when it bounds ``--fuse``."""
+    memory is not known (no nvidia-smi). Said once per network, knobs and batch size when it bounds ``--fuse``."""
     if gpu_mib is None:
         gpu_mib = _gpu_memory_mib()
     if not gpu_mib:
         return MAX_WIDTH
-    key = ("gpu", _network_key(config), gpu_mib)
+    # every layer's outputs count, so every knob but the seed and learning rate may change a cell's memory
+    key = ("gpu", tuple(sorted(dict(config.to_dict(), seed=None, learning_rate=None).items())), gpu_mib)
     if key not in run.caches.fusing:
         per_cell = cell_bytes(config, run.caches)
         fits = max(1, int(gpu_mib * 2**20 * GPU_SHARE // per_cell))
@@ -116,15 +117,11 @@ def pays(config: Config, caches) -> bool:
 
     if tf.config.list_physical_devices("GPU"):
         return False
-    key = _network_key(config)
+    # what a network's multiply-adds per batch depend on (only convolutions and dense layers count)
+    key = (config.model, config.dataset, config.image_size, config.input_scale, config.batch_size)
     if key not in caches.fusing:
         caches.fusing[key] = step_multiply_adds(config, caches) <= AUTO_MAX_MULTIPLY_ADDS
     return caches.fusing[key]
-
-
-def _network_key(config: Config) -> tuple:
-    """What a network's size per batch depends on."""
-    return (config.model, config.dataset, config.image_size, config.input_scale, config.batch_size, config.precision)
 
 
 def step_multiply_adds(config: Config, caches) -> int:
