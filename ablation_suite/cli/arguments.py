@@ -128,8 +128,9 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
                 default="auto",
                 metavar="auto|off|K",
                 help="train K cells side by side, one step of each per call (same data and batch size; a cell's "
-                "weights and history are those it has alone); auto (default) fuses where it is faster on this "
-                "machine (see the docs' fused-training page), off trains one cell at a time",
+                "weights and history are those it has alone; on a GPU, K is bounded by its memory); auto (default) "
+                "fuses where it measured faster (see the performance page, 'Cells side by side'), off trains one "
+                "cell at a time",
             )
             sub.add_argument("--tensorboard", dest="old_tensorboard", help=argparse.SUPPRESS)  # refused: --track
             sub.add_argument(CARRIED, type=carried_state, default={}, help=argparse.SUPPRESS)

@@ -84,10 +84,7 @@ def cell_bytes(config: Config, caches) -> int:
     in the Config's compute precision."""
     import math
 
-    from ablation_suite.training.data import load_data
-    from ablation_suite.training.trainer import build_model
-
-    model = build_model(config, load_data(config, caches.datasets))
+    model = _network(config, caches)
     weights = sum(int(math.prod(variable.shape)) * 4 for variable in model.weights)
     compute_bytes = 2 if config.precision.startswith("mixed") else 4
     outputs = sum(
@@ -127,11 +124,17 @@ def pays(config: Config, caches) -> bool:
 def step_multiply_adds(config: Config, caches) -> int:
     """Multiply-adds of one training batch's forward pass through the cell's network."""
     from ablation_suite.baselines.cost import multiply_adds
+
+    return multiply_adds(_network(config, caches)) * config.batch_size
+
+
+def _network(config: Config, caches):
+    """The cell's network, built (untrained, not compiled) to be measured. No clear_session after it (a fifth of a
+    second): the cell's training clears the session before it builds."""
     from ablation_suite.training.data import load_data
     from ablation_suite.training.trainer import build_model
 
-    # No clear_session after it (a fifth of a second): the cell's training clears the session before it builds.
-    return multiply_adds(build_model(config, load_data(config, caches.datasets))) * config.batch_size
+    return build_model(config, load_data(config, caches.datasets))
 
 
 def claim_beside(run, study, first) -> list[list]:
