@@ -1,4 +1,4 @@
-"""Train several cells side by side: ``train_fused(configs, ...)``, one training step of every copy per call.
+"""Train several cells side by side: ``train_fused(configs, ...)``, every copy's steps in one call.
 
 Cells of an ablation are small, alike trainings: the same network shape, batch size and data, over and over for
 seeds and levels. A small step leaves the hardware idle between its operations, and every step pays Python's and
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,14 +181,13 @@ def _train_epoch(training: list[Copy], steps: SharedSteps) -> None:
     epoch starts, read inside the traced call, and, as ``fit``'s epoch iterator does, another after its last batch:
     the same shuffles."""
     per_call, batches = training[0].cell.model.steps_per_execution, training[0].batches
-    iterators = tuple(iter(copy.cell.train_set) for copy in training)
+    iterators = [iter(copy.cell.train_set) for copy in training]
     stepping = list(range(len(training)))  # positions in ``training`` of the copies still in the epoch
     for first in range(0, batches, per_call):
         last = min(first + per_call, batches) - 1
         for position in stepping:
             training[position].callbacks.on_train_batch_begin(first)
-        for _ in range(first, last + 1):  # fit's steps_per_execution: the callbacks see every per_call batches
-            outputs = steps(tuple(copy.index for copy in training), tuple(stepping), iterators)
+        outputs = steps(tuple(copy.index for copy in training), tuple(stepping), tuple(iterators), last - first + 1)
         for position, logs in zip(list(stepping), outputs):
             copy = training[position]
             copy.logs = logs
@@ -198,6 +198,13 @@ def _train_epoch(training: list[Copy], steps: SharedSteps) -> None:
             break
     for copy in training:
         iter(copy.cell.train_set)  # fit's second iterator of the epoch
+    _RELEASING.submit(iterators.clear)
+
+
+# An iterator read in a traced function waits, as it is deleted, for tf.data's autotuning thread to stop: 30 to 160 ms
+# each (measured on 2 cores), a third of a small round's epoch. The epoch's iterators are dropped on a thread of their
+# own while the next epoch trains.
+_RELEASING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fused-iterators")
 
 
 def _end_epoch(copy: Copy, epoch: int) -> None:
@@ -243,10 +250,11 @@ class SharedSteps:
     model's own variables. Tracing a step costs seconds, stepping a small network milliseconds, so K copies traced
     one by one would cost more than they save.
 
-    One batch per call, even where ``fit`` loops over steps_per_execution batches inside its traced function. Measured
-    on 2 CPU cores (`baseline1` on digits, 4 copies): TensorFlow inlines every step of a call into one graph and
-    optimises it when first called, which took a second more at 4 batches per call and 13 more at 16, more than
-    the call overhead it saves; a loop inside the function (tf.while_loop) was slower per step."""
+    A call steps every copy on steps_per_execution batches in a tf.while_loop, as ``fit``'s traced function loops
+    (``_repeat``). Measured on 2 CPU cores (`baseline1` on digits, 4 copies, 10 epochs, steps_per_execution 16): a
+    batch per call took a quarter longer per epoch after the first (about 0.4 s against 0.3 s), the loop's first call
+    0.1 to 0.2 s longer; unrolling a call's batches instead (no loop) costs TensorFlow's first-call optimisation of
+    the inlined graph a second more at 4 batches and 13 more at 16."""
 
     def __init__(self, models: list[keras.Model], keys: list, batch_spec):
         networks: dict = {}
@@ -263,7 +271,7 @@ class SharedSteps:
             network.use(model, variables)
         self.functions: dict[tuple, Callable] = {}
 
-    def __call__(self, zipped: tuple, stepping: tuple, iterators: tuple) -> list[dict]:
+    def __call__(self, zipped: tuple, stepping: tuple, iterators: tuple, count: int) -> list[dict]:
         """One step of the models at positions ``stepping`` of ``zipped`` (model indices, in the order of the
         ``iterators``, one per model zipped: each steps on the next batch of its own); returns the logs of each model
         stepped."""
@@ -272,17 +280,35 @@ class SharedSteps:
             self.functions[key] = self._trace(
                 [self.networks[index] for index in zipped], [self.states[index] for index in zipped], stepping
             )
-        return self.functions[key](iterators)
+        return self.functions[key](iterators, tf.constant(count))
 
     @staticmethod
     def _trace(networks: list[NetworkStep], states: list[tuple], stepping: tuple) -> Callable:
-        # The models' variables are captured, so a call passes only the iterators (no variables to match against the
-        # trace), and handed to each network's step as arguments, so one trace of that step serves all its models.
+        # The models' variables are captured, so a call passes only the iterators and the count (no variables to
+        # match against the trace), and handed to each network's step as arguments, so one trace of that step serves
+        # all its models.
         @tf.function(autograph=False)
-        def step(iterators):
-            return [networks[at].train(states[at], iterators[at].get_next()) for at in stepping]
+        def steps(iterators, count):
+            def step():
+                return [networks[at].train(states[at], iterators[at].get_next()) for at in stepping]
 
-        return step
+            specs = [networks[at].outputs(networks[at].train, states[at], iterators[at]) for at in stepping]
+            return _repeat(step, count, specs)
+
+        return steps
+
+
+def _repeat(step: Callable, count, specs):
+    """Run ``step`` (which returns tensors shaped as ``specs``) ``count`` times in a tf.while_loop and return its last
+    outputs: one call into the graph for ``count`` batches, as Keras's traced functions loop over steps_per_execution
+    batches."""
+    _, outputs = tf.while_loop(lambda done, _: done < count, lambda done, _: (done + 1, step()), (0, _zeros(specs)))
+    return outputs
+
+
+def _zeros(specs):
+    """Tensors of zeros shaped as ``specs``: a loop's outputs before its first step."""
+    return tf.nest.map_structure(lambda spec: tf.zeros(spec.shape, spec.dtype), specs)
 
 
 class NetworkStep:
@@ -302,6 +328,25 @@ class NetworkStep:
         self.train = self._shared(template.train_step)
         self.test = self._shared(template.test_step)
         self.predict = self._shared(template.predict_step)
+        self.test_batches = tf.function(self._test_batches, autograph=False, reduce_retracing=True)
+
+    def outputs(self, traced: Callable, variables: tuple, iterator):
+        """What ``traced`` (``train`` or ``test``) returns for a batch of ``iterator``: the specs of its logs."""
+        return traced.get_concrete_function(variables, iterator.element_spec).structured_outputs
+
+    def _test_batches(self, variables, iterator, count):
+        """Up to ``count`` test steps on the next batches of ``iterator``: how many there were, and the last one's
+        logs. As Keras's test function, it takes no batch beyond ``count`` (the next call's)."""
+
+        def step(done, _, batch):
+            logs = self.test(variables, batch.get_value())
+            batch = tf.cond(done + 1 < count, iterator.get_next_as_optional, lambda: batch)
+            return done + 1, logs, batch
+
+        more = lambda done, _, batch: tf.logical_and(done < count, batch.has_value())  # noqa: E731
+        zeros = _zeros(self.outputs(self.test, variables, iterator))
+        done, logs, _ = tf.while_loop(more, step, (0, zeros, iterator.get_next_as_optional()))
+        return done, logs
 
     def serves_others(self, batch_spec) -> bool:
         """Whether the traced training step reads and writes only the variables it is given (traced here, on the
@@ -323,18 +368,13 @@ class NetworkStep:
     def use(self, model: keras.Model, variables: tuple) -> None:
         """``model``'s ``evaluate`` and ``predict`` run on this network's traced steps (with ``variables``, its
         ``state_of``): Keras calls ``model.test_function`` and ``model.predict_function``, which a model traces
-        for itself otherwise. One step per batch, as ``fit``'s functions, looping over steps_per_execution batches
-        here instead of in the traced function: the same steps in the same order."""
-        per_call = model.steps_per_execution
+        for itself otherwise. Each call takes steps_per_execution batches, as ``fit``'s functions: the same steps
+        in the same order."""
+        per_call = tf.constant(model.steps_per_execution)
 
         def test_function(iterator):
-            logs = None
-            for _ in range(per_call):
-                batch = iterator.get_next_as_optional()
-                if not batch.has_value():
-                    break
-                logs = self.test(variables, batch.get_value())
-            if logs is None:
+            done, logs = self.test_batches(variables, iterator, per_call)
+            if done == 0:
                 raise StopIteration  # as Keras's test function: the epoch iterator ends the pass
             return logs
 
