@@ -401,7 +401,8 @@ def _cell_reuse(results: dict) -> list[tuple]:
 def _fused(results: dict) -> list[tuple]:
     fused = results["fused"]
     per_workload = "; ".join(
-        f"{row['network']} b{row['batch_size']}: fused {row['speedup_fused']:.2f}x, auto {row['speedup_auto']:.2f}x"
+        f"{row['network']} b{row['batch_size']}, {row.get('epochs', fused['epochs'])} epochs: "
+        f"fused {row['speedup_fused']:.2f}x, auto {row['speedup_auto']:.2f}x"
         + (" (fused)" if row["auto_fused"] == [True] else " (one at a time)" if row["auto_fused"] == [False] else "")
         for row in fused["workloads"]
     )
@@ -412,8 +413,9 @@ def _fused(results: dict) -> list[tuple]:
             "one cell after another",
             f"{fused['speedup_small_batch']:.2f}x"
             + (
-                f" (conv at 24x24: {fused['speedup_small_batch_conv']:.2f}x)"
-                if fused.get("speedup_small_batch_conv")
+                f" (for 10 epochs: {fused['speedup_small_batch_10_epochs']:.2f}x; conv at 24x24: "
+                f"{fused['speedup_small_batch_conv']:.2f}x)"
+                if fused.get("speedup_small_batch_10_epochs")
                 else ""
             )
             + f" ({fused['method']})",

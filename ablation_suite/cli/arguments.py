@@ -127,7 +127,7 @@ def parser(handlers: dict) -> argparse.ArgumentParser:
                 type=fuse_choice,
                 default="auto",
                 metavar="auto|off|K",
-                help="train K cells side by side, one step of each per call (same data and batch size; a cell's "
+                help="train K cells side by side, every call stepping each of them (same data and batch size; a cell's "
                 "weights and history are those it has alone; on a GPU, K is bounded by its memory); auto (default) "
                 "fuses where it measured faster (see the performance page, 'Cells side by side'), off trains one "
                 "cell at a time",

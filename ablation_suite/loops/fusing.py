@@ -9,9 +9,11 @@ instead joins the group if it fits and is trained after the group if not.
 ``--fuse auto`` fuses where it is faster on this hardware, by a rule derived from measurements
 (benchmarks/fused.py, key ``fused``, and docs/explanation/performance.md):
 
-- on a CPU, a step of a cell's network whose multiply-adds per batch (baselines.cost.multiply_adds x batch size)
-  are at most ``AUTO_MAX_MULTIPLY_ADDS`` leaves cores idle that other cells' steps fill, and ``AUTO_WIDTH`` cells
-  share a call; larger steps keep the cores busy alone and are trained one after another.
+- on a CPU, ``AUTO_WIDTH`` cells share a call when a step of their network costs at most
+  ``AUTO_MAX_MULTIPLY_ADDS`` per batch (baselines.cost.multiply_adds x batch size): the largest step the benchmark
+  measures (`baseline2` at 32x32 and batch 128), where side by side was still faster, as on every smaller one. A
+  step alone leaves cores idle that other cells' steps fill. Larger steps, not measured there, are trained one
+  after another.
 
 A group traces each of its networks once, whatever its number of seeds (training.fused: the cells of one network
 share its traced steps), as cells one after another do (training.reuse), and a later round trains on the group's
@@ -30,7 +32,7 @@ from ablation_suite.config import Config
 from ablation_suite.store import record
 
 AUTO_WIDTH = 4
-AUTO_MAX_MULTIPLY_ADDS = 250_000_000  # per batch (benchmarks/fused.py)
+AUTO_MAX_MULTIPLY_ADDS = 5_000_000_000  # per batch: baseline2 at 32x32, batch 128, is 4.9 billion (benchmarks/fused.py)
 FUSE_CHOICES = "auto, off, or a number of cells from 2 to 16"
 MAX_WIDTH = 16
 GPU_SHARE = 0.8  # of a GPU's memory that a group's cells may fill: TensorFlow's own buffers and the data need some

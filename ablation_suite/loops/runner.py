@@ -118,7 +118,7 @@ def run_cells(run: Run, cells: list[dict]) -> Outcome:
                 f"[{done + n + 1}/{total}] {record.describe_cell(record.trial_cell(t))} | " for n, t in enumerate(group)
             ]
             if len(group) > 1:
-                run.log(f"{prefixes[0]}{len(group)} cells fused: trained side by side, one step of each per call")
+                run.log(f"{prefixes[0]}{len(group)} cells fused: trained side by side, every call steps each of them")
             results = (
                 run_together(run, study, group, distributions, prefixes)
                 if len(group) > 1

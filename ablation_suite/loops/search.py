@@ -93,6 +93,11 @@ def run_search_design(run: Run) -> Outcome:
     finished level's best values with every seed."""
     ablation, main, log = run.ablation, run.study, run.log
     outcome, cells, searching = Outcome(), [], []
+    if run.fuse not in ("auto", "off"):
+        log(
+            f"--fuse {run.fuse}: a search's trials train one at a time (each is chosen from the ones before it); "
+            "the seeds of each level's best values train side by side"
+        )
     for variant in ablation.variants():
         study = open_search(run.url, main.study_name, variant, ablation)
         if outcome.add(run_search(run, study, variant)).restart:

@@ -82,7 +82,7 @@ def test_a_run_leads_with_study_plan_and_device_and_records_the_hardware(tmp_pat
     assert lines[3].startswith("warning: batch norm's moving statistics cannot settle in baseline2 cells")
     assert lines[4].startswith("study bn_placement: 3 cells, 0 already done, 3 waiting")
     # the three levels are small steps of different networks: --fuse auto trains them side by side (loops.fusing)
-    assert lines[5] == "[1/3] bn=none seed=0 | 3 cells fused: trained side by side, one step of each per call"
+    assert lines[5] == "[1/3] bn=none seed=0 | 3 cells fused: trained side by side, every call steps each of them"
     assert " epoch 1/1 " in lines[6]
     for trial in optuna.load_study(study_name="bn_placement", storage=url).get_trials():
         worker = trial.user_attrs["worker"]

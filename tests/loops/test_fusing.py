@@ -73,7 +73,7 @@ def test_auto_trains_a_large_step_alone_and_fuses_a_small_one():
     """The rule of --fuse auto (loops.fusing): by the multiply-adds of one batch through the network."""
     caches = Caches()
     small = Config(model="baseline1", batch_size=32)
-    large = Config(model="kth_cnn", input_scale=4, batch_size=128)
+    large = Config(model="vgg11_cifar", input_scale=4, batch_size=128)
     assert fusing.step_multiply_adds(small, caches) <= fusing.AUTO_MAX_MULTIPLY_ADDS
     assert fusing.step_multiply_adds(large, caches) > fusing.AUTO_MAX_MULTIPLY_ADDS
     assert fusing.width(Run("", None, None, small, 1, caches=caches), small) == fusing.AUTO_WIDTH
@@ -162,3 +162,23 @@ def test_a_cell_claimed_in_a_race_that_does_not_fit_is_trained_on_its_own(tmp_pa
     trained = Counter(json.loads(t.user_attrs["cell"])["batch_size"] for t in trials if "test_accuracy" in t.user_attrs)
     assert trained == Counter({32: 1, 64: 1}), capsys.readouterr().out
     assert all(t.state == TrialState.COMPLETE for t in trials)
+
+
+def test_a_search_says_its_trials_train_one_at_a_time_and_fuses_its_tuned_seeds(tmp_path):
+    """--fuse K cannot group a search's trials (each is chosen from the ones before it): the run says so, then
+    trains the seeds of the best values side by side."""
+    from ablation_suite.ablations import Ablation
+    from ablation_suite.loops import search
+
+    base = dict(dataset="digits", train_size=200, epochs=1, batch_size=32)
+    space = dict(learning_rate=("log", 1e-3, 1e-2))
+    ablation = Ablation(question="q", base=base, factors={}, design="search", n_trials=2, search_space=space)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    main = optuna.create_study(study_name="s", storage=url)
+    lines: list[str] = []
+    search.run_search_design(Run(url, main, ablation, Config(**base), 2, fuse="2", log=lines.append))
+    said = "\n".join(lines)
+    assert "--fuse 2: a search's trials train one at a time" in said, said
+    assert sum("cells fused" in line for line in lines) == 1 and "2 cells fused" in said, said
+    tuned = [t for t in main.get_trials() if t.state == TrialState.COMPLETE]
+    assert sorted(json.loads(t.user_attrs["cell"])["seed"] for t in tuned) == [0, 1]
