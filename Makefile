@@ -26,9 +26,9 @@ demo: $(STAMP)
 
 # Two test processes: many tests wait on subprocesses, start-up and graph tracing, which overlap well.
 # pytest is started as its own script, not `python -m pytest`, so the checkout is not on sys.path: every
-# test imports the installed package.
+# test imports the installed package. --durations: every run ends with its slowest tests, where time is to be won.
 test: $(STAMP)
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 --durations=30
 
 test-fast: $(STAMP)
 	$(VENV)/bin/pytest -q -n 2 -m unit

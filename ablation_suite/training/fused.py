@@ -2,8 +2,9 @@
 
 Cells of an ablation are small, alike trainings: the same network shape, batch size and data, over and over for
 seeds and levels. A small step leaves the hardware idle between its operations, and every step pays Python's and
-TensorFlow's dispatch. Here each step of K cells is one call of one traced function that runs every cell's own
-``train_step``: one dispatch, and TensorFlow runs the K independent steps on the cores at once.
+TensorFlow's dispatch. Here one call of one traced function runs steps_per_execution batches of every one of K
+cells, each through the cell's own ``train_step``: one dispatch, and TensorFlow runs the K independent steps on the
+cores at once.
 
 The cells of one network (seeds, or constant learning rates) share its traced training, validation and test steps
 (``NetworkStep``): traced once, over one of the models, and called with each model's own variables, as cells one
@@ -272,9 +273,9 @@ class SharedSteps:
         self.functions: dict[tuple, Callable] = {}
 
     def __call__(self, zipped: tuple, stepping: tuple, iterators: tuple, count: int) -> list[dict]:
-        """One step of the models at positions ``stepping`` of ``zipped`` (model indices, in the order of the
-        ``iterators``, one per model zipped: each steps on the next batch of its own); returns the logs of each model
-        stepped."""
+        """``count`` steps of the models at positions ``stepping`` of ``zipped`` (model indices, in the order of the
+        ``iterators``, one per model zipped: each steps on the next batches of its own); returns the logs of each
+        model's last step."""
         key = (zipped, stepping)
         if key not in self.functions:
             self.functions[key] = self._trace(
