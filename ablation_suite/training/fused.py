@@ -202,9 +202,8 @@ def _train_epoch(training: list[Copy], steps: SharedSteps) -> None:
     _RELEASING.submit(iterators.clear)
 
 
-# An iterator read in a traced function waits, as it is deleted, for tf.data's autotuning thread to stop: 30 to 160 ms
-# each (measured on 2 cores), a third of a small round's epoch. The epoch's iterators are dropped on a thread of their
-# own while the next epoch trains.
+# An iterator read in a traced function waits, as it is deleted, for tf.data's autotuning thread to stop (30 to 160 ms
+# each, measured): the epoch's iterators are dropped on a thread of their own while the next epoch trains.
 _RELEASING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fused-iterators")
 
 
@@ -242,20 +241,13 @@ def _end(copy: Copy, on_done, width: int) -> None:
 
 
 class SharedSteps:
-    """The traced step of a set of models (cells trained side by side): a call trains each model stepping on its own
-    batch through its own ``train_step``, all in one traced function (one per set of copies: a copy that stops leaves
-    the set).
+    """The traced step of a set of models (cells trained side by side): a call steps each model on its own batches
+    through its own ``train_step``, all in one traced function (one per set of copies: a copy that stops leaves the
+    set). Models of one network (the same ``graph_key``: seeds, or a constant learning rate) share its traced step
+    (``NetworkStep``), traced over the first of them and called with each model's own variables.
 
-    Models of one network (the same ``graph_key``: cells that differ in their seed, or a constant learning rate)
-    share one traced step (``NetworkStep``): it is traced once, over the first of them, and called with each
-    model's own variables. Tracing a step costs seconds, stepping a small network milliseconds, so K copies traced
-    one by one would cost more than they save.
-
-    A call steps every copy on steps_per_execution batches in a tf.while_loop, as ``fit``'s traced function loops
-    (``_repeat``). Measured on 2 CPU cores (`baseline1` on digits, 4 copies, 10 epochs, steps_per_execution 16): a
-    batch per call took a quarter longer per epoch after the first (about 0.4 s against 0.3 s), the loop's first call
-    0.1 to 0.2 s longer; unrolling a call's batches instead (no loop) costs TensorFlow's first-call optimisation of
-    the inlined graph a second more at 4 batches and 13 more at 16."""
+    A call steps every copy on steps_per_execution batches in a tf.while_loop (``_repeat``), as ``fit``'s traced
+    function loops: faster than a batch per call or unrolled batches (measured: docs/explanation/performance.md)."""
 
     def __init__(self, models: list[keras.Model], keys: list, batch_spec):
         networks: dict = {}
