@@ -177,10 +177,10 @@ def _build(cell: Prepared) -> None:
 
 
 def _train_epoch(training: list[Copy], steps: SharedSteps) -> None:
-    """One epoch of every copy in ``training``: one traced call per batch steps every copy still in the epoch, and its
-    callbacks see every steps_per_execution batches, as ``fit``'s do. Each training set makes one iterator as the
-    epoch starts, read inside the traced call, and, as ``fit``'s epoch iterator does, another after its last batch:
-    the same shuffles."""
+    """One epoch of every copy in ``training``: one traced call per steps_per_execution batches steps every copy
+    still in the epoch, and its callbacks see each call's last batch, as ``fit``'s do. Each training set makes one
+    iterator as the epoch starts, read inside the traced call, and, as ``fit``'s epoch iterator does, another after
+    its last batch: the same shuffles."""
     per_call, batches = training[0].cell.model.steps_per_execution, training[0].batches
     iterators = [iter(copy.cell.train_set) for copy in training]
     stepping = list(range(len(training)))  # positions in ``training`` of the copies still in the epoch
